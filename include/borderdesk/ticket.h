@@ -1,0 +1,93 @@
+/*
+ * ticket.h — threading and the ticket life cycle. Every inbound message lands here: it is
+ * stored first, then joined to its ticket (same shop + buyer + order or conversation), and
+ * every ticket change is written to the audit log (events) with who made it.
+ *
+ * Threading rules:
+ *  - a buyer message joins the newest ticket of its thread key when that ticket is new,
+ *    open or pending (pending becomes open: the buyer answered);
+ *  - on a solved ticket it reopens it when it was sent within the reopen window after the
+ *    ticket was solved (a message sent before the solve just joins);
+ *  - otherwise (closed, or solved longer ago) it opens a new ticket linked to the old one;
+ *  - a seller message joins the newest ticket of its thread whatever its status, or opens
+ *    an "open" ticket when there is none.
+ *
+ * All functions return 0, or -1 with err set; none commits: the caller owns the
+ * transaction (store_begin/store_commit).
+ */
+#ifndef BORDERDESK_TICKET_H
+#define BORDERDESK_TICKET_H
+
+#include <stdint.h>
+
+#include "borderdesk/model.h"
+#include "borderdesk/store.h"
+
+/* What the classifier (or any later stage) says of a new buyer message. */
+typedef struct ticket_classification {
+    const char *category, *subcategory, *language;
+    int priority;          /* TICKET_PRIORITY_* */
+    const char *json;      /* the full result, stored on the message; may be NULL */
+} ticket_classification;
+
+/* Called for each new inbound message before it is stored; returns 0 and fills *out (its
+ * strings must live until the next call), or -1 to leave the message unclassified. */
+typedef int (*ticket_classify_fn)(void *ud, const bd_message *m, int64_t ticket_id,
+                                  ticket_classification *out);
+
+enum { TICKET_PRIORITY_LOW = 0, TICKET_PRIORITY_NORMAL = 1, TICKET_PRIORITY_HIGH = 2,
+       TICKET_PRIORITY_URGENT = 3 };
+const char *ticket_priority_name(int priority); /* "low".."urgent" */
+
+typedef struct ticket_shop_cache ticket_shop_cache;
+
+typedef struct ticket_ctx {
+    bd_store *store;
+    int64_t reopen_window;      /* seconds */
+    const char *actor;          /* who makes the changes: a user name, "import", "sync" */
+    ticket_classify_fn classify; /* optional */
+    void *classify_ud;
+    ticket_shop_cache *shops;   /* private; freed by ticket_ctx_clear */
+} ticket_ctx;
+void ticket_ctx_clear(ticket_ctx *ctx);
+
+typedef struct ticket_ingest_result {
+    int duplicate;          /* the message was already stored: nothing changed */
+    int created, reopened;  /* a ticket was created / reopened */
+    int64_t ticket_id, message_id;
+} ticket_ingest_result;
+
+int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_result *res,
+                          bd_err *err);
+
+/* Stores the order (and its buyer); links tickets that mentioned it before it arrived.
+ * *result is STORE_INSERTED, STORE_UPDATED or STORE_UNCHANGED. */
+int ticket_ingest_order(ticket_ctx *ctx, const bd_order *o, int *result, bd_err *err);
+
+/* status: new, open, pending, solved, closed. A closed ticket stays closed. */
+int ticket_set_status(ticket_ctx *ctx, int64_t ticket_id, const char *status, bd_err *err);
+/* user must be an enabled user (see `borderdesk user add`); NULL or "" unassigns. */
+int ticket_assign(ticket_ctx *ctx, int64_t ticket_id, const char *user, bd_err *err);
+/* Stores a public reply by author and queues it in the outbox for the ticket's channel. */
+int ticket_reply(ticket_ctx *ctx, int64_t ticket_id, const char *body, const char *author,
+                 int64_t *message_id, bd_err *err);
+/* Stores an internal note (never sent to the buyer). */
+int ticket_note(ticket_ctx *ctx, int64_t ticket_id, const char *body, const char *author,
+                int64_t *message_id, bd_err *err);
+
+int ticket_status_valid(const char *status);
+
+/* ---- JSON forms shared by the CLI (--json) and the REST API (README "JSON output") ---- */
+#ifndef BORDERDESK_TICKET_JSON
+#define BORDERDESK_TICKET_JSON
+cJSON *ticket_json(const store_ticket *t);
+cJSON *ticket_message_json(const store_message_row *m);
+cJSON *ticket_event_json(const store_event *e);
+cJSON *order_json(const store_order_row *o);
+/* Adds an RFC 3339 string, or null when t is 0. */
+void json_add_time(cJSON *obj, const char *key, int64_t t);
+/* Adds a string, or null when s is NULL. */
+void json_add_str(cJSON *obj, const char *key, const char *s);
+#endif
+
+#endif

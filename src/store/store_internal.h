@@ -1,0 +1,53 @@
+/* store_internal.h — shared by the files of src/store only. */
+#ifndef BORDERDESK_STORE_INTERNAL_H
+#define BORDERDESK_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "borderdesk/store.h"
+
+/* 'BDK1': marks a SQLite file as a borderdesk database. */
+#define STORE_APPLICATION_ID 0x42444B31
+
+typedef struct store_migration {
+    int version;
+    const char *description;
+    const char *sql;
+} store_migration;
+extern const store_migration store_migrations[];
+extern const int store_n_migrations;
+
+/* Prepared statements are cached per store, one slot per call site. */
+enum store_stmt_id {
+    ST_SHOP_GET, ST_SHOP_INSERT,
+    ST_BUYER_UPSERT, ST_BUYER_ID,
+    ST_ORDER_UPSERT, ST_ORDER_LOOKUP, ST_ITEMS_DELETE, ST_ITEM_INSERT, ST_ORDER_ITEMS,
+    ST_TICKET_THREAD, ST_TICKET_INSERT, ST_TICKET_GET, ST_TICKET_STATUS, ST_TICKET_ASSIGN,
+    ST_TICKET_TOUCH, ST_TICKET_CLASSIFY, ST_TICKET_LINK,
+    ST_MSG_EXISTS, ST_MSG_INSERT, ST_MSG_LIST,
+    ST_EVENT_INSERT, ST_EVENT_LIST,
+    ST_OUTBOX_INSERT,
+    ST_USER_GET, ST_USER_INSERT, ST_USER_DISABLE, ST_USER_LIST,
+    ST_CKPT_GET, ST_CKPT_SET,
+    ST_COUNT_
+};
+
+struct bd_store {
+    sqlite3 *db;
+    char *path;
+    int readonly;
+    sqlite3_stmt *stmts[ST_COUNT_];
+};
+
+/* Returns the cached statement for id (reset and unbound), preparing sql the first time;
+ * NULL with err set on a prepare error. */
+sqlite3_stmt *store_stmt(bd_store *s, int id, const char *sql, bd_err *err);
+/* Sets err from the connection's last error with a short context. Returns -1. */
+int store_fail(bd_store *s, bd_err *err, const char *what);
+
+/* Binding helpers: NULL strings and zero times bind SQL NULL. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+void store_bind_time(sqlite3_stmt *st, int i, int64_t v);
+char *store_col_text(sqlite3_stmt *st, int i); /* malloc'd copy or NULL */
+
+#endif
