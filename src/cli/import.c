@@ -83,7 +83,8 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
                                          {"quiet", no_argument, NULL, 'q'},
                                          {NULL, 0, NULL, 0}};
     int c;
-    optind = 2;
+    argc--, argv++; /* options follow the kind */
+    optind = 0;     /* 0 re-initialises GNU getopt (argument permutation on) */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 's') strict = 1;
         else if (c == 'q') quiet = 1;

@@ -118,16 +118,23 @@ static int thread_message(ticket_ctx *ctx, const bd_message *m, int64_t sid, int
     int64_t order_id = 0;
     if (m->order_id && store_order_lookup(ctx->store, sid, m->order_id, &order_id, err) < 0)
         return -1;
+    /* Chat messages have no subject: the start of the first message stands in for it. */
+    char *subject = m->subject && *m->subject ? NULL : bd_utf8_truncate(m->body, 80);
+    if (subject)
+        for (char *p = subject; *p; p++)
+            if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
     store_ticket_new n = {.shop_id = sid,
                           .buyer_id = buyer_id,
                           .order_id = order_id,
                           .order_external_id = m->order_id,
                           .conversation_id = m->order_id ? NULL : m->conversation_id,
-                          .subject = m->subject,
+                          .subject = subject ? subject : m->subject,
                           .status = m->direction == BD_DIR_OUT ? "open" : "new",
                           .created_at = m->sent_at,
                           .linked_ticket_id = link};
-    if (store_ticket_create(ctx->store, &n, &res->ticket_id, err)) return -1;
+    int rc2 = store_ticket_create(ctx->store, &n, &res->ticket_id, err);
+    free(subject);
+    if (rc2) return -1;
     res->created = 1;
     char linkbuf[32];
     snprintf(linkbuf, sizeof linkbuf, "%lld", (long long)link);
