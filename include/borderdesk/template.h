@@ -81,6 +81,8 @@ typedef struct tpl_report {
     size_t n_unresolved;
     char **missing;     /* X of every `fill.X` rendered as the marker [[X]] */
     size_t n_missing;
+    char **partials;    /* partials that were not found (and so rendered as nothing) */
+    size_t n_partials;
 } tpl_report;
 void tpl_report_clear(tpl_report *r); /* frees the lists and zeroes r; NULL-safe */
 

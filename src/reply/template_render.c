@@ -113,8 +113,10 @@ void tpl_report_clear(tpl_report *rep)
     if (!rep) return;
     for (size_t i = 0; i < rep->n_unresolved; i++) free(rep->unresolved[i]);
     for (size_t i = 0; i < rep->n_missing; i++) free(rep->missing[i]);
+    for (size_t i = 0; i < rep->n_partials; i++) free(rep->partials[i]);
     free(rep->unresolved);
     free(rep->missing);
+    free(rep->partials);
     memset(rep, 0, sizeof *rep);
 }
 
@@ -255,6 +257,7 @@ static int partial_get(render *r, const char *name, tpl_template **out)
         free(origin);
         if (rc) return -1;
     }
+    if (!*out && r->o->report) report_add(&r->o->report->partials, &r->o->report->n_partials, name);
     r->cache = bd_realloc(r->cache, (r->n_cache + 1) * sizeof *r->cache);
     r->cache[r->n_cache].name = bd_strdup(name);
     r->cache[r->n_cache].t = *out;
