@@ -120,6 +120,28 @@ static void test_nesting_limit(void **state)
     bd_buf_free(&b);
 }
 
+static void test_render_nesting_limit(void **state)
+{
+    (void)state;
+    /* a partial of 100 nested sections that includes itself: even with a generous partial
+     * depth the renderer stops at its own recursion guard instead of overflowing the stack */
+    bd_buf b = BD_BUF_INIT;
+    bd_buf_puts(&b, "{\"r\": \"");
+    for (int i = 0; i < TPL_MAX_NESTING; i++) bd_buf_puts(&b, "{{#o}}");
+    bd_buf_puts(&b, "{{>r}}");
+    for (int i = 0; i < TPL_MAX_NESTING; i++) bd_buf_puts(&b, "{{/o}}");
+    bd_buf_puts(&b, "\"}");
+    cJSON *partials = cJSON_Parse(b.data);
+    tpl_render_opts o = {.partials = tpl_partials_json,
+                         .partials_ud = partials,
+                         .max_partial_depth = 100000};
+    bd_err err;
+    assert_null(render_json("{{>r}}", "{\"o\": {}}", &o, &err));
+    assert_non_null(strstr(err.msg, "sections and partials nested deeper than 1024 levels"));
+    cJSON_Delete(partials);
+    bd_buf_free(&b);
+}
+
 static void test_partial_errors_name_the_partial(void **state)
 {
     (void)state;
@@ -421,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_error_positions),
         cmocka_unit_test(test_error_label_default),
         cmocka_unit_test(test_nesting_limit),
+        cmocka_unit_test(test_render_nesting_limit),
         cmocka_unit_test(test_partial_errors_name_the_partial),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_recursive_partials),
