@@ -50,8 +50,7 @@ typedef struct tpl_template tpl_template;
  * tpl_free. Errors: unclosed tag, unclosed or mismatched section, closing tag without
  * section, bad delimiter, empty or malformed tag name, nesting deeper than TPL_MAX_NESTING,
  * invalid UTF-8 or NUL byte in the text. */
-int tpl_compile(const char *text, size_t len, const char *label, tpl_template **out,
-                bd_err *err);
+int tpl_compile(const char *text, size_t len, const char *label, tpl_template **out, bd_err *err);
 void tpl_free(tpl_template *t); /* NULL-safe */
 /* The label given to tpl_compile (never NULL). */
 const char *tpl_label(const tpl_template *t);
@@ -62,8 +61,7 @@ const char *tpl_label(const tpl_template *t);
  *    0 when there is no such partial: it renders as the empty string;
  *   -1 with err set when the lookup failed (unreadable file, forbidden name): rendering
  *      stops with that error. */
-typedef int (*tpl_partial_fn)(void *ud, const char *name, bd_buf *text, char **origin,
-                              bd_err *err);
+typedef int (*tpl_partial_fn)(void *ud, const char *name, bd_buf *text, char **origin, bd_err *err);
 
 /* Resolver over a directory: ud is the directory path (const char *); the partial `x` is
  * DIR/x.mustache. Names are relative paths without "." or ".." components and without a
@@ -76,12 +74,12 @@ int tpl_partials_json(void *ud, const char *name, bd_buf *text, char **origin, b
 /* What a render left unresolved; the lists own their strings (tpl_report_clear frees them).
  * Each list keeps a name once, in order of first use, at most TPL_REPORT_MAX names. */
 typedef struct tpl_report {
-    char **unresolved;  /* every variable tag name ("order.carrier", "fill.coupon") that
-                           was missing or null and so rendered as nothing or as a marker */
+    char **unresolved; /* every variable tag name ("order.carrier", "fill.coupon") that
+                          was missing or null and so rendered as nothing or as a marker */
     size_t n_unresolved;
-    char **missing;     /* X of every `fill.X` rendered as the marker [[X]] */
+    char **missing; /* X of every `fill.X` rendered as the marker [[X]] */
     size_t n_missing;
-    char **partials;    /* partials that were not found (and so rendered as nothing) */
+    char **partials; /* partials that were not found (and so rendered as nothing) */
     size_t n_partials;
 } tpl_report;
 void tpl_report_clear(tpl_report *r); /* frees the lists and zeroes r; NULL-safe */
@@ -102,8 +100,8 @@ typedef struct tpl_render_opts {
  * and err says what went wrong and where: partial nesting deeper than max_partial_depth,
  * output larger than max_output, more than max_steps steps, a partial that does not compile
  * or cannot be read. t is not modified, so one template may be rendered by many threads. */
-int tpl_render(const tpl_template *t, const cJSON *data, const tpl_render_opts *opts,
-               bd_buf *out, bd_err *err);
+int tpl_render(const tpl_template *t, const cJSON *data, const tpl_render_opts *opts, bd_buf *out,
+               bd_err *err);
 
 /* tpl_compile + tpl_render + tpl_free in one call. */
 int tpl_render_text(const char *text, size_t len, const char *label, const cJSON *data,

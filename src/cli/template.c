@@ -30,8 +30,10 @@ static void text_position(const char *text, size_t len, size_t off, size_t *line
 {
     *line = 1, *col = 1;
     for (size_t i = 0; i < off && i < len; i++) {
-        if (text[i] == '\n') (*line)++, *col = 1;
-        else if (((unsigned char)text[i] & 0xC0) != 0x80) (*col)++;
+        if (text[i] == '\n')
+            (*line)++, *col = 1;
+        else if (((unsigned char)text[i] & 0xC0) != 0x80)
+            (*col)++;
     }
 }
 
@@ -83,10 +85,17 @@ static int template_render(int argc, char **argv)
     int want_report = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': data_path = optarg; break;
-        case 'p': partials = optarg; break;
-        case 'r': want_report = 1; break;
-        default: return cli_usage("template", "unknown option");
+        case 'd':
+            data_path = optarg;
+            break;
+        case 'p':
+            partials = optarg;
+            break;
+        case 'r':
+            want_report = 1;
+            break;
+        default:
+            return cli_usage("template", "unknown option");
         }
     }
     if (optind != argc - 1) return cli_usage("template", "give one template FILE");

@@ -134,8 +134,8 @@ int loc_format_date(const char *locale, int64_t t, const char *tz, bd_buf *out, 
     for (size_t i = 0; i < n; i++) {
         st = U_ZERO_ERROR;
         UDateFormat *f = udat_open(UDAT_NONE, UDAT_MEDIUM, chain[i], zone, -1, NULL, 0, &st);
-        if (U_FAILURE(st)) return bd_err_set(err, "ICU date format for %s: %s", chain[i],
-                                             u_errorName(st));
+        if (U_FAILURE(st))
+            return bd_err_set(err, "ICU date format for %s: %s", chain[i], u_errorName(st));
         const char *valid = udat_getLocaleByType(f, ULOC_VALID_LOCALE, &st);
         if (i + 1 < n && !has_data(valid, chain[i])) {
             udat_close(f);
@@ -172,8 +172,8 @@ int loc_format_money(const char *locale, const char *amount, const char *currenc
     for (size_t i = 0; i < n; i++) {
         UErrorCode st = U_ZERO_ERROR;
         UNumberFormat *f = unum_open(UNUM_CURRENCY, NULL, 0, chain[i], NULL, &st);
-        if (U_FAILURE(st)) return bd_err_set(err, "ICU number format for %s: %s", chain[i],
-                                             u_errorName(st));
+        if (U_FAILURE(st))
+            return bd_err_set(err, "ICU number format for %s: %s", chain[i], u_errorName(st));
         const char *valid = unum_getLocaleByType(f, ULOC_VALID_LOCALE, &st);
         if (i + 1 < n && !has_data(valid, chain[i])) {
             unum_close(f);

@@ -30,8 +30,8 @@ typedef struct parser {
     const char *label;
     const char *otag, *ctag; /* current delimiters (point into src or at "{{" "}}") */
     size_t olen, clen;
-    size_t pos;  /* first byte not yet consumed */
-    int at_bol;  /* the next piece of output begins a line */
+    size_t pos; /* first byte not yet consumed */
+    int at_bol; /* the next piece of output begins a line */
     frame *stack;
     size_t depth, cap;
     size_t loc_pos; /* position cache for line/column */
@@ -43,9 +43,11 @@ static void node_clear(tpl_node *n)
 {
     free(n->text);
     free(n->name);
-    for (size_t i = 0; i < n->n_parts; i++) free(n->parts[i]);
+    for (size_t i = 0; i < n->n_parts; i++)
+        free(n->parts[i]);
     free(n->parts);
-    for (size_t i = 0; i < n->n_kids; i++) node_clear(&n->kids[i]);
+    for (size_t i = 0; i < n->n_kids; i++)
+        node_clear(&n->kids[i]);
     free(n->kids);
     memset(n, 0, sizeof *n);
 }
@@ -63,7 +65,8 @@ static tpl_node *nodevec_push(nodevec *nv)
 
 static void nodevec_clear(nodevec *nv)
 {
-    for (size_t i = 0; i < nv->n; i++) node_clear(&nv->v[i]);
+    for (size_t i = 0; i < nv->n; i++)
+        node_clear(&nv->v[i]);
     free(nv->v);
     memset(nv, 0, sizeof *nv);
 }
@@ -75,8 +78,10 @@ static void parse_loc(parser *p, size_t pos, uint32_t *line, uint32_t *col)
     if (pos < p->loc_pos || p->loc_line == 0) p->loc_pos = 0, p->loc_line = 1, p->loc_col = 1;
     for (size_t i = p->loc_pos; i < pos && i < p->len; i++) {
         unsigned char c = (unsigned char)p->src[i];
-        if (c == '\n') p->loc_line++, p->loc_col = 1;
-        else if ((c & 0xC0) != 0x80) p->loc_col++;
+        if (c == '\n')
+            p->loc_line++, p->loc_col = 1;
+        else if ((c & 0xC0) != 0x80)
+            p->loc_col++;
     }
     p->loc_pos = pos;
     *line = p->loc_line;
@@ -143,14 +148,20 @@ static int parse_standalone(parser *p, size_t tag_start, size_t tag_end, size_t 
                             size_t *next)
 {
     size_t i = tag_start;
-    while (i > p->pos && is_blank(p->src[i - 1])) i--;
+    while (i > p->pos && is_blank(p->src[i - 1]))
+        i--;
     if (i != 0 && p->src[i - 1] != '\n') return 0;
     size_t j = tag_end;
-    while (j < p->len && is_blank(p->src[j])) j++;
-    if (j == p->len) *next = j;
-    else if (p->src[j] == '\n') *next = j + 1;
-    else if (p->src[j] == '\r' && j + 1 < p->len && p->src[j + 1] == '\n') *next = j + 2;
-    else return 0;
+    while (j < p->len && is_blank(p->src[j]))
+        j++;
+    if (j == p->len)
+        *next = j;
+    else if (p->src[j] == '\n')
+        *next = j + 1;
+    else if (p->src[j] == '\r' && j + 1 < p->len && p->src[j + 1] == '\n')
+        *next = j + 2;
+    else
+        return 0;
     *ws_start = i;
     return 1;
 }
@@ -163,7 +174,8 @@ static int parse_name(parser *p, size_t at, const char *s, size_t n, tpl_node *n
         if (is_space(s[i])) return parse_fail(p, at, "invalid tag name \"%s\"", node->name);
     if (n == 1 && s[0] == '.') return 0;
     size_t count = 1;
-    for (size_t i = 0; i < n; i++) count += s[i] == '.';
+    for (size_t i = 0; i < n; i++)
+        count += s[i] == '.';
     node->parts = bd_calloc(count, sizeof *node->parts);
     size_t start = 0;
     for (size_t i = 0; i <= n; i++) {
@@ -181,21 +193,28 @@ static int parse_name(parser *p, size_t at, const char *s, size_t n, tpl_node *n
 static int parse_delimiters(parser *p, size_t at, const char *s, size_t n)
 {
     size_t i = 0;
-    while (i < n && is_space(s[i])) i++;
+    while (i < n && is_space(s[i]))
+        i++;
     size_t a = i;
-    while (i < n && !is_space(s[i])) i++;
+    while (i < n && !is_space(s[i]))
+        i++;
     size_t alen = i - a;
-    while (i < n && is_space(s[i])) i++;
+    while (i < n && is_space(s[i]))
+        i++;
     size_t b = i;
-    while (i < n && !is_space(s[i])) i++;
+    while (i < n && !is_space(s[i]))
+        i++;
     size_t blen = i - b;
-    while (i < n && is_space(s[i])) i++;
-    int bad = alen == 0 || blen == 0 || i != n || memchr(s + a, '=', alen) ||
-              memchr(s + b, '=', blen);
+    while (i < n && is_space(s[i]))
+        i++;
+    int bad =
+        alen == 0 || blen == 0 || i != n || memchr(s + a, '=', alen) || memchr(s + b, '=', blen);
     if (bad) {
         char *shown = bd_strndup(s, n);
-        parse_fail(p, at, "bad delimiter \"%s\": want two delimiters without spaces or '=', "
-                          "like {{=<%% %%>=}}", shown);
+        parse_fail(p, at,
+                   "bad delimiter \"%s\": want two delimiters without spaces or '=', "
+                   "like {{=<%% %%>=}}",
+                   shown);
         free(shown);
         return -1;
     }
@@ -212,8 +231,10 @@ static const char *find(const char *hay, size_t hlen, const char *needle, size_t
 /* Trims spaces around src[*a..*b). */
 static void trim(const char *s, size_t *a, size_t *b)
 {
-    while (*a < *b && is_space(s[*a])) (*a)++;
-    while (*b > *a && is_space(s[*b - 1])) (*b)--;
+    while (*a < *b && is_space(s[*a]))
+        (*a)++;
+    while (*b > *a && is_space(s[*b - 1]))
+        (*b)--;
 }
 
 static int open_section(parser *p, size_t at, int kind, const char *s, size_t n, int bol)
@@ -241,8 +262,10 @@ static int close_section(parser *p, size_t at, const char *s, size_t n)
     } else {
         frame *f = &p->stack[p->depth - 1];
         if (strcmp(f->head.name, name) != 0) {
-            rc = parse_fail(p, at, "closing tag \"%s\" does not match section \"%s\" opened at "
-                                   "%u:%u", name, f->head.name, f->head.line, f->head.col);
+            rc = parse_fail(p, at,
+                            "closing tag \"%s\" does not match section \"%s\" opened at "
+                            "%u:%u",
+                            name, f->head.name, f->head.line, f->head.col);
         } else {
             p->depth--;
             tpl_node *sec = nodevec_push(parse_body(p));
@@ -270,8 +293,8 @@ static int parse_tag(parser *p, size_t tag_start)
     size_t cstart = sigil && strchr("#^/>&{!=<$", sigil) ? in + 1 : in;
     const char *end = cstart <= p->len ? find(src + cstart, p->len - cstart, closer, cl) : NULL;
     if (!end) {
-        int rc = parse_fail(p, tag_start, "unclosed tag: \"%.*s\" without \"%.*s\"",
-                            (int)p->olen, p->otag, (int)cl, closer);
+        int rc = parse_fail(p, tag_start, "unclosed tag: \"%.*s\" without \"%.*s\"", (int)p->olen,
+                            p->otag, (int)cl, closer);
         free(closer);
         return rc;
     }
@@ -279,8 +302,8 @@ static int parse_tag(parser *p, size_t tag_start)
     size_t a = cstart, b = (size_t)(end - src), tag_end = b + cl;
     trim(src, &a, &b);
 
-    int can_stand = sigil == '#' || sigil == '^' || sigil == '/' || sigil == '>' ||
-                    sigil == '!' || sigil == '=';
+    int can_stand = sigil == '#' || sigil == '^' || sigil == '/' || sigil == '>' || sigil == '!' ||
+                    sigil == '=';
     size_t ws_start = tag_start, next = tag_end;
     int alone = can_stand && parse_standalone(p, tag_start, tag_end, &ws_start, &next);
     add_text(p, p->pos, alone ? ws_start : tag_start);
@@ -301,7 +324,8 @@ static int parse_tag(parser *p, size_t tag_start)
     if (sigil == '>' && a < b && src[a] == '*') {
         dynamic = 1;
         a++;
-        while (a < b && is_space(src[a])) a++;
+        while (a < b && is_space(src[a]))
+            a++;
     }
     if (a == b) return parse_fail(p, tag_start, "empty tag name");
     if (sigil == '/') {
@@ -311,8 +335,8 @@ static int parse_tag(parser *p, size_t tag_start)
     int bol = alone ? 0 : p->at_bol; /* a standalone line writes nothing */
     if (!alone) p->at_bol = 0;
     if (sigil == '#' || sigil == '^')
-        return open_section(p, tag_start, sigil == '#' ? TPL_SECTION : TPL_INVERTED, src + a,
-                            b - a, bol);
+        return open_section(p, tag_start, sigil == '#' ? TPL_SECTION : TPL_INVERTED, src + a, b - a,
+                            bol);
 
     tpl_node *n = nodevec_push(parse_body(p));
     n->bol = (uint8_t)bol;
@@ -373,8 +397,7 @@ static int parse_all(parser *p)
     return 0;
 }
 
-int tpl_compile(const char *text, size_t len, const char *label, tpl_template **out,
-                bd_err *err)
+int tpl_compile(const char *text, size_t len, const char *label, tpl_template **out, bd_err *err)
 {
     *out = NULL;
     parser p = {.src = text ? text : "",
@@ -410,7 +433,8 @@ int tpl_compile(const char *text, size_t len, const char *label, tpl_template **
 void tpl_free(tpl_template *t)
 {
     if (!t) return;
-    for (size_t i = 0; i < t->n_nodes; i++) node_clear(&t->nodes[i]);
+    for (size_t i = 0; i < t->n_nodes; i++)
+        node_clear(&t->nodes[i]);
     free(t->nodes);
     free(t->label);
     free(t);

@@ -17,8 +17,7 @@ static int partial_name_ok(const char *name)
     while (*p) {
         const char *slash = strchr(p, '/');
         size_t n = slash ? (size_t)(slash - p) : strlen(p);
-        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-            return 0;
+        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) return 0;
         p += n;
         if (*p == '/') p++;
         if (slash && !*p) return 0; /* trailing slash */
@@ -30,8 +29,10 @@ int tpl_partials_dir(void *ud, const char *name, bd_buf *text, char **origin, bd
 {
     const char *dir = ud;
     if (!partial_name_ok(name))
-        return bd_err_set(err, "\"%s\" is not a partial name (a relative path without \".\" "
-                               "or \"..\")", name);
+        return bd_err_set(err,
+                          "\"%s\" is not a partial name (a relative path without \".\" "
+                          "or \"..\")",
+                          name);
     char *path = bd_asprintf("%s/%s.mustache", dir, name);
     struct stat st;
     if (stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {

@@ -50,8 +50,8 @@ static int render_fail(render *r, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (r->at_node)
-        return bd_err_set(r->err, "%s:%u:%u: %s", r->at_t->label, r->at_node->line,
-                          r->at_node->col, msg);
+        return bd_err_set(r->err, "%s:%u:%u: %s", r->at_t->label, r->at_node->line, r->at_node->col,
+                          msg);
     return bd_err_set(r->err, "%s: %s", r->at_t->label, msg);
 }
 
@@ -71,11 +71,20 @@ static int put_escaped(render *r, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *rep = NULL;
         switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        default: continue;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        default:
+            continue;
         }
         if (put(r, s + run, i - run) || put(r, rep, strlen(rep))) return -1;
         run = i + 1;
@@ -111,9 +120,12 @@ static void report_add(char ***list, size_t *n, const char *name)
 void tpl_report_clear(tpl_report *rep)
 {
     if (!rep) return;
-    for (size_t i = 0; i < rep->n_unresolved; i++) free(rep->unresolved[i]);
-    for (size_t i = 0; i < rep->n_missing; i++) free(rep->missing[i]);
-    for (size_t i = 0; i < rep->n_partials; i++) free(rep->partials[i]);
+    for (size_t i = 0; i < rep->n_unresolved; i++)
+        free(rep->unresolved[i]);
+    for (size_t i = 0; i < rep->n_missing; i++)
+        free(rep->missing[i]);
+    for (size_t i = 0; i < rep->n_partials; i++)
+        free(rep->partials[i]);
     free(rep->unresolved);
     free(rep->missing);
     free(rep->partials);
@@ -138,8 +150,7 @@ static const cJSON *lookup(const render *r, const tpl_node *n)
     if (n->n_parts == 0) return r->n_ctx ? r->ctx[r->n_ctx - 1] : NULL;
     const cJSON *v = NULL;
     for (size_t i = r->n_ctx; i-- > 0 && !v;)
-        if (cJSON_IsObject(r->ctx[i]))
-            v = cJSON_GetObjectItemCaseSensitive(r->ctx[i], n->parts[0]);
+        if (cJSON_IsObject(r->ctx[i])) v = cJSON_GetObjectItemCaseSensitive(r->ctx[i], n->parts[0]);
     for (size_t k = 1; v && k < n->n_parts; k++)
         v = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, n->parts[k]) : NULL;
     return v;
@@ -275,9 +286,10 @@ static int render_partial(render *r, const tpl_node *n)
     }
     if (r->depth >= r->max_depth) {
         int loop = 0;
-        for (size_t i = 0; i < r->depth; i++) loop |= strcmp(r->chain[i], name) == 0;
-        return render_fail(r, "partial \"%s\" nested deeper than %u levels%s", name,
-                           r->max_depth, loop ? " (it includes itself)" : "");
+        for (size_t i = 0; i < r->depth; i++)
+            loop |= strcmp(r->chain[i], name) == 0;
+        return render_fail(r, "partial \"%s\" nested deeper than %u levels%s", name, r->max_depth,
+                           loop ? " (it includes itself)" : "");
     }
     tpl_template *pt;
     if (partial_get(r, name, &pt)) return -1;
@@ -313,12 +325,16 @@ static int render_node(render *r, const tpl_template *t, const tpl_node *n)
         return render_fail(r, "rendering takes more than %zu steps", r->max_steps);
     if (n->bol && r->indent_len && put(r, r->indent, r->indent_len)) return -1;
     switch (n->kind) {
-    case TPL_TEXT: return put_text(r, n->text, n->len);
+    case TPL_TEXT:
+        return put_text(r, n->text, n->len);
     case TPL_VAR:
-    case TPL_RAW: return render_var(r, n);
+    case TPL_RAW:
+        return render_var(r, n);
     case TPL_SECTION:
-    case TPL_INVERTED: return render_section(r, t, n);
-    case TPL_PARTIAL: return render_partial(r, n);
+    case TPL_INVERTED:
+        return render_section(r, t, n);
+    case TPL_PARTIAL:
+        return render_partial(r, n);
     }
     return 0;
 }
@@ -329,13 +345,14 @@ static int render_nodes(render *r, const tpl_template *t, const tpl_node *nodes,
         return render_fail(r, "sections and partials nested deeper than %d levels",
                            RENDER_MAX_NEST);
     int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++) rc = render_node(r, t, &nodes[i]);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = render_node(r, t, &nodes[i]);
     r->nest--;
     return rc;
 }
 
-int tpl_render(const tpl_template *t, const cJSON *data, const tpl_render_opts *opts,
-               bd_buf *out, bd_err *err)
+int tpl_render(const tpl_template *t, const cJSON *data, const tpl_render_opts *opts, bd_buf *out,
+               bd_err *err)
 {
     static const tpl_render_opts defaults;
     render r = {.o = opts ? opts : &defaults, .out = out, .start = out->len, .err = err};

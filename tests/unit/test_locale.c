@@ -120,7 +120,12 @@ static void test_canonical(void **state)
         if (loc_canonical(cases[i][0], out, &err)) fail_msg("%s: %s", cases[i][0], err.msg);
         assert_string_equal(out, cases[i][1]);
     }
-    const char *bad[] = {"", "1", "x", "de DE", "de/../x", "_DE",
+    const char *bad[] = {"",
+                         "1",
+                         "x",
+                         "de DE",
+                         "de/../x",
+                         "_DE",
                          "a-very-long-locale-name-that-goes-on-and-on-and-on-for-ever-and-ever"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char out[LOC_ID_MAX];
@@ -238,8 +243,9 @@ static void test_money_matches_icu(void **state)
             for (size_t c = 0; c < sizeof currencies / sizeof currencies[0]; c++) {
                 char *want = icu_money(test_locales[i], amounts[a], currencies[c]);
                 char *got = fmt_money(test_locales[i], amounts[a], currencies[c]);
-                if (a == 0) printf("money %-6s %s %s: %s\n", test_locales[i], amounts[a],
-                                   currencies[c], got);
+                if (a == 0)
+                    printf("money %-6s %s %s: %s\n", test_locales[i], amounts[a], currencies[c],
+                           got);
                 assert_string_equal(got, want);
                 free(want);
                 free(got);
@@ -256,8 +262,8 @@ static void test_money_shows_the_currency(void **state)
         UErrorCode st = U_ZERO_ERROR;
         UBool plural;
         int32_t n;
-        const UChar *sym = ucurr_getName(u"EUR", test_locales[i], UCURR_SYMBOL_NAME, &plural,
-                                         &n, &st);
+        const UChar *sym =
+            ucurr_getName(u"EUR", test_locales[i], UCURR_SYMBOL_NAME, &plural, &n, &st);
         char *symbol = utf8(sym, n);
         char *got = fmt_money(test_locales[i], "12.5", "EUR");
         if (!strstr(got, symbol)) fail_msg("%s: \"%s\" lacks \"%s\"", test_locales[i], got, symbol);

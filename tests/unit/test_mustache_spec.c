@@ -141,9 +141,9 @@ static void test_optional(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_comments),   cmocka_unit_test(test_delimiters),
+        cmocka_unit_test(test_comments),      cmocka_unit_test(test_delimiters),
         cmocka_unit_test(test_interpolation), cmocka_unit_test(test_inverted),
-        cmocka_unit_test(test_partials),   cmocka_unit_test(test_sections),
+        cmocka_unit_test(test_partials),      cmocka_unit_test(test_sections),
         cmocka_unit_test(test_optional),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

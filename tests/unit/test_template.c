@@ -67,13 +67,13 @@ static void test_error_positions(void **state)
                          "t.mustache:3:3: closing tag \"a\" does not match section \"b\" opened "
                          "at 2:3");
     expect_compile_error("text {{/a}}", "t.mustache:1:6: closing tag \"a\" without an open "
-                                            "section");
+                                        "section");
     expect_compile_error("1\n{{=<% %>=}}\n<%={{ }}=%> {{=x=}}",
                          "t.mustache:3:13: bad delimiter \"x\": want two delimiters without "
                          "spaces or '=', like {{=<% %>=}}");
     expect_compile_error("{{= a b c =}}", "t.mustache:1:1: bad delimiter \"a b c\": want "
-                                              "two delimiters without spaces or '=', like "
-                                              "{{=<% %>=}}");
+                                          "two delimiters without spaces or '=', like "
+                                          "{{=<% %>=}}");
     expect_compile_error("{{=<% %>=}}<% name",
                          "t.mustache:1:12: unclosed tag: \"<%\" without \"%>\"");
     expect_compile_error("a {{ }} b", "t.mustache:1:3: empty tag name");
@@ -106,15 +106,18 @@ static void test_nesting_limit(void **state)
 {
     (void)state;
     bd_buf b = BD_BUF_INIT;
-    for (int i = 0; i < TPL_MAX_NESTING; i++) bd_buf_puts(&b, "{{#a}}");
-    for (int i = 0; i < TPL_MAX_NESTING; i++) bd_buf_puts(&b, "{{/a}}");
+    for (int i = 0; i < TPL_MAX_NESTING; i++)
+        bd_buf_puts(&b, "{{#a}}");
+    for (int i = 0; i < TPL_MAX_NESTING; i++)
+        bd_buf_puts(&b, "{{/a}}");
     tpl_template *t = NULL;
     bd_err err;
     assert_int_equal(tpl_compile(b.data, b.len, "deep", &t, &err), 0);
     tpl_free(t);
     bd_buf_reset(&b);
     /* far deeper than the limit: an error, not a stack overflow */
-    for (int i = 0; i < 200000; i++) bd_buf_puts(&b, "{{#a}}");
+    for (int i = 0; i < 200000; i++)
+        bd_buf_puts(&b, "{{#a}}");
     assert_int_equal(tpl_compile(b.data, b.len, "deep", &t, &err), -1);
     assert_string_equal(err.msg, "deep:1:601: sections nested deeper than 100 levels");
     bd_buf_free(&b);
@@ -127,14 +130,15 @@ static void test_render_nesting_limit(void **state)
      * depth the renderer stops at its own recursion guard instead of overflowing the stack */
     bd_buf b = BD_BUF_INIT;
     bd_buf_puts(&b, "{\"r\": \"");
-    for (int i = 0; i < TPL_MAX_NESTING; i++) bd_buf_puts(&b, "{{#o}}");
+    for (int i = 0; i < TPL_MAX_NESTING; i++)
+        bd_buf_puts(&b, "{{#o}}");
     bd_buf_puts(&b, "{{>r}}");
-    for (int i = 0; i < TPL_MAX_NESTING; i++) bd_buf_puts(&b, "{{/o}}");
+    for (int i = 0; i < TPL_MAX_NESTING; i++)
+        bd_buf_puts(&b, "{{/o}}");
     bd_buf_puts(&b, "\"}");
     cJSON *partials = cJSON_Parse(b.data);
-    tpl_render_opts o = {.partials = tpl_partials_json,
-                         .partials_ud = partials,
-                         .max_partial_depth = 100000};
+    tpl_render_opts o = {
+        .partials = tpl_partials_json, .partials_ud = partials, .max_partial_depth = 100000};
     bd_err err;
     assert_null(render_json("{{>r}}", "{\"o\": {}}", &o, &err));
     assert_non_null(strstr(err.msg, "sections and partials nested deeper than 1024 levels"));
@@ -158,11 +162,11 @@ static void test_partial_errors_name_the_partial(void **state)
 static void test_depth_limit(void **state)
 {
     (void)state;
-    cJSON *partials = cJSON_Parse("{\"p1\": \"1{{>p2}}\", \"p2\": \"2{{>p3}}\", \"p3\": \"3{{>p4}}\","
-                                  " \"p4\": \"4\"}");
-    tpl_render_opts o = {.partials = tpl_partials_json,
-                         .partials_ud = partials,
-                         .max_partial_depth = 4};
+    cJSON *partials =
+        cJSON_Parse("{\"p1\": \"1{{>p2}}\", \"p2\": \"2{{>p3}}\", \"p3\": \"3{{>p4}}\","
+                    " \"p4\": \"4\"}");
+    tpl_render_opts o = {
+        .partials = tpl_partials_json, .partials_ud = partials, .max_partial_depth = 4};
     bd_err err;
     char *out = render_json("{{>p1}}", NULL, &o, &err);
     assert_non_null(out);
@@ -191,9 +195,8 @@ static void test_recursive_partials(void **state)
     /* recursion that ends with the data is fine (the spec's tree) */
     cJSON *tree = cJSON_Parse("{\"node\": \"{{v}}({{#kids}}{{>node}}{{/kids}})\"}");
     o.partials_ud = tree;
-    char *out = render_json("{{>node}}",
-                            "{\"v\":1,\"kids\":[{\"v\":2,\"kids\":[{\"v\":3,\"kids\":[]}]}]}", &o,
-                            &err);
+    char *out = render_json(
+        "{{>node}}", "{\"v\":1,\"kids\":[{\"v\":2,\"kids\":[{\"v\":3,\"kids\":[]}]}]}", &o, &err);
     if (!out) fail_msg("%s", err.msg);
     assert_string_equal(out, "1(2(3()))");
     free(out);
@@ -230,9 +233,11 @@ static void test_output_cap(void **state)
     /* the default cap of 1 MiB against a doubling chain of partials */
     bd_buf p = BD_BUF_INIT;
     bd_buf_puts(&p, "{\"p0\": \"");
-    for (int i = 0; i < 1024; i++) bd_buf_putc(&p, 'x');
+    for (int i = 0; i < 1024; i++)
+        bd_buf_putc(&p, 'x');
     bd_buf_puts(&p, "\"");
-    for (int i = 1; i <= 12; i++) bd_buf_printf(&p, ", \"p%d\": \"{{>p%d}}{{>p%d}}\"", i, i - 1, i - 1);
+    for (int i = 1; i <= 12; i++)
+        bd_buf_printf(&p, ", \"p%d\": \"{{>p%d}}{{>p%d}}\"", i, i - 1, i - 1);
     bd_buf_puts(&p, "}");
     cJSON *partials = cJSON_Parse(p.data);
     assert_non_null(partials);
@@ -254,7 +259,8 @@ static void test_work_limit(void **state)
     /* nested loops that write nothing: 100^6 iterations unless stopped */
     bd_buf data = BD_BUF_INIT;
     bd_buf_puts(&data, "{\"l\":[");
-    for (int i = 0; i < 100; i++) bd_buf_printf(&data, "%s%d", i ? "," : "", i);
+    for (int i = 0; i < 100; i++)
+        bd_buf_printf(&data, "%s%d", i ? "," : "", i);
     bd_buf_puts(&data, "]}");
     bd_err err;
     char *out = render_json("{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}"
@@ -349,7 +355,8 @@ static void test_fill_markers_and_report(void **state)
 
     /* the report keeps at most TPL_REPORT_MAX names */
     bd_buf many = BD_BUF_INIT;
-    for (int i = 0; i < TPL_REPORT_MAX + 10; i++) bd_buf_printf(&many, "{{v%d}}", i);
+    for (int i = 0; i < TPL_REPORT_MAX + 10; i++)
+        bd_buf_printf(&many, "{{v%d}}", i);
     o.report = &rep;
     out = render_json(many.data, "{}", &o, &err);
     free(out);
