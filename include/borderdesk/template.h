@@ -4,8 +4,9 @@
  * A template is compiled once (tpl_compile) and rendered many times (tpl_render) against a
  * cJSON context. The engine follows the Mustache spec (v1.3: variables, sections, inverted
  * sections, comments, partials with standalone indentation, set delimiters, dotted names,
- * the implicit iterator `{{.}}`) plus the optional dynamic partial names `{{>*name}}`.
- * Lambdas and template inheritance are not supported (`{{<x}}` and `{{$x}}` are errors).
+ * the implicit iterator `{{.}}`) and its optional modules for dynamic partial names
+ * `{{>*name}}` and template inheritance (`{{<layout}}{{$body}}...{{/body}}{{/layout}}`: a
+ * partial whose `{{$block}}` defaults the parent tag overrides). Lambdas are not supported.
  *
  * Choices where the spec leaves room:
  *   - falsey for sections: missing, null, false, the empty list and the empty string;

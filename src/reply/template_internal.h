@@ -14,6 +14,8 @@ enum tpl_kind {
     TPL_SECTION,  /* {{#name}}...{{/name}} */
     TPL_INVERTED, /* {{^name}}...{{/name}} */
     TPL_PARTIAL,  /* {{>name}} or {{>*name}} (dynamic) */
+    TPL_PARENT,   /* {{<name}}...{{/name}}: a partial whose blocks the kids override */
+    TPL_BLOCK,    /* {{$name}}default{{/name}}: replaceable by a parent's block */
 };
 
 /* One piece of a template. Line starts matter for the indentation of standalone partials:
@@ -22,10 +24,11 @@ enum tpl_kind {
 typedef struct tpl_node {
     uint8_t kind;       /* enum tpl_kind */
     uint8_t bol;        /* begins a line */
-    uint8_t standalone; /* TPL_PARTIAL: the tag stood alone on its line */
+    uint8_t standalone; /* partial, parent, block: the tag stood alone on its line */
     uint8_t dynamic;    /* TPL_PARTIAL: {{>*name}}, the partial's name is looked up */
     uint32_t line, col; /* where the tag starts (text: where the text starts) */
-    char *text;         /* TPL_TEXT: the text; TPL_PARTIAL: indentation of a standalone tag */
+    char *text;         /* TPL_TEXT: the text; partial, parent, block: the indentation of a
+                           standalone tag (a block: of its content, see template_parse.c) */
     size_t len;         /* length of text */
     char *name;         /* tag name as written, e.g. "order.id" or "." */
     char **parts;       /* the name split at dots; n_parts == 0 for "." */

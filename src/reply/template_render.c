@@ -19,6 +19,12 @@ typedef struct cached_partial {
     tpl_template *t; /* NULL: no such partial */
 } cached_partial;
 
+/* A parent tag being rendered: its blocks override the blocks of the templates below it. */
+typedef struct parent_frame {
+    const tpl_template *t;
+    const tpl_node *node;
+} parent_frame;
+
 typedef struct render {
     const tpl_render_opts *o;
     bd_buf *out;
@@ -34,6 +40,8 @@ typedef struct render {
     size_t indent_len;
     cached_partial *cache;
     size_t n_cache;
+    parent_frame *parents; /* outermost first */
+    size_t n_parents, cap_parents;
     const tpl_template *at_t; /* where we are, for error messages */
     const tpl_node *at_node;
     bd_err *err;
@@ -276,7 +284,9 @@ static int partial_get(render *r, const char *name, tpl_template **out)
     return 0;
 }
 
-static int render_partial(render *r, const tpl_node *n)
+/* {{>name}}, {{>*name}} and {{<name}}...{{/name}}: a parent is a partial whose blocks the
+ * parent tag's blocks override. */
+static int render_partial(render *r, const tpl_template *t, const tpl_node *n)
 {
     const char *name = n->name;
     if (n->dynamic) {
@@ -299,6 +309,13 @@ static int render_partial(render *r, const tpl_node *n)
         r->chain = bd_realloc(r->chain, r->cap_chain * sizeof *r->chain);
     }
     r->chain[r->depth++] = name;
+    if (n->kind == TPL_PARENT) {
+        if (r->n_parents == r->cap_parents) {
+            r->cap_parents = r->cap_parents ? r->cap_parents * 2 : 8;
+            r->parents = bd_realloc(r->parents, r->cap_parents * sizeof *r->parents);
+        }
+        r->parents[r->n_parents++] = (parent_frame){t, n};
+    }
     /* a standalone partial is indented like its tag; an inline one is not indented */
     const char *saved = r->indent;
     size_t saved_len = r->indent_len;
@@ -315,6 +332,37 @@ static int render_partial(render *r, const tpl_node *n)
     r->indent = saved, r->indent_len = saved_len;
     free(indent);
     r->depth--;
+    if (n->kind == TPL_PARENT) r->n_parents--;
+    return rc;
+}
+
+/* {{$name}}default{{/name}}: the outermost parent tag that has a block of that name wins. */
+static int render_block(render *r, const tpl_template *t, const tpl_node *n)
+{
+    const tpl_template *ct = t;
+    const tpl_node *c = n;
+    for (size_t i = 0; i < r->n_parents && c == n; i++) {
+        const tpl_node *par = r->parents[i].node;
+        for (size_t k = 0; k < par->n_kids; k++) {
+            if (strcmp(par->kids[k].name, n->name) == 0) {
+                c = &par->kids[k], ct = r->parents[i].t;
+                break;
+            }
+        }
+    }
+    if (!n->standalone) return render_nodes(r, ct, c->kids, c->n_kids);
+    /* a standalone site indents every line of the content, like a standalone partial */
+    const char *saved = r->indent;
+    size_t saved_len = r->indent_len;
+    char *indent = bd_malloc(saved_len + n->len + 1);
+    memcpy(indent, saved, saved_len);
+    memcpy(indent + saved_len, n->text, n->len + 1);
+    r->indent = indent, r->indent_len = saved_len + n->len;
+    int rc = 0;
+    if (!c->standalone && r->indent_len) rc = put(r, r->indent, r->indent_len);
+    if (!rc) rc = render_nodes(r, ct, c->kids, c->n_kids);
+    r->indent = saved, r->indent_len = saved_len;
+    free(indent);
     return rc;
 }
 
@@ -334,7 +382,10 @@ static int render_node(render *r, const tpl_template *t, const tpl_node *n)
     case TPL_INVERTED:
         return render_section(r, t, n);
     case TPL_PARTIAL:
-        return render_partial(r, n);
+    case TPL_PARENT:
+        return render_partial(r, t, n);
+    case TPL_BLOCK:
+        return render_block(r, t, n);
     }
     return 0;
 }
@@ -376,6 +427,7 @@ int tpl_render(const tpl_template *t, const cJSON *data, const tpl_render_opts *
     free(r.cache);
     free(r.ctx);
     free(r.chain);
+    free(r.parents);
     return rc;
 }
 

@@ -51,7 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         context = cJSON_Parse(fuzz_context);
         fixed = cJSON_Parse("{\"p\": \"[{{name}}]\\n\", \"loop\": \"{{>loop}}{{>loop}}\","
                             " \"item\": \"  - {{title}}\\n{{#fill.coupon}}{{>p}}{{/fill.coupon}}\","
-                            " \"bad\": \"{{#x}}\"}");
+                            " \"bad\": \"{{#x}}\","
+                            " \"layout\": \"{{$greeting}}{{greeting}}{{/greeting}}\\n  {{$body}}\\n"
+                            "  none\\n  {{/body}}\\n{{$sig}}--{{/sig}}\"}");
         if (!context || !fixed) abort();
         /* a string that is not valid UTF-8, as a careless connector could hand over */
         cJSON_AddItemToObject(context, "raw", cJSON_CreateString("caf\xe9 \xf0\x9f\x98"));

@@ -80,8 +80,11 @@ static void test_error_positions(void **state)
     expect_compile_error("{{a b}}", "t.mustache:1:1: invalid tag name \"a b\"");
     expect_compile_error("{{a..b}}",
                          "t.mustache:1:1: invalid tag name \"a..b\" (empty part between dots)");
-    expect_compile_error("{{<parent}}{{/parent}}",
-                         "t.mustache:1:1: template inheritance (\"<\" tags) is not supported");
+    expect_compile_error("{{<layout}}\n{{$body}}\nx\n{{/layout}}",
+                         "t.mustache:4:1: closing tag \"layout\" does not match section \"body\" "
+                         "opened at 2:1");
+    expect_compile_error("{{<lay out}}{{/lay out}}",
+                         "t.mustache:1:1: invalid parent name \"lay out\"");
     /* columns count code points, not bytes */
     expect_compile_error("Grüße {{#a}}", "t.mustache:1:7: unclosed section \"a\"");
     expect_compile_error("ok\nbad \xff here", "t.mustache:2:5: invalid UTF-8 in template text");
@@ -408,6 +411,49 @@ static void test_nested_indentation(void **state)
     cJSON_Delete(partials);
 }
 
+static void test_inheritance_layout(void **state)
+{
+    (void)state;
+    /* a shared letter layout whose body each reply template fills in */
+    cJSON *partials = cJSON_Parse(
+        "{\"layout\": \"{{$greeting}}{{greeting}}{{/greeting}}\\n\\n  {{$body}}\\n  (no text)\\n"
+        "  {{/body}}\\n\\n{{closing}}\\n{{$signature}}{{shop.name}}{{/signature}}\\n\"}");
+    tpl_render_opts o = {.partials = tpl_partials_json, .partials_ud = partials};
+    const char *json = "{\"greeting\": \"Dear Ana,\", \"closing\": \"Kind regards,\","
+                       " \"shop\": {\"name\": \"Shop\"}, \"order\": {\"id\": \"A-1\"}}";
+    bd_err err;
+    char *out = render_json("{{! title: Delay }}\n"
+                            "{{<layout}}\n"
+                            "{{$body}}\n"
+                            "Your order {{order.id}} is on its way.\n"
+                            "Thank you for waiting.\n"
+                            "{{/body}}\n"
+                            "{{/layout}}\n",
+                            json, &o, &err);
+    if (!out) fail_msg("%s", err.msg);
+    assert_string_equal(out, "Dear Ana,\n\n  Your order A-1 is on its way.\n  Thank you for "
+                             "waiting.\n\nKind regards,\nShop\n");
+    free(out);
+    /* without overrides the defaults render */
+    out = render_json("{{<layout}}{{/layout}}", json, &o, &err);
+    assert_string_equal(out, "Dear Ana,\n\n  (no text)\n\nKind regards,\nShop\n");
+    free(out);
+    /* a block whose override contains itself recurses for ever: an error, not a crash */
+    cJSON *loop = cJSON_Parse("{\"p\": \"{{$a}}{{/a}}\"}");
+    o.partials_ud = loop;
+    assert_null(render_json("{{<p}}{{$a}}x{{$a}}y{{/a}}{{/a}}{{/p}}", "{}", &o, &err));
+    assert_non_null(strstr(err.msg, "nested deeper than 1024 levels"));
+    /* a parent that includes itself stops at the partial depth */
+    cJSON *self = cJSON_Parse("{\"p\": \"{{<p}}{{/p}}\"}");
+    o.partials_ud = self;
+    assert_null(render_json("{{<p}}{{/p}}", "{}", &o, &err));
+    assert_string_equal(err.msg, "p:1:1: partial \"p\" nested deeper than 32 levels (it includes "
+                                 "itself)");
+    cJSON_Delete(self);
+    cJSON_Delete(loop);
+    cJSON_Delete(partials);
+}
+
 static void test_dir_resolver(void **state)
 {
     (void)state;
@@ -461,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_fill_markers_and_report),
         cmocka_unit_test(test_compiled_once_rendered_many),
         cmocka_unit_test(test_nested_indentation),
+        cmocka_unit_test(test_inheritance_layout),
         cmocka_unit_test(test_dir_resolver),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
