@@ -4,7 +4,9 @@
  * nesting cannot overflow the C stack). Standalone lines (a section, inverted, closing,
  * comment, partial or set-delimiter tag alone on its line, with only spaces or tabs around)
  * are removed whole, as the spec says; the leading whitespace of a standalone partial is
- * kept as its indentation. */
+ * kept as its indentation. Parent and block tags (inheritance) may also share a standalone
+ * line with each other ("{{<layout}}{{$body}}"), and a standalone block's content is stored
+ * without its own indentation, which the renderer replaces by its site's (dedent_blocks). */
 #include "template_internal.h"
 
 #include <stdarg.h>
