@@ -248,6 +248,36 @@ static int render_section(render *r, const tpl_template *t, const tpl_node *n)
     return 0;
 }
 
+/* ---- indentation of standalone partials, parents and blocks ---- */
+
+typedef struct indent_saved {
+    const char *indent;
+    size_t len;
+    char *owned; /* the indentation pushed, freed by indent_pop */
+} indent_saved;
+
+/* Standalone: the current indentation grows by more[0..n); inline: none while inside. */
+static indent_saved indent_push(render *r, int standalone, const char *more, size_t n)
+{
+    indent_saved s = {r->indent, r->indent_len, NULL};
+    if (!standalone) {
+        r->indent = "", r->indent_len = 0;
+    } else if (n) {
+        s.owned = bd_malloc(r->indent_len + n + 1);
+        memcpy(s.owned, r->indent, r->indent_len);
+        memcpy(s.owned + r->indent_len, more, n);
+        s.owned[r->indent_len + n] = '\0';
+        r->indent = s.owned, r->indent_len += n;
+    }
+    return s;
+}
+
+static void indent_pop(render *r, indent_saved *s)
+{
+    r->indent = s->indent, r->indent_len = s->len;
+    free(s->owned);
+}
+
 /* The compiled partial `name` (NULL when there is none), resolved and compiled once per
  * render. */
 static int partial_get(render *r, const char *name, tpl_template **out)
@@ -317,20 +347,9 @@ static int render_partial(render *r, const tpl_template *t, const tpl_node *n)
         r->parents[r->n_parents++] = (parent_frame){t, n};
     }
     /* a standalone partial is indented like its tag; an inline one is not indented */
-    const char *saved = r->indent;
-    size_t saved_len = r->indent_len;
-    char *indent = NULL;
-    if (n->standalone && n->len) {
-        indent = bd_malloc(saved_len + n->len + 1);
-        memcpy(indent, saved, saved_len);
-        memcpy(indent + saved_len, n->text, n->len + 1);
-        r->indent = indent, r->indent_len = saved_len + n->len;
-    } else if (!n->standalone) {
-        r->indent = "", r->indent_len = 0;
-    }
+    indent_saved saved = indent_push(r, n->standalone, n->text, n->len);
     int rc = render_nodes(r, pt, pt->nodes, pt->n_nodes);
-    r->indent = saved, r->indent_len = saved_len;
-    free(indent);
+    indent_pop(r, &saved);
     r->depth--;
     if (n->kind == TPL_PARENT) r->n_parents--;
     return rc;
@@ -352,17 +371,11 @@ static int render_block(render *r, const tpl_template *t, const tpl_node *n)
     }
     if (!n->standalone) return render_nodes(r, ct, c->kids, c->n_kids);
     /* a standalone site indents every line of the content, like a standalone partial */
-    const char *saved = r->indent;
-    size_t saved_len = r->indent_len;
-    char *indent = bd_malloc(saved_len + n->len + 1);
-    memcpy(indent, saved, saved_len);
-    memcpy(indent + saved_len, n->text, n->len + 1);
-    r->indent = indent, r->indent_len = saved_len + n->len;
+    indent_saved saved = indent_push(r, 1, n->text, n->len);
     int rc = 0;
     if (!c->standalone && r->indent_len) rc = put(r, r->indent, r->indent_len);
     if (!rc) rc = render_nodes(r, ct, c->kids, c->n_kids);
-    r->indent = saved, r->indent_len = saved_len;
-    free(indent);
+    indent_pop(r, &saved);
     return rc;
 }
 
