@@ -94,6 +94,8 @@ typedef struct tpl_render_opts {
     int fill_markers;           /* non-zero: a `fill.X` variable that is missing, null or ""
                                    renders as "[[X]]" and X is reported as missing */
     tpl_report *report;         /* NULL: no report; else names are appended to it */
+    int plain_text;             /* non-zero: the output is plain text (a marketplace message,
+                                   an e-mail body), so {{x}} is not HTML-escaped either */
 } tpl_render_opts;
 
 /* Renders t with data (any cJSON value; NULL is an empty context) and appends the result to
@@ -103,6 +105,15 @@ typedef struct tpl_render_opts {
  * or cannot be read. t is not modified, so one template may be rendered by many threads. */
 int tpl_render(const tpl_template *t, const cJSON *data, const tpl_render_opts *opts, bd_buf *out,
                bd_err *err);
+
+/* Calls fn for every name a compiled template uses (variables, sections, inverted sections,
+ * partials, parents and blocks), in source order. kind is '$' variable, '#' section, '^'
+ * inverted section, '>' partial, '<' parent, '+' block; scope is the name of the innermost
+ * enclosing section (NULL at top level), so that names inside {{#order.items}} can be read
+ * as fields of an item. Used by `borderdesk templates check`. */
+typedef void (*tpl_name_fn)(void *ud, const char *name, char kind, const char *scope,
+                            unsigned line, unsigned col);
+void tpl_names(const tpl_template *t, tpl_name_fn fn, void *ud);
 
 /* tpl_compile + tpl_render + tpl_free in one call. */
 int tpl_render_text(const char *text, size_t len, const char *label, const cJSON *data,

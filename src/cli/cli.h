@@ -50,6 +50,8 @@ int cmd_import(bd_cli *cli, int argc, char **argv);
 int cmd_tickets(bd_cli *cli, int argc, char **argv);
 int cmd_orders(bd_cli *cli, int argc, char **argv);
 int cmd_user(bd_cli *cli, int argc, char **argv);
+int cmd_suggest(bd_cli *cli, int argc, char **argv);
+int cmd_templates(bd_cli *cli, int argc, char **argv);
 int cmd_template(bd_cli *cli, int argc, char **argv);
 
 #endif

@@ -16,6 +16,8 @@ static const struct {
     {"tickets", cmd_tickets, "list, show, reply to, assign and change tickets"},
     {"orders", cmd_orders, "list and show orders"},
     {"user", cmd_user, "add, list and disable the people who work tickets"},
+    {"suggest", cmd_suggest, "ranked reply suggestions for a ticket, in the buyer's language"},
+    {"templates", cmd_templates, "check the reply templates and their coverage; list them"},
     {"template", cmd_template, "render a reply template (Mustache) with JSON data"},
 };
 

@@ -201,7 +201,7 @@ static int put_value(render *r, const char *s, size_t n, int escape)
 static int render_var(render *r, const tpl_node *n)
 {
     const cJSON *v = lookup(r, n);
-    int escape = n->kind == TPL_VAR;
+    int escape = n->kind == TPL_VAR && !r->o->plain_text;
     int absent = !v || cJSON_IsNull(v);
     tpl_report *rep = r->o->report;
     if (absent && rep) report_add(&rep->unresolved, &rep->n_unresolved, n->name);
