@@ -16,6 +16,7 @@ static const struct {
     {"tickets", cmd_tickets, "list, show, reply to, assign and change tickets"},
     {"orders", cmd_orders, "list and show orders"},
     {"user", cmd_user, "add, list and disable the people who work tickets"},
+    {"report", cmd_report, "reports for team leads: sla, workload"},
 };
 
 static void usage(FILE *f)
@@ -78,5 +79,6 @@ int main(int argc, char **argv)
     }
     store_close(cli.store);
     bd_config_free(cli.config);
+    sla_config_free(cli.sla);
     return rc;
 }
