@@ -233,8 +233,8 @@ typedef struct store_sla_message {
     int marked;    /* an outbound message whose body contains the marker passed */
     const char *author;
 } store_sla_message;
-/* Messages of the scope's tickets, in no particular order (a table scan when ticket_id is
- * 0). marker may be NULL. */
+/* Messages of the scope's tickets: without a marker in (ticket, time) order from a covering
+ * index; with one (checked against the body) in table order. marker may be NULL. */
 int store_sla_messages(bd_store *s, const store_sla_scope *sc, const char *marker,
                        int (*fn)(void *ud, const store_sla_message *m, bd_err *err), void *ud,
                        bd_err *err);
@@ -245,10 +245,14 @@ typedef struct store_sla_event {
     const char *status; /* the status it changed to (status_changed, reopened), else NULL */
     int64_t message_id; /* no_response_needed / response_needed: the message, else 0 */
 } store_sla_event;
-/* The events that move clocks, in the order they were recorded. */
+/* The events that move clocks, by ticket, in the order they were recorded. */
 int store_sla_events(bd_store *s, const store_sla_scope *sc,
                      int (*fn)(void *ud, const store_sla_event *e, bd_err *err), void *ud,
                      bd_err *err);
+
+/* A second, read-only connection to the same database, for a scan in another thread. It
+ * sees committed data only. Close with store_close. */
+int store_open_reader(bd_store *s, bd_store **out, bd_err *err);
 
 /* Stores the ticket's next due time (0: none) and state (NULL: none). */
 int store_ticket_set_due(bd_store *s, int64_t id, int64_t due_at, const char *state,

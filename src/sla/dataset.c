@@ -2,10 +2,13 @@
  * dataset.c — loads what the clocks of many tickets are computed from: tickets, their
  * messages and their clock events, read in table order and bucketed per ticket in memory
  * (a counting sort), so that a report over a million tickets is a few sequential scans.
- * Strings that repeat (authors, categories, assignees) are interned once.
+ * For many tickets the message scan runs in a second thread on its own read-only
+ * connection while this one reads tickets and events. Strings that repeat (authors,
+ * categories, assignees) are interned once.
  */
 #include "borderdesk/sla.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,19 +32,28 @@ typedef struct raw_change {
     sla_change c;
 } raw_change;
 
-typedef struct raw_msg {
-    int32_t ticket;
-    sla_msg m;
-} raw_msg;
-
 typedef struct excl {
     int64_t message_id, event_id;
     int excluded;
 } excl;
 
+/* The message scan: raw rows with their ticket ids, mapped to tickets afterwards. */
+typedef struct msg_scan {
+    bd_store *store;
+    store_sla_scope sc;
+    const sla_config *cfg;
+    intern_pool authors;
+    sla_msg *msgs;
+    int64_t *tids;
+    size_t n, cap;
+    int rc;
+    bd_err err;
+} msg_scan;
+
 struct sla_dataset {
     const sla_config *cfg;
-    intern_pool pool;
+    intern_pool pool;    /* ticket strings */
+    intern_pool authors; /* message authors */
     shop_info *shops;
     size_t n_shops;
     sla_ticket_info *t;
@@ -53,8 +65,8 @@ struct sla_dataset {
     sla_change *changes;
     size_t *chg_start; /* n + 1 */
     /* while loading */
-    raw_msg *raw_msgs;
-    size_t n_raw_msgs, cap_raw_msgs;
+    int32_t *msg_ticket; /* parallel to msgs until bucketed */
+    size_t n_msgs;
     raw_change *raw_changes;
     size_t n_raw_changes, cap_raw_changes;
     excl *excl;
@@ -215,29 +227,55 @@ static int is_excluded(const sla_dataset *d, int64_t message_id)
 static int on_message(void *ud, const store_sla_message *m, bd_err *err)
 {
     (void)err;
-    sla_dataset *d = ud;
-    int32_t ti = ticket_index(d, m->ticket_id);
-    if (ti < 0) return 0;
-    if (d->n_raw_msgs == d->cap_raw_msgs)
-        d->raw_msgs = bd_realloc(d->raw_msgs, (d->cap_raw_msgs = d->cap_raw_msgs
-                                                                     ? d->cap_raw_msgs * 2
-                                                                     : 4096) *
-                                                  sizeof *d->raw_msgs);
-    raw_msg *r = &d->raw_msgs[d->n_raw_msgs++];
-    r->ticket = ti;
-    r->m.id = m->id;
-    r->m.at = m->sent_at;
-    r->m.flags = 0;
-    r->m.author = -1;
-    if (m->note) r->m.flags |= SLA_MSG_NOTE;
+    msg_scan *x = ud;
+    if (x->n == x->cap) {
+        x->cap = x->cap ? x->cap * 2 : 4096;
+        x->msgs = bd_realloc(x->msgs, x->cap * sizeof *x->msgs);
+        x->tids = bd_realloc(x->tids, x->cap * sizeof *x->tids);
+    }
+    x->tids[x->n] = m->ticket_id;
+    sla_msg *r = &x->msgs[x->n++];
+    r->id = m->id;
+    r->at = m->sent_at;
+    r->flags = 0;
+    r->author = -1;
+    if (m->note) r->flags |= SLA_MSG_NOTE;
     if (m->direction == BD_DIR_OUT) {
-        r->m.flags |= SLA_MSG_OUT;
-        r->m.author = intern(&d->pool, m->author);
-        if (m->marked || sla_is_auto_ack(d->cfg, m->author, NULL)) r->m.flags |= SLA_MSG_AUTO;
-    } else if (d->n_excluded && is_excluded(d, m->id)) {
-        r->m.flags |= SLA_MSG_EXCLUDED;
+        r->flags |= SLA_MSG_OUT;
+        r->author = intern(&x->authors, m->author);
+        if (m->marked || sla_is_auto_ack(x->cfg, m->author, NULL)) r->flags |= SLA_MSG_AUTO;
     }
     return 0;
+}
+
+static void *scan_messages(void *arg)
+{
+    msg_scan *x = arg;
+    x->rc = store_sla_messages(x->store, &x->sc, x->cfg->auto_marker, on_message, x, &x->err);
+    return NULL;
+}
+
+/* Takes the scanned messages: keeps those of loaded tickets, marks the excluded ones. */
+static void adopt_messages(sla_dataset *d, msg_scan *x)
+{
+    d->authors = x->authors;
+    memset(&x->authors, 0, sizeof x->authors);
+    d->msgs = x->msgs;
+    d->msg_ticket = bd_malloc((x->n ? x->n : 1) * sizeof *d->msg_ticket);
+    size_t k = 0;
+    for (size_t i = 0; i < x->n; i++) {
+        int32_t ti = ticket_index(d, x->tids[i]);
+        if (ti < 0) continue;
+        sla_msg m = x->msgs[i];
+        if (!(m.flags & SLA_MSG_OUT) && d->n_excluded && is_excluded(d, m.id))
+            m.flags |= SLA_MSG_EXCLUDED;
+        d->msgs[k] = m;
+        d->msg_ticket[k++] = ti;
+    }
+    d->n_msgs = k;
+    x->msgs = NULL;
+    free(x->tids);
+    x->tids = NULL;
 }
 
 /* ---- bucketing ---- */
@@ -266,20 +304,31 @@ static int msg_before(const sla_msg *a, const sla_msg *b)
     return a->at < b->at || (a->at == b->at && a->id < b->id);
 }
 
+/* Groups messages per ticket: a linear pass when the scan came in ticket order (the
+ * covering index), else a counting sort; then orders each ticket's messages by time. */
 static void bucket_messages(sla_dataset *d)
 {
     d->msg_start = bd_calloc(d->n + 1, sizeof *d->msg_start);
-    for (size_t i = 0; i < d->n_raw_msgs; i++) d->msg_start[d->raw_msgs[i].ticket + 1]++;
+    int sorted = 1;
+    for (size_t i = 0; i < d->n_msgs; i++) {
+        d->msg_start[d->msg_ticket[i] + 1]++;
+        if (i && d->msg_ticket[i] < d->msg_ticket[i - 1]) sorted = 0;
+    }
     for (size_t i = 0; i < d->n; i++) d->msg_start[i + 1] += d->msg_start[i];
-    size_t *fill = bd_malloc((d->n + 1) * sizeof *fill);
-    memcpy(fill, d->msg_start, (d->n + 1) * sizeof *fill);
-    d->msgs = bd_malloc((d->n_raw_msgs ? d->n_raw_msgs : 1) * sizeof *d->msgs);
-    for (size_t i = 0; i < d->n_raw_msgs; i++) d->msgs[fill[d->raw_msgs[i].ticket]++] = d->raw_msgs[i].m;
-    free(fill);
-    free(d->raw_msgs);
-    d->raw_msgs = NULL;
+    if (!sorted) {
+        size_t *fill = bd_malloc((d->n + 1) * sizeof *fill);
+        memcpy(fill, d->msg_start, (d->n + 1) * sizeof *fill);
+        sla_msg *out = bd_malloc((d->n_msgs ? d->n_msgs : 1) * sizeof *out);
+        for (size_t i = 0; i < d->n_msgs; i++) out[fill[d->msg_ticket[i]]++] = d->msgs[i];
+        free(fill);
+        free(d->msgs);
+        d->msgs = out;
+    }
+    free(d->msg_ticket);
+    d->msg_ticket = NULL;
     for (size_t t = 0; t < d->n; t++) /* insertion sort: a ticket has a handful */
         for (size_t i = d->msg_start[t] + 1; i < d->msg_start[t + 1]; i++) {
+            if (!msg_before(&d->msgs[i], &d->msgs[i - 1])) continue;
             sla_msg x = d->msgs[i];
             size_t j = i;
             while (j > d->msg_start[t] && msg_before(&x, &d->msgs[j - 1])) {
@@ -335,6 +384,13 @@ static int load_shops(sla_dataset *d, bd_store *s, bd_err *err)
     return 0;
 }
 
+static void pool_free(intern_pool *p)
+{
+    for (size_t i = 0; i < p->n; i++) free(p->strs[i]);
+    free(p->strs);
+    free(p->slots);
+}
+
 int sla_dataset_load(bd_store *s, const sla_config *c, const sla_scope *scope,
                      sla_dataset **out, bd_err *err)
 {
@@ -345,26 +401,50 @@ int sla_dataset_load(bd_store *s, const sla_config *c, const sla_scope *scope,
                           .created_before = scope->created_before,
                           .active_since = scope->active_since,
                           .before = scope->as_of};
-    if (load_shops(d, s, err) || store_sla_tickets(s, &sc, on_ticket, d, err)) goto fail;
-    build_map(d);
-    if (store_sla_events(s, &sc, on_event, d, err)) goto fail;
-    settle_exclusions(d);
-    if (store_sla_messages(s, &sc, c->auto_marker, on_message, d, err)) goto fail;
-    bucket_messages(d);
-    bucket_changes(d);
+    msg_scan x = {.store = s, .sc = sc, .cfg = c};
+    /* many tickets: messages are read in parallel through a second connection (committed
+     * data; the callers hold no uncommitted writes when they load many tickets) */
+    pthread_t thread;
+    int threaded = !scope->ticket_id && store_open_reader(s, &x.store, err) == 0 &&
+                   pthread_create(&thread, NULL, scan_messages, &x) == 0;
+    if (!threaded && x.store != s) {
+        store_close(x.store);
+        x.store = s;
+    }
+    int rc = load_shops(d, s, err) || store_sla_tickets(s, &sc, on_ticket, d, err);
+    if (!rc) {
+        build_map(d);
+        rc = store_sla_events(s, &sc, on_event, d, err);
+    }
+    if (threaded) {
+        pthread_join(thread, NULL);
+        store_close(x.store);
+    } else if (!rc) {
+        scan_messages(&x);
+    }
+    if (!rc && x.rc) rc = bd_err_set(err, "%s", x.err.msg);
+    if (!rc) {
+        settle_exclusions(d);
+        adopt_messages(d, &x);
+        bucket_messages(d);
+        bucket_changes(d);
+    }
+    pool_free(&x.authors);
+    free(x.msgs);
+    free(x.tids);
+    if (rc) {
+        sla_dataset_free(d);
+        return -1;
+    }
     *out = d;
     return 0;
-fail:
-    sla_dataset_free(d);
-    return -1;
 }
 
 void sla_dataset_free(sla_dataset *d)
 {
     if (!d) return;
-    for (size_t i = 0; i < d->pool.n; i++) free(d->pool.strs[i]);
-    free(d->pool.strs);
-    free(d->pool.slots);
+    pool_free(&d->pool);
+    pool_free(&d->authors);
     for (size_t i = 0; i < d->n_shops; i++) {
         free(d->shops[i].name);
         free(d->shops[i].marketplace);
@@ -376,7 +456,7 @@ void sla_dataset_free(sla_dataset *d)
     free(d->msg_start);
     free(d->changes);
     free(d->chg_start);
-    free(d->raw_msgs);
+    free(d->msg_ticket);
     free(d->raw_changes);
     free(d->excl);
     free(d->excluded);
@@ -412,7 +492,7 @@ void sla_dataset_input(const sla_dataset *d, size_t i, sla_ticket_in *in)
 
 const char *sla_dataset_author(const sla_dataset *d, int32_t author)
 {
-    return author >= 0 && (size_t)author < d->pool.n ? d->pool.strs[author] : "-";
+    return author >= 0 && (size_t)author < d->authors.n ? d->authors.strs[author] : "-";
 }
 
 const char *sla_dataset_shop(const sla_dataset *d, int32_t shop)

@@ -91,10 +91,29 @@ static void vals_push(vals *v, int64_t x)
     v->v[v->n++] = x;
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* The k-th smallest of a[0..n) (0-based), rearranging a: quickselect, linear on average. */
+static int64_t select_kth(int64_t *a, int64_t n, int64_t k)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
+    int64_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int64_t x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi];
+        int64_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        int64_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot) i++;
+            while (a[j] > pivot) j--;
+            if (i <= j) {
+                int64_t t = a[i];
+                a[i++] = a[j];
+                a[j--] = t;
+            }
+        }
+        /* [lo, j] <= pivot, (j, i) == pivot, [i, hi] >= pivot */
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return a[k];
+    }
+    return a[k];
 }
 
 /* Median: the middle value, or the mean of the two middle values (rounded down).
@@ -107,11 +126,18 @@ static void settle(acc_row *r, sla_group_row *out)
         vals *v = &r->values[c];
         sla_stat *s = &r->stat[c];
         s->median = s->p90 = -1;
-        if (v->n) {
-            qsort(v->v, v->n, sizeof *v->v, cmp_i64);
-            s->median = v->n % 2 ? v->v[v->n / 2] : (v->v[v->n / 2 - 1] + v->v[v->n / 2]) / 2;
-            size_t rank = (v->n * 9 + 9) / 10; /* ceil(0.9 n) */
-            s->p90 = v->v[rank - 1];
+        int64_t n = (int64_t)v->n;
+        if (n) {
+            int64_t upper = select_kth(v->v, n, n / 2);
+            if (n % 2) {
+                s->median = upper;
+            } else { /* the lower middle is the largest value left of n/2 */
+                int64_t lower = v->v[0];
+                for (int64_t i = 1; i < n / 2; i++)
+                    if (v->v[i] > lower) lower = v->v[i];
+                s->median = (lower + upper) / 2;
+            }
+            s->p90 = select_kth(v->v, n, (n * 9 + 9) / 10 - 1); /* rank ceil(0.9 n) */
         }
         free(v->v);
         out->stat[c] = *s;
@@ -161,20 +187,20 @@ static const char *agent_of(const report_ctx *x, const sla_ticket_info *t, const
     return t->assignee ? t->assignee : "(unassigned)";
 }
 
-static void group_key(const report_ctx *x, const sla_ticket_info *t, const sla_measure *m,
-                      char *buf, size_t n)
+/* The group a clock falls in; day and week keys are written into buf. */
+static const char *group_key(const report_ctx *x, const sla_ticket_info *t,
+                             const sla_measure *m, char *buf, size_t n)
 {
-    const char *k = "all";
     switch (x->o->group) {
-    case SLA_GROUP_AGENT: k = agent_of(x, t, m); break;
-    case SLA_GROUP_SHOP: k = sla_dataset_shop(x->d, t->shop); break;
-    case SLA_GROUP_MARKETPLACE: k = sla_dataset_marketplace(x->d, t->shop); break;
-    case SLA_GROUP_CATEGORY: k = t->category ? t->category : "(unclassified)"; break;
-    case SLA_GROUP_LANGUAGE: k = t->language ? t->language : "(unknown)"; break;
-    case SLA_GROUP_DAY: local_day(x->cfg, m->start, buf, n); return;
-    case SLA_GROUP_WEEK: local_week(x->cfg, m->start, buf, n); return;
+    case SLA_GROUP_AGENT: return agent_of(x, t, m);
+    case SLA_GROUP_SHOP: return sla_dataset_shop(x->d, t->shop);
+    case SLA_GROUP_MARKETPLACE: return sla_dataset_marketplace(x->d, t->shop);
+    case SLA_GROUP_CATEGORY: return t->category ? t->category : "(unclassified)";
+    case SLA_GROUP_LANGUAGE: return t->language ? t->language : "(unknown)";
+    case SLA_GROUP_DAY: local_day(x->cfg, m->start, buf, n); return buf;
+    case SLA_GROUP_WEEK: local_week(x->cfg, m->start, buf, n); return buf;
     }
-    snprintf(buf, n, "%s", k);
+    return "all";
 }
 
 static void account(acc_row *row, const sla_measure *m, int market, int breached)
@@ -283,9 +309,9 @@ int sla_report_build(bd_store *s, const sla_config *c, const sla_report_opts *o,
             const sla_measure *m = &res.m[k];
             if (m->start < o->from || m->start >= o->to) continue;
             int breached = sla_measure_breached(m, o->marketplace);
-            char key[128];
-            group_key(&x, t, m, key, sizeof key);
-            account(table_row(&x.groups, key), m, o->marketplace, breached);
+            char buf[32];
+            account(table_row(&x.groups, group_key(&x, t, m, buf, sizeof buf)), m,
+                    o->marketplace, breached);
             account(&x.total, m, o->marketplace, breached);
             if (breached && o->breaches) add_breach(&x, t, m);
         }
