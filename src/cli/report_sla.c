@@ -175,7 +175,7 @@ int cmd_report_sla(bd_cli *cli, int argc, char **argv)
     const char *from = NULL, *to = NULL;
     sla_report_opts o = {0};
     int format = REPORT_TABLE, c;
-    optind = 1;
+    optind = 0; /* 0: reinitialise getopt (permute options after arguments) */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'f': from = optarg; break;

@@ -96,7 +96,7 @@ int cmd_report_workload(bd_cli *cli, int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const char *from = NULL, *to = NULL;
     int format = REPORT_TABLE, c;
-    optind = 1;
+    optind = 0; /* 0: reinitialise getopt (permute options after arguments) */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'f': from = optarg; break;

@@ -15,7 +15,7 @@ int tickets_no_response(bd_cli *cli, int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const char *reason = NULL, *as = NULL;
     int undo = 0, c;
-    optind = 1;
+    optind = 0; /* 0: reinitialise getopt (permute options after arguments) */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'r') reason = optarg;
         else if (c == 'a') as = optarg;
