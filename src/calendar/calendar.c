@@ -340,7 +340,7 @@ static void build(cal_calendar *c, int64_t lo, int64_t hi)
         }
     }
     free(seg);
-    qsort(p, np, sizeof *p, piece_cmp);
+    if (np) qsort(p, np, sizeof *p, piece_cmp);
     if (np > c->cap) {
         c->cap = np;
         c->start = bd_realloc(c->start, np * sizeof *c->start);

@@ -289,7 +289,7 @@ static int excl_cmp(const void *a, const void *b)
 
 static void settle_exclusions(sla_dataset *d)
 {
-    qsort(d->excl, d->n_excl, sizeof *d->excl, excl_cmp);
+    if (d->n_excl) qsort(d->excl, d->n_excl, sizeof *d->excl, excl_cmp);
     d->excluded = bd_malloc((d->n_excl ? d->n_excl : 1) * sizeof *d->excluded);
     for (size_t i = 0; i < d->n_excl; i++) {
         int last = i + 1 == d->n_excl || d->excl[i + 1].message_id != d->excl[i].message_id;

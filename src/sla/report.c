@@ -328,7 +328,7 @@ int sla_report_build(bd_store *s, const sla_config *c, const sla_report_opts *o,
     r->rows = bd_calloc(x.groups.n ? x.groups.n : 1, sizeof *r->rows);
     for (size_t i = 0; i < x.groups.n; i++) settle(&x.groups.rows[i], &r->rows[i]);
     r->n_rows = x.groups.n;
-    qsort(r->rows, r->n_rows, sizeof *r->rows, row_cmp);
+    if (r->n_rows) qsort(r->rows, r->n_rows, sizeof *r->rows, row_cmp);
     settle(&x.total, &r->total);
     free(x.groups.rows);
     free(x.groups.slots);
@@ -343,7 +343,7 @@ int sla_report_build(bd_store *s, const sla_config *c, const sla_report_opts *o,
     }
     free(lr);
     sla_dataset_free(d);
-    qsort(r->breaches, r->n_breaches, sizeof *r->breaches, breach_cmp);
+    if (r->n_breaches) qsort(r->breaches, r->n_breaches, sizeof *r->breaches, breach_cmp);
     if (lookup_buyers(s, r, err)) {
         sla_report_free(r);
         return -1;
@@ -553,8 +553,8 @@ int sla_workload_build(bd_store *s, const sla_config *c, int64_t from, int64_t t
     }
     sla_result_clear(&res);
     sla_dataset_free(d);
-    qsort(agents.rows, agents.n, sizeof *agents.rows, wl_cmp);
-    qsort(queues.rows, queues.n, sizeof *queues.rows, wl_cmp);
+    if (agents.n) qsort(agents.rows, agents.n, sizeof *agents.rows, wl_cmp);
+    if (queues.n) qsort(queues.rows, queues.n, sizeof *queues.rows, wl_cmp);
     w->answered = bd_calloc(answered.n ? answered.n : 1, sizeof *w->answered);
     for (size_t i = 0; i < answered.n; i++) {
         char *key = answered.rows[i].key, *tab = strrchr(key, '\t');
@@ -566,7 +566,7 @@ int sla_workload_build(bd_store *s, const sla_config *c, int64_t from, int64_t t
     }
     free(answered.rows);
     free(answered.slots);
-    qsort(w->answered, w->n_answered, sizeof *w->answered, answered_cmp);
+    if (w->n_answered) qsort(w->answered, w->n_answered, sizeof *w->answered, answered_cmp);
     w->agents = agents.rows;
     w->n_agents = agents.n;
     w->queues = queues.rows;
