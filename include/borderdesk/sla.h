@@ -168,6 +168,7 @@ typedef struct sla_scope {
     int64_t created_before; /* 0: no limit */
     int64_t active_since;   /* tickets updated at or after; 0: no limit */
     int64_t as_of;          /* messages and events before this instant */
+    int buyer_language;     /* fall back to the buyer's language (a join; slower) */
 } sla_scope;
 
 typedef struct sla_ticket_info {

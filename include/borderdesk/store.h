@@ -212,13 +212,14 @@ typedef struct store_sla_scope {
     int64_t created_before; /* tickets created before; 0: no limit */
     int64_t active_since;   /* tickets updated at or after; 0: no limit */
     int64_t before;         /* messages sent / events recorded before; 0: no limit */
+    int buyer_language;     /* tickets without a language take their buyer's */
 } store_sla_scope;
 
 typedef struct store_sla_ticket {
     int64_t id, shop_id, created_at, due_at; /* due_at 0 when none */
     int priority;
     const char *status, *category, *subcategory;
-    const char *language; /* the ticket's, else the buyer's */
+    const char *language; /* the ticket's (else the buyer's, with buyer_language) */
     const char *assignee, *due_state;
 } store_sla_ticket;
 /* Tickets in id order. */

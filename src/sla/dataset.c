@@ -242,8 +242,8 @@ static int on_message(void *ud, const store_sla_message *m, bd_err *err)
     if (m->note) r->flags |= SLA_MSG_NOTE;
     if (m->direction == BD_DIR_OUT) {
         r->flags |= SLA_MSG_OUT;
-        r->author = intern(&x->authors, m->author);
-        if (m->marked || sla_is_auto_ack(x->cfg, m->author, NULL)) r->flags |= SLA_MSG_AUTO;
+        r->author = intern(&x->authors, m->author); /* auto-ack authors: adopt_messages */
+        if (m->marked) r->flags |= SLA_MSG_AUTO;
     }
     return 0;
 }
@@ -262,17 +262,22 @@ static void adopt_messages(sla_dataset *d, msg_scan *x)
     memset(&x->authors, 0, sizeof x->authors);
     d->msgs = x->msgs;
     d->msg_ticket = bd_malloc((x->n ? x->n : 1) * sizeof *d->msg_ticket);
+    char *auto_ack = bd_calloc(d->authors.n ? d->authors.n : 1, 1); /* per author */
+    for (size_t i = 0; i < d->authors.n; i++)
+        auto_ack[i] = (char)sla_is_auto_ack(d->cfg, d->authors.strs[i], NULL);
     size_t k = 0;
     for (size_t i = 0; i < x->n; i++) {
         int32_t ti = ticket_index(d, x->tids[i]);
         if (ti < 0) continue;
         sla_msg m = x->msgs[i];
+        if (m.author >= 0 && auto_ack[m.author]) m.flags |= SLA_MSG_AUTO;
         if (!(m.flags & SLA_MSG_OUT) && d->n_excluded && is_excluded(d, m.id))
             m.flags |= SLA_MSG_EXCLUDED;
         d->msgs[k] = m;
         d->msg_ticket[k++] = ti;
     }
     d->n_msgs = k;
+    free(auto_ack);
     x->msgs = NULL;
     free(x->tids);
     x->tids = NULL;
@@ -400,7 +405,8 @@ int sla_dataset_load(bd_store *s, const sla_config *c, const sla_scope *scope,
     store_sla_scope sc = {.ticket_id = scope->ticket_id,
                           .created_before = scope->created_before,
                           .active_since = scope->active_since,
-                          .before = scope->as_of};
+                          .before = scope->as_of,
+                          .buyer_language = scope->buyer_language};
     msg_scan x = {.store = s, .sc = sc, .cfg = c};
     /* many tickets: messages are read in parallel through a second connection (committed
      * data; the callers hold no uncommitted writes when they load many tickets) */

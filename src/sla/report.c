@@ -288,7 +288,10 @@ int sla_report_build(bd_store *s, const sla_config *c, const sla_report_opts *o,
 {
     *out = NULL;
     int64_t since = o->from < o->as_of - 90 * DAY ? o->from : o->as_of - 90 * DAY;
-    sla_scope scope = {.created_before = o->to, .active_since = since, .as_of = o->as_of};
+    sla_scope scope = {.created_before = o->to,
+                       .active_since = since,
+                       .as_of = o->as_of,
+                       .buyer_language = o->group == SLA_GROUP_LANGUAGE};
     sla_dataset *d;
     if (sla_dataset_load(s, c, &scope, &d, err)) return -1;
     sla_report *r = bd_calloc(1, sizeof *r);

@@ -2,13 +2,15 @@
  * time and state of a ticket, and the list of shops. */
 #include "store_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SLA_TICKET_COLUMNS                                                                      \
     "SELECT t.id, t.shop_id, t.created_at, t.priority, t.status, t.category, t.subcategory,"   \
-    " coalesce(t.language, b.language), t.assignee, coalesce(t.due_at, 0), t.due_state"        \
-    " FROM tickets t JOIN buyers b ON b.id = t.buyer_id"
+    " CASE WHEN t.language IS NULL AND ?4 THEN"                                                 \
+    "   (SELECT b.language FROM buyers b WHERE b.id = t.buyer_id) ELSE t.language END,"        \
+    " t.assignee, coalesce(t.due_at, 0), t.due_state FROM tickets t"
 
 #define SLA_MESSAGE_COLUMNS                                                                     \
     "SELECT id, ticket_id, sent_at, direction = 'out', kind = 'note', author,"                  \
@@ -73,6 +75,7 @@ int store_sla_tickets(bd_store *s, const store_sla_scope *sc,
         sqlite3_bind_int64(st, 2, sc->created_before);
         sqlite3_bind_int64(st, 3, sc->active_since);
     }
+    sqlite3_bind_int(st, 4, sc->buyer_language);
     int rc, stopped = 0;
     while (!stopped && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_sla_ticket t = {
@@ -120,9 +123,23 @@ int store_sla_messages(bd_store *s, const store_sla_scope *sc, const char *marke
     return finish(s, sc, st, rc, stopped, "read messages", err);
 }
 
-/* The string value of "key" in a flat JSON object written by borderdesk, into out. */
+/* The string value of "key" in a flat JSON object written by borderdesk, into out. The
+ * compact form ticket.c writes ("key":"value" without escapes) is read directly; anything
+ * else goes through the JSON parser. */
 static int detail_str(const char *detail, const char *key, char *out, size_t n)
 {
+    char pat[32];
+    int pn = snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    const char *p = detail && pn > 0 && (size_t)pn < sizeof pat ? strstr(detail, pat) : NULL;
+    if (p) {
+        p += pn;
+        size_t len = strcspn(p, "\"\\");
+        if (p[len] == '"' && len < n) {
+            memcpy(out, p, len);
+            out[len] = '\0';
+            return 0;
+        }
+    }
     cJSON *j = detail ? cJSON_Parse(detail) : NULL;
     const char *v = bd_json_str(j, key);
     int ok = v && strlen(v) < n;
