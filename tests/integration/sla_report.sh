@@ -100,6 +100,12 @@ check "by shop" \
 acme-ebay-br,first_reply,1,1,28800,28800,2,0,0.0,2" \
     "$(report --group-by shop --format csv | grep first_reply | grep -v ^total)"
 
+check "by language (the buyer's, no classifier ran)" \
+"de,first_reply,1,0,480,480,1,1,100.0,0
+es,first_reply,1,0,300,300,1,1,100.0,0
+pt,first_reply,1,1,28800,28800,2,0,0.0,2" \
+    "$(report --group-by language --format csv | grep first_reply | grep -v ^total)"
+
 check "by day of the clock's start, in Shenzhen" \
 "2026-03-07,first_reply,1,0,300,300,1,1,100.0,0
 2026-03-09,first_reply,1,0,480,480,1,1,100.0,0
