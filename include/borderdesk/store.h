@@ -213,7 +213,11 @@ typedef struct store_sla_scope {
     int64_t active_since;   /* tickets updated at or after; 0: no limit */
     int64_t before;         /* messages sent / events recorded before; 0: no limit */
     int buyer_language;     /* tickets without a language take their buyer's */
+    int64_t ticket_from, ticket_to; /* messages: tickets with ids in [from, to); 0: open */
 } store_sla_scope;
+
+/* The largest ticket id (0 when there is none, -1 on error). */
+int64_t store_ticket_max_id(bd_store *s);
 
 typedef struct store_sla_ticket {
     int64_t id, shop_id, created_at, due_at; /* due_at 0 when none */

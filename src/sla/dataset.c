@@ -2,8 +2,9 @@
  * dataset.c — loads what the clocks of many tickets are computed from: tickets, their
  * messages and their clock events, read in table order and bucketed per ticket in memory
  * (a counting sort), so that a report over a million tickets is a few sequential scans.
- * For many tickets the message scan runs in a second thread on its own read-only
- * connection while this one reads tickets and events. Strings that repeat (authors,
+ * For many tickets the message scan is shared, in ranges of ticket ids, with a second
+ * thread on its own read-only connection, which starts while this one reads tickets and
+ * events. Strings that repeat (authors,
  * categories, assignees) are interned once.
  */
 #include "borderdesk/sla.h"
@@ -37,18 +38,36 @@ typedef struct excl {
     int excluded;
 } excl;
 
-/* The message scan: raw rows with their ticket ids, mapped to tickets afterwards. */
-typedef struct msg_scan {
-    bd_store *store;
-    store_sla_scope sc;
-    const sla_config *cfg;
-    intern_pool authors;
+/* The message scan is cut into ranges of ticket ids ("chunks") that the workers — this
+ * thread after its own scans, and a second thread on its own read-only connection — take
+ * in turn; rows keep their raw ticket ids and are mapped to tickets afterwards. */
+#define SLA_SCAN_CHUNKS 64
+
+typedef struct msg_chunk {
     sla_msg *msgs;
     int64_t *tids;
     size_t n, cap;
-    int rc;
+    int worker; /* whose author pool the author indexes refer to */
+} msg_chunk;
+
+typedef struct msg_scan {
+    pthread_mutex_t mu;
+    size_t next, n_chunks;
+    int64_t chunk_ids; /* ticket ids per chunk; 0: one chunk, no range */
+    msg_chunk *chunks;
+    store_sla_scope sc;
+    const sla_config *cfg;
+    int failed;
     bd_err err;
 } msg_scan;
+
+typedef struct msg_worker {
+    msg_scan *scan;
+    bd_store *store;
+    int id;
+    intern_pool authors;
+    msg_chunk *cur;
+} msg_worker;
 
 struct sla_dataset {
     const sla_config *cfg;
@@ -227,7 +246,8 @@ static int is_excluded(const sla_dataset *d, int64_t message_id)
 static int on_message(void *ud, const store_sla_message *m, bd_err *err)
 {
     (void)err;
-    msg_scan *x = ud;
+    msg_worker *w = ud;
+    msg_chunk *x = w->cur;
     if (x->n == x->cap) {
         x->cap = x->cap ? x->cap * 2 : 4096;
         x->msgs = bd_realloc(x->msgs, x->cap * sizeof *x->msgs);
@@ -242,45 +262,85 @@ static int on_message(void *ud, const store_sla_message *m, bd_err *err)
     if (m->note) r->flags |= SLA_MSG_NOTE;
     if (m->direction == BD_DIR_OUT) {
         r->flags |= SLA_MSG_OUT;
-        r->author = intern(&x->authors, m->author); /* auto-ack authors: adopt_messages */
+        r->author = intern(&w->authors, m->author); /* auto-ack authors: adopt_messages */
         if (m->marked) r->flags |= SLA_MSG_AUTO;
     }
     return 0;
 }
 
-static void *scan_messages(void *arg)
+/* Scans chunks until none is left (or a worker failed). */
+static void worker_run(msg_worker *w)
 {
-    msg_scan *x = arg;
-    x->rc = store_sla_messages(x->store, &x->sc, x->cfg->auto_marker, on_message, x, &x->err);
+    msg_scan *x = w->scan;
+    for (;;) {
+        pthread_mutex_lock(&x->mu);
+        size_t k = x->next < x->n_chunks && !x->failed ? x->next++ : x->n_chunks;
+        pthread_mutex_unlock(&x->mu);
+        if (k == x->n_chunks) return;
+        store_sla_scope sc = x->sc;
+        if (x->chunk_ids) {
+            sc.ticket_from = (int64_t)k * x->chunk_ids;
+            sc.ticket_to = (int64_t)(k + 1) * x->chunk_ids;
+        }
+        w->cur = &x->chunks[k];
+        w->cur->worker = w->id;
+        bd_err e;
+        if (store_sla_messages(w->store, &sc, x->cfg->auto_marker, on_message, w, &e)) {
+            pthread_mutex_lock(&x->mu);
+            if (!x->failed) x->err = e;
+            x->failed = 1;
+            pthread_mutex_unlock(&x->mu);
+            return;
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    worker_run(arg);
     return NULL;
 }
 
-/* Takes the scanned messages: keeps those of loaded tickets, marks the excluded ones. */
-static void adopt_messages(sla_dataset *d, msg_scan *x)
+/* Takes the scanned messages in chunk order: keeps those of loaded tickets, gives authors
+ * one index space, marks auto-acknowledgements and excluded buyer messages. */
+static void adopt_messages(sla_dataset *d, msg_scan *x, msg_worker *w, int n_workers)
 {
-    d->authors = x->authors;
-    memset(&x->authors, 0, sizeof x->authors);
-    d->msgs = x->msgs;
-    d->msg_ticket = bd_malloc((x->n ? x->n : 1) * sizeof *d->msg_ticket);
+    int32_t *map[2] = {NULL, NULL};
+    for (int i = 0; i < n_workers; i++) {
+        map[i] = bd_malloc((w[i].authors.n ? w[i].authors.n : 1) * sizeof *map[i]);
+        for (size_t a = 0; a < w[i].authors.n; a++)
+            map[i][a] = intern(&d->authors, w[i].authors.strs[a]);
+    }
     char *auto_ack = bd_calloc(d->authors.n ? d->authors.n : 1, 1); /* per author */
     for (size_t i = 0; i < d->authors.n; i++)
         auto_ack[i] = (char)sla_is_auto_ack(d->cfg, d->authors.strs[i], NULL);
-    size_t k = 0;
-    for (size_t i = 0; i < x->n; i++) {
-        int32_t ti = ticket_index(d, x->tids[i]);
-        if (ti < 0) continue;
-        sla_msg m = x->msgs[i];
-        if (m.author >= 0 && auto_ack[m.author]) m.flags |= SLA_MSG_AUTO;
-        if (!(m.flags & SLA_MSG_OUT) && d->n_excluded && is_excluded(d, m.id))
-            m.flags |= SLA_MSG_EXCLUDED;
-        d->msgs[k] = m;
-        d->msg_ticket[k++] = ti;
+    size_t total = 0;
+    for (size_t k = 0; k < x->n_chunks; k++) total += x->chunks[k].n;
+    d->msgs = bd_malloc((total ? total : 1) * sizeof *d->msgs);
+    d->msg_ticket = bd_malloc((total ? total : 1) * sizeof *d->msg_ticket);
+    size_t n = 0;
+    for (size_t k = 0; k < x->n_chunks; k++) {
+        msg_chunk *c = &x->chunks[k];
+        for (size_t i = 0; i < c->n; i++) {
+            int32_t ti = ticket_index(d, c->tids[i]);
+            if (ti < 0) continue;
+            sla_msg m = c->msgs[i];
+            if (m.author >= 0) m.author = map[c->worker][m.author];
+            if (m.author >= 0 && auto_ack[m.author]) m.flags |= SLA_MSG_AUTO;
+            if (!(m.flags & SLA_MSG_OUT) && d->n_excluded && is_excluded(d, m.id))
+                m.flags |= SLA_MSG_EXCLUDED;
+            d->msgs[n] = m;
+            d->msg_ticket[n++] = ti;
+        }
+        free(c->msgs);
+        free(c->tids);
+        c->msgs = NULL;
+        c->tids = NULL;
     }
-    d->n_msgs = k;
+    d->n_msgs = n;
     free(auto_ack);
-    x->msgs = NULL;
-    free(x->tids);
-    x->tids = NULL;
+    free(map[0]);
+    free(map[1]);
 }
 
 /* ---- bucketing ---- */
@@ -407,37 +467,57 @@ int sla_dataset_load(bd_store *s, const sla_config *c, const sla_scope *scope,
                           .active_since = scope->active_since,
                           .before = scope->as_of,
                           .buyer_language = scope->buyer_language};
-    msg_scan x = {.store = s, .sc = sc, .cfg = c};
-    /* many tickets: messages are read in parallel through a second connection (committed
-     * data; the callers hold no uncommitted writes when they load many tickets) */
+    /* many tickets (and no marker to read from bodies): messages are read in ranges of
+     * ticket ids by two workers; the second has its own connection, which sees committed
+     * data (callers hold no uncommitted writes when they load many tickets) */
+    msg_scan x = {.sc = sc, .cfg = c, .n_chunks = 1};
+    msg_worker w[2] = {{.scan = &x, .store = s, .id = 0}, {.scan = &x, .id = 1}};
+    if (!scope->ticket_id && !c->auto_marker) {
+        int64_t max = store_ticket_max_id(s);
+        if (max > 0) {
+            x.n_chunks = SLA_SCAN_CHUNKS;
+            x.chunk_ids = max / SLA_SCAN_CHUNKS + 1;
+        }
+    }
+    x.chunks = bd_calloc(x.n_chunks, sizeof *x.chunks);
+    pthread_mutex_init(&x.mu, NULL);
     pthread_t thread;
-    int threaded = !scope->ticket_id && store_open_reader(s, &x.store, err) == 0 &&
-                   pthread_create(&thread, NULL, scan_messages, &x) == 0;
-    if (!threaded && x.store != s) {
-        store_close(x.store);
-        x.store = s;
+    bd_err e2;
+    int threaded = x.n_chunks > 1 && store_open_reader(s, &w[1].store, &e2) == 0 &&
+                   pthread_create(&thread, NULL, worker_main, &w[1]) == 0;
+    if (!threaded && w[1].store) {
+        store_close(w[1].store);
+        w[1].store = NULL;
     }
     int rc = load_shops(d, s, err) || store_sla_tickets(s, &sc, on_ticket, d, err);
     if (!rc) {
         build_map(d);
         rc = store_sla_events(s, &sc, on_event, d, err);
     }
-    if (threaded) {
-        pthread_join(thread, NULL);
-        store_close(x.store);
-    } else if (!rc) {
-        scan_messages(&x);
+    if (!rc) {
+        worker_run(&w[0]);
+    } else { /* stop the other worker early */
+        pthread_mutex_lock(&x.mu);
+        x.failed = 1;
+        pthread_mutex_unlock(&x.mu);
     }
-    if (!rc && x.rc) rc = bd_err_set(err, "%s", x.err.msg);
+    if (threaded) pthread_join(thread, NULL);
+    store_close(w[1].store);
+    if (!rc && x.failed) rc = bd_err_set(err, "%s", x.err.msg);
     if (!rc) {
         settle_exclusions(d);
-        adopt_messages(d, &x);
+        adopt_messages(d, &x, w, threaded ? 2 : 1);
         bucket_messages(d);
         bucket_changes(d);
     }
-    pool_free(&x.authors);
-    free(x.msgs);
-    free(x.tids);
+    for (size_t k = 0; k < x.n_chunks; k++) {
+        free(x.chunks[k].msgs);
+        free(x.chunks[k].tids);
+    }
+    free(x.chunks);
+    pool_free(&w[0].authors);
+    pool_free(&w[1].authors);
+    pthread_mutex_destroy(&x.mu);
     if (rc) {
         sla_dataset_free(d);
         return -1;

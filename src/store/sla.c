@@ -20,7 +20,8 @@
 /* Without a marker the scan reads only the covering index messages_clock, in ticket order. */
 #define SLA_MESSAGE_INDEX_SCAN                                                                  \
     "SELECT id, ticket_id, sent_at, direction = 'out', kind = 'note', author, 0"               \
-    " FROM messages WHERE sent_at < ?2 ORDER BY ticket_id, sent_at"
+    " FROM messages WHERE sent_at < ?2 AND ticket_id >= ?4 AND ticket_id < ?5"                \
+    " ORDER BY ticket_id, sent_at"
 
 #define SLA_EVENT_COLUMNS                                                                       \
     "SELECT id, ticket_id, at, kind, detail FROM events"                                        \
@@ -107,6 +108,10 @@ int store_sla_messages(bd_store *s, const store_sla_scope *sc, const char *marke
     if (sc->ticket_id) sqlite3_bind_int64(st, 1, sc->ticket_id);
     sqlite3_bind_int64(st, 2, before_or_max(sc));
     store_bind_text(st, 3, marker);
+    if (!sc->ticket_id && !marker) {
+        sqlite3_bind_int64(st, 4, sc->ticket_from);
+        sqlite3_bind_int64(st, 5, sc->ticket_to ? sc->ticket_to : INT64_MAX);
+    }
     int rc, stopped = 0;
     while (!stopped && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_sla_message m = {
@@ -186,6 +191,16 @@ int store_sla_events(bd_store *s, const store_sla_scope *sc,
         stopped = fn(ud, &e, err) != 0;
     }
     return finish(s, sc, st, rc, stopped, "read events", err);
+}
+
+int64_t store_ticket_max_id(bd_store *s)
+{
+    sqlite3_stmt *st = store_stmt(s, ST_SLA_MAX_TICKET, "SELECT coalesce(max(id), 0) FROM tickets",
+                                  NULL);
+    if (!st) return -1;
+    int64_t max = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return max;
 }
 
 int store_open_reader(bd_store *s, bd_store **out, bd_err *err)
