@@ -205,6 +205,72 @@ int store_checkpoint_get(bd_store *s, int64_t shop_id, const char *resource, cha
 int store_checkpoint_set(bd_store *s, int64_t shop_id, const char *resource,
                          const char *cursor, int64_t at, bd_err *err);
 
+/* ---- SLA clocks: streaming reads of what the clocks are computed from (src/store/sla.c) ----
+ * Each scan calls fn once per row; the row and its strings live only during the call. fn
+ * returns 0 to go on, or -1 to stop the scan (the scan then returns -1; fn sets err). */
+typedef struct store_sla_scope {
+    int64_t ticket_id;      /* one ticket (an indexed lookup), or 0 for all */
+    int64_t created_before; /* tickets created before; 0: no limit */
+    int64_t active_since;   /* tickets updated at or after; 0: no limit */
+    int64_t before;         /* messages sent / events recorded before; 0: no limit */
+    int buyer_language;     /* tickets without a language take their buyer's */
+    int64_t ticket_from, ticket_to; /* messages: tickets with ids in [from, to); 0: open */
+} store_sla_scope;
+
+/* The largest ticket id (0 when there is none, -1 on error). */
+int64_t store_ticket_max_id(bd_store *s);
+
+typedef struct store_sla_ticket {
+    int64_t id, shop_id, created_at, due_at; /* due_at 0 when none */
+    int priority;
+    const char *status, *category, *subcategory;
+    const char *language; /* the ticket's (else the buyer's, with buyer_language) */
+    const char *assignee, *due_state;
+} store_sla_ticket;
+/* Tickets in id order. */
+int store_sla_tickets(bd_store *s, const store_sla_scope *sc,
+                      int (*fn)(void *ud, const store_sla_ticket *t, bd_err *err), void *ud,
+                      bd_err *err);
+
+typedef struct store_sla_message {
+    int64_t id, ticket_id, sent_at;
+    int direction; /* BD_DIR_* */
+    int note;      /* an internal note */
+    int marked;    /* an outbound message whose body contains the marker passed */
+    const char *author;
+} store_sla_message;
+/* Messages of the scope's tickets: without a marker in (ticket, time) order from a covering
+ * index; with one (checked against the body) in table order. marker may be NULL. */
+int store_sla_messages(bd_store *s, const store_sla_scope *sc, const char *marker,
+                       int (*fn)(void *ud, const store_sla_message *m, bd_err *err), void *ud,
+                       bd_err *err);
+
+typedef struct store_sla_event {
+    int64_t id, ticket_id, at;
+    const char *kind;   /* status_changed, reopened, no_response_needed, response_needed */
+    const char *status; /* the status it changed to (status_changed, reopened), else NULL */
+    int64_t message_id; /* no_response_needed / response_needed: the message, else 0 */
+} store_sla_event;
+/* The events that move clocks, by ticket, in the order they were recorded. */
+int store_sla_events(bd_store *s, const store_sla_scope *sc,
+                     int (*fn)(void *ud, const store_sla_event *e, bd_err *err), void *ud,
+                     bd_err *err);
+
+/* A second, read-only connection to the same database, for a scan in another thread. It
+ * sees committed data only. Close with store_close. */
+int store_open_reader(bd_store *s, bd_store **out, bd_err *err);
+
+/* Stores the ticket's next due time (0: none) and state (NULL: none). */
+int store_ticket_set_due(bd_store *s, int64_t id, int64_t due_at, const char *state,
+                         bd_err *err);
+
+typedef struct store_shop {
+    int64_t id;
+    char *name, *marketplace;
+} store_shop;
+int store_shops_list(bd_store *s, store_shop **out, size_t *n, bd_err *err);
+void store_shops_free(store_shop *shops, size_t n);
+
 /* ---- counts, for summaries and tests ---- */
 /* Number of rows of a named table (one of: shops buyers orders order_items tickets
  * messages events users outbox sync_checkpoints). */

@@ -50,6 +50,11 @@ typedef struct ticket_ctx {
     ticket_classify_fn classify; /* optional */
     void *classify_ud;
     ticket_shop_cache *shops;   /* private; freed by ticket_ctx_clear */
+    /* Optional: called after every change to a ticket (a message threaded into it, its
+     * status, assignee, a reply or a note), inside the caller's transaction — e.g. the SLA
+     * due-time refresh. A failure fails the change. */
+    int (*on_change)(void *ud, int64_t ticket_id, bd_err *err);
+    void *on_change_ud;
 } ticket_ctx;
 void ticket_ctx_clear(ticket_ctx *ctx);
 

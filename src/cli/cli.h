@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "borderdesk/config.h"
+#include "borderdesk/sla.h"
 #include "borderdesk/store.h"
 #include "borderdesk/ticket.h"
 #include "borderdesk/util.h"
@@ -16,6 +17,7 @@ typedef struct bd_cli {
     const char *prog;        /* "borderdesk" */
     bd_config *config;       /* loaded by cli_config() */
     bd_store *store;         /* opened by cli_store() */
+    sla_config *sla;         /* the "sla" section, checked by cli_config() */
 } bd_cli;
 
 typedef int (*cli_cmd_fn)(bd_cli *cli, int argc, char **argv);
@@ -53,5 +55,9 @@ int cmd_user(bd_cli *cli, int argc, char **argv);
 int cmd_suggest(bd_cli *cli, int argc, char **argv);
 int cmd_templates(bd_cli *cli, int argc, char **argv);
 int cmd_template(bd_cli *cli, int argc, char **argv);
+int cmd_report(bd_cli *cli, int argc, char **argv);
+/* tickets_sla.c: `tickets no-response`, `tickets refresh-due` */
+int tickets_no_response(bd_cli *cli, int argc, char **argv);
+int tickets_refresh_due(bd_cli *cli, int argc, char **argv);
 
 #endif

@@ -57,8 +57,11 @@ bd_config *cli_config(bd_cli *cli)
 {
     if (cli->config) return cli->config;
     bd_err err;
-    if (bd_config_load(cli->config_opt, &cli->config, &err)) {
+    if (bd_config_load(cli->config_opt, &cli->config, &err) ||
+        sla_config_load(cli->config, &cli->sla, &err)) {
         cli_fail(BD_EXIT_FAIL, "configuration: %s", err.msg);
+        bd_config_free(cli->config);
+        cli->config = NULL;
         return NULL;
     }
     return cli->config;
@@ -86,12 +89,22 @@ bd_store *cli_store(bd_cli *cli, int flags)
     return cli->store;
 }
 
+static int sla_changed(void *ud, int64_t ticket_id, bd_err *err)
+{
+    bd_cli *cli = ud;
+    return sla_ticket_refresh(cli->store, cli->sla, ticket_id, bd_now(), err);
+}
+
 void cli_ticket_ctx(bd_cli *cli, ticket_ctx *ctx, const char *actor)
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->store = cli->store;
     ctx->reopen_window = cli->config ? cli->config->reopen_window : 7 * 86400;
     ctx->actor = actor;
+    if (cli->sla) {
+        ctx->on_change = sla_changed;
+        ctx->on_change_ud = cli;
+    }
 }
 
 void cli_cell(FILE *f, const char *s, size_t width)

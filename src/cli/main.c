@@ -19,6 +19,7 @@ static const struct {
     {"suggest", cmd_suggest, "ranked reply suggestions for a ticket, in the buyer's language"},
     {"templates", cmd_templates, "check the reply templates and their coverage; list them"},
     {"template", cmd_template, "render a reply template (Mustache) with JSON data"},
+    {"report", cmd_report, "reports for team leads: sla, workload"},
 };
 
 static void usage(FILE *f)
@@ -81,5 +82,6 @@ int main(int argc, char **argv)
     }
     store_close(cli.store);
     bd_config_free(cli.config);
+    sla_config_free(cli.sla);
     return rc;
 }

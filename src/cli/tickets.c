@@ -16,7 +16,10 @@ static void tickets_help(void)
            "  note ID (--body TEXT | --body-file F) [--as USER]\n"
            "        an internal note, never sent to the buyer\n"
            "  assign ID USER                give the ticket to USER (\"-\" unassigns)\n"
-           "  status ID new|open|pending|solved|closed\n\n"
+           "  status ID new|open|pending|solved|closed\n"
+           "  no-response ID MESSAGE_ID --reason TEXT [--as USER] [--undo]\n"
+           "        the buyer message needs no answer: it starts no SLA clock\n"
+           "  refresh-due                   recompute every ticket's SLA due time and state\n\n"
            "Changes are recorded in the ticket's history with the acting user\n"
            "(--as, else $BORDERDESK_USER, else $USER).\n");
 }
@@ -332,5 +335,7 @@ int cmd_tickets(bd_cli *cli, int argc, char **argv)
     if (strcmp(sub, "note") == 0) return tickets_text(cli, argc, argv, 1);
     if (strcmp(sub, "assign") == 0) return tickets_field(cli, argc, argv, "tickets assign", do_assign);
     if (strcmp(sub, "status") == 0) return tickets_field(cli, argc, argv, "tickets status", do_status);
+    if (strcmp(sub, "no-response") == 0) return tickets_no_response(cli, argc, argv);
+    if (strcmp(sub, "refresh-due") == 0) return tickets_refresh_due(cli, argc, argv);
     return cli_usage("tickets", "unknown subcommand \"%s\"", sub);
 }

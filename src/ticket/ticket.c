@@ -68,6 +68,11 @@ static char *detail(const char *k1, const char *v1, const char *k2, const char *
     return copy;
 }
 
+static int changed(ticket_ctx *ctx, int64_t ticket_id, bd_err *err)
+{
+    return ctx->on_change ? ctx->on_change(ctx->on_change_ud, ticket_id, err) : 0;
+}
+
 static int event(ticket_ctx *ctx, int64_t ticket_id, const char *kind, const char *k1,
                  const char *v1, const char *k2, const char *v2, int64_t at, bd_err *err)
 {
@@ -182,7 +187,7 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
                                                       cl.subcategory, cl.language, cl.priority,
                                                       err))
         return -1;
-    return 0;
+    return changed(ctx, res->ticket_id, err);
 }
 
 int ticket_ingest_order(ticket_ctx *ctx, const bd_order *o, int *result, bd_err *err)
@@ -221,7 +226,8 @@ int ticket_set_status(ticket_ctx *ctx, int64_t id, const char *status, bd_err *e
     } else {
         int64_t now = bd_now();
         rc = store_ticket_set_status(ctx->store, id, status, now, err) ||
-                     event(ctx, id, "status_changed", "from", t.status, "to", status, now, err)
+                     event(ctx, id, "status_changed", "from", t.status, "to", status, now, err) ||
+                     changed(ctx, id, err)
                  ? -1
                  : 0;
     }
@@ -248,7 +254,8 @@ int ticket_assign(ticket_ctx *ctx, int64_t id, const char *user, bd_err *err)
     if (!bd_streq(t.assignee, user)) {
         int64_t now = bd_now();
         rc = store_ticket_set_assignee(ctx->store, id, user, now, err) ||
-                     event(ctx, id, "assigned", "from", t.assignee, "to", user, now, err)
+                     event(ctx, id, "assigned", "from", t.assignee, "to", user, now, err) ||
+                     changed(ctx, id, err)
                  ? -1
                  : 0;
     }
@@ -287,7 +294,8 @@ static int add_message(ticket_ctx *ctx, int64_t id, const char *kind, const char
         char mid[32];
         snprintf(mid, sizeof mid, "%lld", (long long)*message_id);
         rc = event(ctx, id, strcmp(kind, "note") == 0 ? "note_added" : "reply_queued",
-                   "message_id", mid, NULL, NULL, now, err);
+                   "message_id", mid, NULL, NULL, now, err) ||
+             changed(ctx, id, err);
     }
     store_ticket_clear(&t);
     return rc ? -1 : 0;
