@@ -338,6 +338,10 @@ typedef struct store_event_query {
 int store_events_page(bd_store *s, const store_event_query *q, store_event **out, size_t *n,
                       bd_err *err);
 
+/* 1 when the last failed call on s failed because another connection held the database
+ * (SQLITE_BUSY or SQLITE_LOCKED after the busy timeout), else 0. */
+int store_last_busy(bd_store *s);
+
 /* ---- housekeeping ---- */
 /* A passive WAL checkpoint: *wal_frames in the log, *checkpointed copied to the database. */
 int store_checkpoint_wal(bd_store *s, int *wal_frames, int *checkpointed, bd_err *err);

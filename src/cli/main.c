@@ -15,7 +15,8 @@ static const struct {
     {"import", cmd_import, "import orders or messages from JSON Lines"},
     {"tickets", cmd_tickets, "list, show, reply to, assign and change tickets"},
     {"orders", cmd_orders, "list and show orders"},
-    {"user", cmd_user, "add, list and disable the people who work tickets"},
+    {"user", cmd_user, "add, list and disable the people who work tickets; API tokens"},
+    {"serve", cmd_serve, "run the REST API and the background scheduler"},
 };
 
 static void usage(FILE *f)

@@ -417,6 +417,12 @@ int store_events_page(bd_store *s, const store_event_query *q, store_event **out
     return 0;
 }
 
+int store_last_busy(bd_store *s)
+{
+    int code = sqlite3_errcode(s->db);
+    return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
 /* ---- housekeeping ---- */
 
 int store_checkpoint_wal(bd_store *s, int *wal_frames, int *checkpointed, bd_err *err)
