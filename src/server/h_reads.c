@@ -224,7 +224,7 @@ void h_audit_list(srv_request *r)
     if (q.ticket_id) {
         store_ticket t;
         int found = store_ticket_get(s, q.ticket_id, &t, &err);
-        store_ticket_clear(&t);
+        if (found > 0) store_ticket_clear(&t);
         if (found < 0) {
             srv_fail(r, s, &err);
             return;
