@@ -104,7 +104,8 @@ srv_scheduler *srv_scheduler_of(srv_server *s);
 /* Graceful stop (see above), then frees the server. grace in seconds. NULL-safe. */
 void srv_stop(srv_server *s, int grace);
 
-/* Writes the route table, one "METHOD /api/v1/pattern" per line. */
+/* Writes the route table, one "METHOD /api/v1/pattern ROLE SCOPE" per line (ROLE public,
+ * agent, lead or admin; SCOPE the token scope needed, "-" for public routes). */
 void srv_routes_print(FILE *f);
 
 #endif

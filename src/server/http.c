@@ -291,6 +291,14 @@ void srv_ticket_ctx(srv_request *r, bd_store *s, ticket_ctx *ctx)
 
 /* ---- the request life cycle ---- */
 
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 static void request_free(srv_request *r)
 {
     if (!r) return;
@@ -458,6 +466,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return queue(r);
 }
 
+/* Percent-decoding of the path and query arguments, except that %00 stays as it is: a NUL
+ * would cut the string short and make "/x.json%00.txt" look like "/x.json". */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        int hi, lo;
+        if (*r == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 && (hi | lo)) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 static void log_request(srv_server *srv, srv_request *r, enum MHD_RequestTerminationCode toe)
 {
     if (!srv->opt.log) return;
@@ -562,7 +590,8 @@ int srv_start(const srv_options *o, srv_server **out, bd_err *err)
         MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_TIMEOUT,
         o->connection_timeout, MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+        on_completed, srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_UNESCAPE_CALLBACK,
+        unescape, NULL, MHD_OPTION_END);
     if (!srv->daemon) {
         int e = errno;
         srv_stop(srv, 0);

@@ -48,8 +48,16 @@ const size_t srv_n_routes = sizeof srv_routes / sizeof srv_routes[0];
 
 void srv_routes_print(FILE *f)
 {
-    for (size_t i = 0; i < srv_n_routes; i++)
-        fprintf(f, "%s %s\n", srv_routes[i].method, srv_routes[i].pattern);
+    for (size_t i = 0; i < srv_n_routes; i++) {
+        const srv_route *r = &srv_routes[i];
+        const char *scope = r->scope == AUTH_SCOPE_ADMIN   ? "admin"
+                            : r->scope == AUTH_SCOPE_WRITE ? "write"
+                            : r->scope == AUTH_SCOPE_SYNC  ? "sync"
+                            : r->scope == AUTH_SCOPE_READ  ? "read"
+                                                           : "-";
+        fprintf(f, "%s %s %s %s\n", r->method, r->pattern,
+                r->min_role ? auth_role_name(r->min_role) : "public", scope);
+    }
 }
 
 /* Matches path against pattern; on success the parameters point into buf (path's copy,

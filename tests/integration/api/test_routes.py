@@ -396,7 +396,7 @@ class Sessions(unittest.TestCase):
 
 # ---- permission matrix: every route, every role ----
 
-ROUTES = [l.split(" ", 1) for l in bdapi.run("serve", "--routes").stdout.split("\n") if l]
+ROUTES = [l.split(" ")[:2] for l in bdapi.run("serve", "--routes").stdout.split("\n") if l]
 SAMPLE = {"{id}": "1", "{tag}": "vip", "{name}": "alice"}
 RANK = {"public": 0, "agent": 1, "lead": 2, "admin": 3}
 
