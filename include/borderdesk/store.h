@@ -342,6 +342,19 @@ int store_events_page(bd_store *s, const store_event_query *q, store_event **out
  * (SQLITE_BUSY or SQLITE_LOCKED after the busy timeout), else 0. */
 int store_last_busy(bd_store *s);
 
+/* ---- many threads, many connections (the service) ---- */
+/* Call once at program start, before the first store_open, in a program that uses the
+ * store from several threads: turns off SQLite's global memory statistics, whose mutex
+ * every allocation of every connection would otherwise take. */
+void store_threads_init(void);
+/* A read transaction: every read until store_read_end sees one snapshot, and the file
+ * locks are taken once instead of once per statement. store_read_end is NULL-safe. */
+int store_read_begin(bd_store *s, bd_err *err);
+void store_read_end(bd_store *s);
+/* Reads through a shared memory map of up to bytes of the file instead of copying pages
+ * into each connection's cache (PRAGMA mmap_size). */
+int store_use_mmap(bd_store *s, int64_t bytes, bd_err *err);
+
 /* ---- housekeeping ---- */
 /* A passive WAL checkpoint: *wal_frames in the log, *checkpointed copied to the database. */
 int store_checkpoint_wal(bd_store *s, int *wal_frames, int *checkpointed, bd_err *err);

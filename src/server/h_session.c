@@ -7,7 +7,6 @@
 #include <strings.h>
 
 #define SRV_COOKIE "bd_session"
-#define SRV_TOKEN_USE_GRANULARITY 60 /* seconds between last_used_at writes */
 
 static int from_token(srv_request *r, bd_store *s, const char *header)
 {
@@ -31,10 +30,8 @@ static int from_token(srv_request *r, bd_store *s, const char *header)
         r->user = bd_strdup(t.user_name);
         r->role = auth_role_parse(t.role);
         r->scopes = auth_scope_grants(t.scope);
-        int64_t now = bd_now();
-        /* best effort: a busy database must not fail a read */
-        if (now - t.last_used_at >= SRV_TOKEN_USE_GRANULARITY)
-            store_token_used(s, t.id, now, SRV_TOKEN_USE_GRANULARITY, &err);
+        /* recorded after the answer is sent (see on_completed), at most once a minute */
+        if (bd_now() - t.last_used_at >= SRV_TOKEN_USE_GRANULARITY) r->token_used = t.id;
     }
     store_token_clear(&t);
     return ok;

@@ -14,6 +14,7 @@
 #define SRV_MAX_PARAMS 4
 #define SRV_MAX_LIMIT 200
 #define SRV_DEFAULT_LIMIT 50
+#define SRV_TOKEN_USE_GRANULARITY 60 /* seconds between writes of a token's last use */
 
 struct srv_server {
     srv_options opt;
@@ -49,6 +50,7 @@ typedef struct srv_request {
     unsigned scopes;
     char *session_hash;
     char *csrf;
+    int64_t token_used; /* a token whose last use is to be recorded, or 0 */
     /* the route's path parameters */
     const char *params[SRV_MAX_PARAMS];
     size_t n_params;

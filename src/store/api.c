@@ -423,6 +423,32 @@ int store_last_busy(bd_store *s)
     return code == SQLITE_BUSY || code == SQLITE_LOCKED;
 }
 
+void store_threads_init(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+int store_read_begin(bd_store *s, bd_err *err)
+{
+    if (sqlite3_exec(s->db, "BEGIN DEFERRED", NULL, NULL, NULL) != SQLITE_OK)
+        return store_fail(s, err, "begin read");
+    return 0;
+}
+
+void store_read_end(bd_store *s)
+{
+    if (s && !sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (s && !sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_use_mmap(bd_store *s, int64_t bytes, bd_err *err)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA mmap_size=%lld", (long long)bytes);
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) return store_fail(s, err, "mmap");
+    return 0;
+}
+
 /* ---- housekeeping ---- */
 
 int store_checkpoint_wal(bd_store *s, int *wal_frames, int *checkpointed, bd_err *err)

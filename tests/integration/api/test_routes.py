@@ -339,6 +339,12 @@ class Admin(unittest.TestCase):
         self.assertEqual(C.get("/api/v1/session", secret).json["scope"], "read")
         listed = C.get("/api/v1/tokens?user=bob", T["adam"]).json["items"]
         self.assertIn(tid, [t["id"] for t in listed])
+        for _ in range(100):  # the use is recorded right after the answer is sent
+            used = [t for t in C.get("/api/v1/tokens?user=bob", T["adam"]).json["items"] if t["id"] == tid]
+            if used[0]["last_used_at"]:
+                break
+            __import__("time").sleep(0.05)
+        self.assertIsNotNone(used[0]["last_used_at"])
         self.assertTrue(all("token" not in t for t in listed))
         self.assertEqual(C.request("DELETE", "/api/v1/tokens/%d" % tid, T["adam"]).status, 204)
         self.assertEqual(C.get("/api/v1/session", secret).status, 401)
