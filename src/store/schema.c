@@ -163,7 +163,8 @@ static const char *const migration_2 =
     "  + max(0, min(17179869183, coalesce(due_at, last_inbound_at, created_at)))) VIRTUAL;"
     "CREATE INDEX tickets_api_queue ON tickets(queue_key);"
     "CREATE INDEX outbox_ticket ON outbox(ticket_id);"
-    "CREATE INDEX tickets_order ON tickets(order_id) WHERE order_id IS NOT NULL;";
+    "CREATE INDEX tickets_order ON tickets(order_id) WHERE order_id IS NOT NULL;"
+    "CREATE INDEX orders_external ON orders(external_id);";
 
 const store_migration store_migrations[] = {
     {1, "shops, buyers, orders, tickets, messages, events, users, checkpoints, outbox",
