@@ -29,7 +29,8 @@ def tearDownModule():
 
 class Concurrency(unittest.TestCase):
     def test_two_agents_reply_to_one_ticket_at_once(self):
-        tid = int(S.sql("SELECT min(id) FROM tickets WHERE status = 'new'"))
+        tid = int(S.sql("SELECT min(t.id) FROM tickets t WHERE t.status = 'new' AND NOT EXISTS"
+                        " (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'out')"))
         before = int(S.sql("SELECT count(*) FROM messages WHERE ticket_id = %d" % tid))
         rounds, results, lock = 25, [], threading.Lock()
         barrier = threading.Barrier(2)
