@@ -334,9 +334,26 @@ void h_ticket_status(srv_request *r)
     reply_ticket(r, s, c.id, 200);
 }
 
+/* An agent may take an unassigned ticket or give back their own; leads assign anyone.
+ * Checked inside the write transaction, so two agents taking one ticket at once cannot
+ * both win. */
 static int do_assign(srv_request *r, bd_store *s, void *arg, bd_err *err)
 {
     struct change *c = arg;
+    if (r->role < AUTH_ROLE_LEAD) {
+        store_ticket t;
+        int found = store_ticket_get(s, c->id, &t, err);
+        if (found <= 0) return found < 0 ? -1 : bd_err_set(err, "no ticket %lld", (long long)c->id);
+        int self_service = (c->value && bd_streq(c->value, r->user) &&
+                            (!t.assignee || bd_streq(t.assignee, r->user))) ||
+                           (!c->value && bd_streq(t.assignee, r->user));
+        store_ticket_clear(&t);
+        if (!self_service) {
+            c->result = 403;
+            return bd_err_set(err, "an agent can only take an unassigned ticket or give back "
+                                   "their own");
+        }
+    }
     ticket_ctx ctx;
     srv_ticket_ctx(r, s, &ctx);
     int rc = ticket_assign(&ctx, c->id, c->value, err);
@@ -351,29 +368,19 @@ void h_ticket_assign(srv_request *r)
     store_ticket t;
     struct change c = {0};
     if (!load_ticket(r, s, &t, &c.id)) return;
-    cJSON *body = srv_body_object(r);
-    if (!body || !cJSON_HasObjectItem(body, "assignee")) {
-        store_ticket_clear(&t);
-        if (body) srv_error(r, 400, "missing_field", "\"assignee\" is required (a user or null)");
-        return;
-    }
-    if (srv_body_str(r, body, "assignee", 0, &c.value)) {
-        store_ticket_clear(&t);
-        return;
-    }
-    /* An agent may take an unassigned ticket or give back their own; leads assign anyone. */
-    int self_service = (c.value && bd_streq(c.value, r->user) &&
-                        (!t.assignee || bd_streq(t.assignee, r->user))) ||
-                       (!c.value && bd_streq(t.assignee, r->user));
     store_ticket_clear(&t);
-    if (r->role < AUTH_ROLE_LEAD && !self_service) {
-        srv_error(r, 403, "forbidden",
-                  "an agent can only take an unassigned ticket or give back their own");
+    cJSON *body = srv_body_object(r);
+    if (!body) return;
+    if (!cJSON_HasObjectItem(body, "assignee")) {
+        srv_error(r, 400, "missing_field", "\"assignee\" is required (a user or null)");
         return;
     }
+    if (srv_body_str(r, body, "assignee", 0, &c.value)) return;
     bd_err err;
     if (srv_write(r, s, do_assign, &c, &err)) {
-        if (!r->status) srv_error(r, 422, "unprocessable", "%s", err.msg);
+        if (r->status) return;
+        if (c.result == 403) srv_error(r, 403, "forbidden", "%s", err.msg);
+        else srv_error(r, 422, "unprocessable", "%s", err.msg);
         return;
     }
     reply_ticket(r, s, c.id, 200);

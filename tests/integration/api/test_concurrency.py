@@ -58,6 +58,30 @@ class Concurrency(unittest.TestCase):
         # the ticket went new -> open exactly once
         self.assertEqual(S.sql("SELECT count(*) FROM events WHERE ticket_id = %d AND kind = 'status_changed'" % tid), "1")
 
+    def test_two_agents_take_one_ticket_at_once(self):
+        free = [int(x) for x in S.sql("SELECT id FROM tickets WHERE assignee IS NULL ORDER BY id DESC LIMIT 15").split()]
+        results, lock = [], threading.Lock()
+        barrier = threading.Barrier(2)
+
+        def agent(name):
+            client = bdapi.Client(S, api=C.api)
+            for tid in free:
+                barrier.wait()
+                r = client.post("/api/v1/tickets/%d/assign" % tid, {"assignee": name}, T[name])
+                with lock:
+                    results.append((tid, name, r.status))
+        threads = [threading.Thread(target=agent, args=(n,)) for n in ("alice", "bob")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for tid in free:
+            got = sorted((st, n) for t, n, st in results if t == tid)
+            self.assertEqual([st for st, _ in got], [200, 403], (tid, got))
+            winner = [n for st, n in got if st == 200][0]
+            self.assertEqual(S.sql("SELECT assignee FROM tickets WHERE id = %d" % tid), winner)
+            self.assertEqual(S.sql("SELECT count(*) FROM events WHERE ticket_id = %d AND kind = 'assigned'" % tid), "1")
+
     def test_import_while_readers_list_and_agents_reply(self):
         n_msgs = 6000
         path = os.path.join(S.dir, "bulk.jsonl")
