@@ -75,8 +75,8 @@ int auth_user_name_valid(const char *name);
 /* password may be NULL (the user cannot log in until one is set). */
 int auth_user_add(bd_store *s, const char *actor, const char *name, const char *display_name,
                   const char *role, const char *password, bd_err *err);
-int auth_user_set_password(bd_store *s, const char *actor, const char *name,
-                           const char *password, bd_err *err);
+int auth_user_set_password(bd_store *s, const char *actor, const char *name, const char *password,
+                           bd_err *err);
 int auth_user_set_disabled(bd_store *s, const char *actor, const char *name, int disabled,
                            bd_err *err);
 int auth_user_set_role(bd_store *s, const char *actor, const char *name, const char *role,

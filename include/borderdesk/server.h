@@ -66,20 +66,20 @@ int srv_housekeeping_register(srv_scheduler *s, bd_err *err);
 
 typedef struct srv_options {
     const char *db_path;
-    char listen_addr[64];    /* IPv4 or IPv6 literal; default 127.0.0.1 */
-    uint16_t port;           /* default 8080; 0 picks a free port (see srv_port) */
-    unsigned threads;        /* worker threads; default 2 x CPUs, at least 4 */
-    size_t max_body;         /* bytes; default 1 MiB */
+    char listen_addr[64];        /* IPv4 or IPv6 literal; default 127.0.0.1 */
+    uint16_t port;               /* default 8080; 0 picks a free port (see srv_port) */
+    unsigned threads;            /* worker threads; default 2 x CPUs, at least 4 */
+    size_t max_body;             /* bytes; default 1 MiB */
     unsigned connection_timeout; /* seconds; default 30 */
     unsigned max_connections;    /* default 1000 */
-    int behind_tls;          /* mark the session cookie Secure */
-    int64_t session_ttl;     /* seconds; default 12 hours */
-    int login_max_per_account, login_max_per_address;  /* failures per window: 5, 20 */
-    int64_t login_window;    /* seconds; default 900 */
-    int64_t reopen_window;   /* seconds (ticket threading); default 7 days */
-    int64_t due_soon;        /* the "due_soon" filter's horizon in seconds; default 4 hours */
-    char *openapi_path;      /* the OpenAPI document served at /api/v1/openapi.json */
-    FILE *log;               /* access log; default stderr; NULL = none */
+    int behind_tls;              /* mark the session cookie Secure */
+    int64_t session_ttl;         /* seconds; default 12 hours */
+    int login_max_per_account, login_max_per_address; /* failures per window: 5, 20 */
+    int64_t login_window;                             /* seconds; default 900 */
+    int64_t reopen_window; /* seconds (ticket threading); default 7 days */
+    int64_t due_soon;      /* the "due_soon" filter's horizon in seconds; default 4 hours */
+    char *openapi_path;    /* the OpenAPI document served at /api/v1/openapi.json */
+    FILE *log;             /* access log; default stderr; NULL = none */
 } srv_options;
 
 /* Fills the defaults; then srv_options_config applies the configuration file's "server"

@@ -19,8 +19,8 @@ int auth_user_name_valid(const char *name)
 }
 
 /* Records an account event (no ticket): detail is {"user": name, k: v}. */
-static int audit(bd_store *s, const char *actor, const char *kind, const char *user,
-                 const char *k, const char *v, bd_err *err)
+static int audit(bd_store *s, const char *actor, const char *kind, const char *user, const char *k,
+                 const char *v, bd_err *err)
 {
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "user", user);
@@ -39,11 +39,12 @@ int auth_user_add(bd_store *s, const char *actor, const char *name, const char *
         return bd_err_set(err, "a login name is 1-64 of a-z, 0-9, '.', '_' and '-'");
     if (!auth_role_parse(role))
         return bd_err_set(err, "unknown role \"%s\" (agent, lead, admin)", role ? role : "");
-    if (display_name && (!bd_utf8_valid(display_name, strlen(display_name)) ||
-                         strlen(display_name) > 200))
+    if (display_name &&
+        (!bd_utf8_valid(display_name, strlen(display_name)) || strlen(display_name) > 200))
         return bd_err_set(err, "a display name is at most 200 bytes of UTF-8");
     char *hash = NULL;
-    if (password && (auth_password_check(password, err) || auth_password_hash(password, &hash, err)))
+    if (password &&
+        (auth_password_check(password, err) || auth_password_hash(password, &hash, err)))
         return -1;
     int rc = store_user_add(s, name, display_name, role, bd_now(), err);
     if (!rc && hash) rc = store_user_set_password(s, name, hash, err);
@@ -52,8 +53,8 @@ int auth_user_add(bd_store *s, const char *actor, const char *name, const char *
     return rc;
 }
 
-int auth_user_set_password(bd_store *s, const char *actor, const char *name,
-                           const char *password, bd_err *err)
+int auth_user_set_password(bd_store *s, const char *actor, const char *name, const char *password,
+                           bd_err *err)
 {
     char *hash = NULL;
     if (auth_password_check(password, err) || auth_password_hash(password, &hash, err)) return -1;

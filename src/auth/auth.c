@@ -29,10 +29,14 @@ int auth_role_parse(const char *name)
 const char *auth_role_name(int role)
 {
     switch (role) {
-    case AUTH_ROLE_AGENT: return "agent";
-    case AUTH_ROLE_LEAD: return "lead";
-    case AUTH_ROLE_ADMIN: return "admin";
-    default: return "none";
+    case AUTH_ROLE_AGENT:
+        return "agent";
+    case AUTH_ROLE_LEAD:
+        return "lead";
+    case AUTH_ROLE_ADMIN:
+        return "admin";
+    default:
+        return "none";
     }
 }
 
@@ -84,8 +88,8 @@ void auth_password_burn(const char *password)
     static const unsigned char salt[AUTH_SALT_LEN] = "borderdesk-burn";
     unsigned char out[AUTH_HASH_LEN];
     const char *p = password ? password : "";
-    argon2id_hash_raw(AUTH_ARGON2_T, AUTH_ARGON2_M, AUTH_ARGON2_P, p, strlen(p), salt,
-                      sizeof salt, out, sizeof out);
+    argon2id_hash_raw(AUTH_ARGON2_T, AUTH_ARGON2_M, AUTH_ARGON2_P, p, strlen(p), salt, sizeof salt,
+                      out, sizeof out);
 }
 
 int auth_secret_new(const char *prefix, size_t nbytes, char **out, bd_err *err)
@@ -130,7 +134,8 @@ int auth_secret_equal(const char *a, const char *b)
     if (!a || !b) return 0;
     size_t na = strlen(a), nb = strlen(b);
     unsigned char diff = (unsigned char)(na != nb);
-    for (size_t i = 0; i < na; i++) diff |= (unsigned char)(a[i] ^ b[i % (nb ? nb : 1)]);
+    for (size_t i = 0; i < na; i++)
+        diff |= (unsigned char)(a[i] ^ b[i % (nb ? nb : 1)]);
     return diff == 0;
 }
 

@@ -34,13 +34,15 @@ int cmd_serve(bd_cli *cli, int argc, char **argv)
             srv_routes_print(stdout);
             return BD_EXIT_OK;
         }
-        if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) listen = argv[++i];
+        if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
+            listen = argv[++i];
         else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
             char *end;
             threads = strtol(argv[++i], &end, 10);
             if (*end || threads < 1 || threads > 256)
                 return cli_usage("serve", "--threads wants a number from 1 to 256");
-        } else return cli_usage("serve", "unexpected argument \"%s\"", argv[i]);
+        } else
+            return cli_usage("serve", "unexpected argument \"%s\"", argv[i]);
     }
     bd_config *cfg = cli_config(cli);
     if (!cfg) return BD_EXIT_FAIL;

@@ -107,11 +107,16 @@ static int user_add(bd_cli *cli, int argc, char **argv)
     struct user_change c = {.role = "agent"};
     int from_stdin = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--role") == 0 && i + 1 < argc) c.role = argv[++i];
-        else if (strcmp(argv[i], "--display-name") == 0 && i + 1 < argc) c.display = argv[++i];
-        else if (strcmp(argv[i], "--password-stdin") == 0) from_stdin = 1;
-        else if (!c.name && argv[i][0] != '-') c.name = argv[i];
-        else return cli_usage("user add", "unexpected argument \"%s\"", argv[i]);
+        if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
+            c.role = argv[++i];
+        else if (strcmp(argv[i], "--display-name") == 0 && i + 1 < argc)
+            c.display = argv[++i];
+        else if (strcmp(argv[i], "--password-stdin") == 0)
+            from_stdin = 1;
+        else if (!c.name && argv[i][0] != '-')
+            c.name = argv[i];
+        else
+            return cli_usage("user add", "unexpected argument \"%s\"", argv[i]);
     }
     if (!c.name) return cli_usage("user add", "give the user's login NAME");
     if (!auth_role_parse(c.role))
@@ -200,7 +205,8 @@ static int user_list(bd_cli *cli, int argc, char **argv)
         printf("%-16s %-6s %-9s %s\n", "NAME", "ROLE", "STATE", "DISPLAY NAME");
         for (size_t i = 0; i < n; i++)
             printf("%-16s %-6s %-9s %s\n", u[i].name, u[i].role,
-                   u[i].disabled ? "disabled" : "active", u[i].display_name ? u[i].display_name : "");
+                   u[i].disabled ? "disabled" : "active",
+                   u[i].display_name ? u[i].display_name : "");
     }
     store_users_free(u, n);
     return BD_EXIT_OK;
@@ -238,10 +244,14 @@ static int token_create(bd_cli *cli, int argc, char **argv)
 {
     struct token_change c = {0};
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--scope") == 0 && i + 1 < argc) c.scope = argv[++i];
-        else if (strcmp(argv[i], "--label") == 0 && i + 1 < argc) c.label = argv[++i];
-        else if (!c.user && argv[i][0] != '-') c.user = argv[i];
-        else return cli_usage("user token create", "unexpected argument \"%s\"", argv[i]);
+        if (strcmp(argv[i], "--scope") == 0 && i + 1 < argc)
+            c.scope = argv[++i];
+        else if (strcmp(argv[i], "--label") == 0 && i + 1 < argc)
+            c.label = argv[++i];
+        else if (!c.user && argv[i][0] != '-')
+            c.user = argv[i];
+        else
+            return cli_usage("user token create", "unexpected argument \"%s\"", argv[i]);
     }
     if (!c.user) return cli_usage("user token create", "give the user's NAME");
     if (!c.scope || !auth_scope_grants(c.scope))
@@ -261,9 +271,12 @@ static int token_list(bd_cli *cli, int argc, char **argv)
     const char *user = NULL;
     int json = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) json = 1;
-        else if (!user && argv[i][0] != '-') user = argv[i];
-        else return cli_usage("user token list", "unexpected argument \"%s\"", argv[i]);
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (!user && argv[i][0] != '-')
+            user = argv[i];
+        else
+            return cli_usage("user token list", "unexpected argument \"%s\"", argv[i]);
     }
     bd_store *s = cli_store(cli, STORE_OPEN_READONLY);
     if (!s) return BD_EXIT_FAIL;

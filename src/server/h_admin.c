@@ -75,9 +75,12 @@ static void reply_user(srv_request *r, bd_store *s, const char *name, int status
     store_user u;
     bd_err err;
     int found = store_user_get(s, name, &u, &err);
-    if (found < 0) srv_fail(r, s, &err);
-    else if (!found) srv_error(r, 404, "not_found", "no user \"%s\"", name);
-    else srv_reply_json(r, status, user_json(&u));
+    if (found < 0)
+        srv_fail(r, s, &err);
+    else if (!found)
+        srv_error(r, 404, "not_found", "no user \"%s\"", name);
+    else
+        srv_reply_json(r, status, user_json(&u));
     store_user_clear(&u);
 }
 
@@ -93,7 +96,8 @@ void h_users_list(srv_request *r)
         return;
     }
     cJSON *items = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(items, user_json(&u[i]));
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(items, user_json(&u[i]));
     store_users_free(u, n);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddItemToObject(j, "items", items);
@@ -136,18 +140,24 @@ void h_user_create(srv_request *r)
         return;
     if (!e.role) e.role = "agent";
     bd_err err;
-    if (!auth_user_name_valid(e.name))
-        { srv_error(r, 400, "invalid_field",
-                         "\"name\" is 1-64 of a-z, 0-9, '.', '_' and '-'"); return; }
-    if (!auth_role_parse(e.role))
-        { srv_error(r, 400, "invalid_field", "\"role\" must be agent, lead or admin"); return; }
-    if (e.password && auth_password_check(e.password, &err))
-        { srv_error(r, 400, "invalid_field", "%s", err.msg); return; }
+    if (!auth_user_name_valid(e.name)) {
+        srv_error(r, 400, "invalid_field", "\"name\" is 1-64 of a-z, 0-9, '.', '_' and '-'");
+        return;
+    }
+    if (!auth_role_parse(e.role)) {
+        srv_error(r, 400, "invalid_field", "\"role\" must be agent, lead or admin");
+        return;
+    }
+    if (e.password && auth_password_check(e.password, &err)) {
+        srv_error(r, 400, "invalid_field", "%s", err.msg);
+        return;
+    }
     bd_store *s = srv_store(r);
     if (!s) return;
     if (srv_write(r, s, do_user_create, &e, &err)) {
-        if (!r->status) srv_error(r, e.exists ? 409 : 422, e.exists ? "conflict" : "unprocessable",
-                                  "%s", err.msg);
+        if (!r->status)
+            srv_error(r, e.exists ? 409 : 422, e.exists ? "conflict" : "unprocessable", "%s",
+                      err.msg);
         return;
     }
     reply_user(r, s, e.name, 201);
@@ -176,22 +186,29 @@ void h_user_update(srv_request *r)
         srv_body_str(r, body, "password", 0, &e.password))
         return;
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(body, "disabled");
-    if (d && !cJSON_IsBool(d))
-        { srv_error(r, 400, "invalid_field", "\"disabled\" must be true or false"); return; }
+    if (d && !cJSON_IsBool(d)) {
+        srv_error(r, 400, "invalid_field", "\"disabled\" must be true or false");
+        return;
+    }
     if (d) e.disabled = cJSON_IsTrue(d);
     bd_err err;
-    if (e.role && !auth_role_parse(e.role))
-        { srv_error(r, 400, "invalid_field", "\"role\" must be agent, lead or admin"); return; }
-    if (e.password && auth_password_check(e.password, &err))
-        { srv_error(r, 400, "invalid_field", "%s", err.msg); return; }
+    if (e.role && !auth_role_parse(e.role)) {
+        srv_error(r, 400, "invalid_field", "\"role\" must be agent, lead or admin");
+        return;
+    }
+    if (e.password && auth_password_check(e.password, &err)) {
+        srv_error(r, 400, "invalid_field", "%s", err.msg);
+        return;
+    }
     if (bd_streq(e.name, r->user) && (e.disabled == 1 || (e.role && strcmp(e.role, "admin"))))
         return srv_error(r, 409, "conflict",
                          "an admin cannot disable or demote themselves; ask another admin");
     bd_store *s = srv_store(r);
     if (!s) return;
     if (srv_write(r, s, do_user_update, &e, &err)) {
-        if (!r->status) srv_error(r, e.exists ? 422 : 404, e.exists ? "unprocessable" : "not_found",
-                                  "%s", err.msg);
+        if (!r->status)
+            srv_error(r, e.exists ? 422 : 404, e.exists ? "unprocessable" : "not_found", "%s",
+                      err.msg);
         return;
     }
     reply_user(r, s, e.name, 200);
@@ -226,7 +243,8 @@ void h_tokens_list(srv_request *r)
         return;
     }
     cJSON *items = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(items, token_json(&t[i]));
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(items, token_json(&t[i]));
     store_tokens_free(t, n);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddItemToObject(j, "items", items);
@@ -251,11 +269,12 @@ void h_token_create(srv_request *r)
     cJSON *body = srv_body_object(r);
     struct token_edit e = {0};
     if (!body || srv_body_str(r, body, "user", 1, &e.user) ||
-        srv_body_str(r, body, "scope", 1, &e.scope) ||
-        srv_body_str(r, body, "label", 0, &e.label))
+        srv_body_str(r, body, "scope", 1, &e.scope) || srv_body_str(r, body, "label", 0, &e.label))
         return;
-    if (!auth_scope_grants(e.scope))
-        { srv_error(r, 400, "invalid_field", "\"scope\" must be read, write, sync or admin"); return; }
+    if (!auth_scope_grants(e.scope)) {
+        srv_error(r, 400, "invalid_field", "\"scope\" must be read, write, sync or admin");
+        return;
+    }
     bd_store *s = srv_store(r);
     if (!s) return;
     bd_err err;
@@ -268,7 +287,10 @@ void h_token_create(srv_request *r)
     if (found <= 0) {
         free(e.secret);
         if (!found) bd_err_set(&err, "database: token vanished");
-        { srv_fail(r, s, &err); return; }
+        {
+            srv_fail(r, s, &err);
+            return;
+        }
     }
     cJSON *j = token_json(&t);
     cJSON_AddStringToObject(j, "token", e.secret);
@@ -295,6 +317,9 @@ void h_token_revoke(srv_request *r)
         if (!r->status) srv_fail(r, s, &err);
         return;
     }
-    if (!e.result) { srv_error(r, 404, "not_found", "no active token %lld", (long long)e.id); return; }
+    if (!e.result) {
+        srv_error(r, 404, "not_found", "no active token %lld", (long long)e.id);
+        return;
+    }
     srv_reply_empty(r, 204);
 }

@@ -13,8 +13,10 @@ void h_message_get(srv_request *r)
     store_message_row *m = bd_calloc(1, sizeof *m);
     bd_err err;
     int found = store_message_get(s, id, m, &err);
-    if (found < 0) srv_fail(r, s, &err);
-    else if (!found) srv_error(r, 404, "not_found", "no message %lld", (long long)id);
+    if (found < 0)
+        srv_fail(r, s, &err);
+    else if (!found)
+        srv_error(r, 404, "not_found", "no message %lld", (long long)id);
     else {
         cJSON *j = ticket_message_json(m);
         cJSON_AddNumberToObject(j, "ticket_id", (double)m->ticket_id);
@@ -54,8 +56,10 @@ static int load_buyer(srv_request *r, bd_store *s, store_buyer_row *b, int64_t *
     if (!*id) return 0;
     bd_err err;
     int found = store_buyer_get(s, *id, b, &err);
-    if (found < 0) srv_fail(r, s, &err);
-    else if (!found) srv_error(r, 404, "not_found", "no buyer %lld", (long long)*id);
+    if (found < 0)
+        srv_fail(r, s, &err);
+    else if (!found)
+        srv_error(r, 404, "not_found", "no buyer %lld", (long long)*id);
     return found > 0;
 }
 
@@ -88,9 +92,9 @@ static void orders_page(srv_request *r, bd_store *s, store_order_query *q)
         return;
     }
     cJSON *items = cJSON_CreateArray();
-    for (size_t i = 0; i < n && i < want; i++) cJSON_AddItemToArray(items, order_json(&o[i]));
-    char *next = n > want ? srv_cursor_encode('o', o[want - 1].purchased_at, o[want - 1].id)
-                          : NULL;
+    for (size_t i = 0; i < n && i < want; i++)
+        cJSON_AddItemToArray(items, order_json(&o[i]));
+    char *next = n > want ? srv_cursor_encode('o', o[want - 1].purchased_at, o[want - 1].id) : NULL;
     store_order_rows_free(o, n);
     srv_reply_json(r, 200, srv_page(items, next));
 }
@@ -131,9 +135,12 @@ void h_order_get(srv_request *r)
     store_order_row o;
     bd_err err;
     int found = store_order_get(s, ref, &o, &err);
-    if (found < 0) srv_fail(r, s, &err);
-    else if (!found) srv_error(r, 404, "not_found", "no order \"%s\"", ref);
-    else srv_reply_json(r, 200, order_json(&o));
+    if (found < 0)
+        srv_fail(r, s, &err);
+    else if (!found)
+        srv_error(r, 404, "not_found", "no order \"%s\"", ref);
+    else
+        srv_reply_json(r, 200, order_json(&o));
     store_order_row_clear(&o);
 }
 
@@ -142,8 +149,8 @@ void h_order_get(srv_request *r)
 void h_outbox_list(srv_request *r)
 {
     const char *status = srv_query(r, "status");
-    if (status && !bd_str_in(status, (const char *const[]){"queued", "sending", "sent",
-                                                          "failed", NULL})) {
+    if (status &&
+        !bd_str_in(status, (const char *const[]){"queued", "sending", "sent", "failed", NULL})) {
         srv_error(r, 400, "invalid_parameter", "status must be queued, sending, sent or failed");
         return;
     }
@@ -245,8 +252,10 @@ void h_audit_list(srv_request *r)
     cJSON *items = cJSON_CreateArray();
     for (size_t i = 0; i < n && i < want; i++) {
         cJSON *j = ticket_event_json(&e[i]);
-        if (e[i].ticket_id) cJSON_AddNumberToObject(j, "ticket_id", (double)e[i].ticket_id);
-        else cJSON_AddNullToObject(j, "ticket_id");
+        if (e[i].ticket_id)
+            cJSON_AddNumberToObject(j, "ticket_id", (double)e[i].ticket_id);
+        else
+            cJSON_AddNullToObject(j, "ticket_id");
         cJSON_AddItemToArray(items, j);
     }
     char *next = n > want ? srv_cursor_encode('e', e[want - 1].id, 0) : NULL;

@@ -12,7 +12,8 @@ static int from_token(srv_request *r, bd_store *s, const char *header)
 {
     if (strncasecmp(header, "Bearer ", 7) != 0) return 0;
     const char *tok = header + 7;
-    while (*tok == ' ') tok++;
+    while (*tok == ' ')
+        tok++;
     if (!*tok || strlen(tok) > 256) return 0;
     char hash[65];
     auth_sha256_hex(tok, hash);
@@ -133,8 +134,8 @@ void h_session_login(srv_request *r)
     if (wait2 > wait) wait = wait2;
     if (wait > 0) {
         r->retry_after = (int)wait;
-        srv_error(r, 429, "too_many_attempts",
-                  "too many failed logins; try again in %lld seconds", (long long)wait);
+        srv_error(r, 429, "too_many_attempts", "too many failed logins; try again in %lld seconds",
+                  (long long)wait);
         return;
     }
     bd_store *s = srv_store(r);
@@ -166,8 +167,8 @@ void h_session_login(srv_request *r)
         srv_error(r, 500, "internal", "%s", err.msg);
         return;
     }
-    struct new_session n = {.csrf = csrf, .user_id = u.id, .now = now,
-                            .expires = now + r->srv->opt.session_ttl};
+    struct new_session n = {
+        .csrf = csrf, .user_id = u.id, .now = now, .expires = now + r->srv->opt.session_ttl};
     auth_sha256_hex(secret, n.hash);
     r->user = bd_strdup(u.name);
     r->role = auth_role_parse(u.role);
@@ -196,12 +197,13 @@ void h_session_get(srv_request *r)
             srv_fail(r, s, &err);
             return;
         }
-        srv_reply_json(r, 200, session_json(r->user, r->role, "session", r->csrf,
-                                             found ? ss.expires_at : 0, NULL));
+        srv_reply_json(
+            r, 200,
+            session_json(r->user, r->role, "session", r->csrf, found ? ss.expires_at : 0, NULL));
         store_session_clear(&ss);
         return;
     }
-    const char *scope = (r->scopes & AUTH_SCOPE_ADMIN)  ? "admin"
+    const char *scope = (r->scopes & AUTH_SCOPE_ADMIN)   ? "admin"
                         : (r->scopes & AUTH_SCOPE_WRITE) ? "write"
                         : (r->scopes & AUTH_SCOPE_SYNC)  ? "sync"
                                                          : "read";

@@ -17,7 +17,8 @@ static cJSON *tags_json(bd_store *s, int64_t ticket_id, bd_err *err, int *failed
         *failed = 1;
         return arr;
     }
-    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(arr, cJSON_CreateString(tags[i]));
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(tags[i]));
     store_tags_free(tags, n);
     return arr;
 }
@@ -43,8 +44,10 @@ static int load_ticket(srv_request *r, bd_store *s, store_ticket *t, int64_t *id
     if (!*id) return 0;
     bd_err err;
     int found = store_ticket_get(s, *id, t, &err);
-    if (found < 0) srv_fail(r, s, &err);
-    else if (!found) srv_error(r, 404, "not_found", "no ticket %lld", (long long)*id);
+    if (found < 0)
+        srv_fail(r, s, &err);
+    else if (!found)
+        srv_error(r, 404, "not_found", "no ticket %lld", (long long)*id);
     return found > 0;
 }
 
@@ -61,8 +64,10 @@ static void reply_ticket(srv_request *r, bd_store *s, int64_t id, int status)
     }
     cJSON *j = ticket_obj(s, &t, &err);
     store_ticket_clear(&t);
-    if (!j) srv_fail(r, s, &err);
-    else srv_reply_json(r, status, j);
+    if (!j)
+        srv_fail(r, s, &err);
+    else
+        srv_reply_json(r, status, j);
 }
 
 /* ---- the queue ---- */
@@ -83,21 +88,24 @@ static int ticket_query(srv_request *r, store_ticket_query *q, const char *defau
     memset(q, 0, sizeof *q);
     const char *status = srv_query(r, "status");
     if (!status) status = default_status;
-    if (strcmp(status, "all") == 0) q->status = NULL;
-    else if (strcmp(status, "active") == 0 || ticket_status_valid(status)) q->status = status;
+    if (strcmp(status, "all") == 0)
+        q->status = NULL;
+    else if (strcmp(status, "active") == 0 || ticket_status_valid(status))
+        q->status = status;
     else {
         srv_error(r, 400, "invalid_parameter",
                   "status must be new, open, pending, solved, closed, active or all");
         return -1;
     }
-    if (valid_text_param(r, "shop", &q->shop) || valid_text_param(r, "marketplace", &q->marketplace) ||
+    if (valid_text_param(r, "shop", &q->shop) ||
+        valid_text_param(r, "marketplace", &q->marketplace) ||
         valid_text_param(r, "category", &q->category) ||
         valid_text_param(r, "language", &q->language) ||
         valid_text_param(r, "assignee", &q->assignee) || valid_text_param(r, "tag", &q->tag))
         return -1;
     q->due = srv_query(r, "due");
-    if (q->due && !bd_str_in(q->due, (const char *const[]){"overdue", "due_soon", "later",
-                                                          "none", NULL})) {
+    if (q->due &&
+        !bd_str_in(q->due, (const char *const[]){"overdue", "due_soon", "later", "none", NULL})) {
         srv_error(r, 400, "invalid_parameter", "due must be overdue, due_soon, later or none");
         return -1;
     }
@@ -128,8 +136,10 @@ static void tickets_page(srv_request *r, store_ticket_query *q)
     int failed = 0;
     for (size_t i = 0; i < n && i < want && !failed; i++) {
         cJSON *j = ticket_obj(s, &t[i], &err);
-        if (!j) failed = 1;
-        else cJSON_AddItemToArray(items, j);
+        if (!j)
+            failed = 1;
+        else
+            cJSON_AddItemToArray(items, j);
     }
     char *next = n > want ? srv_cursor_encode('t', keys[want - 1], t[want - 1].id) : NULL;
     store_tickets_free(t, n);
@@ -161,8 +171,14 @@ void h_buyer_tickets(srv_request *r)
     bd_err err;
     int found = store_buyer_get(s, id, &b, &err);
     store_buyer_row_clear(&b);
-    if (found < 0) { srv_fail(r, s, &err); return; }
-    if (!found) { srv_error(r, 404, "not_found", "no buyer %lld", (long long)id); return; }
+    if (found < 0) {
+        srv_fail(r, s, &err);
+        return;
+    }
+    if (!found) {
+        srv_error(r, 404, "not_found", "no buyer %lld", (long long)id);
+        return;
+    }
     q.buyer_id = id;
     tickets_page(r, &q);
 }
@@ -193,9 +209,11 @@ void h_ticket_get(srv_request *r)
         !store_ticket_events(s, id, &e, &ne, &err) && (j = ticket_obj(s, &t, &err))) {
         cJSON_AddItemToObject(j, "order", has_order ? order_json(&o) : cJSON_CreateNull());
         cJSON *ma = cJSON_AddArrayToObject(j, "messages");
-        for (size_t i = 0; i < nm; i++) cJSON_AddItemToArray(ma, ticket_message_json(&m[i]));
+        for (size_t i = 0; i < nm; i++)
+            cJSON_AddItemToArray(ma, ticket_message_json(&m[i]));
         cJSON *ea = cJSON_AddArrayToObject(j, "events");
-        for (size_t i = 0; i < ne; i++) cJSON_AddItemToArray(ea, ticket_event_json(&e[i]));
+        for (size_t i = 0; i < ne; i++)
+            cJSON_AddItemToArray(ea, ticket_event_json(&e[i]));
         srv_reply_json(r, 200, j);
     } else {
         srv_fail(r, s, &err);
@@ -217,9 +235,13 @@ void h_ticket_messages(srv_request *r)
     store_message_row *m;
     size_t n;
     bd_err err;
-    if (store_ticket_messages(s, id, &m, &n, &err)) { srv_fail(r, s, &err); return; }
+    if (store_ticket_messages(s, id, &m, &n, &err)) {
+        srv_fail(r, s, &err);
+        return;
+    }
     cJSON *items = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(items, ticket_message_json(&m[i]));
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(items, ticket_message_json(&m[i]));
     store_message_rows_free(m, n);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddItemToObject(j, "items", items);
@@ -283,7 +305,10 @@ static void text_change(srv_request *r, int note)
     if (found > 0) store_ticket_clear(&now);
     if (!tj) {
         cJSON_Delete(j);
-        { srv_fail(r, s, &err); return; }
+        {
+            srv_fail(r, s, &err);
+            return;
+        }
     }
     cJSON_AddItemToObject(j, "ticket", tj);
     srv_reply_json(r, 201, j);
@@ -379,8 +404,10 @@ void h_ticket_assign(srv_request *r)
     bd_err err;
     if (srv_write(r, s, do_assign, &c, &err)) {
         if (r->status) return;
-        if (c.result == 403) srv_error(r, 403, "forbidden", "%s", err.msg);
-        else srv_error(r, 422, "unprocessable", "%s", err.msg);
+        if (c.result == 403)
+            srv_error(r, 403, "forbidden", "%s", err.msg);
+        else
+            srv_error(r, 422, "unprocessable", "%s", err.msg);
         return;
     }
     reply_ticket(r, s, c.id, 200);
@@ -428,9 +455,11 @@ static void tag_change(srv_request *r, int remove)
         if (!body || srv_body_str(r, body, "tag", 1, &c.value)) return;
     }
     if (!tag_valid(c.value)) {
-        if (remove) srv_error(r, 404, "not_found", "ticket %lld has no such tag", (long long)c.id);
-        else srv_error(r, 400, "invalid_field",
-                       "a tag is 1-40 of a-z, 0-9 and (not first) '-', '_', '.', ':'");
+        if (remove)
+            srv_error(r, 404, "not_found", "ticket %lld has no such tag", (long long)c.id);
+        else
+            srv_error(r, 400, "invalid_field",
+                      "a tag is 1-40 of a-z, 0-9 and (not first) '-', '_', '.', ':'");
         return;
     }
     bd_err err;
@@ -447,7 +476,10 @@ static void tag_change(srv_request *r, int remove)
     cJSON_AddItemToObject(j, "tags", tags_json(s, c.id, &err, &failed));
     if (failed) {
         cJSON_Delete(j);
-        { srv_fail(r, s, &err); return; }
+        {
+            srv_fail(r, s, &err);
+            return;
+        }
     }
     srv_reply_json(r, 200, j);
 }

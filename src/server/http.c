@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SRV_MMAP_BYTES (2LL << 30) /* shared read-only map of the database file */
+#define SRV_MMAP_BYTES (2LL << 30)                  /* shared read-only map of the database file */
 #define SRV_WRITE_PATIENCE_NS (30LL * 1000000000LL) /* how long a write keeps retrying */
 
 static int64_t now_ns(void)
@@ -34,7 +34,8 @@ bd_store *srv_store(srv_request *r)
     if (s) return s;
     bd_err err;
     if (store_open(r->srv->opt.db_path, 0, &s, &err)) {
-        if (r->srv->opt.log) fprintf(r->srv->opt.log, "{\"error\":\"open database\",\"detail\":\"%s\"}\n", err.msg);
+        if (r->srv->opt.log)
+            fprintf(r->srv->opt.log, "{\"error\":\"open database\",\"detail\":\"%s\"}\n", err.msg);
         srv_error(r, 500, "internal", "the database cannot be opened");
         return NULL;
     }
@@ -382,8 +383,9 @@ static int allowed(srv_request *r, const srv_route *route)
     int rc = srv_authenticate(r);
     if (rc < 0) return 0;
     if (rc == 0) {
-        srv_error(r, 401, "unauthorized", "log in (POST /api/v1/session) or send "
-                                          "\"Authorization: Bearer TOKEN\"");
+        srv_error(r, 401, "unauthorized",
+                  "log in (POST /api/v1/session) or send "
+                  "\"Authorization: Bearer TOKEN\"");
         return 0;
     }
     if (r->role < route->min_role) {
@@ -446,8 +448,8 @@ static void dispatch(srv_request *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     (void)version;
     srv_server *srv = cls;
@@ -471,8 +473,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_size) {
-        if (r->body.len + *upload_size > srv->opt.max_body) r->body_too_large = 1;
-        else bd_buf_append(&r->body, upload_data, *upload_size);
+        if (r->body.len + *upload_size > srv->opt.max_body)
+            r->body_too_large = 1;
+        else
+            bd_buf_append(&r->body, upload_data, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
@@ -520,16 +524,16 @@ static void log_request(srv_server *srv, srv_request *r, enum MHD_RequestTermina
     cJSON_AddNumberToObject(j, "bytes", (double)r->resp_len);
     cJSON_AddNumberToObject(j, "ms", (double)((now_ns() - r->started_ns) / 1000) / 1000.0);
     json_add_str(j, "user", r->user);
-    cJSON_AddStringToObject(j, "auth", r->auth == SRV_AUTH_TOKEN     ? "token"
-                                       : r->auth == SRV_AUTH_SESSION ? "session"
-                                                                     : "none");
+    cJSON_AddStringToObject(j, "auth",
+                            r->auth == SRV_AUTH_TOKEN     ? "token"
+                            : r->auth == SRV_AUTH_SESSION ? "session"
+                                                          : "none");
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
         cJSON_AddStringToObject(j, "terminated",
-                                toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
-                                : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN
-                                    ? "shutdown"
-                                    : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client"
-                                                                                  : "error");
+                                toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED   ? "timeout"
+                                : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
+                                : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client"
+                                                                                : "error");
     char *line = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     size_t n = strlen(line);
@@ -575,8 +579,7 @@ static int make_addr(const srv_options *o, struct sockaddr_storage *ss, bd_err *
         v6->sin6_port = htons(o->port);
         return AF_INET6;
     }
-    return bd_err_set(err, "cannot listen on \"%s\": give an IPv4 or IPv6 address",
-                      o->listen_addr);
+    return bd_err_set(err, "cannot listen on \"%s\": give an IPv4 or IPv6 address", o->listen_addr);
 }
 
 int srv_start(const srv_options *o, srv_server **out, bd_err *err)
@@ -642,7 +645,8 @@ void srv_stop(srv_server *srv, int grace)
         MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
         if (fd != MHD_INVALID_SOCKET) close(fd);
         int64_t deadline = now_ns() + (int64_t)grace * 1000000000LL;
-        while (atomic_load(&srv->inflight) > 0 && now_ns() < deadline) usleep(10000);
+        while (atomic_load(&srv->inflight) > 0 && now_ns() < deadline)
+            usleep(10000);
         MHD_stop_daemon(srv->daemon); /* joins the workers: their connections close */
     }
     srv_scheduler_free(srv->sched);

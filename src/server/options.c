@@ -93,8 +93,7 @@ int srv_options_config(srv_options *o, const bd_config *c, bd_err *err)
     if (rc) o->session_ttl = (int64_t)(v * 3600);
     if ((rc = number(s, "login_max_failures_per_account", 1, 1000, &v, path, err)) < 0) return -1;
     if (rc) o->login_max_per_account = (int)v;
-    if ((rc = number(s, "login_max_failures_per_address", 1, 100000, &v, path, err)) < 0)
-        return -1;
+    if ((rc = number(s, "login_max_failures_per_address", 1, 100000, &v, path, err)) < 0) return -1;
     if (rc) o->login_max_per_address = (int)v;
     if ((rc = number(s, "login_window_seconds", 1, 86400, &v, path, err)) < 0) return -1;
     if (rc) o->login_window = (int64_t)v;
@@ -102,7 +101,8 @@ int srv_options_config(srv_options *o, const bd_config *c, bd_err *err)
     if (rc) o->due_soon = (int64_t)(v * 3600);
     const cJSON *tls = cJSON_GetObjectItemCaseSensitive(s, "behind_tls");
     if (tls) {
-        if (!cJSON_IsBool(tls)) return bd_err_set(err, "%s: server.behind_tls must be true or false", path);
+        if (!cJSON_IsBool(tls))
+            return bd_err_set(err, "%s: server.behind_tls must be true or false", path);
         o->behind_tls = cJSON_IsTrue(tls);
     }
     return 0;

@@ -62,8 +62,7 @@ void srv_routes_print(FILE *f)
 
 /* Matches path against pattern; on success the parameters point into buf (path's copy,
  * cut into NUL-terminated segments). */
-static int match(const char *pattern, const char *path, char *buf, const char **params,
-                 size_t *n)
+static int match(const char *pattern, const char *path, char *buf, const char **params, size_t *n)
 {
     *n = 0;
     if (path[0] != '/') return 0;

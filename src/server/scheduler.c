@@ -47,16 +47,17 @@ static int name_valid(const char *name)
     size_t n = name ? strlen(name) : 0;
     if (n == 0 || n > 64) return 0;
     for (const char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("._:-", *p)))
-            return 0;
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("._:-", *p))) return 0;
     return 1;
 }
 
 int srv_scheduler_add(srv_scheduler *s, const char *name, int64_t interval, srv_task_fn fn,
                       void *ud, bd_err *err)
 {
-    if (!name_valid(name)) return bd_err_set(err, "task name \"%s\" is not [a-z0-9._:-]{1,64}", name ? name : "");
-    if (interval < 1 || !fn) return bd_err_set(err, "task %s: needs an interval >= 1 s and a function", name);
+    if (!name_valid(name))
+        return bd_err_set(err, "task name \"%s\" is not [a-z0-9._:-]{1,64}", name ? name : "");
+    if (interval < 1 || !fn)
+        return bd_err_set(err, "task %s: needs an interval >= 1 s and a function", name);
     pthread_mutex_lock(&s->mu);
     for (size_t i = 0; i < s->n; i++)
         if (strcmp(s->tasks[i].name, name) == 0) {
@@ -167,7 +168,8 @@ void srv_scheduler_free(srv_scheduler *s)
 {
     if (!s) return;
     srv_scheduler_stop(s);
-    for (size_t i = 0; i < s->n; i++) free(s->tasks[i].last_result);
+    for (size_t i = 0; i < s->n; i++)
+        free(s->tasks[i].last_result);
     free(s->tasks);
     free(s->db_path);
     pthread_cond_destroy(&s->wake);
@@ -200,10 +202,15 @@ cJSON *srv_scheduler_json(srv_scheduler *s)
         cJSON_AddNumberToObject(j, "interval_seconds", (double)t->interval);
         json_add_time(j, "last_run_at", t->last_run);
         json_add_str(j, "last_result", t->last_result);
-        if (t->runs) cJSON_AddBoolToObject(j, "last_ok", t->last_ok);
-        else cJSON_AddNullToObject(j, "last_ok");
-        if (t->runs) cJSON_AddNumberToObject(j, "last_duration_ms", (double)(int64_t)(t->last_ms * 1000) / 1000.0);
-        else cJSON_AddNullToObject(j, "last_duration_ms");
+        if (t->runs)
+            cJSON_AddBoolToObject(j, "last_ok", t->last_ok);
+        else
+            cJSON_AddNullToObject(j, "last_ok");
+        if (t->runs)
+            cJSON_AddNumberToObject(j, "last_duration_ms",
+                                    (double)(int64_t)(t->last_ms * 1000) / 1000.0);
+        else
+            cJSON_AddNullToObject(j, "last_duration_ms");
         json_add_time(j, "next_run_at", t->next_run);
         cJSON_AddNumberToObject(j, "runs", (double)t->runs);
         cJSON_AddNumberToObject(j, "failures", (double)t->failures);

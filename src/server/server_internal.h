@@ -72,8 +72,8 @@ typedef struct srv_route {
     const char *method;
     const char *pattern; /* segments; "{name}" matches one non-empty segment */
     srv_handler fn;
-    int min_role;        /* AUTH_ROLE_NONE: public */
-    unsigned scope;      /* AUTH_SCOPE_* the credentials must grant */
+    int min_role;   /* AUTH_ROLE_NONE: public */
+    unsigned scope; /* AUTH_SCOPE_* the credentials must grant */
 } srv_route;
 
 extern const srv_route srv_routes[];

@@ -25,8 +25,8 @@ int store_tag_add(bd_store *s, int64_t ticket_id, const char *tag, int64_t at, b
 
 int store_tag_remove(bd_store *s, int64_t ticket_id, const char *tag, bd_err *err)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, ST_TAG_DELETE, "DELETE FROM ticket_tags WHERE ticket_id = ?1 AND tag = ?2", err);
+    sqlite3_stmt *st = store_stmt(s, ST_TAG_DELETE,
+                                  "DELETE FROM ticket_tags WHERE ticket_id = ?1 AND tag = ?2", err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, ticket_id);
     store_bind_text(st, 2, tag);
@@ -57,7 +57,8 @@ int store_ticket_tags(bd_store *s, int64_t ticket_id, char ***tags, size_t *n, b
 
 void store_tags_free(char **tags, size_t n)
 {
-    for (size_t i = 0; tags && i < n; i++) free(tags[i]);
+    for (size_t i = 0; tags && i < n; i++)
+        free(tags[i]);
     free(tags);
 }
 
@@ -78,8 +79,10 @@ static void append_ticket_filters(bd_buf *sql, const store_ticket_query *q)
         bd_buf_puts(sql, " AND t.shop_id IN (SELECT id FROM shops WHERE marketplace = :mk)");
     if (q->category) bd_buf_puts(sql, " AND t.category = :category");
     if (q->language) bd_buf_puts(sql, " AND t.language = :language");
-    if (q->assignee && strcmp(q->assignee, "-") == 0) bd_buf_puts(sql, " AND t.assignee IS NULL");
-    else if (q->assignee) bd_buf_puts(sql, " AND t.assignee = :assignee");
+    if (q->assignee && strcmp(q->assignee, "-") == 0)
+        bd_buf_puts(sql, " AND t.assignee IS NULL");
+    else if (q->assignee)
+        bd_buf_puts(sql, " AND t.assignee = :assignee");
     if (q->tag)
         bd_buf_puts(sql, " AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id"
                          " AND g.tag = :tag)");
@@ -94,8 +97,7 @@ static void append_ticket_filters(bd_buf *sql, const store_ticket_query *q)
         else
             bd_buf_puts(sql, " AND t.due_at IS NULL");
     }
-    if (q->has_after)
-        bd_buf_puts(sql, " AND (t.queue_key, t.id) > (:after_key, :after_id)");
+    if (q->has_after) bd_buf_puts(sql, " AND (t.queue_key, t.id) > (:after_key, :after_id)");
 }
 
 static void bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
@@ -110,8 +112,8 @@ static void bind_named_int(sqlite3_stmt *st, const char *name, int64_t v)
     if (i > 0) sqlite3_bind_int64(st, i, v);
 }
 
-int store_tickets_page(bd_store *s, const store_ticket_query *q, store_ticket **out,
-                       int64_t **keys, size_t *n, bd_err *err)
+int store_tickets_page(bd_store *s, const store_ticket_query *q, store_ticket **out, int64_t **keys,
+                       size_t *n, bd_err *err)
 {
     *out = NULL;
     *keys = NULL;
@@ -239,13 +241,13 @@ int store_orders_page(bd_store *s, const store_order_query *q, store_order_row *
 int store_message_get(bd_store *s, int64_t id, store_message_row *r, bd_err *err)
 {
     memset(r, 0, sizeof *r);
-    sqlite3_stmt *st = store_stmt(
-        s, ST_MSG_GET,
-        "SELECT m.id, m.ticket_id, m.external_id, m.kind, m.author, m.subject, m.body,"
-        " m.language, m.category, m.subcategory, m.classification, o.status,"
-        " m.direction = 'out', m.sent_at"
-        " FROM messages m LEFT JOIN outbox o ON o.message_id = m.id WHERE m.id = ?1",
-        err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_MSG_GET,
+                   "SELECT m.id, m.ticket_id, m.external_id, m.kind, m.author, m.subject, m.body,"
+                   " m.language, m.category, m.subcategory, m.classification, o.status,"
+                   " m.direction = 'out', m.sent_at"
+                   " FROM messages m LEFT JOIN outbox o ON o.message_id = m.id WHERE m.id = ?1",
+                   err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
@@ -340,13 +342,13 @@ int store_outbox_page(bd_store *s, const char *status, int64_t ticket_id, int64_
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = store_stmt(
-        s, ST_OUTBOX_PAGE,
-        "SELECT id, ticket_id, message_id, attempts, next_attempt_at, created_at,"
-        " coalesce(sent_at, 0), channel, status, last_error, remote_id FROM outbox"
-        " WHERE (?1 IS NULL OR status = ?1) AND (?2 = 0 OR ticket_id = ?2)"
-        " AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4",
-        err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_OUTBOX_PAGE,
+                   "SELECT id, ticket_id, message_id, attempts, next_attempt_at, created_at,"
+                   " coalesce(sent_at, 0), channel, status, last_error, remote_id FROM outbox"
+                   " WHERE (?1 IS NULL OR status = ?1) AND (?2 = 0 OR ticket_id = ?2)"
+                   " AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4",
+                   err);
     if (!st) return -1;
     store_bind_text(st, 1, status);
     sqlite3_bind_int64(st, 2, ticket_id);
@@ -383,13 +385,13 @@ int store_events_page(bd_store *s, const store_event_query *q, store_event **out
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = store_stmt(
-        s, ST_EVENT_PAGE,
-        "SELECT id, coalesce(ticket_id, 0), at, actor, kind, detail FROM events"
-        " WHERE (?1 = 0 OR ticket_id = ?1) AND (?2 IS NULL OR actor = ?2)"
-        " AND (?3 IS NULL OR kind = ?3) AND (?4 = 0 OR at >= ?4) AND (?5 = 0 OR at < ?5)"
-        " AND id > ?6 ORDER BY id LIMIT ?7",
-        err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_EVENT_PAGE,
+                   "SELECT id, coalesce(ticket_id, 0), at, actor, kind, detail FROM events"
+                   " WHERE (?1 = 0 OR ticket_id = ?1) AND (?2 IS NULL OR actor = ?2)"
+                   " AND (?3 IS NULL OR kind = ?3) AND (?4 = 0 OR at >= ?4) AND (?5 = 0 OR at < ?5)"
+                   " AND id > ?6 ORDER BY id LIMIT ?7",
+                   err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, q->ticket_id);
     store_bind_text(st, 2, q->actor);
@@ -454,8 +456,8 @@ int store_use_mmap(bd_store *s, int64_t bytes, bd_err *err)
 int store_checkpoint_wal(bd_store *s, int *wal_frames, int *checkpointed, bd_err *err)
 {
     *wal_frames = *checkpointed = 0;
-    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, wal_frames,
-                                       checkpointed);
+    int rc =
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, wal_frames, checkpointed);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) return store_fail(s, err, "checkpoint");
     return 0;
 }

@@ -47,8 +47,8 @@ static int update_user(bd_store *s, sqlite3_stmt *st, const char *name, bd_err *
 
 int store_user_set_password(bd_store *s, const char *name, const char *hash, bd_err *err)
 {
-    sqlite3_stmt *st = store_stmt(s, ST_USER_PASSWORD,
-                                  "UPDATE users SET password_hash = ?2 WHERE name = ?1", err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_USER_PASSWORD, "UPDATE users SET password_hash = ?2 WHERE name = ?1", err);
     if (!st) return -1;
     store_bind_text(st, 1, name);
     store_bind_text(st, 2, hash);
@@ -57,8 +57,8 @@ int store_user_set_password(bd_store *s, const char *name, const char *hash, bd_
 
 int store_user_set_role(bd_store *s, const char *name, const char *role, bd_err *err)
 {
-    sqlite3_stmt *st = store_stmt(s, ST_USER_ROLE, "UPDATE users SET role = ?2 WHERE name = ?1",
-                                  err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_USER_ROLE, "UPDATE users SET role = ?2 WHERE name = ?1", err);
     if (!st) return -1;
     store_bind_text(st, 1, name);
     store_bind_text(st, 2, role);
@@ -72,9 +72,8 @@ int store_user_set_role(bd_store *s, const char *name, const char *role, bd_err 
 
 /* ---- sessions ---- */
 
-int store_session_add(bd_store *s, const char *token_hash, int64_t user_id,
-                      const char *csrf_token, int64_t created_at, int64_t expires_at,
-                      const char *remote, bd_err *err)
+int store_session_add(bd_store *s, const char *token_hash, int64_t user_id, const char *csrf_token,
+                      int64_t created_at, int64_t expires_at, const char *remote, bd_err *err)
 {
     sqlite3_stmt *st = store_stmt(
         s, ST_SESSION_INSERT,
@@ -142,11 +141,10 @@ int store_session_delete(bd_store *s, const char *token_hash, bd_err *err)
 
 int store_sessions_expire(bd_store *s, int64_t now, int64_t *n, bd_err *err)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, ST_SESSION_EXPIRE,
-        "DELETE FROM sessions WHERE expires_at <= ?1"
-        " OR user_id IN (SELECT id FROM users WHERE disabled)",
-        err);
+    sqlite3_stmt *st = store_stmt(s, ST_SESSION_EXPIRE,
+                                  "DELETE FROM sessions WHERE expires_at <= ?1"
+                                  " OR user_id IN (SELECT id FROM users WHERE disabled)",
+                                  err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, now);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, err, "expire sessions");
@@ -169,13 +167,14 @@ void store_token_clear(store_token *t)
 
 void store_tokens_free(store_token *t, size_t n)
 {
-    for (size_t i = 0; t && i < n; i++) store_token_clear(&t[i]);
+    for (size_t i = 0; t && i < n; i++)
+        store_token_clear(&t[i]);
     free(t);
 }
 
-#define TOKEN_COLUMNS                                                                        \
-    "SELECT k.id, k.user_id, k.created_at, coalesce(k.last_used_at, 0),"                     \
-    " coalesce(k.revoked_at, 0), u.name, u.role, k.prefix, k.label, k.scope, u.disabled"     \
+#define TOKEN_COLUMNS                                                                              \
+    "SELECT k.id, k.user_id, k.created_at, coalesce(k.last_used_at, 0),"                           \
+    " coalesce(k.revoked_at, 0), u.name, u.role, k.prefix, k.label, k.scope, u.disabled"           \
     " FROM api_tokens k JOIN users u ON u.id = k.user_id"
 
 static void read_token(sqlite3_stmt *st, store_token *t)
@@ -196,11 +195,11 @@ static void read_token(sqlite3_stmt *st, store_token *t)
 int store_token_add(bd_store *s, int64_t user_id, const char *token_hash, const char *prefix,
                     const char *label, const char *scope, int64_t at, int64_t *id, bd_err *err)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, ST_TOKEN_INSERT,
-        "INSERT INTO api_tokens(user_id, token_hash, prefix, label, scope, created_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_TOKEN_INSERT,
+                   "INSERT INTO api_tokens(user_id, token_hash, prefix, label, scope, created_at)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                   err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, user_id);
     store_bind_text(st, 2, token_hash);

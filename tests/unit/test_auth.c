@@ -55,7 +55,8 @@ static void test_secrets(void **state)
     assert_int_equal(strlen(a), 4 + 43); /* 32 bytes in base64url without padding */
     assert_string_not_equal(a, b);
     for (const char *p = a + 4; *p; p++)
-        assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", *p));
+        assert_non_null(
+            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", *p));
     char h[65];
     auth_sha256_hex("abc", h);
     assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -75,11 +76,13 @@ static void test_limiter(void **state)
     auth_limiter *l = auth_limiter_new(3, 100);
     int64_t t0 = 1000000;
     assert_int_equal(auth_limiter_wait(l, "u:ann", t0), 0);
-    for (int i = 0; i < 3; i++) auth_limiter_failed(l, "u:ann", t0 + i);
+    for (int i = 0; i < 3; i++)
+        auth_limiter_failed(l, "u:ann", t0 + i);
     assert_int_equal(auth_limiter_wait(l, "u:ann", t0 + 10), 90); /* window from the first */
     assert_int_equal(auth_limiter_wait(l, "u:bob", t0 + 10), 0);  /* keys are separate */
     assert_int_equal(auth_limiter_wait(l, "u:ann", t0 + 100), 0); /* the window ended */
-    for (int i = 0; i < 3; i++) auth_limiter_failed(l, "u:ann", t0 + 200);
+    for (int i = 0; i < 3; i++)
+        auth_limiter_failed(l, "u:ann", t0 + 200);
     assert_true(auth_limiter_wait(l, "u:ann", t0 + 200) > 0);
     auth_limiter_clear(l, "u:ann");
     assert_int_equal(auth_limiter_wait(l, "u:ann", t0 + 200), 0);
@@ -89,7 +92,8 @@ static void test_limiter(void **state)
         snprintf(key, sizeof key, "a:%d", i);
         auth_limiter_failed(l, key, t0 + 300 + i / 100);
     }
-    for (int i = 0; i < 3; i++) auth_limiter_failed(l, "a:last", t0 + 400);
+    for (int i = 0; i < 3; i++)
+        auth_limiter_failed(l, "a:last", t0 + 400);
     assert_true(auth_limiter_wait(l, "a:last", t0 + 400) > 0);
     auth_limiter_free(l);
     auth_limiter_free(NULL);
@@ -138,8 +142,8 @@ static void test_accounts_are_audited(void **state)
     store_event *e;
     size_t n;
     assert_int_equal(store_events_page(s, &q, &e, &n, &err), 0);
-    const char *want[] = {"user_added", "role_changed", "user_disabled", "user_enabled",
-                          "token_created", "token_revoked"};
+    const char *want[] = {"user_added",   "role_changed",  "user_disabled",
+                          "user_enabled", "token_created", "token_revoked"};
     assert_int_equal(n, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < n; i++) {
         assert_string_equal(e[i].kind, want[i]);
@@ -154,8 +158,10 @@ static void test_accounts_are_audited(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roles_and_scopes), cmocka_unit_test(test_passwords),
-        cmocka_unit_test(test_secrets),          cmocka_unit_test(test_limiter),
+        cmocka_unit_test(test_roles_and_scopes),
+        cmocka_unit_test(test_passwords),
+        cmocka_unit_test(test_secrets),
+        cmocka_unit_test(test_limiter),
         cmocka_unit_test(test_accounts_are_audited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
