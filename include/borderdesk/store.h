@@ -87,6 +87,8 @@ typedef struct store_ticket {
     int64_t created_at, updated_at, solved_at, last_message_at, last_inbound_at;
     int64_t linked_ticket_id;
     int64_t message_count, unanswered;
+    int64_t due_at;  /* the next SLA due time, 0 when no clock with a target runs */
+    char *due_state; /* ok, warning, breached; NULL with no due time */
 } store_ticket;
 void store_ticket_clear(store_ticket *t);
 void store_tickets_free(store_ticket *t, size_t n);
@@ -275,5 +277,155 @@ void store_shops_free(store_shop *shops, size_t n);
 /* Number of rows of a named table (one of: shops buyers orders order_items tickets
  * messages events users outbox sync_checkpoints). */
 int64_t store_count(bd_store *s, const char *table);
+
+/* ==== the service (src/store/auth.c, src/store/api.c) ==== */
+
+/* ---- users: credentials and roles ---- */
+typedef struct store_user_auth {
+    int64_t id;
+    char *name, *role;
+    char *password_hash; /* argon2id encoded, or NULL when the user has no password */
+    int disabled;
+} store_user_auth;
+void store_user_auth_clear(store_user_auth *u); /* NULL-safe */
+/* 1 found, 0 not, -1 error. */
+int store_user_auth_get(bd_store *s, const char *name, store_user_auth *u, bd_err *err);
+/* hash NULL removes the password (the user can no longer log in). */
+int store_user_set_password(bd_store *s, const char *name, const char *hash, bd_err *err);
+int store_user_set_role(bd_store *s, const char *name, const char *role, bd_err *err);
+
+/* ---- login sessions: the cookie's token is stored hashed (SHA-256 hex) ---- */
+int store_session_add(bd_store *s, const char *token_hash, int64_t user_id,
+                      const char *csrf_token, int64_t created_at, int64_t expires_at,
+                      const char *remote, bd_err *err);
+typedef struct store_session {
+    int64_t user_id, created_at, expires_at;
+    char *user_name, *role, *csrf_token;
+    int disabled;
+} store_session;
+void store_session_clear(store_session *ss); /* NULL-safe */
+/* 1 found and not expired at now, 0 not (or expired), -1 error. */
+int store_session_find(bd_store *s, const char *token_hash, int64_t now, store_session *ss,
+                       bd_err *err);
+int store_session_delete(bd_store *s, const char *token_hash, bd_err *err);
+/* Deletes sessions expired at now (and every session of disabled users); *n deleted. */
+int store_sessions_expire(bd_store *s, int64_t now, int64_t *n, bd_err *err);
+
+/* ---- API tokens: stored hashed; prefix is the token's first characters, for lists ---- */
+typedef struct store_token {
+    int64_t id, user_id, created_at, last_used_at, revoked_at;
+    char *user_name, *role, *prefix, *label, *scope;
+    int user_disabled;
+} store_token;
+void store_token_clear(store_token *t); /* NULL-safe */
+void store_tokens_free(store_token *t, size_t n);
+int store_token_add(bd_store *s, int64_t user_id, const char *token_hash, const char *prefix,
+                    const char *label, const char *scope, int64_t at, int64_t *id, bd_err *err);
+/* The token with this hash, revoked or not: 1 found, 0 not, -1 error. */
+int store_token_find(bd_store *s, const char *token_hash, store_token *t, bd_err *err);
+/* Records a use; writes only when the stored time is older than at - granularity. */
+int store_token_used(bd_store *s, int64_t id, int64_t at, int64_t granularity, bd_err *err);
+/* 1 revoked now, 0 no such token or already revoked, -1 error. */
+int store_token_revoke(bd_store *s, int64_t id, int64_t at, bd_err *err);
+/* user NULL: every user's tokens; newest first. */
+int store_tokens_list(bd_store *s, const char *user, store_token **out, size_t *n,
+                      bd_err *err);
+/* 1 and *t when the token id exists, 0 not, -1 error. */
+int store_token_get(bd_store *s, int64_t id, store_token *t, bd_err *err);
+
+/* ---- ticket tags ---- */
+/* 1 added, 0 already there, -1 error. */
+int store_tag_add(bd_store *s, int64_t ticket_id, const char *tag, int64_t at, bd_err *err);
+/* 1 removed, 0 was not there, -1 error. */
+int store_tag_remove(bd_store *s, int64_t ticket_id, const char *tag, bd_err *err);
+/* Tags of a ticket, sorted; caller frees each string and the array. */
+int store_ticket_tags(bd_store *s, int64_t ticket_id, char ***tags, size_t *n, bd_err *err);
+void store_tags_free(char **tags, size_t n);
+
+/* ---- pages: keyset pagination (rows after a key, in a stable order) ---- */
+/* The API's queue: ordered by queue key (status group new/open → pending → solved/closed,
+ * priority high first, due or oldest waiting buyer message first), then id. */
+typedef struct store_ticket_query {
+    const char *status;   /* exact status, "active" (new+open+pending), or NULL = all */
+    const char *shop, *marketplace, *category, *language;
+    const char *assignee; /* a user name, or "-" for unassigned */
+    const char *tag;
+    const char *due;      /* the SLA due state: "breached", "warning", "ok", or "none" */
+    int64_t buyer_id;     /* 0 = any */
+    int has_after;        /* continue after (after_key, after_id) */
+    int64_t after_key, after_id;
+    size_t limit;
+} store_ticket_query;
+/* Fills up to q->limit tickets; *keys (caller frees) receives each row's queue key. */
+int store_tickets_page(bd_store *s, const store_ticket_query *q, store_ticket **out,
+                       int64_t **keys, size_t *n, bd_err *err);
+
+/* Orders, newest purchase first, then id descending. */
+typedef struct store_order_query {
+    const char *shop, *status;
+    int64_t buyer_id;     /* 0 = any */
+    int has_after;
+    int64_t after_purchased_at, after_id;
+    size_t limit;
+} store_order_query;
+int store_orders_page(bd_store *s, const store_order_query *q, store_order_row **out, size_t *n,
+                      bd_err *err);
+
+/* One message by id (with its delivery state): 1 found, 0 not, -1 error. */
+int store_message_get(bd_store *s, int64_t id, store_message_row *row, bd_err *err);
+
+typedef struct store_buyer_row {
+    int64_t id, shop_id, created_at, updated_at;
+    char *shop, *marketplace, *external_id, *name, *email, *country, *language;
+    int64_t order_count, ticket_count, open_ticket_count;
+    int64_t first_order_at, last_order_at;
+} store_buyer_row;
+void store_buyer_row_clear(store_buyer_row *b); /* NULL-safe */
+/* 1 found, 0 not, -1 error. */
+int store_buyer_get(bd_store *s, int64_t id, store_buyer_row *b, bd_err *err);
+
+typedef struct store_outbox_row {
+    int64_t id, ticket_id, message_id, attempts, next_attempt_at, created_at, sent_at;
+    char *channel, *status, *last_error, *remote_id;
+} store_outbox_row;
+void store_outbox_rows_free(store_outbox_row *rows, size_t n);
+/* Newest first (id descending); status NULL = any; after_id 0 = from the newest. */
+int store_outbox_page(bd_store *s, const char *status, int64_t ticket_id, int64_t after_id,
+                      size_t limit, store_outbox_row **out, size_t *n, bd_err *err);
+
+/* The audit log, oldest first (id ascending), after after_id. ticket_id 0 = every ticket
+ * and the events of no ticket (user and token administration). */
+typedef struct store_event_query {
+    int64_t ticket_id;
+    const char *actor, *kind;
+    int64_t since, until; /* 0 = unbounded */
+    int64_t after_id;
+    size_t limit;
+} store_event_query;
+int store_events_page(bd_store *s, const store_event_query *q, store_event **out, size_t *n,
+                      bd_err *err);
+
+/* 1 when the last failed call on s failed because another connection held the database
+ * (SQLITE_BUSY or SQLITE_LOCKED after the busy timeout), else 0. */
+int store_last_busy(bd_store *s);
+
+/* ---- many threads, many connections (the service) ---- */
+/* Call once at program start, before the first store_open, in a program that uses the
+ * store from several threads: turns off SQLite's global memory statistics, whose mutex
+ * every allocation of every connection would otherwise take. */
+void store_threads_init(void);
+/* A read transaction: every read until store_read_end sees one snapshot, and the file
+ * locks are taken once instead of once per statement. store_read_end is NULL-safe. */
+int store_read_begin(bd_store *s, bd_err *err);
+void store_read_end(bd_store *s);
+/* Reads through a shared memory map of up to bytes of the file instead of copying pages
+ * into each connection's cache (PRAGMA mmap_size). */
+int store_use_mmap(bd_store *s, int64_t bytes, bd_err *err);
+
+/* ---- housekeeping ---- */
+/* A passive WAL checkpoint: *wal_frames in the log, *checkpointed copied to the database. */
+int store_checkpoint_wal(bd_store *s, int *wal_frames, int *checkpointed, bd_err *err);
+/* Lets SQLite refresh the query planner's statistics where they are stale. */
+int store_optimize(bd_store *s, bd_err *err);
 
 #endif

@@ -59,5 +59,6 @@ int cmd_report(bd_cli *cli, int argc, char **argv);
 /* tickets_sla.c: `tickets no-response`, `tickets refresh-due` */
 int tickets_no_response(bd_cli *cli, int argc, char **argv);
 int tickets_refresh_due(bd_cli *cli, int argc, char **argv);
+int cmd_serve(bd_cli *cli, int argc, char **argv);
 
 #endif

@@ -15,11 +15,12 @@ static const struct {
     {"import", cmd_import, "import orders or messages from JSON Lines"},
     {"tickets", cmd_tickets, "list, show, reply to, assign and change tickets"},
     {"orders", cmd_orders, "list and show orders"},
-    {"user", cmd_user, "add, list and disable the people who work tickets"},
+    {"user", cmd_user, "add, list and disable the people who work tickets; API tokens"},
     {"suggest", cmd_suggest, "ranked reply suggestions for a ticket, in the buyer's language"},
     {"templates", cmd_templates, "check the reply templates and their coverage; list them"},
     {"template", cmd_template, "render a reply template (Mustache) with JSON data"},
     {"report", cmd_report, "reports for team leads: sla, workload"},
+    {"serve", cmd_serve, "run the REST API and the background scheduler"},
 };
 
 static void usage(FILE *f)

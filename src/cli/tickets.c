@@ -34,8 +34,8 @@ static const char *category_label(const store_ticket *t, char *buf, size_t n)
 static void print_table(const store_ticket *t, size_t n)
 {
     int64_t now = bd_now();
-    printf("%-6s %-8s %-7s %-12s %-18s %-20s %-26s %-4s %-5s %s\n", "ID", "STATUS", "PRIO",
-           "SHOP", "BUYER", "ORDER", "CATEGORY", "LANG", "WAIT", "SUBJECT");
+    printf("%-6s %-8s %-7s %-8s %-12s %-18s %-20s %-26s %-4s %-5s %s\n", "ID", "STATUS", "PRIO",
+           "DUE", "SHOP", "BUYER", "ORDER", "CATEGORY", "LANG", "WAIT", "SUBJECT");
     for (size_t i = 0; i < n; i++) {
         char id[24], wait[16], cat[64];
         snprintf(id, sizeof id, "%lld%s", (long long)t[i].id, t[i].unanswered ? "*" : "");
@@ -48,6 +48,8 @@ static void print_table(const store_ticket *t, size_t n)
         cli_cell(stdout, t[i].status, 8);
         putchar(' ');
         cli_cell(stdout, ticket_priority_name(t[i].priority), 7);
+        putchar(' ');
+        cli_cell(stdout, t[i].due_state ? t[i].due_state : "-", 8);
         putchar(' ');
         cli_cell(stdout, t[i].shop, 12);
         putchar(' ');

@@ -136,10 +136,51 @@ static const char *const migration_2 =
     "  WHERE kind IN ('status_changed', 'reopened', 'no_response_needed', 'response_needed');"
     "CREATE INDEX tickets_due ON tickets(due_at) WHERE due_at IS NOT NULL;";
 
+/* The service: login sessions, API tokens, ticket tags, and the API's queue order as one
+ * indexable key (status group, priority high first, oldest wait first) so that cursor
+ * pagination over a million tickets reads only the rows of one page. */
+static const char *const migration_3 =
+    "CREATE TABLE sessions ("
+    "  token_hash TEXT PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  csrf_token TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  remote TEXT) WITHOUT ROWID;"
+    "CREATE INDEX sessions_expiry ON sessions(expires_at);"
+
+    "CREATE TABLE api_tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  token_hash TEXT NOT NULL UNIQUE,"
+    "  prefix TEXT NOT NULL,"
+    "  label TEXT,"
+    "  scope TEXT NOT NULL CHECK (scope IN ('read','write','sync','admin')),"
+    "  created_at INTEGER NOT NULL,"
+    "  last_used_at INTEGER,"
+    "  revoked_at INTEGER);"
+
+    "CREATE TABLE ticket_tags ("
+    "  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+    "  tag TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (ticket_id, tag)) WITHOUT ROWID;"
+    "CREATE INDEX ticket_tags_tag ON ticket_tags(tag, ticket_id);"
+
+    "ALTER TABLE tickets ADD COLUMN queue_key INTEGER GENERATED ALWAYS AS ("
+    "  ((CASE status WHEN 'new' THEN 0 WHEN 'open' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END)"
+    "    * 4 + 3 - max(0, min(3, priority))) * 17179869184"
+    "  + max(0, min(17179869183, coalesce(due_at, last_inbound_at, created_at)))) VIRTUAL;"
+    "CREATE INDEX tickets_api_queue ON tickets(queue_key);"
+    "CREATE INDEX outbox_ticket ON outbox(ticket_id);"
+    "CREATE INDEX tickets_order ON tickets(order_id) WHERE order_id IS NOT NULL;"
+    "CREATE INDEX orders_external ON orders(external_id);";
+
 const store_migration store_migrations[] = {
     {1, "shops, buyers, orders, tickets, messages, events, users, checkpoints, outbox",
      migration_1},
     {2, "indexes for SLA clocks and the inbox's due times", migration_2},
+    {3, "sessions, api tokens, ticket tags, queue order key", migration_3},
 };
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
 

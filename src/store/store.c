@@ -169,6 +169,12 @@ int store_open(const char *path, int flags, bd_store **out, bd_err *err)
                    path, version, store_schema_latest());
         goto fail;
     }
+    if (version < store_schema_latest() && s->readonly && access(path, W_OK) == 0) {
+        /* a reader of an older database upgrades it once, when it may write */
+        store_close(s);
+        return store_open(path, flags & ~STORE_OPEN_READONLY, out, err) ? -1
+               : ((*out)->readonly = 1, 0);
+    }
     if (version < store_schema_latest()) {
         if (s->readonly) {
             bd_err_set(err, "database %s has schema version %d and needs an upgrade to %d; "

@@ -21,7 +21,8 @@ static char *thread_key(const char *order_external_id, const char *conversation_
     " (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.kind = 'public'),"      \
     " (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'"       \
     "   AND m.sent_at > coalesce((SELECT max(r.sent_at) FROM messages r"                      \
-    "     WHERE r.ticket_id = t.id AND r.direction = 'out' AND r.kind = 'public'), 0))"       \
+    "     WHERE r.ticket_id = t.id AND r.direction = 'out' AND r.kind = 'public'), 0)),"      \
+    " coalesce(t.due_at, 0), t.due_state"                                                      \
     " FROM tickets t JOIN shops s ON s.id = t.shop_id JOIN buyers b ON b.id = t.buyer_id"
 
 static void read_ticket(sqlite3_stmt *st, store_ticket *t)
@@ -55,6 +56,8 @@ static void read_ticket(sqlite3_stmt *st, store_ticket *t)
     t->linked_ticket_id = sqlite3_column_int64(st, c++);
     t->message_count = sqlite3_column_int64(st, c++);
     t->unanswered = sqlite3_column_int64(st, c++);
+    t->due_at = sqlite3_column_int64(st, c++);
+    t->due_state = store_col_text(st, c++);
 }
 
 void store_ticket_clear(store_ticket *t)
@@ -74,6 +77,7 @@ void store_ticket_clear(store_ticket *t)
     free(t->language);
     free(t->assignee);
     free(t->subject);
+    free(t->due_state);
     memset(t, 0, sizeof *t);
 }
 

@@ -47,6 +47,8 @@ cJSON *ticket_json(const store_ticket *t)
     json_add_time(j, "last_buyer_message_at", t->last_inbound_at);
     cJSON_AddNumberToObject(j, "message_count", (double)t->message_count);
     cJSON_AddNumberToObject(j, "unanswered", (double)t->unanswered);
+    json_add_time(j, "due_at", t->due_at);
+    json_add_str(j, "due_state", t->due_state);
     if (t->linked_ticket_id) cJSON_AddNumberToObject(j, "linked_ticket_id", (double)t->linked_ticket_id);
     else cJSON_AddNullToObject(j, "linked_ticket_id");
     return j;
