@@ -79,6 +79,8 @@ typedef struct srv_options {
     int64_t reopen_window; /* seconds (ticket threading); default 7 days */
     char *openapi_path;    /* the OpenAPI document served at /api/v1/openapi.json */
     FILE *log;             /* access log; default stderr; NULL = none */
+    const struct sla_config *sla; /* response-time clocks: every ticket change refreshes its
+                                     due state, and a scheduler task refreshes them all */
 } srv_options;
 
 /* Fills the defaults; then srv_options_config applies the configuration file's "server"

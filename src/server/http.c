@@ -2,6 +2,7 @@
  * permissions, CSRF, dispatch), responses, the access log, per-thread database
  * connections, and the graceful stop. */
 #include "server_internal.h"
+#include "borderdesk/sla.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -284,12 +285,42 @@ cJSON *srv_page(cJSON *items, char *next_cursor)
     return j;
 }
 
+/* ticket_ctx.on_change: the ticket's due time and state follow every change. */
+static int sla_changed(void *ud, int64_t ticket_id, bd_err *err)
+{
+    srv_request *r = ud;
+    srv_server *srv = r->srv;
+    pthread_mutex_lock(&srv->sla_lock);
+    int rc = sla_ticket_refresh(r->sla_store, srv->opt.sla, ticket_id, bd_now(), err);
+    pthread_mutex_unlock(&srv->sla_lock);
+    return rc;
+}
+
 void srv_ticket_ctx(srv_request *r, bd_store *s, ticket_ctx *ctx)
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->store = s;
     ctx->reopen_window = r->srv->opt.reopen_window;
     ctx->actor = r->user;
+    if (r->srv->opt.sla) {
+        r->sla_store = s;
+        ctx->on_change = sla_changed;
+        ctx->on_change_ud = r;
+    }
+}
+
+/* The scheduler's "sla-refresh": warnings and breaches come with time, not only with
+ * changes, so every due state is recomputed periodically. */
+static int task_sla_refresh(void *ud, bd_store *store, char **summary, bd_err *err)
+{
+    srv_server *srv = ud;
+    size_t tickets = 0, changed = 0;
+    pthread_mutex_lock(&srv->sla_lock);
+    int rc = sla_refresh_all(store, srv->opt.sla, bd_now(), &tickets, &changed, err);
+    pthread_mutex_unlock(&srv->sla_lock);
+    if (rc) return -1;
+    *summary = bd_asprintf("%zu tickets, %zu due states changed", tickets, changed);
+    return 0;
 }
 
 /* ---- the request life cycle ---- */
@@ -601,8 +632,11 @@ int srv_start(const srv_options *o, srv_server **out, bd_err *err)
     pthread_key_create(&srv->store_key, close_thread_store);
     srv->per_account = auth_limiter_new(o->login_max_per_account, o->login_window);
     srv->per_address = auth_limiter_new(o->login_max_per_address, o->login_window);
+    pthread_mutex_init(&srv->sla_lock, NULL);
     srv->sched = srv_scheduler_new(o->db_path);
-    if (srv_housekeeping_register(srv->sched, err) || srv_scheduler_start(srv->sched, err)) {
+    if (srv_housekeeping_register(srv->sched, err) ||
+        (o->sla && srv_scheduler_add(srv->sched, "sla-refresh", 60, task_sla_refresh, srv, err)) ||
+        srv_scheduler_start(srv->sched, err)) {
         srv_stop(srv, 0);
         return -1;
     }
@@ -653,6 +687,7 @@ void srv_stop(srv_server *srv, int grace)
     pthread_key_delete(srv->store_key);
     auth_limiter_free(srv->per_account);
     auth_limiter_free(srv->per_address);
+    pthread_mutex_destroy(&srv->sla_lock);
     free(srv->opt.openapi_path);
     free((char *)srv->opt.db_path);
     free(srv);

@@ -26,6 +26,7 @@ struct srv_server {
     atomic_int stopping;
     atomic_llong next_request_id;
     uint16_t port;
+    pthread_mutex_t sla_lock; /* the SLA calendars hold ICU calendars: one user at a time */
 };
 
 enum srv_auth_kind { SRV_AUTH_NONE = 0, SRV_AUTH_TOKEN = 1, SRV_AUTH_SESSION = 2 };
@@ -42,6 +43,7 @@ typedef struct srv_request {
     bd_buf body;
     int body_too_large;
     cJSON *json; /* the parsed body of a request with one */
+    bd_store *sla_store; /* the connection a ticket change runs on, for the SLA hook */
     /* who is asking */
     int auth;
     int64_t user_id;

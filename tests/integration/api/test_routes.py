@@ -359,7 +359,7 @@ class Admin(unittest.TestCase):
         r = C.get("/api/v1/scheduler", T["lena"])
         self.assertEqual(r.status, 200)
         names = [t["name"] for t in r.json["tasks"]]
-        self.assertEqual(sorted(names), ["sessions-expire", "wal-checkpoint"])
+        self.assertEqual(sorted(names), ["sessions-expire", "sla-refresh", "wal-checkpoint"])
         S.sql("INSERT INTO sessions VALUES ('expired-hash', 1, 'c', 1, 2, NULL)")
         before = {t["name"]: t["runs"] for t in r.json["tasks"]}
         r = C.post("/api/v1/scheduler/sessions-expire/run", None, T["adam"])
@@ -374,6 +374,17 @@ class Admin(unittest.TestCase):
         self.assertTrue(t["last_ok"], t)
         self.assertEqual(S.sql("SELECT count(*) FROM sessions WHERE token_hash = 'expired-hash'"), "0")
         self.assertEqual(C.post("/api/v1/scheduler/no-such-task/run", None, T["adam"]).status, 404)
+        # the SLA task recomputes every ticket's due state
+        S.sql("UPDATE tickets SET due_state = 'bogus' WHERE id = 1")
+        before = tasks["sla-refresh"]["runs"]
+        self.assertEqual(C.post("/api/v1/scheduler/sla-refresh/run", None, T["adam"]).status, 202)
+        for _ in range(600):
+            tasks = {t["name"]: t for t in C.get("/api/v1/scheduler", T["lena"]).json["tasks"]}
+            if tasks["sla-refresh"]["runs"] > before:
+                break
+            __import__("time").sleep(0.1)
+        self.assertTrue(tasks["sla-refresh"]["last_ok"], tasks["sla-refresh"])
+        self.assertNotEqual(S.sql("SELECT coalesce(due_state, '-') FROM tickets WHERE id = 1"), "bogus")
 
 
 class Sessions(unittest.TestCase):
