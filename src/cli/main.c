@@ -16,6 +16,8 @@ static const struct {
     {"tickets", cmd_tickets, "list, show, reply to, assign and change tickets"},
     {"orders", cmd_orders, "list and show orders"},
     {"user", cmd_user, "add, list and disable the people who work tickets"},
+    {"sync", cmd_sync, "pull orders, messages and feedback from the marketplaces"},
+    {"outbox", cmd_outbox, "deliver queued replies to the marketplaces"},
 };
 
 static void usage(FILE *f)

@@ -36,6 +36,7 @@ import json
 import os
 import random
 import re
+import socket
 import sys
 import threading
 import time
@@ -220,6 +221,19 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "bd-marketplace-sim/1.0"
     sim = None
 
+    def setup(self):
+        super().setup()
+        # one segment per answer, no Nagle/delayed-ACK stalls on keep-alive connections
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.wfile = self.connection.makefile("wb", 65536)
+
+    def finish(self):
+        try:
+            self.wfile.flush()
+        except OSError:
+            pass
+        super().finish()
+
     def log_message(self, fmt, *a):
         if self.sim.args.verbose:
             sys.stderr.write("sim: " + (fmt % a) + "\n")
@@ -249,6 +263,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
             else:
                 self.wfile.write(body)
+            self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
