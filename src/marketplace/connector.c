@@ -184,6 +184,10 @@ void mkt_shop_clear(mkt_shop *shop)
     mkt_tokens_clear(&shop->tokens);
 }
 
+/* The client aims a little below the configured rate, so that network jitter never makes
+ * the marketplace see a request early. */
+#define MKT_RATE_MARGIN 0.97
+
 int mkt_shop_limits(mkt_shop *shop, const mkt_limit *defaults, bd_err *err)
 {
     const cJSON *rl = cJSON_GetObjectItemCaseSensitive(shop->conf, "rate_limits");
@@ -192,7 +196,7 @@ int mkt_shop_limits(mkt_shop *shop, const mkt_limit *defaults, bd_err *err)
         return bd_err_set(err, "shop %s: \"rate_limits\" must be an object or false", shop->name);
     for (const mkt_limit *d = defaults; d->op; d++) {
         if (!rl || !cJSON_GetObjectItemCaseSensitive(rl, d->op))
-            http_client_set_limit(shop->http, d->op, d->rate, d->burst);
+            http_client_set_limit(shop->http, d->op, d->rate * MKT_RATE_MARGIN, d->burst);
     }
     for (const cJSON *l = rl ? rl->child : NULL; l; l = l->next) {
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(l, "rate");
@@ -205,7 +209,8 @@ int mkt_shop_limits(mkt_shop *shop, const mkt_limit *defaults, bd_err *err)
             (b && (!cJSON_IsNumber(b) || b->valuedouble < 1)))
             return bd_err_set(err, "shop %s: rate_limits.%s must be {\"rate\": requests per "
                               "second, \"burst\": requests (>= 1)}", shop->name, l->string);
-        http_client_set_limit(shop->http, l->string, r->valuedouble, b ? b->valuedouble : 1);
+        http_client_set_limit(shop->http, l->string, r->valuedouble * MKT_RATE_MARGIN,
+                              b ? b->valuedouble : 1);
     }
     return 0;
 }
