@@ -10,7 +10,7 @@ export BORDERDESK_CONFIG="$WORK/bd.json" BORDERDESK_DB="$WORK/a.db"
 
 "$BD" sync --json >"$WORK/s1.json" || fail "first sync failed: $(cat "$WORK/s1.json")"
 want=$(sim_get counts)
-read -r o m f <<<"$(python3 -c 'import json,sys; c=json.loads(sys.argv[1])["ebay:seller1"]; print(c["orders"], c["messages"], c["feedback"])' "$want")"
+read -r o m f <<<"$("$PY" -c 'import json,sys; c=json.loads(sys.argv[1])["ebay:seller1"]; print(c["orders"], c["messages"], c["feedback"])' "$want")"
 [ "$(count "$WORK/a.db" 'select count(*) from orders')" = "$o" ] || fail "orders: want $o"
 [ "$(count "$WORK/a.db" "select count(*) from messages where external_id not like 'feedback%'")" = "$m" ] || fail "messages: want $m"
 [ "$(count "$WORK/a.db" 'select count(*) from feedback')" = "$f" ] || fail "feedback: want $f"
@@ -19,7 +19,7 @@ read -r o m f <<<"$(python3 -c 'import json,sys; c=json.loads(sys.argv[1])["ebay
 [ "$(count "$WORK/a.db" "select count(*) from tickets where conversation_id like 'feedback:%'")" = \
   "$(count "$WORK/a.db" "select count(*) from feedback where rating != 'positive'")" ] || fail "neutral/negative feedback should open tickets"
 [ "$(count "$WORK/a.db" 'select count(*) from order_items')" -ge "$o" ] || fail "order items missing"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["shops"][0]; assert d["ok"] and s["orders"]["pages"] >= 3, d' "$WORK/s1.json"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["shops"][0]; assert d["ok"] and s["orders"]["pages"] >= 3, d' "$WORK/s1.json"
 
 # a second run changes nothing
 "$BD" sync >/dev/null
@@ -32,7 +32,7 @@ cmp -s "$WORK/d1.txt" "$WORK/d2.txt" || fail "an unchanged marketplace changed t
 sim_post mutate '{"orders": 25, "messages": 12}' >"$WORK/mut.json"
 sleep 1
 "$BD" sync --json >"$WORK/s3.json"
-python3 - "$WORK/s3.json" "$WORK/mut.json" "$WORK/a.db" <<'PY'
+"$PY" - "$WORK/s3.json" "$WORK/mut.json" "$WORK/a.db" <<'PY'
 import json, sqlite3, sys
 s = json.load(open(sys.argv[1]))["shops"][0]
 mut = json.load(open(sys.argv[2]))["ebay:seller1"]

@@ -20,7 +20,7 @@ run_fault() { # name faults-json
     [ $rc = 0 ] || fail "$name: sync exit $rc: $(cat "$WORK/$name.err")"
     same_db "$WORK/ref.db" "$WORK/$name.db" || fail "$name: data differs from a clean sync"
     # the fault really happened
-    sim_get faults | python3 -c 'import json,sys; c=json.load(sys.stdin)["counts"]; assert all(v > 0 for v in c.values()), c' \
+    sim_get faults | "$PY" -c 'import json,sys; c=json.load(sys.stdin)["counts"]; assert all(v > 0 for v in c.values()), c' \
         || fail "$name: fault was never injected"
     echo "fault $name: ok"
 }

@@ -16,7 +16,7 @@ ticket() { # shop, kind (conv|feedback), n-th
         and t.conversation_id $([ "$2" = feedback ] && echo "like 'feedback:%'" || echo "not like 'feedback:%'")
         order by t.id limit 1 offset $3"
 }
-sent_count() { sim_get sent | python3 -c 'import json,sys; print(sum(1 for s in json.load(sys.stdin) if s["text"] == sys.argv[1]))' "$1"; }
+sent_count() { sim_get sent | "$PY" -c 'import json,sys; print(sum(1 for s in json.load(sys.stdin) if s["text"] == sys.argv[1]))' "$1"; }
 reply() { "$BD" tickets reply --body "$2" "$1" >/dev/null; }
 
 E1=$(ticket ebay-seller1 conv 0); F1=$(ticket ebay-seller1 feedback 0); S1=$(ticket shopee-2001 conv 0)
@@ -29,7 +29,7 @@ for t in "Hello, your parcel left today. (e1)" "We are sorry and sent a replacem
     [ "$(sent_count "$t")" = 1 ] || fail "\"$t\" was sent $(sent_count "$t") times"
 done
 [ "$(count "$WORK/a.db" "select count(*) from outbox where status = 'sent' and remote_id is not null")" = 3 ] || fail "outbox not marked sent"
-"$BD" outbox send --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["due"] == 0, d'
+"$BD" outbox send --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); assert d["due"] == 0, d'
 # the next sync finds the replies on the marketplace and does not store them twice
 "$BD" sync >/dev/null
 [ "$(count "$WORK/a.db" "select count(*) from messages where body like '%(e1)' or body like '%(f1)' or body like '%(s1)'")" = 3 ] \
@@ -40,7 +40,7 @@ set_faults '["after500:1.0@send_message", "after500:1.0@respond_to_feedback"]'
 E2=$(ticket ebay-seller1 conv 1); F2=$(ticket ebay-seller1 feedback 1); S2=$(ticket shopee-2001 conv 1)
 reply "$E2" "Tracking: LX123 (e2)"; reply "$F2" "Thank you for the feedback (f2)"; reply "$S2" "Tracking: SPX456 (s2)"
 "$BD" outbox send --json >"$WORK/o2.json" 2>/dev/null || fail "outbox send after 500s failed: $(cat "$WORK/o2.json")"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["reconciled"] == 3, d' "$WORK/o2.json"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["reconciled"] == 3, d' "$WORK/o2.json"
 for t in "Tracking: LX123 (e2)" "Thank you for the feedback (f2)" "Tracking: SPX456 (s2)"; do
     [ "$(sent_count "$t")" = 1 ] || fail "\"$t\" was sent $(sent_count "$t") times"
 done
@@ -65,7 +65,7 @@ set_faults '[]'
 [ "$(count "$WORK/a.db" "select status from outbox o join messages m on m.id = o.message_id where m.body like '%(s3)'")" = sending ] \
     || fail "the attempt was not on record before the request"
 "$BD" outbox send --json >"$WORK/o3.json" || fail "outbox send after kill failed"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["reconciled"] == 1 and d["sent"] == 0, d' "$WORK/o3.json"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["reconciled"] == 1 and d["sent"] == 0, d' "$WORK/o3.json"
 [ "$(sent_count "A new one is on its way (s3)")" = 1 ] || fail "s3 sent twice"
 
 # killed again, but this time a sync sees the reply first and claims it
@@ -82,7 +82,7 @@ sleep 1
 [ "$(count "$WORK/a.db" "select status from outbox o join messages m on m.id = o.message_id where m.body = 'Sorry for the wait (e4)'")" = sent ] \
     || fail "sync did not recognise our own reply"
 [ "$(count "$WORK/a.db" "select count(*) from messages where body = 'Sorry for the wait (e4)'")" = 1 ] || fail "e4 stored twice"
-"$BD" outbox send --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["due"] == 0, d'
+"$BD" outbox send --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); assert d["due"] == 0, d'
 [ "$(sent_count "Sorry for the wait (e4)")" = 1 ] || fail "e4 sent twice"
 
 # 429 on send: retried after Retry-After, sent once
@@ -95,12 +95,12 @@ set_faults '[]'
 
 # refused by the marketplace: failed, with Shopee's error text on the ticket; exit 1
 S5=$(ticket shopee-2001 conv 4)
-long=$(python3 -c 'print("x" * 1200)')
+long=$("$PY" -c 'print("x" * 1200)')
 reply "$S5" "$long"
 rc=0; "$BD" outbox send >/dev/null 2>"$WORK/rej.err" || rc=$?
 [ $rc = 1 ] || fail "a refused reply should exit 1, got $rc"
 grep -q "failed: .*error_param: content.text is longer than 1000 characters" "$WORK/rej.err" || fail "error text: $(cat "$WORK/rej.err")"
-"$BD" tickets show "$S5" --json | python3 -c '
+"$BD" tickets show "$S5" --json | "$PY" -c '
 import json, sys
 t = json.load(sys.stdin)
 assert any(m.get("delivery") == "failed" for m in t["messages"]), t["messages"]

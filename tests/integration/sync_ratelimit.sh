@@ -16,7 +16,7 @@ export BORDERDESK_CONFIG="$WORK/bd.json"
 
 BORDERDESK_DB="$WORK/a.db" "$BD" sync --resource messages --json >"$WORK/s.json" || fail "sync failed"
 curl -sS "$URL/_sim/stats?times=1" >"$WORK/stats.json"
-python3 - "$WORK/stats.json" "$WORK/s.json" $RATE $BURST <<'PY'
+"$PY" - "$WORK/stats.json" "$WORK/s.json" $RATE $BURST <<'PY'
 import json, sys
 stats = json.load(open(sys.argv[1]))
 run = json.load(open(sys.argv[2]))
@@ -42,6 +42,6 @@ sim_post rate_limits '{"limits": ["getConversation=20:20"]}' >/dev/null
 sim_post reset_stats '{}' >/dev/null
 BORDERDESK_CONFIG="$WORK/nolimit.json" BORDERDESK_DB="$WORK/b.db" "$BD" sync --shop ebay-seller1 --resource messages >/dev/null \
     || fail "sync without limits failed"
-sim_get stats | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["ebay:seller1:getConversation"]["throttled"] > 0, s' \
+sim_get stats | "$PY" -c 'import json,sys; s=json.load(sys.stdin); assert s["ebay:seller1:getConversation"]["throttled"] > 0, s' \
     || fail "without the client limit the simulator should have throttled"
 echo "sync_ratelimit: ok"

@@ -10,11 +10,11 @@ export BORDERDESK_CONFIG="$WORK/bd.json" BORDERDESK_DB="$WORK/a.db"
 
 "$BD" sync --json >"$WORK/s1.json" || fail "sync failed: $(cat "$WORK/s1.json")"
 want=$(sim_get counts)
-read -r o m <<<"$(python3 -c 'import json,sys; c=json.loads(sys.argv[1])["shopee:2001"]; print(c["orders"], c["messages"])' "$want")"
+read -r o m <<<"$("$PY" -c 'import json,sys; c=json.loads(sys.argv[1])["shopee:2001"]; print(c["orders"], c["messages"])' "$want")"
 [ "$(count "$WORK/a.db" 'select count(*) from orders')" = "$o" ] || fail "orders: want $o"
 [ "$(count "$WORK/a.db" 'select count(*) from messages')" = "$m" ] || fail "messages: want $m"
 # 90 days of history = 6 windows of 15 days; detail calls in batches of <= 50
-python3 - "$WORK/s1.json" "$URL" <<'PY'
+"$PY" - "$WORK/s1.json" "$URL" <<'PY'
 import json, sys, urllib.request
 s = json.load(open(sys.argv[1]))["shops"][0]
 stats = json.load(urllib.request.urlopen(sys.argv[2] + "/_sim/stats"))
@@ -32,7 +32,7 @@ sim_post expire_tokens '{}' >/dev/null
 sim_post mutate '{"orders": 10, "messages": 7}' >/dev/null
 sleep 1
 "$BD" sync --json >"$WORK/s2.json" || fail "sync after expiry failed"
-python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["shops"][0]; assert s["orders"]["updated"]==10 and s["messages"]["messages_new"]==7, s' "$WORK/s2.json"
+"$PY" -c 'import json,sys; s=json.load(open(sys.argv[1]))["shops"][0]; assert s["orders"]["updated"]==10 and s["messages"]["messages_new"]==7, s' "$WORK/s2.json"
 
 # bad signature: Shopee's error_sign, inside an HTTP 200 answer
 export SHOPEE_PARTNER_KEY=wrong-key

@@ -425,6 +425,17 @@ def add_arguments(ap):
     shopee.add_arguments(ap)
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def server_bind(self):
+        # HTTPServer.server_bind asks DNS for the host's name (socket.getfqdn), which
+        # stalls for seconds on machines without a resolver; loopback needs no name.
+        import socketserver
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="eBay and Shopee marketplace simulator")
     add_arguments(ap)
@@ -434,8 +445,7 @@ def main(argv=None):
     except ValueError as e:
         ap.error(str(e))
     Handler.sim = sim
-    server = ThreadingHTTPServer((args.host, args.port), Handler)
-    server.daemon_threads = True
+    server = Server((args.host, args.port), Handler)
     host, port = server.server_address[:2]
     if args.print_config:
         print(json.dumps(make_config(sim, "http://%s:%d" % (host, port)), indent=2, ensure_ascii=False))

@@ -5,6 +5,8 @@ set -euo pipefail
 : "${BD_BINARY:?BD_BINARY must point at the borderdesk binary}"
 : "${BD_SOURCE_DIR:?BD_SOURCE_DIR must point at the source tree}"
 BD="$BD_BINARY"
+# Debian's interpreter directly: version-manager shims can cost a second per start.
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 SIM="$BD_SOURCE_DIR/tests/simulator/sim.py"
 DUMP="$BD_SOURCE_DIR/tests/integration/lib/sync_dump.py"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bdsync.XXXXXX")"
@@ -32,7 +34,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 start_sim() {
     local name=$1; shift
     rm -f "$WORK/port-$name"
-    python3 "$SIM" --port 0 --port-file "$WORK/port-$name" "$@" >"$WORK/sim-$name.log" 2>&1 &
+    "$PY" "$SIM" --port 0 --port-file "$WORK/port-$name" "$@" >"$WORK/sim-$name.log" 2>&1 &
     SIM_PIDS+=($!)
     for _ in $(seq 1 200); do
         [ -s "$WORK/port-$name" ] && break
@@ -59,7 +61,7 @@ set_faults() { sim_post faults "{\"faults\": $1}" >/dev/null; }
 write_config() {
     local file=$1 tweak=${2:-}
     sim_get config >"$WORK/simconfig.json"
-    python3 - "$WORK/simconfig.json" "$file" "$tweak" >"$WORK/env.sh" <<'PY'
+    "$PY" - "$WORK/simconfig.json" "$file" "$tweak" >"$WORK/env.sh" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
 for s in c["shops"]:
@@ -77,7 +79,7 @@ PY
     . "$WORK/env.sh"
 }
 
-dump() { python3 "$DUMP" "$1"; }
+dump() { "$PY" "$DUMP" "$1"; }
 
 # same_db A B: identical orders, messages, tickets, feedback (ids and clocks aside)
 same_db() {
@@ -88,4 +90,4 @@ same_db() {
     fi
 }
 
-count() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$1" "$2"; }
+count() { "$PY" -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$1" "$2"; }
