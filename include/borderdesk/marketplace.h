@@ -148,7 +148,8 @@ int mkt_shop_init(mkt_shop *shop, const cJSON *conf, bd_err *err);
 void mkt_shop_clear(mkt_shop *shop);
 /* Rate limits: defaults[] ({op, rate, burst}, NULL-terminated op) overridden by the
  * configuration's "rate_limits" object ({"op": {"rate": r, "burst": b}}); "rate_limits":
- * false turns every limit off. The client runs at 97% of each rate, a margin for jitter. */
+ * false turns every limit off. The client runs at 97% of each rate and keeps one token of
+ * a burst of two or more in reserve, a margin for jitter. */
 typedef struct mkt_limit {
     const char *op;
     double rate, burst;

@@ -184,9 +184,16 @@ void mkt_shop_clear(mkt_shop *shop)
     mkt_tokens_clear(&shop->tokens);
 }
 
-/* The client aims a little below the configured rate, so that network jitter never makes
- * the marketplace see a request early. */
+/* The client aims a little below the configured rate and keeps one token of the burst in
+ * reserve, so that network and scheduling jitter never make the marketplace see a request
+ * early (a request delayed on its way and the next one on time arrive closer together
+ * than they were sent). */
 #define MKT_RATE_MARGIN 0.97
+
+static double client_burst(double burst)
+{
+    return burst >= 2 ? burst - 1 : 1;
+}
 
 int mkt_shop_limits(mkt_shop *shop, const mkt_limit *defaults, bd_err *err)
 {
@@ -196,7 +203,7 @@ int mkt_shop_limits(mkt_shop *shop, const mkt_limit *defaults, bd_err *err)
         return bd_err_set(err, "shop %s: \"rate_limits\" must be an object or false", shop->name);
     for (const mkt_limit *d = defaults; d->op; d++) {
         if (!rl || !cJSON_GetObjectItemCaseSensitive(rl, d->op))
-            http_client_set_limit(shop->http, d->op, d->rate * MKT_RATE_MARGIN, d->burst);
+            http_client_set_limit(shop->http, d->op, d->rate * MKT_RATE_MARGIN, client_burst(d->burst));
     }
     for (const cJSON *l = rl ? rl->child : NULL; l; l = l->next) {
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(l, "rate");
@@ -210,7 +217,7 @@ int mkt_shop_limits(mkt_shop *shop, const mkt_limit *defaults, bd_err *err)
             return bd_err_set(err, "shop %s: rate_limits.%s must be {\"rate\": requests per "
                               "second, \"burst\": requests (>= 1)}", shop->name, l->string);
         http_client_set_limit(shop->http, l->string, r->valuedouble * MKT_RATE_MARGIN,
-                              b ? b->valuedouble : 1);
+                              client_burst(b ? b->valuedouble : 1));
     }
     return 0;
 }
