@@ -2,12 +2,16 @@
  * page together with its checkpoint. See sync.h. */
 #include "borderdesk/sync.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* What the connector's callbacks need. The fetching thread calls them while the main
+ * thread stores pages: every use of the store goes through store_mu. */
 typedef struct shop_run {
     bd_store *store;
     int64_t shop_id;
+    pthread_mutex_t store_mu;
 } shop_run;
 
 void sync_results_free(sync_shop_result *r, size_t n)
@@ -27,7 +31,10 @@ static int save_tokens(void *ud, mkt_shop *shop, bd_err *err)
                       .refresh_token = shop->tokens.refresh_token,
                       .seed = shop->tokens.seed,
                       .access_expires = shop->tokens.access_expires};
-    return store_tokens_set(run->store, run->shop_id, &t, err);
+    pthread_mutex_lock(&run->store_mu);
+    int rc = store_tokens_set(run->store, run->shop_id, &t, err);
+    pthread_mutex_unlock(&run->store_mu);
+    return rc;
 }
 
 static int64_t conversation_seen(void *ud, mkt_shop *shop, const char *conversation_id)
@@ -35,7 +42,9 @@ static int64_t conversation_seen(void *ud, mkt_shop *shop, const char *conversat
     (void)shop;
     shop_run *run = ud;
     bd_err err;
+    pthread_mutex_lock(&run->store_mu);
     int64_t t = store_conversation_last(run->store, run->shop_id, conversation_id, &err);
+    pthread_mutex_unlock(&run->store_mu);
     return t < 0 ? 0 : t;
 }
 
@@ -85,6 +94,7 @@ int sync_shop_open(bd_store *store, const cJSON *conf, mkt_shop *shop,
     shop_run *run = bd_calloc(1, sizeof *run);
     run->store = store;
     run->shop_id = *shop_id;
+    pthread_mutex_init(&run->store_mu, NULL);
     shop->ud = run;
     shop->save_tokens = save_tokens;
     shop->conversation_seen = conversation_seen;
@@ -98,6 +108,7 @@ int sync_shop_open(bd_store *store, const cJSON *conf, mkt_shop *shop,
 void sync_shop_close(mkt_shop *shop, const mkt_connector *conn)
 {
     if (conn && shop->impl) conn->close(shop);
+    if (shop->ud) pthread_mutex_destroy(&((shop_run *)shop->ud)->store_mu);
     free(shop->ud);
     shop->ud = NULL;
     mkt_shop_clear(shop);
@@ -186,33 +197,142 @@ static int wanted(const cJSON *conf, const char *resource, const sync_options *o
     return 0;
 }
 
+/* ---- fetching ahead ----
+ * One thread fetches pages (HTTP + JSON) following each page's cursor while the main
+ * thread stores the previous page with its checkpoint; at most FETCH_AHEAD pages wait.
+ * A crash loses only pages that were not stored, and the stored checkpoint says where
+ * they start. */
+#define FETCH_AHEAD 2
+
+typedef struct slot {
+    mkt_page page;
+    int rc;
+    bd_err err;
+} slot;
+
+typedef struct fetcher {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    mkt_shop *shop;
+    const mkt_connector *conn;
+    const char *resource;
+    char *cursor;
+    int64_t since;
+    slot q[FETCH_AHEAD];
+    int head, count, stop, finished;
+} fetcher;
+
+static void *fetch_loop(void *arg)
+{
+    fetcher *f = arg;
+    for (;;) {
+        slot s;
+        memset(&s, 0, sizeof s);
+        s.rc = f->conn->fetch(f->shop, f->resource, f->cursor, f->since, &s.page, &s.err);
+        f->since = 0; /* --since starts the first window only */
+        int last = s.rc || s.page.done;
+        if (!s.rc) {
+            free(f->cursor);
+            f->cursor = bd_strdup(s.page.cursor);
+        }
+        pthread_mutex_lock(&f->mu);
+        while (f->count == FETCH_AHEAD && !f->stop) pthread_cond_wait(&f->cv, &f->mu);
+        if (f->stop) {
+            pthread_mutex_unlock(&f->mu);
+            mkt_page_clear(&s.page);
+            break;
+        }
+        f->q[(f->head + f->count) % FETCH_AHEAD] = s;
+        f->count++;
+        pthread_cond_broadcast(&f->cv);
+        pthread_mutex_unlock(&f->mu);
+        if (last) break;
+        pthread_mutex_lock(&f->mu);
+        int stop = f->stop;
+        pthread_mutex_unlock(&f->mu);
+        if (stop) break;
+    }
+    pthread_mutex_lock(&f->mu);
+    f->finished = 1;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+/* The next fetched page in order; 0 when the fetcher ended without one. */
+static int next_page(fetcher *f, slot *out)
+{
+    pthread_mutex_lock(&f->mu);
+    while (f->count == 0 && !f->finished) pthread_cond_wait(&f->cv, &f->mu);
+    int got = f->count > 0;
+    if (got) {
+        *out = f->q[f->head];
+        f->head = (f->head + 1) % FETCH_AHEAD;
+        f->count--;
+        pthread_cond_broadcast(&f->cv);
+    }
+    pthread_mutex_unlock(&f->mu);
+    return got;
+}
+
 static int sync_resource(ticket_ctx *ctx, mkt_shop *shop, const mkt_connector *conn,
                          int64_t shop_id, const char *resource, const sync_options *o,
                          sync_shop_result *r, bd_err *err)
 {
     sync_counts *c = counts_for(r, resource);
-    int64_t since = o->since;
-    for (;;) {
-        char *cursor = NULL;
-        if (store_checkpoint_get(ctx->store, shop_id, resource, &cursor, err)) return -1;
-        mkt_page page;
-        int rc = conn->fetch(shop, resource, cursor, since, &page, err);
-        free(cursor);
-        if (rc) return -1;
-        since = 0; /* --since starts the first window only */
-        r->json_ms += page.json_ms;
-        c->pages++;
-        c->requests += page.requests;
-        c->items += (int64_t)(page.n_orders + page.n_messages + page.n_feedback);
-        double t0 = http_now_ms();
-        rc = store_page(ctx, shop_id, resource, &page, c, err);
-        r->store_ms += http_now_ms() - t0;
-        int done = page.done;
-        mkt_page_clear(&page);
-        if (rc) return -1;
-        if (o->progress) o->progress(o->progress_ud, r, resource);
-        if (done) return 0;
+    shop_run *run = shop->ud;
+    fetcher f = {.shop = shop, .conn = conn, .resource = resource, .since = o->since};
+    pthread_mutex_lock(&run->store_mu);
+    int rc = store_checkpoint_get(ctx->store, shop_id, resource, &f.cursor, err);
+    pthread_mutex_unlock(&run->store_mu);
+    if (rc) return -1;
+    pthread_mutex_init(&f.mu, NULL);
+    pthread_cond_init(&f.cv, NULL);
+    if (pthread_create(&f.thread, NULL, fetch_loop, &f) != 0) {
+        free(f.cursor);
+        return bd_err_set(err, "shop %s: cannot start a thread", shop->name);
     }
+    rc = -1;
+    slot s;
+    while (next_page(&f, &s)) {
+        if (s.rc) {
+            *err = s.err;
+            mkt_page_clear(&s.page);
+            break;
+        }
+        r->json_ms += s.page.json_ms;
+        c->pages++;
+        c->requests += s.page.requests;
+        c->items += (int64_t)(s.page.n_orders + s.page.n_messages + s.page.n_feedback);
+        double t0 = http_now_ms();
+        pthread_mutex_lock(&run->store_mu);
+        int st = store_page(ctx, shop_id, resource, &s.page, c, err);
+        pthread_mutex_unlock(&run->store_mu);
+        r->store_ms += http_now_ms() - t0;
+        int done = s.page.done;
+        mkt_page_clear(&s.page);
+        if (st) break;
+        if (o->progress) o->progress(o->progress_ud, r, resource);
+        if (done) {
+            rc = 0;
+            break;
+        }
+    }
+    pthread_mutex_lock(&f.mu);
+    f.stop = 1;
+    pthread_cond_broadcast(&f.cv);
+    pthread_mutex_unlock(&f.mu);
+    pthread_join(f.thread, NULL);
+    while (f.count > 0) {
+        mkt_page_clear(&f.q[f.head].page);
+        f.head = (f.head + 1) % FETCH_AHEAD;
+        f.count--;
+    }
+    pthread_cond_destroy(&f.cv);
+    pthread_mutex_destroy(&f.mu);
+    free(f.cursor);
+    return rc;
 }
 
 static void sync_shop(bd_store *store, const cJSON *conf, const sync_options *o,
