@@ -281,9 +281,10 @@ void mkt_time_ms(int64_t t, char out[32])
 {
     char buf[32];
     bd_time_format(t, buf, sizeof buf); /* YYYY-MM-DDTHH:MM:SSZ */
-    size_t n = strlen(buf);
-    if (n > 0 && buf[n - 1] == 'Z') buf[n - 1] = 0;
-    snprintf(out, 32, "%s.000Z", buf);
+    size_t n = strnlen(buf, 20);
+    if (n > 0 && buf[n - 1] == 'Z') n--;
+    memcpy(out, buf, n);
+    memcpy(out + n, ".000Z", 6);
 }
 
 int64_t mkt_json_int(const cJSON *o, const char *key, int64_t def)
