@@ -50,6 +50,26 @@ rc=0; BORDERDESK_DB="$WORK/p.db" "$BD" sync --shop ebay-seller1 2>"$WORK/m.err" 
 [ $rc = 1 ] || fail "persistent malformed JSON: expected exit 1"
 grep -q "ebay-seller1: getOrders http://127.0.0.1:$PORT/sell/fulfillment/v1/order?.*malformed" "$WORK/m.err" \
     || fail "error text: $(cat "$WORK/m.err")"
+# an order without its buyer, a message without its id, a body that is not UTF-8: errors
+# naming shop, call and reason, and the page is not stored
+set_faults '["badfield:1.0@/sell/fulfillment"]'
+rc=0; BORDERDESK_DB="$WORK/q.db" "$BD" sync --shop ebay-seller1 --resource orders 2>"$WORK/q.err" >/dev/null || rc=$?
+[ $rc = 1 ] || fail "an order without a required field: expected exit 1"
+grep -q "ebay-seller1: getOrders http://127.0.0.1:$PORT/sell/fulfillment/v1/order?.*: \(an order without \"orderId\"\|order .*: no buyer.username\)" "$WORK/q.err" \
+    || fail "error text: $(cat "$WORK/q.err")"
+[ "$(count "$WORK/q.db" 'select count(*) from orders')" = 0 ] || fail "a page with a bad order was partly stored"
+set_faults '["badfield:1.0@get_message"]'
+rc=0; BORDERDESK_DB="$WORK/q.db" "$BD" sync --shop shopee-2001 --resource messages 2>"$WORK/q.err" >/dev/null || rc=$?
+[ $rc = 1 ] || fail "a message without its id: expected exit 1"
+grep -q "shopee-2001: get_message: conversation [0-9]*: a message without message_id" "$WORK/q.err" || fail "error text: $(cat "$WORK/q.err")"
+[ "$(count "$WORK/q.db" 'select count(*) from messages')" = 0 ] || fail "a conversation with a bad message was partly stored"
+set_faults '["badutf8:1.0@get_order_detail"]'
+rc=0; BORDERDESK_DB="$WORK/q.db" "$BD" sync --shop shopee-2001 --resource orders 2>"$WORK/q.err" >/dev/null || rc=$?
+[ $rc = 1 ] || fail "invalid UTF-8: expected exit 1"
+grep -q "shopee-2001: get_order_detail http://127.0.0.1:$PORT/api/v2/order/get_order_detail?.*malformed body (invalid UTF-8)" "$WORK/q.err" \
+    || fail "error text: $(cat "$WORK/q.err")"
+[ "$(count "$WORK/q.db" 'select count(*) from orders')" = 0 ] || fail "orders stored from a page that was not UTF-8"
+
 set_faults '[]'
 BORDERDESK_DB="$WORK/p.db" "$BD" sync >/dev/null || fail "recovery sync failed"
 same_db "$WORK/ref.db" "$WORK/p.db" || fail "after recovering, data differs from a clean sync"

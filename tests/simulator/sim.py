@@ -28,7 +28,8 @@ Control endpoints (never faulted): GET /_sim/health, /_sim/stats, /_sim/counts,
 /_sim/reset_stats, /_sim/rate_limits {"limits": [SPEC...]}.
 
 Fault SPEC: KIND:PROBABILITY[:MAX_COUNT][@PATH_SUBSTRING], KIND one of 429 500 503 slow
-expire truncate malformed duplicate reorder after500 afterslow.
+expire truncate malformed duplicate reorder after500 afterslow badfield (an item misses a
+required field) badutf8 (a byte that is not UTF-8).
 Rate limit SPEC: OPERATION=RATE:BURST (OPERATION "*" for every operation), per shop.
 """
 import argparse
@@ -52,7 +53,36 @@ import shopee  # noqa: E402
 
 MODULES = [ebay, shopee]
 FAULT_KINDS = {"429", "500", "503", "slow", "expire", "truncate", "malformed", "duplicate",
-               "reorder", "after500", "afterslow"}
+               "reorder", "after500", "afterslow", "badfield", "badutf8"}
+# the fields "badfield" removes from the first item of a page: ids and times clients need
+REQUIRED = ("orderId", "order_sn", "messageId", "message_id", "conversationId", "feedbackId",
+            "buyer", "buyer_user_id", "creationDate", "created_timestamp")
+
+
+def break_body(body, kind):
+    """badfield: the first item of the first list loses a required field; badutf8: a byte
+    that is not UTF-8 inside the first string."""
+    if kind == "badutf8":
+        i = body.find(b'":"')
+        return body[:i + 3] + b"\xff" + body[i + 3:] if i >= 0 else body + b"\xff"
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return body
+
+    def walk(o):
+        if isinstance(o, list) and o and isinstance(o[0], dict):
+            for k in REQUIRED:
+                if k in o[0]:
+                    del o[0][k]
+                    return True
+        if isinstance(o, dict):
+            return any(walk(v) for v in o.values())
+        if isinstance(o, list):
+            return any(walk(v) for v in o)
+        return False
+    walk(doc)
+    return json_bytes(doc)
 
 
 class Fault:
@@ -316,6 +346,9 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(sim.args.slow_ms / 1000.0)
         if "malformed" in f:
             body = body[:max(1, len(body) // 2)]
+        for kind in ("badfield", "badutf8"):
+            if kind in f:
+                body = break_body(body, kind)
         return self.send(status, body, hdrs, truncate="truncate" in f)
 
 
