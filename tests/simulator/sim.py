@@ -452,7 +452,8 @@ def add_arguments(ap):
     ap.add_argument("--corpus", default=os.path.join(HERE, "..", "data", "classify", "tune"),
                     help="directory of <lang>.jsonl buyer texts, or 'none'")
     ap.add_argument("--print-config", action="store_true",
-                    help="print the borderdesk.json shops and env for this simulator and exit")
+                    help="print the borderdesk.json shops and env for a simulator on --port "
+                         "and exit (a running one answers GET /_sim/config)")
     ap.add_argument("--verbose", action="store_true")
     ebay.add_arguments(ap)
     shopee.add_arguments(ap)
@@ -477,12 +478,15 @@ def main(argv=None):
         sim = Sim(args)
     except ValueError as e:
         ap.error(str(e))
+    if args.print_config:
+        if not args.port:
+            ap.error("--print-config needs the --port the simulator runs on")
+        print(json.dumps(make_config(sim, "http://%s:%d" % (args.host, args.port)), indent=2,
+                         ensure_ascii=False))
+        return 0
     Handler.sim = sim
     server = Server((args.host, args.port), Handler)
     host, port = server.server_address[:2]
-    if args.print_config:
-        print(json.dumps(make_config(sim, "http://%s:%d" % (host, port)), indent=2, ensure_ascii=False))
-        return 0
     if args.port_file:
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:
