@@ -164,12 +164,16 @@ static const char *const migration_2 =
     "  seed TEXT,"
     "  updated_at INTEGER NOT NULL);"
 
-    "CREATE INDEX messages_conversation ON messages(shop_id, conversation_id, sent_at);";
+    "CREATE INDEX messages_conversation ON messages(shop_id, conversation_id, sent_at);"
+    /* store_tickets_link_order runs for every new order: without this it scans all tickets */
+    "CREATE INDEX tickets_order_ext ON tickets(shop_id, order_external_id)"
+    "  WHERE order_id IS NULL AND order_external_id IS NOT NULL;";
 
 const store_migration store_migrations[] = {
     {1, "shops, buyers, orders, tickets, messages, events, users, checkpoints, outbox",
      migration_1},
-    {2, "feedback, order line references, shop tokens", migration_2},
+    {2, "feedback, order line references, shop tokens, conversation and order-link indexes",
+     migration_2},
 };
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
 

@@ -52,4 +52,15 @@ write_config "$WORK/bad.json" 's["seller_username"] = "somebody_else"'
 rc=0; BORDERDESK_CONFIG="$WORK/bad.json" BORDERDESK_DB="$WORK/bad.db" "$BD" sync --resource feedback 2>"$WORK/err.txt" >/dev/null || rc=$?
 [ $rc = 1 ] || fail "expected exit 1, got $rc"
 grep -q "ebay-seller1.*getFeedback.*errorId 501000" "$WORK/err.txt" || fail "error text: $(cat "$WORK/err.txt")"
+# an answer larger than max_response_bytes is refused, with shop and call named
+write_config "$WORK/small.json" 's["max_response_bytes"] = 4000; s["initial_sync_days"] = 365'
+rc=0; BORDERDESK_CONFIG="$WORK/small.json" BORDERDESK_DB="$WORK/small.db" "$BD" sync --resource orders 2>"$WORK/err.txt" >/dev/null || rc=$?
+[ $rc = 1 ] || fail "an oversized answer: expected exit 1"
+grep -q "ebay-seller1 getOrders .*: response larger than 4000 bytes" "$WORK/err.txt" || fail "error text: $(cat "$WORK/err.txt")"
+
+# the request log never shows a secret
+BORDERDESK_HTTP_LOG=1 BORDERDESK_DB="$WORK/log.db" "$BD" sync --resource feedback 2>"$WORK/log.txt" >/dev/null
+grep -q "^http: ebay-seller1 token POST .*/identity/v1/oauth2/token -> 200" "$WORK/log.txt" || fail "no request log: $(head -3 "$WORK/log.txt")"
+grep -q "getFeedback GET" "$WORK/log.txt" || fail "no getFeedback in the log"
+! grep -q -e "$EBAY_CLIENT_SECRET" -e "ebay-refresh" -e "#user-" "$WORK/log.txt" || fail "a secret reached the log"
 echo "sync_ebay: ok"

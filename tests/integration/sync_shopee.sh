@@ -34,6 +34,13 @@ sleep 1
 "$BD" sync --json >"$WORK/s2.json" || fail "sync after expiry failed"
 "$PY" -c 'import json,sys; s=json.load(open(sys.argv[1]))["shops"][0]; assert s["orders"]["updated"]==10 and s["messages"]["messages_new"]==7, s' "$WORK/s2.json"
 
+# the request log shows calls, never the token, the refresh token or the signature
+BORDERDESK_HTTP_LOG=1 BORDERDESK_DB="$WORK/log.db" "$BD" sync --resource orders 2>"$WORK/log.txt" >/dev/null
+grep -q "^http: shopee-2001 get_order_list GET .*access_token=\[REDACTED\]" "$WORK/log.txt" || fail "no request log: $(head -3 "$WORK/log.txt")"
+grep -q "sign=\[REDACTED\]" "$WORK/log.txt" || fail "the signature is not masked"
+! grep -q -e "shopee-access" -e "shopee-refresh" -e "$SHOPEE_PARTNER_KEY" -e "sign=[0-9a-f]\{64\}" "$WORK/log.txt" \
+    || fail "a secret reached the log"
+
 # bad signature: Shopee's error_sign, inside an HTTP 200 answer
 export SHOPEE_PARTNER_KEY=wrong-key
 rc=0; BORDERDESK_DB="$WORK/bad.db" "$BD" sync 2>"$WORK/err.txt" >/dev/null || rc=$?
