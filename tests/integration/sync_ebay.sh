@@ -52,6 +52,16 @@ write_config "$WORK/bad.json" 's["seller_username"] = "somebody_else"'
 rc=0; BORDERDESK_CONFIG="$WORK/bad.json" BORDERDESK_DB="$WORK/bad.db" "$BD" sync --resource feedback 2>"$WORK/err.txt" >/dev/null || rc=$?
 [ $rc = 1 ] || fail "expected exit 1, got $rc"
 grep -q "ebay-seller1.*getFeedback.*errorId 501000" "$WORK/err.txt" || fail "error text: $(cat "$WORK/err.txt")"
+# usage errors exit 2; no shops, or an unknown shop, exit 1 with a clear message
+rc=0; "$BD" sync --resource bogus 2>/dev/null || rc=$?; [ $rc = 2 ] || fail "bad --resource: exit $rc"
+rc=0; "$BD" sync --since yesterday-ish 2>/dev/null || rc=$?; [ $rc = 2 ] || fail "bad --since: exit $rc"
+rc=0; "$BD" sync --shop nosuchshop 2>"$WORK/err.txt" || rc=$?; [ $rc = 1 ] || fail "unknown shop: exit $rc"
+grep -q 'no shop "nosuchshop"' "$WORK/err.txt" || fail "unknown shop message: $(cat "$WORK/err.txt")"
+echo '{}' >"$WORK/empty.json"
+rc=0; BORDERDESK_CONFIG="$WORK/empty.json" "$BD" sync 2>"$WORK/err.txt" || rc=$?; [ $rc = 1 ] || fail "no shops: exit $rc"
+grep -q "no shops configured" "$WORK/err.txt" || fail "no shops message: $(cat "$WORK/err.txt")"
+"$BD" sync --since 2026-01-01 --resource feedback >/dev/null || fail "--since with a date"
+
 # an answer larger than max_response_bytes is refused, with shop and call named
 write_config "$WORK/small.json" 's["max_response_bytes"] = 4000; s["initial_sync_days"] = 365'
 rc=0; BORDERDESK_CONFIG="$WORK/small.json" BORDERDESK_DB="$WORK/small.db" "$BD" sync --resource orders 2>"$WORK/err.txt" >/dev/null || rc=$?
