@@ -273,9 +273,73 @@ typedef struct store_shop {
 int store_shops_list(bd_store *s, store_shop **out, size_t *n, bd_err *err);
 void store_shops_free(store_shop *shops, size_t n);
 
+/* ---- marketplace sync (src/store/sync.c) ---- */
+typedef struct store_feedback {
+    const char *external_id;
+    int64_t buyer_id;
+    const char *order_external_id; /* when the marketplace names the order */
+    const char *line_item_id;      /* else the order line: resolved through line refs */
+    const char *rating;            /* positive, neutral, negative */
+    int score;                     /* 1..5, 0 = none */
+    const char *comment, *reply, *extra;
+    int64_t left_at;
+} store_feedback;
+/* Inserts or updates the feedback (shop_id, external_id); links it to its order when the
+ * order (or the line it names) is known. *result: STORE_INSERTED/UPDATED/UNCHANGED. */
+int store_feedback_upsert(bd_store *s, int64_t shop_id, const store_feedback *f, int *result,
+                          bd_err *err);
+/* Remembers that an order line belongs to an order, and links feedback waiting for it. */
+int store_line_ref_add(bd_store *s, int64_t shop_id, const char *line_item_id,
+                       const char *order_external_id, bd_err *err);
+
+/* OAuth tokens of a shop, kept between runs (marketplaces rotate refresh tokens). */
+typedef struct store_tokens {
+    char *access_token, *refresh_token, *seed;
+    int64_t access_expires;
+} store_tokens;
+void store_tokens_clear(store_tokens *t);
+/* 1 found, 0 none, -1 error. */
+int store_tokens_get(bd_store *s, int64_t shop_id, store_tokens *t, bd_err *err);
+int store_tokens_set(bd_store *s, int64_t shop_id, const store_tokens *t, bd_err *err);
+
+/* Newest sent_at of the stored messages of a conversation; 0 when none, -1 on error. */
+int64_t store_conversation_last(bd_store *s, int64_t shop_id, const char *conversation_id,
+                                bd_err *err);
+
+/* ---- outbox delivery (src/store/outbox.c) ---- */
+typedef struct store_outbox_row {
+    int64_t id, ticket_id, message_id, shop_id;
+    char *shop, *marketplace, *channel, *status, *idempotency_key;
+    char *body, *conversation_id, *order_external_id, *buyer_external_id;
+    int attempts;
+    int64_t created_at, next_attempt_at;
+} store_outbox_row;
+void store_outbox_rows_free(store_outbox_row *rows, size_t n);
+/* Replies due at now (queued, or sending = an attempt whose outcome is unknown), oldest
+ * first; shop NULL for all shops; limit 0 = all. */
+int store_outbox_due(bd_store *s, int64_t now, const char *shop, size_t limit,
+                     store_outbox_row **rows, size_t *n, bd_err *err);
+/* Records an attempt before it is made: status sending, attempts + 1. */
+int store_outbox_mark_sending(bd_store *s, int64_t id, int64_t at, bd_err *err);
+/* Delivered: status sent, the marketplace's id on the outbox row and on the message (a
+ * copy of the message that a sync stored meanwhile is dropped). */
+int store_outbox_mark_sent(bd_store *s, int64_t id, const char *remote_id, int64_t at,
+                           bd_err *err);
+/* Not delivered yet: status (queued, or sending when the outcome is unknown), the error,
+ * and when to try again. */
+int store_outbox_reschedule(bd_store *s, int64_t id, const char *status, const char *error,
+                            int64_t next_at, bd_err *err);
+int store_outbox_mark_failed(bd_store *s, int64_t id, const char *error, int64_t at, bd_err *err);
+/* A seller message found by sync that is one of our replies whose delivery was not yet
+ * confirmed (status sending, same shop, same text, same conversation or buyer): marks it
+ * sent with remote_id. Returns 1 claimed, 0 not ours, -1 error. */
+int store_outbox_claim_echo(bd_store *s, int64_t shop_id, const char *conversation_id,
+                            const char *buyer_external_id, const char *body,
+                            const char *remote_id, int64_t at, bd_err *err);
+
 /* ---- counts, for summaries and tests ---- */
 /* Number of rows of a named table (one of: shops buyers orders order_items tickets
- * messages events users outbox sync_checkpoints). */
+ * messages events users outbox sync_checkpoints feedback order_line_refs). */
 int64_t store_count(bd_store *s, const char *table);
 
 /* ==== the service (src/store/auth.c, src/store/api.c) ==== */
@@ -384,14 +448,15 @@ void store_buyer_row_clear(store_buyer_row *b); /* NULL-safe */
 /* 1 found, 0 not, -1 error. */
 int store_buyer_get(bd_store *s, int64_t id, store_buyer_row *b, bd_err *err);
 
-typedef struct store_outbox_row {
+/* An outbox entry as the API lists it (delivery uses store_outbox_row above). */
+typedef struct store_outbox_entry {
     int64_t id, ticket_id, message_id, attempts, next_attempt_at, created_at, sent_at;
     char *channel, *status, *last_error, *remote_id;
-} store_outbox_row;
-void store_outbox_rows_free(store_outbox_row *rows, size_t n);
+} store_outbox_entry;
+void store_outbox_entries_free(store_outbox_entry *rows, size_t n);
 /* Newest first (id descending); status NULL = any; after_id 0 = from the newest. */
 int store_outbox_page(bd_store *s, const char *status, int64_t ticket_id, int64_t after_id,
-                      size_t limit, store_outbox_row **out, size_t *n, bd_err *err);
+                      size_t limit, store_outbox_entry **out, size_t *n, bd_err *err);
 
 /* The audit log, oldest first (id ascending), after after_id. ticket_id 0 = every ticket
  * and the events of no ticket (user and token administration). */

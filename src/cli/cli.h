@@ -60,5 +60,7 @@ int cmd_report(bd_cli *cli, int argc, char **argv);
 int tickets_no_response(bd_cli *cli, int argc, char **argv);
 int tickets_refresh_due(bd_cli *cli, int argc, char **argv);
 int cmd_serve(bd_cli *cli, int argc, char **argv);
+int cmd_sync(bd_cli *cli, int argc, char **argv);
+int cmd_outbox(bd_cli *cli, int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ static const struct {
     {"template", cmd_template, "render a reply template (Mustache) with JSON data"},
     {"report", cmd_report, "reports for team leads: sla, workload"},
     {"serve", cmd_serve, "run the REST API and the background scheduler"},
+    {"sync", cmd_sync, "pull orders, messages and feedback from the marketplaces"},
+    {"outbox", cmd_outbox, "deliver queued replies to the marketplaces"},
 };
 
 static void usage(FILE *f)

@@ -168,7 +168,7 @@ void h_outbox_list(srv_request *r)
     if (srv_limit(r, &limit) || srv_cursor(r, 'x', &after, &unused) < 0) return;
     bd_store *s = srv_store(r);
     if (!s) return;
-    store_outbox_row *o;
+    store_outbox_entry *o;
     size_t n;
     bd_err err;
     if (store_outbox_page(s, status, ticket_id, after, limit + 1, &o, &n, &err)) {
@@ -191,7 +191,7 @@ void h_outbox_list(srv_request *r)
         cJSON_AddItemToArray(items, j);
     }
     char *next = n > limit ? srv_cursor_encode('x', o[limit - 1].id, 0) : NULL;
-    store_outbox_rows_free(o, n);
+    store_outbox_entries_free(o, n);
     srv_reply_json(r, 200, srv_page(items, next));
 }
 

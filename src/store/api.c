@@ -320,7 +320,7 @@ int store_buyer_get(bd_store *s, int64_t id, store_buyer_row *b, bd_err *err)
 
 /* ---- outbox ---- */
 
-void store_outbox_rows_free(store_outbox_row *rows, size_t n)
+void store_outbox_entries_free(store_outbox_entry *rows, size_t n)
 {
     for (size_t i = 0; rows && i < n; i++) {
         free(rows[i].channel);
@@ -332,7 +332,7 @@ void store_outbox_rows_free(store_outbox_row *rows, size_t n)
 }
 
 int store_outbox_page(bd_store *s, const char *status, int64_t ticket_id, int64_t after_id,
-                      size_t limit, store_outbox_row **out, size_t *n, bd_err *err)
+                      size_t limit, store_outbox_entry **out, size_t *n, bd_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -355,7 +355,7 @@ int store_outbox_page(bd_store *s, const char *status, int64_t ticket_id, int64_
             cap = cap ? cap * 2 : 16;
             *out = bd_realloc(*out, cap * sizeof **out);
         }
-        store_outbox_row *r = &(*out)[(*n)++];
+        store_outbox_entry *r = &(*out)[(*n)++];
         r->id = sqlite3_column_int64(st, 0);
         r->ticket_id = sqlite3_column_int64(st, 1);
         r->message_id = sqlite3_column_int64(st, 2);

@@ -176,11 +176,56 @@ static const char *const migration_3 =
     "CREATE INDEX tickets_order ON tickets(order_id) WHERE order_id IS NOT NULL;"
     "CREATE INDEX orders_external ON orders(external_id);";
 
+/* Marketplace sync: feedback as satisfaction data, the order lines feedback refers to,
+ * OAuth tokens that the marketplaces rotate, and a lookup index for conversations. */
+static const char *const migration_4 =
+    "CREATE TABLE feedback ("
+    "  id INTEGER PRIMARY KEY,"
+    "  shop_id INTEGER NOT NULL REFERENCES shops(id),"
+    "  external_id TEXT NOT NULL,"
+    "  buyer_id INTEGER NOT NULL REFERENCES buyers(id),"
+    "  order_id INTEGER REFERENCES orders(id),"
+    "  order_external_id TEXT,"
+    "  line_item_id TEXT,"
+    "  rating TEXT NOT NULL CHECK (rating IN ('positive','neutral','negative')),"
+    "  score INTEGER,"
+    "  comment TEXT,"
+    "  reply TEXT,"
+    "  left_at INTEGER NOT NULL,"
+    "  extra TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  UNIQUE (shop_id, external_id));"
+    "CREATE INDEX feedback_buyer ON feedback(buyer_id);"
+    "CREATE INDEX feedback_order ON feedback(order_id);"
+    "CREATE INDEX feedback_line ON feedback(shop_id, line_item_id);"
+
+    "CREATE TABLE order_line_refs ("
+    "  shop_id INTEGER NOT NULL REFERENCES shops(id),"
+    "  line_item_id TEXT NOT NULL,"
+    "  order_external_id TEXT NOT NULL,"
+    "  PRIMARY KEY (shop_id, line_item_id)) WITHOUT ROWID;"
+
+    "CREATE TABLE shop_tokens ("
+    "  shop_id INTEGER PRIMARY KEY REFERENCES shops(id),"
+    "  access_token TEXT,"
+    "  access_expires INTEGER,"
+    "  refresh_token TEXT,"
+    "  seed TEXT,"
+    "  updated_at INTEGER NOT NULL);"
+
+    "CREATE INDEX messages_conversation ON messages(shop_id, conversation_id, sent_at);"
+    /* store_tickets_link_order runs for every new order: without this it scans all tickets */
+    "CREATE INDEX tickets_order_ext ON tickets(shop_id, order_external_id)"
+    "  WHERE order_id IS NULL AND order_external_id IS NOT NULL;";
+
 const store_migration store_migrations[] = {
     {1, "shops, buyers, orders, tickets, messages, events, users, checkpoints, outbox",
      migration_1},
     {2, "indexes for SLA clocks and the inbox's due times", migration_2},
     {3, "sessions, api tokens, ticket tags, queue order key", migration_3},
+    {4, "feedback, order line references, shop tokens, conversation and order-link indexes",
+     migration_4},
 };
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
 

@@ -234,7 +234,8 @@ int64_t store_count(bd_store *s, const char *table)
 {
     static const char *const tables[] = {"shops",    "buyers", "orders", "order_items",
                                          "tickets",  "messages", "events", "users",
-                                         "outbox",   "sync_checkpoints", NULL};
+                                         "outbox",   "sync_checkpoints", "feedback",
+                                         "order_line_refs", NULL};
     if (!bd_str_in(table, tables)) return -1;
     char sql[96];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
