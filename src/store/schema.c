@@ -219,6 +219,17 @@ static const char *const migration_4 =
     "CREATE INDEX tickets_order_ext ON tickets(shop_id, order_external_id)"
     "  WHERE order_id IS NULL AND order_external_id IS NOT NULL;";
 
+/* The queue: a ticket with a running clock (a due time) comes before one that waits on
+ * nobody, whatever their priorities; then priority, then the earliest due time. */
+static const char *const migration_5 =
+    "DROP INDEX tickets_api_queue;"
+    "ALTER TABLE tickets DROP COLUMN queue_key;"
+    "ALTER TABLE tickets ADD COLUMN queue_key INTEGER GENERATED ALWAYS AS ("
+    "  (((CASE status WHEN 'new' THEN 0 WHEN 'open' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END)"
+    "    * 2 + (due_at IS NULL)) * 4 + 3 - max(0, min(3, priority))) * 17179869184"
+    "  + max(0, min(17179869183, coalesce(due_at, last_inbound_at, created_at)))) VIRTUAL;"
+    "CREATE INDEX tickets_api_queue ON tickets(queue_key);";
+
 const store_migration store_migrations[] = {
     {1, "shops, buyers, orders, tickets, messages, events, users, checkpoints, outbox",
      migration_1},
@@ -226,6 +237,7 @@ const store_migration store_migrations[] = {
     {3, "sessions, api tokens, ticket tags, queue order key", migration_3},
     {4, "feedback, order line references, shop tokens, conversation and order-link indexes",
      migration_4},
+    {5, "queue order: tickets with a running clock first", migration_5},
 };
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
 

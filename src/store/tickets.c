@@ -175,9 +175,8 @@ int store_tickets_list(bd_store *s, const store_ticket_filter *f, store_ticket *
     }
     if (f && f->shop) bd_buf_puts(&sql, " AND s.name = ?2");
     if (f && f->assignee) bd_buf_puts(&sql, " AND t.assignee = ?3");
-    bd_buf_puts(&sql, " ORDER BY CASE t.status WHEN 'new' THEN 0 WHEN 'open' THEN 0"
-                      " WHEN 'pending' THEN 1 ELSE 2 END, t.priority DESC,"
-                      " coalesce(t.due_at, t.last_inbound_at, t.created_at), t.id LIMIT ?4");
+    /* the same order as the API's queue_key (schema.c, migration 5) */
+    bd_buf_puts(&sql, " ORDER BY t.queue_key, t.id LIMIT ?4");
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
         bd_buf_free(&sql);
