@@ -50,5 +50,7 @@ int cmd_import(bd_cli *cli, int argc, char **argv);
 int cmd_tickets(bd_cli *cli, int argc, char **argv);
 int cmd_orders(bd_cli *cli, int argc, char **argv);
 int cmd_user(bd_cli *cli, int argc, char **argv);
+int cmd_classify(bd_cli *cli, int argc, char **argv);
+int cmd_rules(bd_cli *cli, int argc, char **argv);
 
 #endif

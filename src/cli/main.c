@@ -16,6 +16,8 @@ static const struct {
     {"tickets", cmd_tickets, "list, show, reply to, assign and change tickets"},
     {"orders", cmd_orders, "list and show orders"},
     {"user", cmd_user, "add, list and disable the people who work tickets"},
+    {"classify", cmd_classify, "classify messages (JSON Lines in, JSON Lines out)"},
+    {"rules", cmd_rules, "check the classifier's rules files"},
 };
 
 static void usage(FILE *f)
