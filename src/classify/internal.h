@@ -22,6 +22,8 @@ int cl_sub_index(const char *name); /* by subcategory name alone, -1 if unknown 
 /* ---- text statistics gathered from the raw text while normalising ---- */
 typedef struct cl_stats {
     uint32_t latin, cyrillic, arabic, hangul, kana, han, other;
+    uint32_t fullwidth;         /* full-width Latin letters (typed with a CJK input method) */
+    uint32_t arabic_marks;      /* Arabic punctuation and digits */
     uint32_t shouted_words;     /* words of >= 3 letters written all in capitals */
     float cue[CLASSIFY_N_LANGS]; /* evidence from letters only some languages use (ñ, ß, ł) */
 } cl_stats;

@@ -215,6 +215,9 @@ void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st)
         i += decode(p + i, n - i, &cp);
         if (st) {
             utf8proc_category_t cat = utf8proc_category(cp);
+            if ((cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A)) st->fullwidth++;
+            else if (cp == 0x60C || cp == 0x61B || cp == 0x61F || (cp >= 0x660 && cp <= 0x66D))
+                st->arabic_marks++;
             if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) {
                 count_script(st, cp);
                 if (cp < 0x250) cue(st, cp);
