@@ -35,10 +35,6 @@ int store_schema_version(bd_store *s);
 int store_begin(bd_store *s, bd_err *err);  /* BEGIN IMMEDIATE */
 int store_commit(bd_store *s, bd_err *err);
 void store_rollback(bd_store *s);
-/* A nested unit inside a transaction: undo one input line without losing the batch. */
-int store_savepoint(bd_store *s, bd_err *err);
-int store_savepoint_release(bd_store *s, bd_err *err);
-void store_savepoint_rollback(bd_store *s);
 
 /* ---- shops ---- */
 /* Finds or creates the shop by name; errors if it exists with another marketplace. */
@@ -95,16 +91,21 @@ typedef struct store_ticket {
 void store_ticket_clear(store_ticket *t);
 void store_tickets_free(store_ticket *t, size_t n);
 
-/* The ticket a new message of (shop, buyer, order or conversation) belongs to: the newest
- * ticket of that thread key, whatever its status. Returns 1 found, 0 none, -1 error. */
+/* The head of the newest ticket of a thread key (shop, buyer, order or conversation),
+ * whatever its status: just what threading needs. Returns 1 found, 0 none, -1 error. */
+typedef struct store_thread_head {
+    int64_t id, solved_at;
+    char status[12];
+} store_thread_head;
 int store_ticket_find_thread(bd_store *s, int64_t shop_id, int64_t buyer_id,
                              const char *order_external_id, const char *conversation_id,
-                             store_ticket *t, bd_err *err);
+                             store_thread_head *h, bd_err *err);
 
 typedef struct store_ticket_new {
     int64_t shop_id, buyer_id, order_id;
     const char *order_external_id, *conversation_id, *subject, *status;
     int64_t created_at, linked_ticket_id;
+    int direction; /* of the first message: sets last_message_at / last_inbound_at */
 } store_ticket_new;
 int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_err *err);
 

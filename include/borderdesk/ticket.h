@@ -13,7 +13,9 @@
  *    an "open" ticket when there is none.
  *
  * All functions return 0, or -1 with err set; none commits: the caller owns the
- * transaction (store_begin/store_commit).
+ * transaction (store_begin/store_commit). The ingest functions check everything that can
+ * be wrong with their input before their first write, so a -1 that is not a database
+ * error ("database ..." in err) has written nothing and the caller's transaction can go on.
  */
 #ifndef BORDERDESK_TICKET_H
 #define BORDERDESK_TICKET_H

@@ -74,7 +74,7 @@ static int tickets_list(bd_cli *cli, int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     store_ticket_filter f = {.status = "active"};
     int json = 0, c;
-    optind = 1;
+    optind = 0; /* 0 re-initialises GNU getopt (argument permutation on) */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 's': f.status = strcmp(optarg, "all") == 0 ? NULL : optarg; break;
@@ -250,7 +250,7 @@ static int tickets_text(bd_cli *cli, int argc, char **argv, int note)
                                          {NULL, 0, NULL, 0}};
     const char *body = NULL, *file = NULL, *as = NULL;
     int c;
-    optind = 1;
+    optind = 0; /* 0 re-initialises GNU getopt (argument permutation on) */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'b') body = optarg;
         else if (c == 'f') file = optarg;

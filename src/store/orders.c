@@ -31,11 +31,35 @@ int store_shop_ensure(bd_store *s, const char *name, const char *marketplace, in
     return 0;
 }
 
+static int differs(sqlite3_stmt *st, int col, const char *given)
+{
+    const char *have = (const char *)sqlite3_column_text(st, col);
+    return given && !bd_streq(have, given);
+}
+
 int store_buyer_upsert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t *id,
                        bd_err *err)
 {
-    /* Update only when a given field differs, so a repeated import changes nothing. */
-    sqlite3_stmt *st = store_stmt(
+    /* Read first: most messages come from known buyers whose details did not change, so
+     * a repeated import writes nothing. */
+    sqlite3_stmt *st = store_stmt(s, ST_BUYER_ID,
+                                  "SELECT id, name, email, country, language FROM buyers"
+                                  " WHERE shop_id = ?1 AND external_id = ?2",
+                                  err);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, shop_id);
+    store_bind_text(st, 2, b->external_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        int changed = differs(st, 1, b->name) || differs(st, 2, b->email) ||
+                      differs(st, 3, b->country) || differs(st, 4, b->language);
+        sqlite3_reset(st);
+        if (!changed) return 0;
+    } else if (rc != SQLITE_DONE) {
+        return store_fail(s, err, "find buyer");
+    }
+    st = store_stmt(
         s, ST_BUYER_UPSERT,
         "INSERT INTO buyers(shop_id, external_id, name, email, country, language, created_at,"
         " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
@@ -43,10 +67,6 @@ int store_buyer_upsert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t 
         "  name = coalesce(excluded.name, name), email = coalesce(excluded.email, email),"
         "  country = coalesce(excluded.country, country),"
         "  language = coalesce(excluded.language, language), updated_at = excluded.updated_at"
-        " WHERE coalesce(excluded.name, name) IS NOT name"
-        "  OR coalesce(excluded.email, email) IS NOT email"
-        "  OR coalesce(excluded.country, country) IS NOT country"
-        "  OR coalesce(excluded.language, language) IS NOT language"
         " RETURNING id",
         err);
     if (!st) return -1;
@@ -57,21 +77,9 @@ int store_buyer_upsert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t 
     store_bind_text(st, 5, b->country);
     store_bind_text(st, 6, b->language);
     sqlite3_bind_int64(st, 7, bd_now());
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return 0;
-    }
-    if (rc != SQLITE_DONE) return store_fail(s, err, "store buyer");
-    /* unchanged: look the id up */
-    st = store_stmt(s, ST_BUYER_ID, "SELECT id FROM buyers WHERE shop_id = ?1 AND external_id = ?2",
-                    err);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, shop_id);
-    store_bind_text(st, 2, b->external_id);
-    if (sqlite3_step(st) != SQLITE_ROW) return store_fail(s, err, "find buyer");
+    if (sqlite3_step(st) != SQLITE_ROW) return store_fail(s, err, "store buyer");
     *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
     return 0;
 }
 

@@ -157,7 +157,7 @@ int store_open(const char *path, int flags, bd_store **out, bd_err *err)
     int fresh = 0, version = 0;
     if (check_identity(s, &fresh, err)) goto fail;
     if (!s->readonly) {
-        if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err, "set WAL"))
+        if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", err, "set WAL"))
             goto fail;
     }
     if (exec(s, "PRAGMA foreign_keys=ON;", err, "pragma")) goto fail;
@@ -222,21 +222,6 @@ int store_commit(bd_store *s, bd_err *err)
 void store_rollback(bd_store *s)
 {
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-int store_savepoint(bd_store *s, bd_err *err)
-{
-    return exec(s, "SAVEPOINT bd_unit", err, "savepoint");
-}
-
-int store_savepoint_release(bd_store *s, bd_err *err)
-{
-    return exec(s, "RELEASE bd_unit", err, "release savepoint");
-}
-
-void store_savepoint_rollback(bd_store *s)
-{
-    sqlite3_exec(s->db, "ROLLBACK TO bd_unit; RELEASE bd_unit", NULL, NULL, NULL);
 }
 
 int64_t store_count(bd_store *s, const char *table)

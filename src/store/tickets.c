@@ -85,12 +85,13 @@ void store_tickets_free(store_ticket *t, size_t n)
 
 int store_ticket_find_thread(bd_store *s, int64_t shop_id, int64_t buyer_id,
                              const char *order_external_id, const char *conversation_id,
-                             store_ticket *t, bd_err *err)
+                             store_thread_head *h, bd_err *err)
 {
     char *key = thread_key(order_external_id, conversation_id);
     sqlite3_stmt *st = store_stmt(s, ST_TICKET_THREAD,
-                                  TICKET_COLUMNS " WHERE t.shop_id = ?1 AND t.buyer_id = ?2"
-                                                 " AND t.thread_key = ?3 ORDER BY t.id DESC LIMIT 1",
+                                  "SELECT id, status, coalesce(solved_at, 0) FROM tickets"
+                                  " WHERE shop_id = ?1 AND buyer_id = ?2 AND thread_key = ?3"
+                                  " ORDER BY id DESC LIMIT 1",
                                   err);
     if (!st) {
         free(key);
@@ -102,7 +103,9 @@ int store_ticket_find_thread(bd_store *s, int64_t shop_id, int64_t buyer_id,
     free(key);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        read_ticket(st, t);
+        h->id = sqlite3_column_int64(st, 0);
+        snprintf(h->status, sizeof h->status, "%s", (const char *)sqlite3_column_text(st, 1));
+        h->solved_at = sqlite3_column_int64(st, 2);
         sqlite3_reset(st);
         return 1;
     }
@@ -115,8 +118,9 @@ int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_
     sqlite3_stmt *st = store_stmt(
         s, ST_TICKET_INSERT,
         "INSERT INTO tickets(shop_id, buyer_id, order_id, order_external_id, conversation_id,"
-        " thread_key, status, subject, created_at, updated_at, linked_ticket_id)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+        " thread_key, status, subject, created_at, updated_at, linked_ticket_id,"
+        " last_message_at, last_inbound_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?9, CASE WHEN ?11 = 0 THEN ?9 END)",
         err);
     if (!st) return -1;
     char *key = thread_key(n->order_external_id, n->conversation_id);
@@ -130,6 +134,7 @@ int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_
     store_bind_text(st, 8, n->subject);
     sqlite3_bind_int64(st, 9, n->created_at);
     store_bind_time(st, 10, n->linked_ticket_id);
+    sqlite3_bind_int(st, 11, n->direction);
     free(key);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, err, "create ticket");
     *id = sqlite3_last_insert_rowid(s->db);

@@ -81,7 +81,7 @@ static int event(ticket_ctx *ctx, int64_t ticket_id, const char *kind, const cha
 static int thread_message(ticket_ctx *ctx, const bd_message *m, int64_t sid, int64_t buyer_id,
                           ticket_ingest_result *res, bd_err *err)
 {
-    store_ticket t;
+    store_thread_head t;
     int found = store_ticket_find_thread(ctx->store, sid, buyer_id, m->order_id,
                                          m->conversation_id, &t, err);
     if (found < 0) return -1;
@@ -100,7 +100,6 @@ static int thread_message(ticket_ctx *ctx, const bd_message *m, int64_t sid, int
                 rc = store_ticket_set_status(ctx->store, t.id, "open", m->sent_at, err) ||
                      event(ctx, t.id, "status_changed", "from", "new", "to", "open", m->sent_at,
                            err);
-            store_ticket_clear(&t);
             return rc ? -1 : 0;
         }
         if (solved && m->sent_at - t.solved_at <= ctx->reopen_window) {
@@ -109,25 +108,31 @@ static int thread_message(ticket_ctx *ctx, const bd_message *m, int64_t sid, int
             rc = store_ticket_set_status(ctx->store, t.id, "open", m->sent_at, err) ||
                  event(ctx, t.id, "reopened", "from", "solved", "reason", "buyer wrote again",
                        m->sent_at, err);
-            store_ticket_clear(&t);
             return rc ? -1 : 0;
         }
         link = t.id;
-        store_ticket_clear(&t);
     }
     int64_t order_id = 0;
     if (m->order_id && store_order_lookup(ctx->store, sid, m->order_id, &order_id, err) < 0)
         return -1;
+    /* Chat messages have no subject: the start of the first message stands in for it. */
+    char *subject = m->subject && *m->subject ? NULL : bd_utf8_truncate(m->body, 80);
+    if (subject)
+        for (char *p = subject; *p; p++)
+            if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
     store_ticket_new n = {.shop_id = sid,
                           .buyer_id = buyer_id,
                           .order_id = order_id,
                           .order_external_id = m->order_id,
                           .conversation_id = m->order_id ? NULL : m->conversation_id,
-                          .subject = m->subject,
+                          .subject = subject ? subject : m->subject,
                           .status = m->direction == BD_DIR_OUT ? "open" : "new",
                           .created_at = m->sent_at,
-                          .linked_ticket_id = link};
-    if (store_ticket_create(ctx->store, &n, &res->ticket_id, err)) return -1;
+                          .linked_ticket_id = link,
+                          .direction = m->direction};
+    int rc2 = store_ticket_create(ctx->store, &n, &res->ticket_id, err);
+    free(subject);
+    if (rc2) return -1;
     res->created = 1;
     char linkbuf[32];
     snprintf(linkbuf, sizeof linkbuf, "%lld", (long long)link);
@@ -170,7 +175,8 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
                         .classification = classified ? cl.json : NULL,
                         .extra = m->extra};
     if (store_message_insert(ctx->store, &sm, &res->message_id, err)) return -1;
-    if (store_ticket_touch(ctx->store, res->ticket_id, m->direction, m->sent_at, m->subject, err))
+    if (!res->created &&
+        store_ticket_touch(ctx->store, res->ticket_id, m->direction, m->sent_at, m->subject, err))
         return -1;
     if (classified && store_ticket_set_classification(ctx->store, res->ticket_id, cl.category,
                                                       cl.subcategory, cl.language, cl.priority,

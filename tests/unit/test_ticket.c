@@ -1,0 +1,238 @@
+/* test_ticket.c — threading rules and the audit trail of ticket changes. */
+#include "testutil.h"
+
+#include "borderdesk/ticket.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fixture {
+    char *path;
+    bd_store *s;
+    ticket_ctx ctx;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = bd_calloc(1, sizeof *f);
+    f->s = tu_open_new(&f->path);
+    f->ctx.store = f->s;
+    f->ctx.reopen_window = 7 * 86400;
+    f->ctx.actor = "test";
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    ticket_ctx_clear(&f->ctx);
+    store_close(f->s);
+    tu_remove_db(f->path);
+    free(f->path);
+    free(f);
+    return 0;
+}
+
+/* Ingests one message; returns its ticket id. */
+static int64_t msg(fixture *f, const char *ext, const char *buyer, const char *order,
+                   const char *conv, const char *dir, const char *sent_at,
+                   ticket_ingest_result *out)
+{
+    char json[1024];
+    char ord[128] = "", cv[128] = "";
+    if (order) snprintf(ord, sizeof ord, ",\"order_id\":\"%s\"", order);
+    if (conv) snprintf(cv, sizeof cv, ",\"conversation_id\":\"%s\"", conv);
+    snprintf(json, sizeof json,
+             "{\"shop\":\"ebay-us\",\"marketplace\":\"ebay\",\"external_id\":\"%s\","
+             "\"buyer\":{\"external_id\":\"%s\"}%s%s,\"direction\":\"%s\",\"body\":\"hello\","
+             "\"sent_at\":\"%s\"}",
+             ext, buyer, ord, cv, dir, sent_at);
+    bd_message m;
+    tu_message(&m, json);
+    ticket_ingest_result res;
+    bd_err err;
+    if (ticket_ingest_message(&f->ctx, &m, &res, &err)) fail_msg("ingest %s: %s", ext, err.msg);
+    bd_message_clear(&m);
+    if (out) *out = res;
+    return res.ticket_id;
+}
+
+static char *status_of(fixture *f, int64_t id)
+{
+    store_ticket t;
+    bd_err err;
+    assert_int_equal(store_ticket_get(f->s, id, &t, &err), 1);
+    char *s = bd_strdup(t.status);
+    store_ticket_clear(&t);
+    return s;
+}
+
+static void set_status(fixture *f, int64_t id, const char *status, int64_t solved_at)
+{
+    bd_err err;
+    assert_int_equal(store_ticket_set_status(f->s, id, status, solved_at, &err), 0);
+}
+
+static void test_join_same_thread(void **state)
+{
+    fixture *f = *state;
+    ticket_ingest_result r;
+    int64_t t1 = msg(f, "m1", "alice", "12-00001-00001", NULL, "in", "2026-11-01T10:00:00Z", &r);
+    assert_true(r.created);
+    assert_int_equal(msg(f, "m2", "alice", "12-00001-00001", NULL, "in", "2026-11-01T11:00:00Z", &r), t1);
+    assert_false(r.created);
+    /* another order of the same buyer is another ticket */
+    int64_t t2 = msg(f, "m3", "alice", "12-00001-00002", NULL, "in", "2026-11-01T12:00:00Z", NULL);
+    assert_int_not_equal(t1, t2);
+    /* another buyer on the same order id is another ticket */
+    assert_int_not_equal(msg(f, "m4", "bob", "12-00001-00001", NULL, "in", "2026-11-01T12:00:00Z", NULL), t1);
+    /* a conversation without an order threads by conversation */
+    int64_t c1 = msg(f, "m5", "carol", NULL, "conv-1", "in", "2026-11-01T12:00:00Z", NULL);
+    assert_int_equal(msg(f, "m6", "carol", NULL, "conv-1", "in", "2026-11-01T13:00:00Z", NULL), c1);
+    assert_int_not_equal(msg(f, "m7", "carol", NULL, "conv-2", "in", "2026-11-01T13:00:00Z", NULL), c1);
+    /* the same message twice changes nothing */
+    msg(f, "m1", "alice", "12-00001-00001", NULL, "in", "2026-11-01T10:00:00Z", &r);
+    assert_true(r.duplicate);
+    assert_int_equal(store_count(f->s, "messages"), 7);
+}
+
+static void test_pending_and_seller_messages(void **state)
+{
+    fixture *f = *state;
+    int64_t t = msg(f, "m1", "alice", "O1", NULL, "in", "2026-11-01T10:00:00Z", NULL);
+    char *st = status_of(f, t);
+    assert_string_equal(st, "new");
+    free(st);
+    /* a seller message makes a new ticket open */
+    assert_int_equal(msg(f, "r1", "alice", "O1", NULL, "out", "2026-11-01T11:00:00Z", NULL), t);
+    st = status_of(f, t);
+    assert_string_equal(st, "open");
+    free(st);
+    set_status(f, t, "pending", 1);
+    /* the buyer answers: pending becomes open */
+    assert_int_equal(msg(f, "m2", "alice", "O1", NULL, "in", "2026-11-01T12:00:00Z", NULL), t);
+    st = status_of(f, t);
+    assert_string_equal(st, "open");
+    free(st);
+    /* a seller message with no ticket opens one */
+    int64_t t2 = msg(f, "r2", "dave", "O9", NULL, "out", "2026-11-01T12:00:00Z", NULL);
+    st = status_of(f, t2);
+    assert_string_equal(st, "open");
+    free(st);
+}
+
+static void test_reopen_window(void **state)
+{
+    fixture *f = *state;
+    int64_t solved_at;
+    bd_time_parse("2026-11-02T00:00:00Z", &solved_at);
+    int64_t t = msg(f, "m1", "alice", "O1", NULL, "in", "2026-11-01T10:00:00Z", NULL);
+    set_status(f, t, "solved", solved_at);
+
+    /* a message written before the solve joins without reopening */
+    ticket_ingest_result r;
+    assert_int_equal(msg(f, "m0", "alice", "O1", NULL, "in", "2026-11-01T23:00:00Z", &r), t);
+    assert_false(r.reopened);
+    char *st = status_of(f, t);
+    assert_string_equal(st, "solved");
+    free(st);
+
+    /* within 7 days: reopens */
+    assert_int_equal(msg(f, "m2", "alice", "O1", NULL, "in", "2026-11-08T23:00:00Z", &r), t);
+    assert_true(r.reopened);
+    st = status_of(f, t);
+    assert_string_equal(st, "open");
+    free(st);
+
+    /* solved again; 8 days later a new ticket linked to the old one */
+    bd_time_parse("2026-11-09T00:00:00Z", &solved_at);
+    set_status(f, t, "solved", solved_at);
+    int64_t t2 = msg(f, "m3", "alice", "O1", NULL, "in", "2026-11-17T00:00:01Z", &r);
+    assert_int_not_equal(t2, t);
+    assert_true(r.created);
+    store_ticket nt;
+    bd_err err;
+    assert_int_equal(store_ticket_get(f->s, t2, &nt, &err), 1);
+    assert_int_equal(nt.linked_ticket_id, t);
+    store_ticket_clear(&nt);
+
+    /* closed tickets never reopen */
+    set_status(f, t2, "closed", solved_at + 9 * 86400);
+    int64_t t3 = msg(f, "m4", "alice", "O1", NULL, "in", "2026-11-18T00:00:00Z", &r);
+    assert_int_not_equal(t3, t2);
+}
+
+static void test_changes_are_audited(void **state)
+{
+    fixture *f = *state;
+    bd_err err;
+    int64_t t = msg(f, "m1", "alice", "O1", NULL, "in", "2026-11-01T10:00:00Z", NULL);
+    f->ctx.actor = "li.wei";
+    assert_int_equal(ticket_assign(&f->ctx, t, "nobody", &err), -1);
+    assert_non_null(strstr(err.msg, "no user"));
+    assert_int_equal(store_user_add(f->s, "li.wei", "Li Wei", "agent", 1, &err), 0);
+    assert_int_equal(ticket_assign(&f->ctx, t, "li.wei", &err), 0);
+    assert_int_equal(ticket_set_status(&f->ctx, t, "bogus", &err), -1);
+    int64_t mid;
+    assert_int_equal(ticket_reply(&f->ctx, t, "Your parcel is on its way.", "li.wei", &mid, &err), 0);
+    assert_int_equal(ticket_note(&f->ctx, t, "buyer sounds upset", "li.wei", &mid, &err), 0);
+    assert_int_equal(ticket_reply(&f->ctx, t, "", "li.wei", &mid, &err), -1);
+    assert_int_equal(ticket_set_status(&f->ctx, t, "solved", &err), 0);
+    assert_int_equal(ticket_set_status(&f->ctx, t, "closed", &err), 0);
+    assert_int_equal(ticket_set_status(&f->ctx, t, "open", &err), -1);
+    assert_non_null(strstr(err.msg, "closed"));
+    assert_int_equal(ticket_set_status(&f->ctx, 999, "open", &err), -1);
+
+    store_event *e;
+    size_t n;
+    assert_int_equal(store_ticket_events(f->s, t, &e, &n, &err), 0);
+    const char *want[] = {"created", "assigned", "status_changed", "reply_queued", "note_added",
+                          "status_changed", "status_changed"};
+    assert_int_equal(n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < n; i++) assert_string_equal(e[i].kind, want[i]);
+    assert_string_equal(e[1].actor, "li.wei");
+    assert_string_equal(e[1].detail, "{\"from\":null,\"to\":\"li.wei\"}");
+    store_events_free(e, n);
+
+    /* the reply is in the outbox; the note is not */
+    assert_int_equal(store_count(f->s, "outbox"), 1);
+    store_ticket tk;
+    assert_int_equal(store_ticket_get(f->s, t, &tk, &err), 1);
+    assert_int_equal(tk.unanswered, 0);
+    assert_int_equal(tk.message_count, 2); /* buyer message + reply; notes are not public */
+    store_ticket_clear(&tk);
+}
+
+static void test_order_arriving_after_message_links(void **state)
+{
+    fixture *f = *state;
+    int64_t t = msg(f, "m1", "alice", "12-00001-00001", NULL, "in", "2026-11-01T10:00:00Z", NULL);
+    bd_order o;
+    tu_order(&o, "{\"shop\":\"ebay-us\",\"marketplace\":\"ebay\",\"external_id\":\"12-00001-00001\","
+                 "\"buyer\":{\"external_id\":\"alice\"},\"status\":\"FULFILLED\","
+                 "\"purchased_at\":\"2026-10-20T00:00:00Z\",\"currency\":\"USD\","
+                 "\"total\":\"9.99\",\"items\":[{\"title\":\"Cable\",\"quantity\":1}]}");
+    int result;
+    bd_err err;
+    assert_int_equal(ticket_ingest_order(&f->ctx, &o, &result, &err), 0);
+    assert_int_equal(result, STORE_INSERTED);
+    bd_order_clear(&o);
+    store_ticket tk;
+    assert_int_equal(store_ticket_get(f->s, t, &tk, &err), 1);
+    assert_true(tk.order_id > 0);
+    store_ticket_clear(&tk);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_join_same_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_and_seller_messages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changes_are_audited, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_arriving_after_message_links, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
