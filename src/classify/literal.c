@@ -549,6 +549,18 @@ size_t cl_required_literals(const char *pattern, char ***out)
         free(s);
     }
     lset_free(&best);
+    /* a member containing another member adds nothing: "orders" is found with "order" */
+    for (size_t i = 0; ok && i < norm.n;) {
+        int redundant = 0;
+        for (size_t j = 0; j < norm.n && !redundant; j++)
+            redundant = j != i && strlen(norm.s[j]) < strlen(norm.s[i]) && strstr(norm.s[i], norm.s[j]);
+        if (redundant) {
+            free(norm.s[i]);
+            norm.s[i] = norm.s[--norm.n];
+        } else {
+            i++;
+        }
+    }
     if (!ok) {
         lset_free(&norm);
         return 0;

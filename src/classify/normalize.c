@@ -2,7 +2,7 @@
  * normalize.c — the text the rules see: NFKC, Unicode case folding, accents and other
  * combining marks stripped (the kana voicing marks are kept: か and が are different
  * words), default-ignorable code points (zero-width joiners, variation selectors, soft
- * hyphens) dropped, typographic look-alikes lumped (’ → ', – → -), Arabic-Indic digits to
+ * hyphens) dropped, typographic look-alikes lumped (’ → ', – → -, “ » → "), Arabic-Indic digits to
  * ASCII, tatweel dropped, CR LF / CR → LF, tab → space, other control characters removed.
  * Invalid UTF-8 becomes U+FFFD.
  *
@@ -243,6 +243,10 @@ void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st)
                 run_flush(&r, out);
                 bd_buf_putc(out, '\n');
             }
+        } else if (cp == 0x201C || cp == 0x201D || cp == 0x201E || cp == 0x201F || cp == 0xAB ||
+                   cp == 0xBB || cp == 0x2033) {
+            run_flush(&r, out); /* typographic double quotes and guillemets (LUMP keeps them) */
+            bd_buf_putc(out, '"');
         } else if (cp == 0x2028 || cp == 0x2029) {
             run_flush(&r, out);
             bd_buf_putc(out, '\n');
