@@ -11,8 +11,10 @@
  *
  * Precedence (docs/classifier.md "Engine"): a chargeback/dispute vote beats everything; a
  * concrete defect (damaged, wrong_item, missing_item, not_as_described) beats refund and
- * return; any shipping or dispute vote beats review/negative. Otherwise the highest score
- * wins; ties go to the subcategory listed first in the taxonomy.
+ * return; any shipping or dispute subcategory beats review/negative; any request (a
+ * subcategory scoring 2 or more) beats other/greeting. Votes below 1 (fallback keywords) do
+ * not take part in precedence. Otherwise the highest score wins; ties go to the subcategory
+ * listed first in the taxonomy.
  *
  * Threads: a classify_rules is read-only once loaded and may be shared; a classify_scratch
  * holds per-call buffers and belongs to one thread at a time.

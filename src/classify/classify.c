@@ -258,6 +258,11 @@ static int run_lang(run_ctx *c, const cl_lang *l)
 
 /* ---- the decision ---- */
 
+/* A subcategory takes part in precedence once it scores CL_PRESENT (one ordinary rule);
+ * weaker votes (fallback keywords) only count in the plain comparison. */
+#define CL_PRESENT 1.0
+#define CL_REQUEST 2.0
+
 static int decide(const double *score, double *eff)
 {
     memcpy(eff, score, CLASSIFY_N_SUBS * sizeof *eff);
@@ -266,13 +271,15 @@ static int decide(const double *score, double *eff)
             if (i != S_CHARGEBACK) eff[i] = 0;
         return S_CHARGEBACK;
     }
-    int defect = 0, problem = 0;
+    int defect = 0, problem = 0, request = 0;
     for (int i = 0; i < CLASSIFY_N_SUBS; i++) {
-        if (score[i] > 0 && cl_sub_is_defect(i)) defect = 1;
-        if (score[i] > 0 && cl_sub_is_problem(i)) problem = 1;
+        if (score[i] >= CL_PRESENT && cl_sub_is_defect(i)) defect = 1;
+        if (score[i] >= CL_PRESENT && cl_sub_is_problem(i)) problem = 1;
+        if (score[i] >= CL_REQUEST && i != S_GREETING && i != S_UNKNOWN) request = 1;
     }
     if (defect) eff[S_REFUND] = eff[S_RETURN] = 0;
     if (problem) eff[S_NEGATIVE] = 0;
+    if (request) eff[S_GREETING] = 0; /* "Hello ... thank you" around a question */
     int best = S_UNKNOWN;
     for (int i = 0; i < CLASSIFY_N_SUBS; i++)
         if (eff[i] > eff[best] || (eff[best] <= 0 && eff[i] > 0)) best = i;

@@ -72,12 +72,12 @@ static const struct {
            "manque manquant suivi numero aujourd hui hier demain semaine mois depuis pendant "
            "avant apres chez avec sans sous sur entre vers pour par parce puisque lorsque "
            "quand comment pourquoi combien quel quelle quels quelles est-ce le la les de des "
-           "du et un une j elle ce cette ces pas ne n que qui dans commandes produit article "
-           "ou mais tres deja aucun aucune semaines jours rembourser retour vendeur avoir "
-           "etre suis peux pouvez veux c d l qu s au aux si bien plus moins tous aussi donc "
-           "svp stp payer prix frais douane carte m t on y quelqu quelque chose ete leurs "
-           "vais va reponse repondre message envoye envoyer attends attendre adresse facture "
-           "comme bonne bon arrive arrivee"},
+           "du et un une elle ce cette ces pas ne que qui dans commandes produit article ou "
+           "mais tres deja aucun aucune semaines jours rembourser retour vendeur avoir etre "
+           "suis peux pouvez veux au aux si bien plus moins tous aussi donc svp stp payer "
+           "prix frais douane carte on quelqu quelque chose ete leurs vais va reponse "
+           "repondre message envoye envoyer attends attendre adresse facture comme bonne bon "
+           "arrive arrivee"},
     {L_DE, "ich du er sie es wir ihr mich dich ihn uns euch mir dir ihm mein dein sein unser "
            "euer kein keine keinen nicht nichts etwas alles alle viel viele wenig sehr zu zum "
            "zur vom beim ins im am an auf aus bei mit nach seit von vor durch fur gegen ohne "
@@ -266,6 +266,28 @@ static void score_pieces(const char *w, size_t n, float *score)
     }
 }
 
+static int word_is(const char *w, size_t n, const char *const *list)
+{
+    for (; *list; list++)
+        if (strlen(*list) == n && memcmp(w, *list, n) == 0) return 1;
+    return 0;
+}
+
+/* Scores the apostrophe between word w and the following one; 1 when it was one. */
+static int apostrophe(const char *w, size_t n, const char *after, size_t alen, float *score)
+{
+    static const char *const en_tail[] = {"m", "s", "t", "re", "ve", "ll", "d", NULL};
+    static const char *const fr_head[] = {"j", "l", "d", "n", "c", "m", "t", "s", "qu", "jusqu",
+                                          "lorsqu", "puisqu", NULL};
+    static const char *const it_head[] = {"l", "dell", "all", "nell", "sull", "dall", "un",
+                                          "c", "po", "quest", "quell", NULL};
+    int any = 0;
+    if (word_is(after, alen, en_tail) && n > 1) score[L_EN] += 1.0f, any = 1;
+    if (word_is(w, n, fr_head)) score[L_FR] += 0.7f, any = 1;
+    if (word_is(w, n, it_head)) score[L_IT] += 0.5f, any = 1;
+    return any;
+}
+
 /* Latin languages: words, letters and endings. Returns -1 when nothing tells. */
 static int latin(const cl_langdet *d, const char *s, size_t n, const cl_stats *st,
                  double *certainty)
@@ -281,6 +303,15 @@ static int latin(const cl_langdet *d, const char *s, size_t n, const cl_stats *s
         if (i == start) break;
         size_t len = i - start;
         words++;
+        /* elision and contraction: j'ai l'article qu'il (fr), l'ordine dell'articolo (it),
+         * i'm don't it's we've (en) */
+        if (i + 1 < n && s[i] == '\'' && is_word_byte((unsigned char)s[i + 1])) {
+            size_t k = i + 1;
+            while (k < n && is_word_byte((unsigned char)s[k])) k++;
+            const char *after = s + i + 1;
+            size_t alen = k - i - 1;
+            if (apostrophe(s + start, len, after, alen, score)) i++; /* read the next word */
+        }
         uint16_t mask = det_get(d, s + start, len);
         if (mask) {
             int k = __builtin_popcount(mask);

@@ -522,7 +522,7 @@ static void check_shadowing(classify_rules *r, int li, cl_diag *d)
             for (size_t j = 0; j < lb->n_rules; j++) {
                 const cl_rule *b = &lb->rules[j];
                 if (b == a || b->sub < 0 || !fires_with(la, a, lb, b)) continue;
-                if (outranks(b->sub, a->sub) && !shadow_reported++)
+                if (b->weight >= 1 && outranks(b->sub, a->sub) && !shadow_reported++)
                     diag(d, 1, la->file, a->id,
                          "can never decide: rule \"%s\" (%s/%s) fires whenever it does and "
                          "outranks %s/%s by precedence",
@@ -530,7 +530,7 @@ static void check_shadowing(classify_rules *r, int li, cl_diag *d)
                          classify_subcategories[b->sub],
                          classify_category_of(classify_subcategories[a->sub]),
                          classify_subcategories[a->sub]);
-                else if (!outranks(b->sub, a->sub) && fires_with(lb, b, la, a) &&
+                else if (!(b->weight >= 1 && outranks(b->sub, a->sub)) && fires_with(lb, b, la, a) &&
                          (lb != la || j < i))
                     diag(d, 0, la->file, a->id, "has the same patterns as rule \"%s\"%s", b->id,
                          b->sub == a->sub ? " (the two always add up: merge them)"
