@@ -103,6 +103,7 @@ classify_scratch *classify_scratch_new(const classify_rules *r)
     s->cap_lits = r->max_lits ? r->max_lits : 1;
     s->cap_rules = r->max_rules ? r->max_rules : 1;
     s->pat_stamp = bd_calloc(s->cap_pats, sizeof *s->pat_stamp);
+    s->pat_proven = bd_calloc(s->cap_pats, sizeof *s->pat_proven);
     s->lit_seen = bd_calloc(s->cap_lits, sizeof *s->lit_seen);
     s->rule_stamp = bd_calloc(s->cap_rules, sizeof *s->rule_stamp);
     s->cand = bd_malloc(s->cap_rules * sizeof *s->cand);
@@ -117,6 +118,7 @@ void classify_scratch_free(classify_scratch *s)
     pcre2_jit_stack_free(s->jit_stack);
     bd_buf_free(&s->text);
     free(s->pat_stamp);
+    free(s->pat_proven);
     free(s->lit_seen);
     free(s->rule_stamp);
     free(s->cand);
@@ -127,6 +129,7 @@ static uint32_t next_stamp(classify_scratch *s)
 {
     if (++s->stamp == 0) { /* wrapped: forget every old mark */
         memset(s->pat_stamp, 0, s->cap_pats * sizeof *s->pat_stamp);
+        memset(s->pat_proven, 0, s->cap_pats * sizeof *s->pat_proven);
         memset(s->lit_seen, 0, s->cap_lits * sizeof *s->lit_seen);
         memset(s->rule_stamp, 0, s->cap_rules * sizeof *s->rule_stamp);
         s->stamp = 1;
@@ -152,13 +155,35 @@ typedef struct run_ctx {
     int failed;
 } run_ctx;
 
-static void on_literal(void *ud, uint32_t id)
+static int ascii_word(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (c >= 'A' && c <= 'Z');
+}
+
+/* A literal seen at [start, end): its patterns become candidates. For a pattern that is a
+ * list of strings, only a whole string found there counts: with sure boundaries it proves
+ * the pattern, otherwise PCRE2 decides (every occurrence of such a literal is reported). */
+static void on_literal(void *ud, uint32_t id, size_t start, size_t end, int sure)
 {
     run_ctx *c = ud;
     const cl_lang *l = c->lang;
     classify_scratch *s = c->s;
+    (void)end;
     for (uint32_t k = l->lit_off[id]; k < l->lit_off[id + 1]; k++) {
-        uint32_t p = l->lit_pats[k];
+        const cl_lit_use *u = &l->uses[k];
+        uint32_t p = u->pat;
+        if (s->pat_proven[p] == s->stamp) continue;
+        if (u->full_len) {
+            if (start + u->full_len > c->len || memcmp(c->text + start, u->full, u->full_len))
+                continue; /* not here */
+            size_t e = start + u->full_len;
+            unsigned char next = e < c->len ? (unsigned char)c->text[e] : ' ';
+            if (u->full_wend && ascii_word(next)) continue;
+            int where = l->rules[l->pats[p].rule].where;
+            int inside = where == CL_WHERE_ANY || (where == CL_WHERE_SUBJECT && e <= c->subj_end) ||
+                         (where == CL_WHERE_BODY && start >= c->body_start);
+            if (sure && inside && !(u->full_wend && next >= 0x80)) s->pat_proven[p] = s->stamp;
+        }
         s->pat_stamp[p] = s->stamp;
         uint32_t rule = l->pats[p].rule;
         if (s->rule_stamp[rule] != s->stamp) {
@@ -207,6 +232,10 @@ static int run_rule(run_ctx *c, uint32_t ri, int prefiltered)
         uint32_t p = r->first_pat + k;
         if (!l->pats[p].code) continue;
         if (prefiltered && c->s->pat_stamp[p] != c->s->stamp) continue;
+        if (prefiltered && c->s->pat_proven[p] == c->s->stamp) {
+            fired = 1;
+            break;
+        }
         int m = match(c, &l->pats[p], r->where);
         if (m < 0) return -1;
         fired = m;

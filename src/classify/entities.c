@@ -26,11 +26,14 @@
 
 enum { M_EUR = 1, M_GBP = 2, M_YEN = 3, M_KRW = 4, M_RUB = 5, M_INR = 6, M_SEP = 0x1F };
 
+#define FOLD_STACK 1024 /* characters folded without an allocation */
+
 typedef struct fold {
-    char *c;      /* folded bytes */
-    size_t *off;  /* raw offset of each folded byte */
-    size_t *end;  /* raw offset just past its character */
+    char *c;        /* folded bytes */
+    uint32_t *off;  /* raw offset of each folded byte */
     size_t n;
+    char c_buf[FOLD_STACK + 1];
+    uint32_t off_buf[FOLD_STACK + 1];
 } fold;
 
 static size_t decode(const unsigned char *s, size_t n, uint32_t *cp)
@@ -75,17 +78,20 @@ static char fold_cp(uint32_t cp)
 
 static void fold_text(fold *f, const char *s, size_t n)
 {
-    f->c = bd_malloc(n + 1);
-    f->off = bd_malloc((n + 1) * sizeof *f->off);
-    f->end = bd_malloc((n + 1) * sizeof *f->end);
+    if (n <= FOLD_STACK) {
+        f->c = f->c_buf;
+        f->off = f->off_buf;
+    } else {
+        f->c = bd_malloc(n + 1);
+        f->off = bd_malloc((n + 1) * sizeof *f->off);
+    }
     f->n = 0;
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
         size_t k = decode(p + i, n - i, &cp);
         f->c[f->n] = fold_cp(cp);
-        f->off[f->n] = i;
-        f->end[f->n] = i + k;
+        f->off[f->n] = (uint32_t)i;
         f->n++;
         i += k;
     }
@@ -94,9 +100,21 @@ static void fold_text(fold *f, const char *s, size_t n)
 
 static void fold_free(fold *f)
 {
-    free(f->c);
-    free(f->off);
-    free(f->end);
+    if (f->c != f->c_buf) {
+        free(f->c);
+        free(f->off);
+    }
+}
+
+/* Entities all have digits: ASCII, full-width (EF BC 90..99) or Arabic-Indic (D9 A0..A9,
+ * DB B0..B9). */
+static int has_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= '0' && c <= '9') || c == 0xEF || c == 0xD9 || c == 0xDB) return 1;
+    }
+    return 0;
 }
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -419,7 +437,7 @@ static void amount_at(const fold *f, const char *raw, size_t raw_n, size_t i, si
 
 void classify_extract_entities(const char *s, size_t n, const char *lang, classify_result *out)
 {
-    if (!s || !n) return;
+    if (!s || !n || !has_digits(s, n)) return;
     fold f;
     fold_text(&f, s, n);
     for (size_t i = 0; i < f.n;) {

@@ -33,18 +33,25 @@ void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st);
 
 /* ---- literal prefilter ---- */
 /* Strings one of which every match of pattern must contain, normalised like the text
- * (so they can be searched in it). Returns the number of strings put in *out (caller frees
- * each and the array); 0 means "no usable requirement: always run the pattern". */
-size_t cl_required_literals(const char *pattern, char ***out);
+ * (so they can be searched in it). A leading / trailing byte \x01 says the pattern has a
+ * word boundary (\b) there. Returns the number of strings put in *out (caller frees each
+ * and the array); 0 means "no usable requirement: always run the pattern". *exact is set
+ * when the strings are all the pattern matches (plain lower-case ASCII, boundaries only at
+ * their ends): finding one, boundaries checked, is a match and PCRE2 need not run. */
+size_t cl_required_literals(const char *pattern, char ***out, int *exact);
 
 typedef struct cl_ac cl_ac;
-/* Builds an automaton over lits[0..n) (ids are the array indexes). */
-cl_ac *cl_ac_build(char *const *lits, size_t n);
+/* Builds an automaton over lits[0..n) (ids are the array indexes); every (may be NULL)
+ * marks literals whose every occurrence is reported, not only the first. */
+cl_ac *cl_ac_build(char *const *lits, const uint8_t *every, size_t n);
 void cl_ac_free(cl_ac *ac);
-/* Scans text; for each literal id seen (each reported once per scan) calls hit(ud, id).
- * seen must have room for as many uint32_t as literals; stamp is a fresh scan number. */
+/* Scans text; for the first occurrence of each literal (whose word boundaries hold) calls
+ * hit(ud, id, start, end, sure): where it is, and sure is 0 when a boundary could
+ * not be decided (a non-ASCII neighbour: PCRE2 must decide). seen must have room for as
+ * many uint32_t as literals; stamp is a fresh scan number. */
 void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t stamp,
-                void (*hit)(void *ud, uint32_t id), void *ud);
+                void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure),
+                void *ud);
 
 /* ---- the compiled rules ---- */
 typedef struct cl_pattern {
@@ -53,6 +60,16 @@ typedef struct cl_pattern {
     uint32_t rule;    /* index of its rule in the language */
     int unless;       /* a veto pattern ("unless") rather than a trigger */
 } cl_pattern;
+
+/* A literal of the prefilter as one pattern uses it. For a pattern that is just a list of
+ * strings (literal.c's "exact"), full is the whole string starting where the literal
+ * starts: finding it there is a match, and PCRE2 need not run. */
+typedef struct cl_lit_use {
+    uint32_t pat;
+    uint32_t full_len; /* 0: the literal only makes the pattern a candidate */
+    char *full;
+    int full_wend;     /* a word boundary must follow full */
+} cl_lit_use;
 
 typedef struct cl_rule {
     char *id;
@@ -74,13 +91,16 @@ typedef struct cl_lang {
     size_t n_rules;
     cl_pattern *pats;
     size_t n_pats;
-    /* prefilter: literal l → trigger patterns lit_pats[lit_off[l] .. lit_off[l+1]) */
+    /* prefilter: literal l → its uses uses[lit_off[l] .. lit_off[l+1]) */
     cl_ac *ac;
     size_t n_lits;
-    uint32_t *lit_off, *lit_pats;
+    uint32_t *lit_off;
+    cl_lit_use *uses;
+    size_t n_uses;
     uint32_t *always;  /* trigger patterns without a usable literal */
     size_t n_always;
 } cl_lang;
+
 
 typedef struct cl_langdet cl_langdet;
 cl_langdet *cl_langdet_new(void);
@@ -121,6 +141,7 @@ struct classify_scratch {
     pcre2_jit_stack *jit_stack;
     bd_buf text;        /* normalised "subject \n body" */
     uint32_t *pat_stamp; /* per pattern: scan number when it became a candidate */
+    uint32_t *pat_proven; /* per pattern: scan number when its literal proved a match */
     uint32_t *lit_seen;
     uint32_t *rule_stamp;
     uint32_t *cand;     /* candidate rule indexes of the language being run */

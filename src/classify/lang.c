@@ -185,7 +185,7 @@ static const struct {
 struct cl_langdet {
     struct {
         char *w;
-        uint16_t mask;
+        uint16_t mask, len;
     } slot[DET_SLOTS];
 };
 
@@ -208,14 +208,15 @@ static void det_add(cl_langdet *d, const char *w, size_t n, int lang)
     }
     d->slot[h].w = bd_strndup(w, n);
     d->slot[h].mask = (uint16_t)(1u << lang);
+    d->slot[h].len = (uint16_t)n;
 }
 
 static uint16_t det_get(const cl_langdet *d, const char *w, size_t n)
 {
+    if (n > 64) return 0;
     uint32_t h = fnv(w, n) & (DET_SLOTS - 1);
     while (d->slot[h].w) {
-        const char *s = d->slot[h].w;
-        if (strncmp(s, w, n) == 0 && s[n] == '\0') return d->slot[h].mask;
+        if (d->slot[h].len == n && memcmp(d->slot[h].w, w, n) == 0) return d->slot[h].mask;
         h = (h + 1) & (DET_SLOTS - 1);
     }
     return 0;
@@ -249,16 +250,20 @@ static int is_word_byte(unsigned char c)
     return (c >= 'a' && c <= 'z') || c >= 0x80;
 }
 
+/* Endings and letter groups of a word the lists do not know. */
 static void score_pieces(const char *w, size_t n, float *score)
 {
+    if (n < 4) return;
     for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
-        size_t k = strlen(pieces[i].s);
-        if (k > n || n < 4) continue;
+        const char *p = pieces[i].s;
+        size_t k = p[1] ? p[2] ? p[3] ? p[4] ? p[5] ? 6 : 5 : 4 : 3 : 2 : 1;
+        if (k > n) continue;
         if (pieces[i].suffix) {
-            if (memcmp(w + n - k, pieces[i].s, k) == 0) score[pieces[i].lang] += pieces[i].w;
+            if (w[n - 1] == p[k - 1] && memcmp(w + n - k, p, k) == 0)
+                score[pieces[i].lang] += pieces[i].w;
         } else {
             for (size_t j = 0; j + k <= n; j++)
-                if (memcmp(w + j, pieces[i].s, k) == 0) {
+                if (w[j] == p[0] && memcmp(w + j, p, k) == 0) {
                     score[pieces[i].lang] += pieces[i].w;
                     break;
                 }
@@ -295,7 +300,7 @@ static int latin(const cl_langdet *d, const char *s, size_t n, const cl_stats *s
     float score[CLASSIFY_N_LANGS];
     for (int i = 0; i < CLASSIFY_N_LANGS; i++) score[i] = st->cue[i];
     size_t i = 0, words = 0;
-    if (n > 4096) n = 4096; /* the first few hundred words tell */
+    if (n > 1024) n = 1024; /* the first words tell */
     while (i < n) {
         while (i < n && !is_word_byte((unsigned char)s[i])) i++;
         size_t start = i;
@@ -317,8 +322,9 @@ static int latin(const cl_langdet *d, const char *s, size_t n, const cl_stats *s
             int k = __builtin_popcount(mask);
             for (int l = 0; l < CLASSIFY_N_LANGS; l++)
                 if (mask & (1u << l)) score[l] += 1.0f / (float)k;
+        } else {
+            score_pieces(s + start, len, score);
         }
-        score_pieces(s + start, len, score);
     }
     int best = -1, second = -1;
     for (int l = 0; l < CLASSIFY_N_LANGS; l++) {

@@ -25,7 +25,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LSET_MAX 64 /* members of a set before it is given up */
+#define LSET_MAX 16   /* cross products, for a requirement */
+#define EXACT_MAX 64  /* cross products, when the whole pattern may be a list of strings */
+#define UNION_MAX 64  /* members of a union (X|Y) before it is given up */
+#define LIT_MAX 6     /* bytes of a literal searched for */
+#define WB "\x01"      /* a word boundary (\b) inside a string of the analysis */
+
+static int is_ascii_word(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
 
 typedef struct lset {
     char **s;
@@ -41,7 +50,9 @@ typedef struct info {
 
 typedef struct parser {
     const char *p, *end;
-    int bail; /* a construct we do not analyse: no requirement for the pattern */
+    size_t cross_max; /* members of a cross product (XY) before it is given up */
+    int bail;       /* a construct we do not analyse: no requirement for the pattern */
+    int assertions; /* anchors, lookarounds, \B ...: the literals are not the whole story */
 } parser;
 
 static void lset_free(lset *l)
@@ -87,23 +98,76 @@ static info info_any(void)
     return f;
 }
 
-/* Usefulness of a requirement: the length of its shortest member, -1 if unusable. */
+/* Length of s without word-boundary markers. */
+static long text_len(const char *s)
+{
+    long n = 0;
+    for (; *s; s++) n += *s != WB[0];
+    return n;
+}
+
+/* Usefulness of a requirement: the length of its shortest member, -1 if unusable (a
+ * single byte is in nearly every text). */
 static long lset_score(const lset *l)
 {
     if (!l->n) return -1;
     long min = -1;
     for (size_t i = 0; i < l->n; i++) {
-        long len = (long)strlen(l->s[i]);
+        long len = text_len(l->s[i]);
         if (min < 0 || len < min) min = len;
     }
-    return min > 0 ? min : -1;
+    return min >= 2 ? min : -1;
 }
 
-static int better(const lset *a, const lset *b) /* a better than b */
+/* Words in almost every message of some language: poor literals. */
+static const char *const common_words[] = {
+    "the", "a", "an", "and", "or", "but", "if", "of", "to", "in", "on", "at", "for", "with",
+    "from", "by", "is", "are", "was", "were", "be", "been", "am", "i", "you", "he", "she", "it",
+    "we", "they", "me", "my", "your", "our", "their", "this", "that", "these", "those", "do",
+    "does", "did", "have", "has", "had", "not", "no", "yes", "so", "as", "can", "will", "would",
+    "could", "should", "just", "all", "any", "some", "there", "here", "what", "when", "where",
+    "who", "how", "why", "which", "please", "hi", "hello", "thanks", "ok", "get", "got", "one",
+    "de", "la", "el", "los", "las", "que", "y", "en", "un", "una", "es", "por", "para", "con",
+    "mi", "se", "lo", "le", "su", "al", "del", "o", "e", "os", "as", "da", "em", "um", "uma",
+    "nao", "com", "meu", "les", "des", "et", "est", "je", "vous", "il", "ce", "pas", "ne",
+    "pour", "dans", "sur", "der", "die", "das", "und", "ist", "ich", "sie", "nicht", "mit", "zu",
+    "von", "ein", "eine", "den", "dem", "di", "che", "non", "per", "ho", "ha", "w", "z", "na",
+    "nie", "jest", "sie", "ze", "i'm", "it's", "don't", NULL};
+
+/* 1 when s, without markers, spaces and punctuation around it, is a common word. */
+static int is_common(const char *s)
+{
+    char w[16];
+    size_t n = 0;
+    for (; *s && n < sizeof w - 1; s++)
+        if (*s != WB[0] && *s != ' ' && *s != ',' && *s != '.') w[n++] = *s;
+    if (*s) return 0;
+    w[n] = '\0';
+    for (const char *const *c = common_words; *c; c++)
+        if (strcmp(w, *c) == 0) return 1;
+    return 0;
+}
+
+static size_t n_common(const lset *l)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++) k += is_common(l->s[i]);
+    return k;
+}
+
+/* a better than b: fewer members that are common words, then a shortest member of up to
+ * 4 bytes (longer ones are not much rarer), then fewer members (a smaller automaton), then
+ * longer members. */
+static int better(const lset *a, const lset *b)
 {
     long sa = lset_score(a), sb = lset_score(b);
-    if (sa != sb) return sa > sb;
-    return a->n < b->n;
+    size_t wa = n_common(a), wb = n_common(b);
+    if ((sa > 0) != (sb > 0)) return sa > 0;
+    if (wa != wb) return wa < wb; /* "you", "the": in every other message */
+    long ca = sa < 4 ? sa : 4, cb = sb < 4 ? sb : 4;
+    if (ca != cb) return ca > cb;
+    if (a->n != b->n) return a->n < b->n;
+    return sa > sb;
 }
 
 /* The best requirement f offers (a copy), or an empty set. */
@@ -194,7 +258,10 @@ static info parse_escape(parser *ps)
     }
     char c = *ps->p++;
     switch (c) {
-    case 'b': case 'B': case 'A': case 'z': case 'Z': case 'G': case 'K':
+    case 'b':
+        return info_char(WB, 1); /* a word boundary: kept as a marker, see below */
+    case 'B': case 'A': case 'z': case 'Z': case 'G': case 'K':
+        ps->assertions = 1;
         return info_empty();
     case 'd': case 'D': case 'w': case 'W': case 's': case 'S': case 'h': case 'H':
     case 'v': case 'V': case 'R': case 'X': case 'N': case 'C':
@@ -318,6 +385,7 @@ static info parse_group(parser *ps)
 {
     int assertion = 0;
     if (ps->p < ps->end && *ps->p == '*') { /* (*VERB) */
+        ps->assertions = 1;
         while (ps->p < ps->end && *ps->p != ')') ps->p++;
         if (ps->p < ps->end) ps->p++;
         return info_empty();
@@ -365,6 +433,7 @@ static info parse_group(parser *ps)
     if (ps->p < ps->end && *ps->p == ')') ps->p++;
     else ps->bail = 1;
     if (assertion) {
+        ps->assertions = 1;
         info_free(&inner);
         return info_empty();
     }
@@ -379,7 +448,7 @@ static info parse_atom(parser *ps)
     case '[': ps->p++; return parse_class(ps);
     case '\\': ps->p++; return parse_escape(ps);
     case '.': ps->p++; return info_any();
-    case '^': case '$': ps->p++; return info_empty();
+    case '^': case '$': ps->p++; ps->assertions = 1; return info_empty();
     default: {
         size_t n = char_len(ps->p, ps->end);
         info f = info_char(ps->p, n);
@@ -430,6 +499,17 @@ static info quantify(info a, long min, long max)
     info f = info_any();
     f.req = info_best(&a);
     f.has_req = f.req.n > 0;
+    if (min >= 2 && a.exact && a.ex.n * a.ex.n <= LSET_MAX) {
+        /* [?!]{3,} needs one of ??, ?!, !?, !!: longer than a single character */
+        lset two = {NULL, 0};
+        for (size_t i = 0; i < a.ex.n; i++)
+            for (size_t j = 0; j < a.ex.n; j++) {
+                char *t = bd_asprintf("%s%s", a.ex.s[i], a.ex.s[j]);
+                lset_add(&two, t, strlen(t));
+                free(t);
+            }
+        offer(&f.req, &f.has_req, two);
+    }
     if (min == 1 && max == 1) { /* {1}: unchanged */
         info_free(&f);
         return a;
@@ -460,7 +540,7 @@ static info parse_seq(parser *ps)
                 a = quantify(a, min, max);
             }
         }
-        if (a.exact && cur.n * a.ex.n <= LSET_MAX) {
+        if (a.exact && cur.n * a.ex.n <= ps->cross_max) {
             lset next = {NULL, 0};
             for (size_t i = 0; i < cur.n; i++)
                 for (size_t j = 0; j < a.ex.n; j++) {
@@ -503,13 +583,13 @@ static info parse_alt(parser *ps)
     while (ps->p < ps->end && *ps->p == '|' && !ps->bail) {
         ps->p++;
         info b = parse_seq(ps);
-        if (acc.exact && b.exact && acc.ex.n + b.ex.n <= LSET_MAX) {
+        if (acc.exact && b.exact && acc.ex.n + b.ex.n <= UNION_MAX) {
             for (size_t i = 0; i < b.ex.n; i++) lset_add(&acc.ex, b.ex.s[i], strlen(b.ex.s[i]));
         } else {
             acc.exact = 0;
         }
         lset br = info_best(&b);
-        if (!br.n || reqs.n + br.n > LSET_MAX) all_req = 0;
+        if (!br.n || reqs.n + br.n > UNION_MAX) all_req = 0;
         if (all_req)
             for (size_t i = 0; i < br.n; i++) lset_add(&reqs, br.s[i], strlen(br.s[i]));
         lset_free(&br);
@@ -530,30 +610,101 @@ static info parse_alt(parser *ps)
     return out;
 }
 
-size_t cl_required_literals(const char *pattern, char ***out)
+/* The whole pattern is a finite set of plain ASCII strings, with word boundaries at most at
+ * their ends: finding one in the text (boundaries checked) is a match. Fills *out. */
+static size_t exact_literals(const info *f, char ***out)
+{
+    if (!f->exact || !f->ex.n || f->ex.n > UNION_MAX) return 0;
+    for (size_t i = 0; i < f->ex.n; i++) {
+        const char *m = f->ex.s[i];
+        size_t n = strlen(m);
+        size_t a = n && m[0] == WB[0], z = n > a && m[n - 1] == WB[0];
+        if (n - a - z < 2) return 0;
+        for (size_t k = a; k < n - z; k++) {
+            unsigned char c = (unsigned char)m[k];
+            if (c == WB[0] || c >= 0x80 || c < 0x20 || (c >= 'A' && c <= 'Z')) return 0;
+        }
+        if ((a && !is_ascii_word((unsigned char)m[a])) ||
+            (z && !is_ascii_word((unsigned char)m[n - z - 1])))
+            return 0;
+        size_t nl;
+        char *norm = classify_normalize(m + a, n - a - z, &nl);
+        int same = nl == n - a - z && memcmp(norm, m + a, nl) == 0;
+        free(norm);
+        if (!same) return 0; /* the text never holds it as written */
+    }
+    *out = bd_malloc(f->ex.n * sizeof **out);
+    for (size_t i = 0; i < f->ex.n; i++) (*out)[i] = bd_strdup(f->ex.s[i]);
+    return f->ex.n;
+}
+
+size_t cl_required_literals(const char *pattern, char ***out, int *exact)
 {
     *out = NULL;
-    parser ps = {pattern, pattern + strlen(pattern), 0};
+    *exact = 0;
+    /* first as a list of strings (large cross products allowed), else for a requirement
+     * (small ones: fewer, shorter literals) */
+    parser ps = {pattern, pattern + strlen(pattern), EXACT_MAX, 0, 0};
     info f = parse_alt(&ps);
     if (ps.p < ps.end) ps.bail = 1; /* an unbalanced ')' */
+    if (!ps.bail && !ps.assertions) {
+        size_t n = exact_literals(&f, out);
+        if (n) {
+            info_free(&f);
+            *exact = 1;
+            return n;
+        }
+    }
+    info_free(&f);
+    ps = (parser){pattern, pattern + strlen(pattern), LSET_MAX, 0, 0};
+    f = parse_alt(&ps);
+    if (ps.p < ps.end) ps.bail = 1;
     lset best = ps.bail ? (lset){NULL, 0} : info_best(&f);
     info_free(&f);
-    /* normalise like the text; a member that normalises to (almost) nothing is useless */
+    /* normalise like the text; a member that normalises to (almost) nothing is useless.
+     * A match that contains a member contains its first bytes too: members are cut to
+     * LIT_MAX bytes (on a character boundary), which keeps the automaton small. */
     lset norm = {NULL, 0};
     int ok = best.n > 0;
     for (size_t i = 0; ok && i < best.n; i++) {
+        /* word boundaries at the ends become flags (a marker byte), inner ones go */
+        const char *m = best.s[i];
+        size_t ml = strlen(m);
+        int start = ml && m[0] == WB[0], end = ml && m[ml - 1] == WB[0];
+        char *bare = bd_malloc(ml + 1);
+        size_t bl = 0;
+        for (size_t k = 0; k < ml; k++)
+            if (m[k] != WB[0]) bare[bl++] = m[k];
+        bare[bl] = '\0';
         size_t n;
-        char *s = classify_normalize(best.s[i], strlen(best.s[i]), &n);
-        if (n < 2) ok = 0;
-        else lset_add(&norm, s, n);
+        char *s = classify_normalize(bare, bl, &n);
+        free(bare);
+        if (n > LIT_MAX) {
+            n = LIT_MAX;
+            while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+            end = 0;
+        }
+        /* a boundary only means "no ASCII letter or digit next to it" when the literal
+         * itself starts (ends) with one */
+        if (n && !is_ascii_word((unsigned char)s[0])) start = 0;
+        if (n && !is_ascii_word((unsigned char)s[n - 1])) end = 0;
+        if (n < 2) {
+            ok = 0;
+        } else {
+            char *lit = bd_asprintf("%s%.*s%s", start ? WB : "", (int)n, s, end ? WB : "");
+            lset_add(&norm, lit, strlen(lit));
+            free(lit);
+        }
         free(s);
     }
     lset_free(&best);
-    /* a member containing another member adds nothing: "orders" is found with "order" */
+    /* a member containing another member adds nothing: "orders" is found with "order"
+     * (only an unflagged member can stand for others) */
     for (size_t i = 0; ok && i < norm.n;) {
         int redundant = 0;
         for (size_t j = 0; j < norm.n && !redundant; j++)
-            redundant = j != i && strlen(norm.s[j]) < strlen(norm.s[i]) && strstr(norm.s[i], norm.s[j]);
+            redundant = j != i && !strchr(norm.s[j], WB[0]) &&
+                        strlen(norm.s[j]) < strlen(norm.s[i]) && strstr(norm.s[i], norm.s[j]);
         if (redundant) {
             free(norm.s[i]);
             norm.s[i] = norm.s[--norm.n];

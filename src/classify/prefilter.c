@@ -3,24 +3,44 @@
  * patterns (see literal.c). One pass over the normalised text reports every literal that
  * occurs; only the patterns owning one of them (plus the few without a usable literal) are
  * then run through PCRE2. The automaton is a full DFA over byte classes: bytes that appear
- * in no literal share class 0, so the table stays small.
+ * in no literal share class 0, so the table stays small. A literal that follows (precedes) a
+ * \b in its pattern only counts where no ASCII letter or digit stands before (after) it:
+ * "hi" in "this" does not wake up /\bhi\b/.
  */
 #include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+enum { AC_WSTART = 1, AC_WEND = 2, AC_EVERY = 4 };
+
 struct cl_ac {
     uint8_t cls[256];
     uint32_t n_cls, n_states;
     uint32_t *delta;          /* n_states * n_cls */
+    uint16_t *delta16;        /* the same, when the states fit 16 bits (half the cache) */
     uint32_t *out_off;        /* n_states + 1: outputs of state s are out[out_off[s]..] */
     uint32_t *out;
+    uint8_t *flags;           /* per literal: AC_WSTART, AC_WEND (word boundary required) */
+    uint8_t *len;             /* per literal: its length in bytes */
 };
 
-cl_ac *cl_ac_build(char *const *lits, size_t n)
+cl_ac *cl_ac_build(char *const *marked, const uint8_t *every, size_t n)
 {
     cl_ac *ac = bd_calloc(1, sizeof *ac);
+    ac->flags = bd_calloc(n ? n : 1, 1);
+    ac->len = bd_calloc(n ? n : 1, 1);
+    /* a leading / trailing \x01 (literal.c) asks for a word boundary there */
+    char **lits = bd_malloc((n ? n : 1) * sizeof *lits);
+    for (size_t i = 0; i < n; i++) {
+        const char *m = marked[i];
+        size_t k = strlen(m);
+        if (k && m[0] == '\x01') ac->flags[i] |= AC_WSTART, m++, k--;
+        if (k && m[k - 1] == '\x01') ac->flags[i] |= AC_WEND, k--;
+        if (every && every[i]) ac->flags[i] |= AC_EVERY;
+        lits[i] = bd_strndup(m, k);
+        ac->len[i] = (uint8_t)(k < 255 ? k : 255);
+    }
     size_t total = 1;
     ac->n_cls = 1;
     for (size_t i = 0; i < n; i++) {
@@ -93,12 +113,20 @@ cl_ac *cl_ac_build(char *const *lits, size_t n)
     }
     ac->n_states = states;
     ac->delta = bd_realloc(next, (size_t)states * nc * sizeof *next);
+    if (states <= UINT16_MAX) {
+        ac->delta16 = bd_malloc((size_t)states * nc * sizeof *ac->delta16);
+        for (size_t k = 0; k < (size_t)states * nc; k++) ac->delta16[k] = (uint16_t)ac->delta[k];
+        free(ac->delta);
+        ac->delta = NULL;
+    }
     free(own_head);
     free(own_next);
     free(fail);
     free(queue);
     free(cnt);
     free(order);
+    for (size_t i = 0; i < n; i++) free(lits[i]);
+    free(lits);
     return ac;
 }
 
@@ -106,27 +134,50 @@ void cl_ac_free(cl_ac *ac)
 {
     if (!ac) return;
     free(ac->delta);
+    free(ac->delta16);
     free(ac->out_off);
     free(ac->out);
+    free(ac->flags);
+    free(ac->len);
     free(ac);
 }
 
+static int ascii_word(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
 void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t stamp,
-                void (*hit)(void *ud, uint32_t id), void *ud)
+                void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure),
+                void *ud)
 {
     const unsigned char *p = (const unsigned char *)text;
     const uint32_t *delta = ac->delta;
+    const uint16_t *delta16 = ac->delta16;
     const uint32_t *off = ac->out_off;
     uint32_t nc = ac->n_cls, s = 0;
     for (size_t i = 0; i < n; i++) {
-        s = delta[s * nc + ac->cls[p[i]]];
+        s = delta16 ? delta16[s * nc + ac->cls[p[i]]] : delta[s * nc + ac->cls[p[i]]];
         if (off[s] != off[s + 1]) {
             for (uint32_t j = off[s]; j < off[s + 1]; j++) {
                 uint32_t id = ac->out[j];
-                if (seen[id] != stamp) {
-                    seen[id] = stamp;
-                    hit(ud, id);
+                if (seen[id] == stamp) continue;
+                uint8_t f = ac->flags[id];
+                int sure = 1;
+                size_t start = i + 1 - ac->len[id];
+                if (f & (AC_WSTART | AC_WEND)) { /* ASCII letters and digits are word
+                                                    characters; others may be */
+                    if ((f & AC_WSTART) && start > 0) {
+                        if (ascii_word(p[start - 1])) continue;
+                        if (p[start - 1] >= 0x80) sure = 0;
+                    }
+                    if ((f & AC_WEND) && i + 1 < n) {
+                        if (ascii_word(p[i + 1])) continue;
+                        if (p[i + 1] >= 0x80) sure = 0;
+                    }
                 }
+                if (!(f & AC_EVERY)) seen[id] = stamp; /* else: each occurrence may prove */
+                hit(ud, id, start, i + 1, sure);
             }
         }
     }

@@ -57,7 +57,8 @@ void cl_lang_clear(cl_lang *lang)
     free(lang->pats);
     cl_ac_free(lang->ac);
     free(lang->lit_off);
-    free(lang->lit_pats);
+    for (size_t i = 0; i < lang->n_uses; i++) free(lang->uses[i].full);
+    free(lang->uses);
     free(lang->always);
     free(lang->file);
     memset(lang, 0, sizeof *lang);
@@ -330,67 +331,94 @@ int cl_lang_load(cl_lang *lang, int lang_idx, const char *path, int naive, cl_di
     return rc || d->errors ? -1 : 0;
 }
 
-/* Literal table of one language: dedupes literal strings, maps them to patterns. */
-typedef struct lit_map {
-    char **lits;
-    size_t n;
-    uint32_t **pats; /* per literal: growable list of pattern indexes */
-    size_t *npats;
-} lit_map;
+/* The prefilter of one language: every pattern's literals, cut to CL_LIT_MAX bytes,
+ * deduplicated (sorted), each with the list of its uses. */
+#define CL_LIT_MAX 6
 
-static uint32_t lit_id(lit_map *m, const char *s)
+typedef struct lit_pair {
+    char *lit; /* with \x01 boundary markers */
+    cl_lit_use use;
+} lit_pair;
+
+static int cmp_pair(const void *a, const void *b)
 {
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->lits[i], s) == 0) return (uint32_t)i;
-    m->lits = bd_realloc(m->lits, (m->n + 1) * sizeof *m->lits);
-    m->pats = bd_realloc(m->pats, (m->n + 1) * sizeof *m->pats);
-    m->npats = bd_realloc(m->npats, (m->n + 1) * sizeof *m->npats);
-    m->lits[m->n] = bd_strdup(s);
-    m->pats[m->n] = NULL;
-    m->npats[m->n] = 0;
-    return (uint32_t)m->n++;
+    const lit_pair *x = a, *y = b;
+    int c = strcmp(x->lit, y->lit);
+    if (c) return c;
+    return x->use.pat < y->use.pat ? -1 : x->use.pat > y->use.pat;
+}
+
+/* The searched literal of an exact string m (markers at its ends): its first bytes. */
+static lit_pair exact_pair(const char *m, uint32_t pat)
+{
+    lit_pair lp;
+    memset(&lp, 0, sizeof lp);
+    size_t n = strlen(m);
+    int ws = n && m[0] == '\x01', we = n > (size_t)ws && m[n - 1] == '\x01';
+    const char *bare = m + ws;
+    size_t bl = n - (size_t)ws - (size_t)we;
+    lp.use.pat = pat;
+    lp.use.full = bd_strndup(bare, bl);
+    lp.use.full_len = (uint32_t)bl;
+    lp.use.full_wend = we;
+    size_t k = bl > CL_LIT_MAX ? CL_LIT_MAX : bl; /* ASCII: any cut is a character boundary */
+    lp.lit = bd_asprintf("%s%.*s%s", ws ? "\x01" : "", (int)k, bare, we && k == bl ? "\x01" : "");
+    return lp;
 }
 
 void cl_lang_prefilter(cl_lang *lang)
 {
-    lit_map m = {NULL, 0, NULL, NULL};
+    lit_pair *pairs = NULL;
+    size_t n_pairs = 0;
     for (size_t p = 0; p < lang->n_pats; p++) {
         cl_pattern *pat = &lang->pats[p];
         if (pat->unless || !pat->code) continue;
         char **lits;
-        size_t n = cl_required_literals(pat->src, &lits);
+        int exact;
+        size_t n = cl_required_literals(pat->src, &lits, &exact);
         if (!n) {
             lang->always = bd_realloc(lang->always, (lang->n_always + 1) * sizeof *lang->always);
             lang->always[lang->n_always++] = (uint32_t)p;
             continue;
         }
+        pairs = bd_realloc(pairs, (n_pairs + n) * sizeof *pairs);
         for (size_t i = 0; i < n; i++) {
-            uint32_t id = lit_id(&m, lits[i]);
-            m.pats[id] = bd_realloc(m.pats[id], (m.npats[id] + 1) * sizeof **m.pats);
-            m.pats[id][m.npats[id]++] = (uint32_t)p;
-            free(lits[i]);
+            lit_pair *lp = &pairs[n_pairs++];
+            if (exact) {
+                *lp = exact_pair(lits[i], (uint32_t)p);
+                free(lits[i]);
+            } else {
+                memset(lp, 0, sizeof *lp);
+                lp->lit = lits[i];
+                lp->use.pat = (uint32_t)p;
+            }
         }
         free(lits);
     }
-    lang->n_lits = m.n;
-    lang->lit_off = bd_calloc(m.n + 1, sizeof *lang->lit_off);
-    size_t total = 0;
-    for (size_t i = 0; i < m.n; i++) total += m.npats[i];
-    lang->lit_pats = bd_malloc((total ? total : 1) * sizeof *lang->lit_pats);
-    size_t w = 0;
-    for (size_t i = 0; i < m.n; i++) {
-        lang->lit_off[i] = (uint32_t)w;
-        for (size_t j = 0; j < m.npats[i]; j++) lang->lit_pats[w++] = m.pats[i][j];
+    if (n_pairs) qsort(pairs, n_pairs, sizeof *pairs, cmp_pair);
+    char **uniq = bd_malloc((n_pairs ? n_pairs : 1) * sizeof *uniq);
+    lang->lit_off = bd_malloc((n_pairs + 1) * sizeof *lang->lit_off);
+    lang->uses = bd_malloc((n_pairs ? n_pairs : 1) * sizeof *lang->uses);
+    uint8_t *every = bd_calloc(n_pairs ? n_pairs : 1, 1);
+    size_t nl = 0;
+    for (size_t i = 0; i < n_pairs; i++) {
+        if (i == 0 || strcmp(pairs[i].lit, pairs[i - 1].lit) != 0) {
+            lang->lit_off[nl] = (uint32_t)i;
+            uniq[nl++] = pairs[i].lit;
+        } else {
+            free(pairs[i].lit);
+        }
+        if (pairs[i].use.full_len) every[nl - 1] = 1; /* any occurrence may be the string */
+        lang->uses[i] = pairs[i].use;
     }
-    lang->lit_off[m.n] = (uint32_t)w;
-    lang->ac = cl_ac_build(m.lits, m.n);
-    for (size_t i = 0; i < m.n; i++) {
-        free(m.lits[i]);
-        free(m.pats[i]);
-    }
-    free(m.lits);
-    free(m.pats);
-    free(m.npats);
+    lang->lit_off[nl] = (uint32_t)n_pairs;
+    lang->n_lits = nl;
+    lang->n_uses = n_pairs;
+    lang->ac = cl_ac_build(uniq, every, nl);
+    free(every);
+    for (size_t i = 0; i < nl; i++) free(uniq[i]);
+    free(uniq);
+    free(pairs);
 }
 
 static int file_exists(const char *path)

@@ -258,47 +258,69 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void assert_lits(const char *pattern, const char *want) /* want: "a|b" sorted, or "" */
+/* want: "a|b" sorted, or ""; want_exact: the strings are the whole pattern (no PCRE2) */
+static void assert_lits_x(const char *pattern, const char *want, int want_exact)
 {
     char **lits;
-    size_t n = cl_required_literals(pattern, &lits);
+    int exact;
+    size_t n = cl_required_literals(pattern, &lits, &exact);
     if (n) qsort(lits, n, sizeof *lits, cmp_str);
     bd_buf b = BD_BUF_INIT;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) { /* word-boundary flags shown as \b */
         if (i) bd_buf_putc(&b, '|');
-        bd_buf_puts(&b, lits[i]);
+        for (const char *c = lits[i]; *c; c++)
+            if (*c == '\x01') bd_buf_puts(&b, "\\b");
+            else bd_buf_putc(&b, *c);
         free(lits[i]);
     }
     free(lits);
     if (strcmp(b.data ? b.data : "", want) != 0)
         fail_msg("/%s/: want \"%s\", got \"%s\"", pattern, want, b.data ? b.data : "");
     bd_buf_free(&b);
+    if (exact != want_exact) fail_msg("/%s/: exact %d, want %d", pattern, exact, want_exact);
+}
+
+static void assert_lits(const char *pattern, const char *want)
+{
+    assert_lits_x(pattern, want, 0);
 }
 
 static void test_literals(void **state)
 {
     (void)state;
-    assert_lits("refund", "refund");
-    assert_lits("\\bwh?ere\\s+(is|r)\\s+my\\s+(order|parcel)s?\\b", "order|parcel");
-    assert_lits("(?:a|b)c(?:d|e)", "acd|ace|bcd|bce");
-    assert_lits("never (arrived|came)", "never arrived|never came");
-    assert_lits("REFUND", "refund");
-    assert_lits("a-?to-?z", "a-to-z|a-toz|ato-z|atoz");
+    assert_lits_x("refund", "refund", 1);
+    assert_lits("\\bwh?ere\\s+(is|r)\\s+my\\s+(order|parcel)s?\\b", "order\\b|orders\\b|parcel");
+    assert_lits_x("(?:a|b)c(?:d|e)", "acd|ace|bcd|bce", 1);
+    assert_lits_x("never (arrived|came)", "never arrived|never came", 1);
+    assert_lits("never (arrived|came)\\s", "never ");   /* cut to 6 bytes */
+    assert_lits("REFUND", "refund");            /* not exact: upper case */
+    assert_lits_x("a-?to-?z", "a-to-z|a-toz|ato-z|atoz", 1);
     assert_lits("x+yz", "yz");
     assert_lits("(?:foo)+bar", "foo");
-    assert_lits("colou?r", "color|colour");
+    assert_lits_x("colou?r", "color|colour", 1);
     assert_lits("\\d+ weeks", " weeks");
     assert_lits("abc|\\d+", "");          /* a branch with no literal: always run */
     assert_lits("a(?=bcd)", "");          /* lookahead text is not required */
     assert_lits("(?x) r e f", "");        /* extended mode is not analysed */
     assert_lits("(a)\\1", "");            /* back references neither */
     assert_lits(".*", "");
-    assert_lits("[ck]at", "cat|kat");
+    assert_lits_x("[ck]at", "cat|kat", 1);
     assert_lits("[a-z]at", "at");
     assert_lits("\\Qa.b\\E+", "a.b");
     assert_lits("\\x{4E2D}\\x{6587}", "中文");
-    assert_lits("未着|届いて(い)?ない", "届いていない|届いてない|未着");
+    assert_lits("未着|届いて(い)?ない", "届い|未着");
     assert_lits("😡|🤬", "😡|🤬");
+    assert_lits_x("\\bhi\\b", "\\bhi\\b", 1);         /* word boundaries become flags */
+    assert_lits("^hi$", "hi");                          /* anchors: not exact */
+    assert_lits("hi(?=!)", "hi");                       /* lookahead: not exact */
+    assert_lits("\\bhi\\b\\d", "\\bhi\\b");
+    assert_lits_x("\\b(?:refunded|refund)\\b", "\\brefund\\b|\\brefunded\\b", 1);
+    assert_lits("\\b(?:refunded|refund)\\b\\s", "\\brefund|\\brefund\\b"); /* cut: no end flag */
+    assert_lits("\\b\\$\\d+", "");                   /* \\b before a non-word character */
+    assert_lits("[?!]{3,}", "!!|!?|?!|??");            /* repetition of a small class */
+    assert_lits_x("\\b(?:you|seller) ignored", "\\bseller ignored|\\byou ignored", 1);
+    assert_lits("\\b(?:you|seller) ignored\\s", "\\bseller|\\byou ig"); /* cut to 6 bytes */
+    assert_lits("\\b(?:you|they) \\w+ ignored", " ignor"); /* common words lose */
 }
 
 /* ---- precedence and scoring, with rules written for the test ---- */
@@ -322,7 +344,9 @@ static const char *precedence_rules =
     "{\"id\": \"en.t.runaway\", \"category\": \"other\", \"subcategory\": \"spam\", "
     "\"weight\": 1, \"patterns\": [\"(a|aa)+$\"]},"
     "{\"id\": \"en.t.angry\", \"patterns\": [\"!!!\"], \"flags\": [\"angry\"], "
-    "\"sentiment\": \"negative\"}"
+    "\"sentiment\": \"negative\"},"
+    "{\"id\": \"en.t.hi\", \"category\": \"other\", \"subcategory\": \"greeting\", "
+    "\"weight\": 1, \"patterns\": [\"\\\\bhi\\\\b\"]}"
     "]}";
 
 static void test_precedence(void **state)
@@ -377,6 +401,18 @@ static void test_precedence(void **state)
     classify_text(r, NULL, "where late", &two);
     assert_true(one.confidence > two.confidence);
     assert_true(one.confidence > 0 && one.confidence <= 1);
+    /* a literal-only pattern (\bhi\b) decided by the prefilter, PCRE2 where a neighbour is
+     * not ASCII */
+    static const struct {
+        const char *text;
+        int fires;
+    } his[] = {{"hi!", 1}, {"oh hi there", 1}, {"this", 0}, {"hit", 0}, {"中hi", 0},
+               {"中 hi", 1}, {"привет hi", 1}, {"héhi", 0}, {"hi中", 0}, {"hi。", 1}};
+    for (size_t i = 0; i < sizeof his / sizeof his[0]; i++) {
+        classify_text(r, NULL, his[i].text, &res);
+        if (fired(&res, "en.t.hi") != his[i].fires)
+            fail_msg("\"%s\": en.t.hi %s", his[i].text, his[i].fires ? "missed" : "fired");
+    }
     /* repeated contact raises urgency and is reported */
     classify_input in = {NULL, 0, "where", 5, NULL, NULL, 1};
     bd_err err;
