@@ -138,6 +138,12 @@ int classify_message(const classify_rules *r, classify_scratch *scratch,
  * NULL for null). explain adds "rules" and "scores". Caller frees with cJSON_Delete. */
 cJSON *classify_result_json(const classify_result *res, const cJSON *id, int explain);
 
+/* The same object appended to b as one line of compact JSON (no newline), without building
+ * a tree: what `borderdesk classify` writes. id_json is the id already in JSON form (NULL
+ * for null). */
+void classify_result_append_json(bd_buf *b, const classify_result *res, const char *id_json,
+                                 int explain);
+
 /* Priority of a ticket for an urgency name: low 0, normal 1, high 2, urgent 3. */
 int classify_urgency_priority(const char *urgency);
 

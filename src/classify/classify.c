@@ -185,6 +185,7 @@ static void on_literal(void *ud, uint32_t id, size_t start, size_t end, int sure
             if (sure && inside && !(u->full_wend && next >= 0x80)) s->pat_proven[p] = s->stamp;
         }
         s->pat_stamp[p] = s->stamp;
+        if (l->pats[p].unless) continue; /* a veto: looked at only if its rule fires */
         uint32_t rule = l->pats[p].rule;
         if (s->rule_stamp[rule] != s->stamp) {
             s->rule_stamp[rule] = s->stamp;
@@ -241,8 +242,16 @@ static int run_rule(run_ctx *c, uint32_t ri, int prefiltered)
         fired = m;
     }
     for (uint32_t k = 0; k < r->n_unless && fired; k++) {
-        const cl_pattern *p = &l->pats[r->first_unless + k];
+        uint32_t pi = r->first_unless + k;
+        const cl_pattern *p = &l->pats[pi];
         if (!p->code) continue;
+        if (prefiltered && p->filtered) {
+            if (c->s->pat_stamp[pi] != c->s->stamp) continue; /* its literal is not there */
+            if (c->s->pat_proven[pi] == c->s->stamp) {
+                fired = 0;
+                break;
+            }
+        }
         int m = match(c, p, r->where);
         if (m < 0) return -1;
         if (m) fired = 0;
@@ -273,6 +282,7 @@ static int run_lang(run_ctx *c, const cl_lang *l)
     for (size_t k = 0; k < l->n_always; k++) {
         uint32_t p = l->always[k];
         s->pat_stamp[p] = s->stamp;
+        if (l->pats[p].unless) continue; /* a veto: looked at only if its rule fires */
         uint32_t rule = l->pats[p].rule;
         if (s->rule_stamp[rule] != s->stamp) {
             s->rule_stamp[rule] = s->stamp;
@@ -477,4 +487,96 @@ cJSON *classify_result_json(const classify_result *res, const cJSON *id, int exp
             cJSON_AddNumberToObject(scores, res->scores[i].subcategory, res->scores[i].score);
     }
     return o;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped (UTF-8 as is). */
+static void put_str(bd_buf *b, const char *s)
+{
+    bd_buf_putc(b, '"');
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        bd_buf_append(b, run, (size_t)(s - run));
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            bd_buf_append(b, esc, 2);
+        } else {
+            bd_buf_printf(b, "\\u%04x", c);
+        }
+        run = s + 1;
+    }
+    bd_buf_append(b, run, (size_t)(s - run));
+    bd_buf_putc(b, '"');
+}
+
+static void put_num(bd_buf *b, double v)
+{
+    if (v == (double)(long long)v) bd_buf_printf(b, "%lld", (long long)v);
+    else bd_buf_printf(b, "%.6g", v);
+}
+
+void classify_result_append_json(bd_buf *b, const classify_result *res, const char *id_json,
+                                 int explain)
+{
+    bd_buf_puts(b, "{\"id\":");
+    bd_buf_puts(b, id_json ? id_json : "null");
+    bd_buf_puts(b, ",\"category\":\"");
+    bd_buf_puts(b, res->category);
+    bd_buf_puts(b, "\",\"subcategory\":\"");
+    bd_buf_puts(b, res->subcategory);
+    bd_buf_puts(b, "\",\"language\":\"");
+    bd_buf_puts(b, res->language);
+    bd_buf_puts(b, "\",\"confidence\":");
+    put_num(b, res->confidence);
+    bd_buf_puts(b, ",\"urgency\":\"");
+    bd_buf_puts(b, res->urgency);
+    bd_buf_puts(b, "\",\"sentiment\":\"");
+    bd_buf_puts(b, res->sentiment);
+    bd_buf_puts(b, "\",\"flags\":[");
+    int first = 1;
+    for (int i = 0; i < CLASSIFY_N_FLAGS; i++)
+        if (res->flags & (1u << i)) {
+            if (!first) bd_buf_putc(b, ',');
+            first = 0;
+            put_str(b, classify_flag_names[i]);
+        }
+    bd_buf_puts(b, "],\"entities\":{");
+    first = 1;
+    if (res->order_id[0]) {
+        bd_buf_puts(b, "\"order_id\":");
+        put_str(b, res->order_id);
+        first = 0;
+    }
+    if (res->tracking_number[0]) {
+        bd_buf_puts(b, first ? "\"tracking_number\":" : ",\"tracking_number\":");
+        put_str(b, res->tracking_number);
+        first = 0;
+    }
+    if (res->amount_value[0]) {
+        bd_buf_puts(b, first ? "\"amount\":{\"value\":" : ",\"amount\":{\"value\":");
+        put_str(b, res->amount_value);
+        bd_buf_puts(b, ",\"currency\":");
+        put_str(b, res->amount_currency);
+        bd_buf_putc(b, '}');
+    }
+    bd_buf_putc(b, '}');
+    if (res->truncated) bd_buf_puts(b, ",\"truncated\":true");
+    if (explain) {
+        bd_buf_puts(b, ",\"rules\":[");
+        size_t n = res->n_fired < CLASSIFY_MAX_FIRED ? res->n_fired : CLASSIFY_MAX_FIRED;
+        for (size_t i = 0; i < n; i++) {
+            if (i) bd_buf_putc(b, ',');
+            put_str(b, res->fired[i]);
+        }
+        bd_buf_puts(b, "],\"scores\":{");
+        for (size_t i = 0; i < res->n_scores; i++) {
+            if (i) bd_buf_putc(b, ',');
+            put_str(b, res->scores[i].subcategory);
+            bd_buf_putc(b, ':');
+            put_num(b, res->scores[i].score);
+        }
+        bd_buf_putc(b, '}');
+    }
+    bd_buf_putc(b, '}');
 }

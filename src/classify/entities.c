@@ -88,6 +88,11 @@ static void fold_text(fold *f, const char *s, size_t n)
     f->n = 0;
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
+        if (p[i] < 0x80) { /* ASCII: as it is */
+            f->c[f->n] = (char)p[i];
+            f->off[f->n++] = (uint32_t)i++;
+            continue;
+        }
         uint32_t cp;
         size_t k = decode(p + i, n - i, &cp);
         f->c[f->n] = fold_cp(cp);
@@ -319,7 +324,10 @@ static const char *currency_after(const fold *f, const char *raw, size_t raw_n, 
         if (iso) return iso;
     }
     size_t r = f->off[k];
+    unsigned char first = (unsigned char)raw[r];
+    if (first >= 'A' && first <= 'Z') first = (unsigned char)(first + 32);
     for (size_t t = 0; t < sizeof after_toks / sizeof after_toks[0]; t++) {
+        if ((unsigned char)after_toks[t].tok[0] != first) continue;
         size_t len = strlen(after_toks[t].tok);
         if (r + len > raw_n || strncasecmp(raw + r, after_toks[t].tok, len) != 0) continue;
         if (after_toks[t].word && r + len < raw_n && is_alpha(raw[r + len])) continue;
@@ -449,7 +457,10 @@ void classify_extract_entities(const char *s, size_t n, const char *lang, classi
         size_t j = i;
         while (j < f.n && is_alnum(f.c[j])) j++;
         int boundary = i == 0 || !is_alnum(f.c[i - 1]);
-        if (boundary && (!out->order_id[0] || !out->tracking_number[0])) ids_at(&f, i, j, out);
+        int digit = 0; /* every id has digits */
+        for (size_t k = i; k < j && !digit; k++) digit = is_digit(f.c[k]);
+        if (boundary && digit && (!out->order_id[0] || !out->tracking_number[0]))
+            ids_at(&f, i, j, out);
         if (is_digit(c) && !out->amount_value[0] && (i == 0 || !is_alpha(f.c[i - 1]))) {
             size_t next;
             amount_at(&f, s, n, i, &next, lang, out);

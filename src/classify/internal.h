@@ -59,6 +59,7 @@ typedef struct cl_pattern {
     pcre2_code *code;
     uint32_t rule;    /* index of its rule in the language */
     int unless;       /* a veto pattern ("unless") rather than a trigger */
+    int filtered;     /* the prefilter knows its literals (else it always runs) */
 } cl_pattern;
 
 /* A literal of the prefilter as one pattern uses it. For a pattern that is just a list of

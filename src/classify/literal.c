@@ -26,7 +26,7 @@
 #include <string.h>
 
 #define LSET_MAX 16   /* cross products, for a requirement */
-#define EXACT_MAX 64  /* cross products, when the whole pattern may be a list of strings */
+#define EXACT_MAX 1024 /* cross products, when the whole pattern may be a list of strings */
 #define UNION_MAX 64  /* members of a union (X|Y) before it is given up */
 #define LIT_MAX 6     /* bytes of a literal searched for */
 #define WB "\x01"      /* a word boundary (\b) inside a string of the analysis */
@@ -65,9 +65,11 @@ static void lset_free(lset *l)
 
 static void lset_add(lset *l, const char *s, size_t n)
 {
-    for (size_t i = 0; i < l->n; i++)
-        if (strlen(l->s[i]) == n && memcmp(l->s[i], s, n) == 0) return;
-    l->s = bd_realloc(l->s, (l->n + 1) * sizeof *l->s);
+    /* duplicates in large sets only cost a little later; searching for them costs more */
+    for (size_t i = 0; i < l->n && l->n < 64; i++)
+        if (strncmp(l->s[i], s, n) == 0 && l->s[i][n] == '\0') return;
+    if ((l->n & (l->n - 1)) == 0) /* grow at powers of two */
+        l->s = bd_realloc(l->s, (l->n ? 2 * l->n : 1) * sizeof *l->s);
     l->s[l->n++] = bd_strndup(s, n);
 }
 
@@ -583,7 +585,7 @@ static info parse_alt(parser *ps)
     while (ps->p < ps->end && *ps->p == '|' && !ps->bail) {
         ps->p++;
         info b = parse_seq(ps);
-        if (acc.exact && b.exact && acc.ex.n + b.ex.n <= UNION_MAX) {
+        if (acc.exact && b.exact && acc.ex.n + b.ex.n <= ps->cross_max) {
             for (size_t i = 0; i < b.ex.n; i++) lset_add(&acc.ex, b.ex.s[i], strlen(b.ex.s[i]));
         } else {
             acc.exact = 0;
@@ -614,7 +616,7 @@ static info parse_alt(parser *ps)
  * their ends: finding one in the text (boundaries checked) is a match. Fills *out. */
 static size_t exact_literals(const info *f, char ***out)
 {
-    if (!f->exact || !f->ex.n || f->ex.n > UNION_MAX) return 0;
+    if (!f->exact || !f->ex.n || f->ex.n > EXACT_MAX) return 0;
     for (size_t i = 0; i < f->ex.n; i++) {
         const char *m = f->ex.s[i];
         size_t n = strlen(m);

@@ -173,6 +173,75 @@ static int is_stable(int32_t cp)
            (cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30A1 && cp <= 0x30FA);
 }
 
+/* What the ASCII fast path does with each byte. */
+enum { K_LOWER, K_UPPER, K_DIGIT, K_APOS, K_OTHER, K_CR, K_SPACE, K_LF, K_DROP };
+static const uint8_t ascii_kind[128] = {
+    K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,
+    K_DROP,  K_SPACE, K_LF,    K_SPACE, K_SPACE, K_CR,    K_DROP,  K_DROP,
+    K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,
+    K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,
+    K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_APOS,
+    K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER,
+    K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT,
+    K_DIGIT, K_DIGIT, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER,
+    K_OTHER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER,
+    K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER,
+    K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER,
+    K_UPPER, K_UPPER, K_UPPER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER,
+    K_OTHER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER,
+    K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER,
+    K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER,
+    K_LOWER, K_LOWER, K_LOWER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_DROP,
+};
+
+/* A run of ASCII from p[*i]: table-driven, no allocation inside. */
+static void ascii_run(bd_buf *out, const unsigned char *p, size_t n, size_t *i, caps_state *caps,
+                      cl_stats *st)
+{
+    bd_buf_grow(out, n - *i);
+    char *o = out->data + out->len;
+    size_t k = *i;
+    uint32_t latin = 0;
+    while (k < n && p[k] < 0x80) {
+        unsigned char c = p[k++];
+        switch (ascii_kind[c]) {
+        case K_LOWER: *o++ = (char)c; latin++; caps->letters++; break;
+        case K_UPPER: *o++ = (char)(c + 32); latin++; caps->letters++; caps->upper++; break;
+        case K_DIGIT: *o++ = (char)c; caps->digit = 1; break;
+        case K_APOS: *o++ = (char)c; break; /* inside a word: don't, l'ordine */
+        case K_OTHER: *o++ = (char)c; if (caps->letters) caps_end(caps, st); break;
+        case K_CR:
+            if (k < n && p[k] == '\n') k++;
+            *o++ = '\n';
+            if (caps->letters) caps_end(caps, st);
+            break;
+        case K_SPACE: *o++ = ' '; if (caps->letters) caps_end(caps, st); break;
+        case K_LF: *o++ = '\n'; if (caps->letters) caps_end(caps, st); break;
+        default: if (caps->letters) caps_end(caps, st); break; /* other controls go */
+        }
+        if (!caps->letters) caps->digit = 0;
+    }
+    out->len = (size_t)(o - out->data);
+    *o = '\0';
+    if (st) st->latin += latin;
+    *i = k;
+}
+
+/* Scripts whose letters are in normal form already: copied as they are. */
+static int stable_letter(int32_t cp, cl_stats *st)
+{
+    if (cp >= 0x4E00 && cp <= 0x9FFF) {
+        if (st) st->han++;
+    } else if (cp >= 0xAC00 && cp <= 0xD7A3) {
+        if (st) st->hangul++;
+    } else if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30A1 && cp <= 0x30FA)) {
+        if (st) st->kana++;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -183,36 +252,20 @@ void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st)
     out->data[out->len] = '\0';
     size_t i = 0;
     while (i < n) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
+        if (p[i] < 0x80) {
             run_flush(&r, out);
-            i++;
-            if (c >= 'A' && c <= 'Z') {
-                if (st) st->latin++;
-                caps.letters++, caps.upper++;
-                c = (unsigned char)(c + 32);
-            } else if (c >= 'a' && c <= 'z') {
-                if (st) st->latin++;
-                caps.letters++;
-            } else {
-                if (c >= '0' && c <= '9') caps.digit = 1;
-                else if (c != '\'') caps_end(&caps, st);
-                if (c == '\r') {
-                    if (i < n && p[i] == '\n') i++;
-                    c = '\n';
-                } else if (c == '\t' || c == '\v' || c == '\f') {
-                    c = ' ';
-                } else if ((c < 0x20 && c != '\n') || c == 0x7F) {
-                    continue;
-                }
-            }
-            if (out->len + 1 >= out->cap) bd_buf_grow(out, 1);
-            out->data[out->len++] = (char)c;
-            out->data[out->len] = '\0';
+            ascii_run(out, p, n, &i, &caps, st);
             continue;
         }
         int32_t cp;
+        size_t at = i;
         i += decode(p + i, n - i, &cp);
+        if (stable_letter(cp, st)) { /* CJK, Hangul, kana: the bytes as they are */
+            run_flush(&r, out);
+            caps.letters = 0; /* caseless */
+            bd_buf_append(out, (const char *)p + at, i - at);
+            continue;
+        }
         if (st) {
             utf8proc_category_t cat = utf8proc_category(cp);
             if ((cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A)) st->fullwidth++;

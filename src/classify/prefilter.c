@@ -13,6 +13,7 @@
 #include <string.h>
 
 enum { AC_WSTART = 1, AC_WEND = 2, AC_EVERY = 4 };
+#define AC_OUT16 0x8000u /* in a 16-bit transition: the target state has outputs */
 
 struct cl_ac {
     uint8_t cls[256];
@@ -113,9 +114,13 @@ cl_ac *cl_ac_build(char *const *marked, const uint8_t *every, size_t n)
     }
     ac->n_states = states;
     ac->delta = bd_realloc(next, (size_t)states * nc * sizeof *next);
-    if (states <= UINT16_MAX) {
+    if (states <= AC_OUT16) {
+        /* 16 bits: the state number, and the top bit when the state has outputs */
         ac->delta16 = bd_malloc((size_t)states * nc * sizeof *ac->delta16);
-        for (size_t k = 0; k < (size_t)states * nc; k++) ac->delta16[k] = (uint16_t)ac->delta[k];
+        for (size_t k = 0; k < (size_t)states * nc; k++) {
+            uint32_t t = ac->delta[k];
+            ac->delta16[k] = (uint16_t)(t | (ac->out_off[t] != ac->out_off[t + 1] ? AC_OUT16 : 0));
+        }
         free(ac->delta);
         ac->delta = NULL;
     }
@@ -147,38 +152,53 @@ static int ascii_word(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+/* Reports the outputs of state s at text offset i (the last byte of the match). */
+static void outputs(const cl_ac *ac, uint32_t s, const unsigned char *p, size_t n, size_t i,
+                    uint32_t *seen, uint32_t stamp,
+                    void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure),
+                    void *ud)
+{
+    for (uint32_t j = ac->out_off[s]; j < ac->out_off[s + 1]; j++) {
+        uint32_t id = ac->out[j];
+        if (seen[id] == stamp) continue;
+        uint8_t f = ac->flags[id];
+        int sure = 1;
+        size_t start = i + 1 - ac->len[id];
+        if (f & (AC_WSTART | AC_WEND)) { /* ASCII letters and digits are word characters;
+                                            others may be */
+            if ((f & AC_WSTART) && start > 0) {
+                if (ascii_word(p[start - 1])) continue;
+                if (p[start - 1] >= 0x80) sure = 0;
+            }
+            if ((f & AC_WEND) && i + 1 < n) {
+                if (ascii_word(p[i + 1])) continue;
+                if (p[i + 1] >= 0x80) sure = 0;
+            }
+        }
+        if (!(f & AC_EVERY)) seen[id] = stamp; /* else: each occurrence may prove */
+        hit(ud, id, start, i + 1, sure);
+    }
+}
+
 void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t stamp,
                 void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure),
                 void *ud)
 {
     const unsigned char *p = (const unsigned char *)text;
-    const uint32_t *delta = ac->delta;
-    const uint16_t *delta16 = ac->delta16;
-    const uint32_t *off = ac->out_off;
-    uint32_t nc = ac->n_cls, s = 0;
-    for (size_t i = 0; i < n; i++) {
-        s = delta16 ? delta16[s * nc + ac->cls[p[i]]] : delta[s * nc + ac->cls[p[i]]];
-        if (off[s] != off[s + 1]) {
-            for (uint32_t j = off[s]; j < off[s + 1]; j++) {
-                uint32_t id = ac->out[j];
-                if (seen[id] == stamp) continue;
-                uint8_t f = ac->flags[id];
-                int sure = 1;
-                size_t start = i + 1 - ac->len[id];
-                if (f & (AC_WSTART | AC_WEND)) { /* ASCII letters and digits are word
-                                                    characters; others may be */
-                    if ((f & AC_WSTART) && start > 0) {
-                        if (ascii_word(p[start - 1])) continue;
-                        if (p[start - 1] >= 0x80) sure = 0;
-                    }
-                    if ((f & AC_WEND) && i + 1 < n) {
-                        if (ascii_word(p[i + 1])) continue;
-                        if (p[i + 1] >= 0x80) sure = 0;
-                    }
-                }
-                if (!(f & AC_EVERY)) seen[id] = stamp; /* else: each occurrence may prove */
-                hit(ud, id, start, i + 1, sure);
-            }
+    uint32_t nc = ac->n_cls;
+    if (ac->delta16) {
+        const uint16_t *d = ac->delta16;
+        uint32_t s = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t t = d[s * nc + ac->cls[p[i]]];
+            s = t & ~AC_OUT16;
+            if (t & AC_OUT16) outputs(ac, s, p, n, i, seen, stamp, hit, ud);
         }
+        return;
+    }
+    uint32_t s = 0;
+    for (size_t i = 0; i < n; i++) {
+        s = ac->delta[s * nc + ac->cls[p[i]]];
+        if (ac->out_off[s] != ac->out_off[s + 1]) outputs(ac, s, p, n, i, seen, stamp, hit, ud);
     }
 }

@@ -372,15 +372,19 @@ void cl_lang_prefilter(cl_lang *lang)
     size_t n_pairs = 0;
     for (size_t p = 0; p < lang->n_pats; p++) {
         cl_pattern *pat = &lang->pats[p];
-        if (pat->unless || !pat->code) continue;
+        if (!pat->code) continue;
         char **lits;
         int exact;
         size_t n = cl_required_literals(pat->src, &lits, &exact);
         if (!n) {
-            lang->always = bd_realloc(lang->always, (lang->n_always + 1) * sizeof *lang->always);
-            lang->always[lang->n_always++] = (uint32_t)p;
+            if (!pat->unless) {
+                lang->always =
+                    bd_realloc(lang->always, (lang->n_always + 1) * sizeof *lang->always);
+                lang->always[lang->n_always++] = (uint32_t)p;
+            }
             continue;
         }
+        pat->filtered = 1;
         pairs = bd_realloc(pairs, (n_pairs + n) * sizeof *pairs);
         for (size_t i = 0; i < n; i++) {
             lit_pair *lp = &pairs[n_pairs++];

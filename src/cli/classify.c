@@ -52,15 +52,25 @@ static void put_error(const cJSON *id, const char *msg, bd_buf *out)
     put_json(o, out);
 }
 
+/* 1 when s needs no escaping inside a JSON string. */
+static int json_plain(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == '"' || *s == '\\') return 0;
+    return 1;
+}
+
 /* One input line to one output line; returns 0, 1 for a bad line, -1 for a failure. */
 static int classify_line(const classify_rules *rules, classify_scratch *scratch, int explain,
                          const char *line, size_t len, long lineno, bd_buf *out)
 {
     bd_err err;
-    char *fixed = NULL;
-    if (!bd_utf8_valid(line, len)) line = fixed = bd_utf8_repair(line, len, &len);
     cJSON *j = bd_json_parse(line, len, &err);
-    free(fixed);
+    if (!j && !bd_utf8_valid(line, len)) { /* invalid UTF-8: read as U+FFFD */
+        char *fixed = bd_utf8_repair(line, len, &len);
+        j = bd_json_parse(fixed, len, &err);
+        free(fixed);
+    }
     if (!j) {
         fprintf(stderr, "borderdesk classify: line %ld: %s\n", lineno, err.msg);
         put_error(NULL, err.msg, out);
@@ -99,7 +109,21 @@ static int classify_line(const classify_rules *rules, classify_scratch *scratch,
         cJSON_Delete(j);
         return -1;
     }
-    put_json(classify_result_json(&res, id, explain), out);
+    char *id_json = NULL;
+    if (cJSON_IsString(id) && json_plain(id->valuestring)) {
+        size_t n = strlen(id->valuestring);
+        id_json = bd_malloc(n + 3);
+        id_json[0] = '"';
+        memcpy(id_json + 1, id->valuestring, n);
+        memcpy(id_json + 1 + n, "\"", 2);
+    } else if (id && !cJSON_IsNull(id)) {
+        char *p = cJSON_PrintUnformatted(id);
+        id_json = bd_strdup(p);
+        cJSON_free(p);
+    }
+    classify_result_append_json(out, &res, id_json, explain);
+    bd_buf_putc(out, '\n');
+    free(id_json);
     cJSON_Delete(j);
     return 0;
 }

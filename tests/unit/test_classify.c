@@ -675,6 +675,18 @@ static void test_json(void **state)
                               "{\"value\":\"10.00\",\"currency\":\"USD\"}}"));
     assert_non_null(strstr(s, "\"rules\":[\"en.t.cb\",\"en.t.refund\",\"en.t.angry\"]"));
     assert_non_null(strstr(s, "\"urgency\":\"urgent\""));
+    /* the streaming writer says the same */
+    for (int explain = 0; explain < 2; explain++) {
+        cJSON *tree = classify_result_json(&res, id, explain);
+        bd_buf line = BD_BUF_INIT;
+        classify_result_append_json(&line, &res, "\"m-1\"", explain);
+        cJSON *back = cJSON_Parse(line.data);
+        assert_non_null(back);
+        assert_true(cJSON_Compare(tree, back, 1));
+        cJSON_Delete(back);
+        cJSON_Delete(tree);
+        bd_buf_free(&line);
+    }
     cJSON_free(s);
     cJSON_Delete(j);
     j = classify_result_json(&res, NULL, 0);
