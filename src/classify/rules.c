@@ -263,6 +263,13 @@ static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int
         diag(d, 1, file, rid, "missing \"patterns\"");
     else if (np == 0)
         diag(d, 1, file, rid, "\"patterns\" is empty: the rule can never fire");
+    if (d->report && r.where == CL_WHERE_ANY)
+        for (uint32_t k = 0; k < (uint32_t)(np > 0 ? np : 0); k++)
+            if (lang->pats[r.first_pat + k].src[0] == '^')
+                diag(d, 0, file, rid,
+                     "pattern %u starts with ^: with \"where\": \"any\" that is the start of the "
+                     "subject; use \"where\": \"body\" to anchor the body",
+                     k + 1);
     r.first_unless = (uint32_t)lang->n_pats;
     int nu = np < 0 && !d->report ? -1
                                  : add_patterns(lang, rj, "unless", idx, 1, naive, d, file, rid);

@@ -568,7 +568,8 @@ static void test_rules_check(void **state)
         "{\"id\": \"en.twin\", \"category\": \"dispute\", \"subcategory\": \"chargeback\", "
         "\"patterns\": [\"paypal claim\"]},"
         "{\"id\": \"es.wrongprefix\", \"flags\": [\"angry\"], \"patterns\": [\"x\"]},"
-        "{\"id\": \"en.nothing\", \"patterns\": [\"y\"]}"
+        "{\"id\": \"en.nothing\", \"patterns\": [\"y\"]},"
+        "{\"id\": \"en.anchored\", \"flags\": [\"angry\"], \"patterns\": [\"^grr\"]}"
         "]}";
     char *dir = rules_dir_with("en", text);
     findings f = {0, 0, BD_BUF_INIT};
@@ -587,6 +588,7 @@ static void test_rules_check(void **state)
     assert_non_null(strstr(t, "W en.twin: has the same patterns as rule \"en.cb\""));
     assert_non_null(strstr(t, "E es.wrongprefix: the id must start with \"en.\""));
     assert_non_null(strstr(t, "E en.nothing: the rule neither votes"));
+    assert_non_null(strstr(t, "W en.anchored: pattern 1 starts with ^"));
     assert_int_equal(f.errors, 7);
     bd_buf_free(&f.text);
     rules_dir_remove(dir);
