@@ -413,7 +413,7 @@ void cl_lang_prefilter(cl_lang *lang)
     uint8_t *every = bd_calloc(n_pairs ? n_pairs : 1, 1);
     size_t nl = 0;
     for (size_t i = 0; i < n_pairs; i++) {
-        if (i == 0 || strcmp(pairs[i].lit, pairs[i - 1].lit) != 0) {
+        if (nl == 0 || strcmp(pairs[i].lit, uniq[nl - 1]) != 0) {
             lang->lit_off[nl] = (uint32_t)i;
             uniq[nl++] = pairs[i].lit;
         } else {
