@@ -104,6 +104,7 @@ classify_scratch *classify_scratch_new(const classify_rules *r)
     s->cap_rules = r->max_rules ? r->max_rules : 1;
     s->pat_stamp = bd_calloc(s->cap_pats, sizeof *s->pat_stamp);
     s->pat_proven = bd_calloc(s->cap_pats, sizeof *s->pat_proven);
+    s->pat_first = bd_calloc(s->cap_pats, sizeof *s->pat_first);
     s->lit_seen = bd_calloc(s->cap_lits, sizeof *s->lit_seen);
     s->rule_stamp = bd_calloc(s->cap_rules, sizeof *s->rule_stamp);
     s->cand = bd_malloc(s->cap_rules * sizeof *s->cand);
@@ -119,6 +120,7 @@ void classify_scratch_free(classify_scratch *s)
     bd_buf_free(&s->text);
     free(s->pat_stamp);
     free(s->pat_proven);
+    free(s->pat_first);
     free(s->lit_seen);
     free(s->rule_stamp);
     free(s->cand);
@@ -184,6 +186,8 @@ static void on_literal(void *ud, uint32_t id, size_t start, size_t end, int sure
                          (where == CL_WHERE_BODY && start >= c->body_start);
             if (sure && inside && !(u->full_wend && next >= 0x80)) s->pat_proven[p] = s->stamp;
         }
+        if (s->pat_stamp[p] != s->stamp || start < s->pat_first[p])
+            s->pat_first[p] = (uint32_t)start; /* where its earliest literal starts */
         s->pat_stamp[p] = s->stamp;
         if (l->pats[p].unless) continue; /* a veto: looked at only if its rule fires */
         uint32_t rule = l->pats[p].rule;
@@ -194,14 +198,20 @@ static void on_literal(void *ud, uint32_t id, size_t start, size_t end, int sure
     }
 }
 
-/* 1 match, 0 no match (or a limit hit), -1 error. */
-static int match(run_ctx *c, const cl_pattern *p, int where)
+/* 1 match, 0 no match (or a limit hit), -1 error. from: where in the text a match can
+ * start at the earliest (0 when unknown). */
+static int match(run_ctx *c, const cl_pattern *p, int where, size_t from)
 {
     const char *t = c->text;
     size_t n = c->len;
     if (where == CL_WHERE_SUBJECT) n = c->subj_end;
-    else if (where == CL_WHERE_BODY) t += c->body_start, n -= c->body_start;
-    int rc = pcre2_match(p->code, (PCRE2_SPTR)t, n, 0, PCRE2_NO_UTF_CHECK, c->s->md, c->s->mctx);
+    else if (where == CL_WHERE_BODY) {
+        t += c->body_start, n -= c->body_start;
+        from = from > c->body_start ? from - c->body_start : 0;
+    }
+    if (from > n) return 0;
+    int rc = pcre2_match(p->code, (PCRE2_SPTR)t, n, from, PCRE2_NO_UTF_CHECK, c->s->md,
+                         c->s->mctx);
     if (rc >= 0) return 1;
     if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_MATCHLIMIT ||
         rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
@@ -237,7 +247,8 @@ static int run_rule(run_ctx *c, uint32_t ri, int prefiltered)
             fired = 1;
             break;
         }
-        int m = match(c, &l->pats[p], r->where);
+        size_t from = prefiltered && l->pats[p].prefix ? c->s->pat_first[p] : 0;
+        int m = match(c, &l->pats[p], r->where, from);
         if (m < 0) return -1;
         fired = m;
     }
@@ -252,7 +263,10 @@ static int run_rule(run_ctx *c, uint32_t ri, int prefiltered)
                 break;
             }
         }
-        int m = match(c, p, r->where);
+        size_t from = prefiltered && p->prefix && c->s->pat_stamp[pi] == c->s->stamp
+                          ? c->s->pat_first[pi]
+                          : 0;
+        int m = match(c, p, r->where, from);
         if (m < 0) return -1;
         if (m) fired = 0;
     }
@@ -282,7 +296,6 @@ static int run_lang(run_ctx *c, const cl_lang *l)
     for (size_t k = 0; k < l->n_always; k++) {
         uint32_t p = l->always[k];
         s->pat_stamp[p] = s->stamp;
-        if (l->pats[p].unless) continue; /* a veto: looked at only if its rule fires */
         uint32_t rule = l->pats[p].rule;
         if (s->rule_stamp[rule] != s->stamp) {
             s->rule_stamp[rule] = s->stamp;

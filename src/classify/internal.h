@@ -37,8 +37,10 @@ void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st);
  * word boundary (\b) there. Returns the number of strings put in *out (caller frees each
  * and the array); 0 means "no usable requirement: always run the pattern". *exact is set
  * when the strings are all the pattern matches (plain lower-case ASCII, boundaries only at
- * their ends): finding one, boundaries checked, is a match and PCRE2 need not run. */
-size_t cl_required_literals(const char *pattern, char ***out, int *exact);
+ * their ends): finding one, boundaries checked, is a match and PCRE2 need not run. *prefix
+ * is set when every match starts with one of the strings: PCRE2 may then start searching
+ * at the first one found. */
+size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *prefix);
 
 typedef struct cl_ac cl_ac;
 /* Builds an automaton over lits[0..n) (ids are the array indexes); every (may be NULL)
@@ -60,6 +62,7 @@ typedef struct cl_pattern {
     uint32_t rule;    /* index of its rule in the language */
     int unless;       /* a veto pattern ("unless") rather than a trigger */
     int filtered;     /* the prefilter knows its literals (else it always runs) */
+    int prefix;       /* every match starts with one of its literals */
 } cl_pattern;
 
 /* A literal of the prefilter as one pattern uses it. For a pattern that is just a list of
@@ -143,6 +146,7 @@ struct classify_scratch {
     bd_buf text;        /* normalised "subject \n body" */
     uint32_t *pat_stamp; /* per pattern: scan number when it became a candidate */
     uint32_t *pat_proven; /* per pattern: scan number when its literal proved a match */
+    uint32_t *pat_first;  /* per candidate pattern: where its first literal starts */
     uint32_t *lit_seen;
     uint32_t *rule_stamp;
     uint32_t *cand;     /* candidate rule indexes of the language being run */

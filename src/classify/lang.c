@@ -300,7 +300,7 @@ static int latin(const cl_langdet *d, const char *s, size_t n, const cl_stats *s
     float score[CLASSIFY_N_LANGS];
     for (int i = 0; i < CLASSIFY_N_LANGS; i++) score[i] = st->cue[i];
     size_t i = 0, words = 0;
-    if (n > 512) n = 512; /* the first words tell */
+    if (n > 320) n = 320; /* the first words tell */
     while (i < n) {
         while (i < n && !is_word_byte((unsigned char)s[i])) i++;
         size_t start = i;

@@ -53,6 +53,9 @@ typedef struct parser {
     size_t cross_max; /* members of a cross product (XY) before it is given up */
     int bail;       /* a construct we do not analyse: no requirement for the pattern */
     int assertions; /* anchors, lookarounds, \B ...: the literals are not the whole story */
+    int depth;      /* groups around the current piece */
+    int branches;   /* the pattern has top-level alternatives */
+    lset prefix;    /* the strings every match starts with (the leading exact run) */
 } parser;
 
 static void lset_free(lset *l)
@@ -431,7 +434,9 @@ static info parse_group(parser *ps)
             if (*q == ')') return info_empty();
         }
     }
+    ps->depth++;
     info inner = parse_alt(ps);
+    ps->depth--;
     if (ps->p < ps->end && *ps->p == ')') ps->p++;
     else ps->bail = 1;
     if (assertion) {
@@ -544,15 +549,22 @@ static info parse_seq(parser *ps)
         }
         if (a.exact && cur.n * a.ex.n <= ps->cross_max) {
             lset next = {NULL, 0};
+            char buf[512];
             for (size_t i = 0; i < cur.n; i++)
                 for (size_t j = 0; j < a.ex.n; j++) {
-                    char *s = bd_asprintf("%s%s", cur.s[i], a.ex.s[j]);
-                    lset_add(&next, s, strlen(s));
-                    free(s);
+                    size_t li = strlen(cur.s[i]), lj = strlen(a.ex.s[j]);
+                    if (li + lj >= sizeof buf) {
+                        ps->bail = 1; /* absurdly long: not analysed */
+                        continue;
+                    }
+                    memcpy(buf, cur.s[i], li);
+                    memcpy(buf + li, a.ex.s[j], lj);
+                    lset_add(&next, buf, li + lj);
                 }
             lset_free(&cur);
             cur = next;
         } else {
+            if (!broken && ps->depth == 0 && !ps->prefix.n) ps->prefix = lset_copy(&cur);
             broken = 1;
             offer(&out.req, &out.has_req, cur);
             cur.s = NULL, cur.n = 0;
@@ -578,6 +590,7 @@ static info parse_alt(parser *ps)
 {
     info first = parse_seq(ps);
     if (ps->p >= ps->end || *ps->p != '|') return first;
+    if (ps->depth == 0) ps->branches = 1;
     info acc = first;
     int all_req = 1;
     lset reqs = info_best(&acc);
@@ -640,29 +653,45 @@ static size_t exact_literals(const info *f, char ***out)
     return f->ex.n;
 }
 
-size_t cl_required_literals(const char *pattern, char ***out, int *exact)
+static int lset_same(const lset *a, const lset *b)
+{
+    if (a->n != b->n) return 0;
+    for (size_t i = 0; i < a->n; i++) {
+        int found = 0;
+        for (size_t j = 0; j < b->n && !found; j++) found = strcmp(a->s[i], b->s[j]) == 0;
+        if (!found) return 0;
+    }
+    return 1;
+}
+
+size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *prefix)
 {
     *out = NULL;
     *exact = 0;
+    *prefix = 0;
     /* first as a list of strings (large cross products allowed), else for a requirement
      * (small ones: fewer, shorter literals) */
-    parser ps = {pattern, pattern + strlen(pattern), EXACT_MAX, 0, 0};
+    parser ps = {pattern, pattern + strlen(pattern), EXACT_MAX, 0, 0, 0, 0, {NULL, 0}};
     info f = parse_alt(&ps);
     if (ps.p < ps.end) ps.bail = 1; /* an unbalanced ')' */
+    lset_free(&ps.prefix);
     if (!ps.bail && !ps.assertions) {
         size_t n = exact_literals(&f, out);
         if (n) {
             info_free(&f);
-            *exact = 1;
+            *exact = *prefix = 1;
             return n;
         }
     }
     info_free(&f);
-    ps = (parser){pattern, pattern + strlen(pattern), LSET_MAX, 0, 0};
+    ps = (parser){pattern, pattern + strlen(pattern), LSET_MAX, 0, 0, 0, 0, {NULL, 0}};
     f = parse_alt(&ps);
     if (ps.p < ps.end) ps.bail = 1;
     lset best = ps.bail ? (lset){NULL, 0} : info_best(&f);
     info_free(&f);
+    /* every match starts with one of them: the search may start at the first one found */
+    int starts = !ps.branches && best.n && lset_same(&best, &ps.prefix);
+    lset_free(&ps.prefix);
     /* normalise like the text; a member that normalises to (almost) nothing is useless.
      * A match that contains a member contains its first bytes too: members are cut to
      * LIT_MAX bytes (on a character boundary), which keeps the automaton small. */
@@ -719,5 +748,6 @@ size_t cl_required_literals(const char *pattern, char ***out, int *exact)
         return 0;
     }
     *out = norm.s;
+    *prefix = starts;
     return norm.n;
 }

@@ -381,8 +381,8 @@ void cl_lang_prefilter(cl_lang *lang)
         cl_pattern *pat = &lang->pats[p];
         if (!pat->code) continue;
         char **lits;
-        int exact;
-        size_t n = cl_required_literals(pat->src, &lits, &exact);
+        int exact, prefix;
+        size_t n = cl_required_literals(pat->src, &lits, &exact, &prefix);
         if (!n) {
             if (!pat->unless) {
                 lang->always =
@@ -392,6 +392,7 @@ void cl_lang_prefilter(cl_lang *lang)
             continue;
         }
         pat->filtered = 1;
+        pat->prefix = prefix;
         pairs = bd_realloc(pairs, (n_pairs + n) * sizeof *pairs);
         for (size_t i = 0; i < n; i++) {
             lit_pair *lp = &pairs[n_pairs++];

@@ -262,8 +262,8 @@ static int cmp_str(const void *a, const void *b)
 static void assert_lits_x(const char *pattern, const char *want, int want_exact)
 {
     char **lits;
-    int exact;
-    size_t n = cl_required_literals(pattern, &lits, &exact);
+    int exact, prefix;
+    size_t n = cl_required_literals(pattern, &lits, &exact, &prefix);
     if (n) qsort(lits, n, sizeof *lits, cmp_str);
     bd_buf b = BD_BUF_INIT;
     for (size_t i = 0; i < n; i++) { /* word-boundary flags shown as \b */
