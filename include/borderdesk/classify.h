@@ -139,8 +139,8 @@ int classify_message(const classify_rules *r, classify_scratch *scratch,
 cJSON *classify_result_json(const classify_result *res, const cJSON *id, int explain);
 
 /* The same object appended to b as one line of compact JSON (no newline), without building
- * a tree: what `borderdesk classify` writes. id_json is the id already in JSON form (NULL
- * for null). */
+ * a tree: what `borderdesk classify` writes. id_json is the id already in JSON form ("null"
+ * for null); NULL leaves "id" out (the form stored with an imported message). */
 void classify_result_append_json(bd_buf *b, const classify_result *res, const char *id_json,
                                  int explain);
 

@@ -532,9 +532,13 @@ static void put_num(bd_buf *b, double v)
 void classify_result_append_json(bd_buf *b, const classify_result *res, const char *id_json,
                                  int explain)
 {
-    bd_buf_puts(b, "{\"id\":");
-    bd_buf_puts(b, id_json ? id_json : "null");
-    bd_buf_puts(b, ",\"category\":\"");
+    if (id_json) {
+        bd_buf_puts(b, "{\"id\":");
+        bd_buf_puts(b, id_json);
+        bd_buf_puts(b, ",\"category\":\"");
+    } else {
+        bd_buf_puts(b, "{\"category\":\"");
+    }
     bd_buf_puts(b, res->category);
     bd_buf_puts(b, "\",\"subcategory\":\"");
     bd_buf_puts(b, res->subcategory);

@@ -121,7 +121,7 @@ static int classify_line(const classify_rules *rules, classify_scratch *scratch,
         id_json = bd_strdup(p);
         cJSON_free(p);
     }
-    classify_result_append_json(out, &res, id_json, explain);
+    classify_result_append_json(out, &res, id_json ? id_json : "null", explain);
     bd_buf_putc(out, '\n');
     free(id_json);
     cJSON_Delete(j);

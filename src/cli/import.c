@@ -71,7 +71,7 @@ typedef struct import_classifier {
     classify_rules *rules;
     classify_scratch *scratch;
     bd_store *store;
-    char *json; /* the last result, alive until the next call (the hook's contract) */
+    bd_buf json; /* the last result, alive until the next call (the hook's contract) */
 } import_classifier;
 
 static int import_classify(void *ud, const bd_message *m, int64_t ticket_id,
@@ -90,18 +90,13 @@ static int import_classify(void *ud, const bd_message *m, int64_t ticket_id,
     in.repeated_contact = w.unanswered > 0;
     classify_result res;
     if (classify_message(ic->rules, ic->scratch, &in, &res, &err)) return -1;
-    cJSON *j = classify_result_json(&res, NULL, 1);
-    cJSON_DeleteItemFromObjectCaseSensitive(j, "id");
-    char *s = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    free(ic->json);
-    ic->json = bd_strdup(s);
-    cJSON_free(s);
+    bd_buf_reset(&ic->json);
+    classify_result_append_json(&ic->json, &res, NULL, 1);
     out->category = res.category;
     out->subcategory = res.subcategory;
     out->language = classify_langs[classify_lang_index(res.language)]; /* static, unlike res */
     out->priority = classify_urgency_priority(res.urgency);
-    out->json = ic->json;
+    out->json = ic->json.data;
     /* an older message arriving late does not take the ticket's current request away */
     out->message_only = m->sent_at < w.last_unanswered_at || m->sent_at <= w.last_reply_at;
     return 0;
@@ -129,7 +124,7 @@ static void import_classifier_close(import_classifier *ic)
 {
     classify_scratch_free(ic->scratch);
     classify_rules_free(ic->rules);
-    free(ic->json);
+    bd_buf_free(&ic->json);
 }
 
 /* A store error (disk full, locked) stops the run; a bad line does not. */

@@ -691,6 +691,10 @@ static void test_json(void **state)
     }
     cJSON_free(s);
     cJSON_Delete(j);
+    bd_buf noid = BD_BUF_INIT;
+    classify_result_append_json(&noid, &res, NULL, 0);
+    assert_true(strncmp(noid.data, "{\"category\":", 12) == 0);
+    bd_buf_free(&noid);
     j = classify_result_json(&res, NULL, 0);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "id")));
     assert_null(cJSON_GetObjectItem(j, "rules"));
