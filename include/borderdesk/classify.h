@@ -39,7 +39,7 @@ int classify_lang_index(const char *lang);
  * category of each is classify_category_of(). */
 #define CLASSIFY_N_SUBS 28
 extern const char *const classify_subcategories[CLASSIFY_N_SUBS];
-const char *classify_category_of(const char *subcategory);       /* NULL if unknown */
+const char *classify_category_of(const char *subcategory);             /* NULL if unknown */
 int classify_sub_index(const char *category, const char *subcategory); /* -1 if invalid */
 
 /* Flags a message can raise. */
@@ -79,15 +79,15 @@ size_t classify_rules_count(const classify_rules *r, const char *lang);
  * rule of higher precedence fires whenever they do, and "examples" that do not fire their
  * rule. Calls report() once per finding; returns the number of errors (warnings are not
  * counted), or -1 with err when dir cannot be read. */
-typedef void (*classify_report_fn)(void *ud, int is_error, const char *file,
-                                   const char *rule_id, const char *msg);
+typedef void (*classify_report_fn)(void *ud, int is_error, const char *file, const char *rule_id,
+                                   const char *msg);
 int classify_rules_check(const char *dir, classify_report_fn report, void *ud, bd_err *err);
 
 /* ---- one message ---- */
 typedef struct classify_input {
     const char *subject; /* may be NULL */
     size_t subject_len;
-    const char *body;    /* may be NULL (treated as empty) */
+    const char *body; /* may be NULL (treated as empty) */
     size_t body_len;
     const char *lang;      /* the language when the caller knows it (one of classify_langs):
                               detection is skipped; NULL to detect */
@@ -110,17 +110,17 @@ typedef struct classify_score {
 typedef struct classify_result {
     const char *category, *subcategory; /* static strings of the taxonomy */
     char language[8];
-    double confidence;                  /* 0..1 */
-    const char *urgency;                /* "low", "normal", "high", "urgent" */
-    const char *sentiment;              /* "negative", "neutral", "positive" */
-    unsigned flags;                     /* CLASSIFY_FLAG_* */
+    double confidence;     /* 0..1 */
+    const char *urgency;   /* "low", "normal", "high", "urgent" */
+    const char *sentiment; /* "negative", "neutral", "positive" */
+    unsigned flags;        /* CLASSIFY_FLAG_* */
     char order_id[48], tracking_number[48];
     char amount_value[32], amount_currency[8]; /* "" when none */
-    const char *fired[CLASSIFY_MAX_FIRED]; /* ids of the rules that fired, owned by the rules */
-    size_t n_fired;                     /* may exceed CLASSIFY_MAX_FIRED; only that many kept */
+    const char *fired[CLASSIFY_MAX_FIRED];     /* ids of the rules that fired, owned by the rules */
+    size_t n_fired;                         /* may exceed CLASSIFY_MAX_FIRED; only that many kept */
     classify_score scores[CLASSIFY_N_SUBS]; /* non-zero scores, highest first */
     size_t n_scores;
-    int truncated;                      /* the body was longer than CLASSIFY_MAX_SCAN */
+    int truncated; /* the body was longer than CLASSIFY_MAX_SCAN */
 } classify_result;
 
 typedef struct classify_scratch classify_scratch;
@@ -131,8 +131,8 @@ void classify_scratch_free(classify_scratch *s); /* NULL-safe */
 /* Classifies one message. scratch may be NULL (one is made and freed for this call).
  * Never fails on the text itself (empty, invalid UTF-8, huge: all give a result); returns
  * -1 with err only for a PCRE2 failure other than "no match" or a hit match limit. */
-int classify_message(const classify_rules *r, classify_scratch *scratch,
-                     const classify_input *in, classify_result *out, bd_err *err);
+int classify_message(const classify_rules *r, classify_scratch *scratch, const classify_input *in,
+                     classify_result *out, bd_err *err);
 
 /* The result as the JSON object of the `borderdesk classify` contract; id is copied (may be
  * NULL for null). explain adds "rules" and "scores". Caller frees with cJSON_Delete. */

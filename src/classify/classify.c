@@ -14,22 +14,35 @@ const char *const classify_langs[CLASSIFY_N_LANGS] = {"en", "es", "fr", "de", "i
 
 /* Taxonomy order: ties go to the one listed first. */
 const char *const classify_subcategories[CLASSIFY_N_SUBS] = {
-    "product_info", "stock", "bargain", "shipping_quote", "payment", "customs_tax", "sample",
-    "tracking", "delay", "not_received", "customs_hold", "order_change",
-    "refund", "return", "damaged", "wrong_item", "not_as_described", "missing_item",
-    "chargeback", "complaint",
-    "positive", "negative", "revision",
-    "account", "invoice", "greeting", "spam", "unknown"};
+    "product_info", "stock",     "bargain",  "shipping_quote", "payment",          "customs_tax",
+    "sample",       "tracking",  "delay",    "not_received",   "customs_hold",     "order_change",
+    "refund",       "return",    "damaged",  "wrong_item",     "not_as_described", "missing_item",
+    "chargeback",   "complaint", "positive", "negative",       "revision",         "account",
+    "invoice",      "greeting",  "spam",     "unknown"};
 
 enum { S_PRE = 0, S_SHIP = 7, S_DISP = 12, S_REVIEW = 20, S_OTHER = 23 };
-enum { S_REFUND = 12, S_RETURN = 13, S_DAMAGED = 14, S_MISSING = 17, S_CHARGEBACK = 18,
-       S_COMPLAINT = 19, S_POSITIVE = 20, S_NEGATIVE = 21, S_REVISION = 22, S_GREETING = 25,
-       S_SPAM = 26, S_UNKNOWN = 27, S_DELAY = 8, S_NOT_RECEIVED = 9, S_CUSTOMS_HOLD = 10,
-       S_ORDER_CHANGE = 11 };
+enum {
+    S_REFUND = 12,
+    S_RETURN = 13,
+    S_DAMAGED = 14,
+    S_MISSING = 17,
+    S_CHARGEBACK = 18,
+    S_COMPLAINT = 19,
+    S_POSITIVE = 20,
+    S_NEGATIVE = 21,
+    S_REVISION = 22,
+    S_GREETING = 25,
+    S_SPAM = 26,
+    S_UNKNOWN = 27,
+    S_DELAY = 8,
+    S_NOT_RECEIVED = 9,
+    S_CUSTOMS_HOLD = 10,
+    S_ORDER_CHANGE = 11
+};
 
-const char *const classify_flag_names[CLASSIFY_N_FLAGS] = {
-    "threatens_negative_feedback", "threatens_dispute", "angry", "mentions_order",
-    "repeated_contact"};
+const char *const classify_flag_names[CLASSIFY_N_FLAGS] = {"threatens_negative_feedback",
+                                                           "threatens_dispute", "angry",
+                                                           "mentions_order", "repeated_contact"};
 
 static const char *category_name(int sub)
 {
@@ -69,9 +82,18 @@ int classify_sub_index(const char *category, const char *subcategory)
     return i;
 }
 
-int cl_sub_is_defect(int sub) { return sub >= S_DAMAGED && sub <= S_MISSING; }
-int cl_sub_is_problem(int sub) { return sub >= S_SHIP && sub < S_REVIEW; }
-int cl_sub_chargeback(void) { return S_CHARGEBACK; }
+int cl_sub_is_defect(int sub)
+{
+    return sub >= S_DAMAGED && sub <= S_MISSING;
+}
+int cl_sub_is_problem(int sub)
+{
+    return sub >= S_SHIP && sub < S_REVIEW;
+}
+int cl_sub_chargeback(void)
+{
+    return S_CHARGEBACK;
+}
 
 unsigned classify_flag_bit(const char *name)
 {
@@ -204,17 +226,17 @@ static int match(run_ctx *c, const cl_pattern *p, int where, size_t from)
 {
     const char *t = c->text;
     size_t n = c->len;
-    if (where == CL_WHERE_SUBJECT) n = c->subj_end;
+    if (where == CL_WHERE_SUBJECT)
+        n = c->subj_end;
     else if (where == CL_WHERE_BODY) {
         t += c->body_start, n -= c->body_start;
         from = from > c->body_start ? from - c->body_start : 0;
     }
     if (from > n) return 0;
-    int rc = pcre2_match(p->code, (PCRE2_SPTR)t, n, from, PCRE2_NO_UTF_CHECK, c->s->md,
-                         c->s->mctx);
+    int rc = pcre2_match(p->code, (PCRE2_SPTR)t, n, from, PCRE2_NO_UTF_CHECK, c->s->md, c->s->mctx);
     if (rc >= 0) return 1;
-    if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_MATCHLIMIT ||
-        rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+    if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+        rc == PCRE2_ERROR_JIT_STACKLIMIT)
         return 0;
     PCRE2_UCHAR msg[256];
     pcre2_get_error_message(rc, msg, sizeof msg);
@@ -353,12 +375,15 @@ static const char *urgency_of(int win, unsigned flags, int rule_urgency)
     static const char *const names[] = {"low", "normal", "high", "urgent"};
     int u = 1;
     if (win == S_SPAM) return "low";
-    if (win == S_CHARGEBACK) u = 3;
-    else if (win >= S_DISP && win < S_REVIEW && win != S_RETURN) u = 2;
+    if (win == S_CHARGEBACK)
+        u = 3;
+    else if (win >= S_DISP && win < S_REVIEW && win != S_RETURN)
+        u = 2;
     else if (win == S_NOT_RECEIVED || win == S_CUSTOMS_HOLD || win == S_ORDER_CHANGE ||
              win == S_NEGATIVE)
         u = 2;
-    else if (win == S_GREETING || win == S_POSITIVE) u = 0;
+    else if (win == S_GREETING || win == S_POSITIVE)
+        u = 0;
     if (flags & CLASSIFY_FLAG_DISPUTE) u = 3;
     if (flags & CLASSIFY_FLAG_NEGATIVE_FEEDBACK)
         u = u < 2 ? 2 : u, u = flags & (CLASSIFY_FLAG_ANGRY | CLASSIFY_FLAG_REPEATED) ? 3 : u;
@@ -384,7 +409,8 @@ static size_t cut(const char *s, size_t n, size_t max)
 {
     if (n <= max) return n;
     size_t k = max;
-    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
     return k;
 }
 
@@ -395,8 +421,8 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
-int classify_message(const classify_rules *r, classify_scratch *scratch,
-                     const classify_input *in, classify_result *out, bd_err *err)
+int classify_message(const classify_rules *r, classify_scratch *scratch, const classify_input *in,
+                     classify_result *out, bd_err *err)
 {
     memset(out, 0, sizeof *out);
     classify_scratch *own = scratch ? NULL : classify_scratch_new(r);
@@ -525,8 +551,10 @@ static void put_str(bd_buf *b, const char *s)
 
 static void put_num(bd_buf *b, double v)
 {
-    if (v == (double)(long long)v) bd_buf_printf(b, "%lld", (long long)v);
-    else bd_buf_printf(b, "%.6g", v);
+    if (v == (double)(long long)v)
+        bd_buf_printf(b, "%lld", (long long)v);
+    else
+        bd_buf_printf(b, "%.6g", v);
 }
 
 void classify_result_append_json(bd_buf *b, const classify_result *res, const char *id_json,

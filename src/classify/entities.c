@@ -29,8 +29,8 @@ enum { M_EUR = 1, M_GBP = 2, M_YEN = 3, M_KRW = 4, M_RUB = 5, M_INR = 6, M_SEP =
 #define FOLD_STACK 1024 /* characters folded without an allocation */
 
 typedef struct fold {
-    char *c;        /* folded bytes */
-    uint32_t *off;  /* raw offset of each folded byte */
+    char *c;       /* folded bytes */
+    uint32_t *off; /* raw offset of each folded byte */
     size_t n;
     char c_buf[FOLD_STACK + 1];
     uint32_t off_buf[FOLD_STACK + 1];
@@ -42,10 +42,14 @@ static size_t decode(const unsigned char *s, size_t n, uint32_t *cp)
     size_t len;
     uint32_t v, min;
     if (c < 0x80) return *cp = c, 1;
-    if (c >= 0xC2 && c <= 0xDF) len = 2, v = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, v = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, v = c & 0x07, min = 0x10000;
-    else return *cp = 0xFFFD, 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, v = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, v = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, v = c & 0x07, min = 0x10000;
+    else
+        return *cp = 0xFFFD, 1;
     if (n < len) return *cp = 0xFFFD, 1;
     for (size_t i = 1; i < len; i++) {
         if ((s[i] & 0xC0) != 0x80) return *cp = 0xFFFD, 1;
@@ -63,16 +67,32 @@ static char fold_cp(uint32_t cp)
     if (cp >= 0x660 && cp <= 0x669) return (char)('0' + cp - 0x660);
     if (cp >= 0x6F0 && cp <= 0x6F9) return (char)('0' + cp - 0x6F0);
     switch (cp) {
-    case 0x66B: return '.';                 /* Arabic decimal separator */
-    case 0x66C: return ',';                 /* Arabic thousands separator */
-    case 0xA0: case 0x202F: case 0x2009: case 0x3000: return ' ';
-    case 0x20AC: return M_EUR;
-    case 0xA3: case 0xFFE1: return M_GBP;
-    case 0xA5: case 0xFFE5: return M_YEN;
-    case 0x20A9: case 0xFFE6: return M_KRW;
-    case 0x20BD: return M_RUB;
-    case 0x20B9: return M_INR;
-    default: return M_SEP;
+    case 0x66B:
+        return '.'; /* Arabic decimal separator */
+    case 0x66C:
+        return ','; /* Arabic thousands separator */
+    case 0xA0:
+    case 0x202F:
+    case 0x2009:
+    case 0x3000:
+        return ' ';
+    case 0x20AC:
+        return M_EUR;
+    case 0xA3:
+    case 0xFFE1:
+        return M_GBP;
+    case 0xA5:
+    case 0xFFE5:
+        return M_YEN;
+    case 0x20A9:
+    case 0xFFE6:
+        return M_KRW;
+    case 0x20BD:
+        return M_RUB;
+    case 0x20B9:
+        return M_INR;
+    default:
+        return M_SEP;
     }
 }
 
@@ -122,15 +142,28 @@ static int has_digits(const char *s, size_t n)
     return 0;
 }
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static int is_alnum(char c) { return is_digit(c) || is_alpha(c); }
-static char upper(char c) { return c >= 'a' && c <= 'z' ? (char)(c - 32) : c; }
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+static int is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static int is_alnum(char c)
+{
+    return is_digit(c) || is_alpha(c);
+}
+static char upper(char c)
+{
+    return c >= 'a' && c <= 'z' ? (char)(c - 32) : c;
+}
 
 static size_t run_digits(const fold *f, size_t i)
 {
     size_t j = i;
-    while (j < f->n && is_digit(f->c[j])) j++;
+    while (j < f->n && is_digit(f->c[j]))
+        j++;
     return j - i;
 }
 
@@ -143,10 +176,13 @@ int classify_s10_valid(const char *code)
         if (want_alpha ? !is_alpha(code[i]) : !is_digit(code[i])) return 0;
     }
     int sum = 0;
-    for (int i = 0; i < 8; i++) sum += w[i] * (code[2 + i] - '0');
+    for (int i = 0; i < 8; i++)
+        sum += w[i] * (code[2 + i] - '0');
     int check = 11 - sum % 11;
-    if (check == 10) check = 0;
-    else if (check == 11) check = 5;
+    if (check == 10)
+        check = 0;
+    else if (check == 11)
+        check = 5;
     return check == code[10] - '0';
 }
 
@@ -157,9 +193,12 @@ int classify_ups_valid(const char *code)
     for (int i = 2; i < 17; i++) {
         char c = upper(code[i]);
         int v;
-        if (is_digit(c)) v = c - '0';
-        else if (c >= 'A' && c <= 'Z') v = (c - 'A' + 2) % 10;
-        else return 0;
+        if (is_digit(c))
+            v = c - '0';
+        else if (c >= 'A' && c <= 'Z')
+            v = (c - 'A' + 2) % 10;
+        else
+            return 0;
         sum += (i - 2) % 2 ? 2 * v : v; /* even positions (1-based) count double */
     }
     if (!is_digit(code[17])) return 0;
@@ -169,7 +208,8 @@ int classify_ups_valid(const char *code)
 static void copy_upper(char *dst, size_t cap, const char *src, size_t n)
 {
     if (n >= cap) n = cap - 1;
-    for (size_t i = 0; i < n; i++) dst[i] = upper(src[i]);
+    for (size_t i = 0; i < n; i++)
+        dst[i] = upper(src[i]);
     dst[n] = '\0';
 }
 
@@ -196,7 +236,8 @@ static void ids_at(const fold *f, size_t i, size_t j, classify_result *out)
     }
     if (hyphen_before || (j < f->n && f->c[j] == '-')) return;
     if (all_digits) {
-        if (len == 16 && !out->order_id[0]) copy_upper(out->order_id, sizeof out->order_id, t, len);
+        if (len == 16 && !out->order_id[0])
+            copy_upper(out->order_id, sizeof out->order_id, t, len);
         else if (len == 22 && t[0] == '9' && t[1] >= '2' && t[1] <= '5' && !out->tracking_number[0])
             copy_upper(out->tracking_number, sizeof out->tracking_number, t, len);
         return;
@@ -204,7 +245,8 @@ static void ids_at(const fold *f, size_t i, size_t j, classify_result *out)
     if (!out->order_id[0] && len == 14 && digits == 6) {
         int mm = (t[2] - '0') * 10 + (t[3] - '0'), dd = (t[4] - '0') * 10 + (t[5] - '0');
         int letters = 0, nums = 0;
-        for (size_t k = 6; k < 14; k++) is_digit(t[k]) ? nums++ : letters++;
+        for (size_t k = 6; k < 14; k++)
+            is_digit(t[k]) ? nums++ : letters++;
         if (mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31 && letters && nums) {
             copy_upper(out->order_id, sizeof out->order_id, t, len);
             return;
@@ -215,37 +257,42 @@ static void ids_at(const fold *f, size_t i, size_t j, classify_result *out)
     if (len >= sizeof code) return;
     copy_upper(code, sizeof code, t, len);
     int ok = 0;
-    if (len == 13) ok = classify_s10_valid(code);
-    else if (len == 18 && code[0] == '1' && code[1] == 'Z') ok = classify_ups_valid(code);
-    else if (len == 18 && code[0] == 'Y' && code[1] == 'T') ok = run_digits(f, i + 2) == 16;
-    else if (len == 16 && code[0] == 'L' && code[1] == 'P') ok = run_digits(f, i + 2) == 14;
-    else if (len == 14 && code[0] == 'S' && code[1] == 'F') ok = run_digits(f, i + 2) == 12;
+    if (len == 13)
+        ok = classify_s10_valid(code);
+    else if (len == 18 && code[0] == '1' && code[1] == 'Z')
+        ok = classify_ups_valid(code);
+    else if (len == 18 && code[0] == 'Y' && code[1] == 'T')
+        ok = run_digits(f, i + 2) == 16;
+    else if (len == 16 && code[0] == 'L' && code[1] == 'P')
+        ok = run_digits(f, i + 2) == 14;
+    else if (len == 14 && code[0] == 'S' && code[1] == 'F')
+        ok = run_digits(f, i + 2) == 12;
     if (ok) memcpy(out->tracking_number, code, len + 1);
 }
 
 /* ---- amounts ---- */
 
 static const struct {
-    const char *tok;   /* after the number (raw text, ASCII case-insensitive) */
+    const char *tok; /* after the number (raw text, ASCII case-insensitive) */
     const char *cur;
-    int word;          /* ASCII word: must end at a non-letter */
+    int word; /* ASCII word: must end at a non-letter */
     long mult;
 } after_toks[] = {
     {"万円", "JPY", 0, 10000}, {"만원", "KRW", 0, 10000}, {"万元", "CNY", 0, 10000},
-    {"万", "", 0, 10000},      {"円", "JPY", 0, 1},      {"元", "CNY", 0, 1},
-    {"块", "CNY", 0, 1},       {"人民币", "CNY", 0, 1},  {"원", "KRW", 0, 1},
-    {"달러", "USD", 0, 1},     {"유로", "EUR", 0, 1},    {"ドル", "USD", 0, 1},
-    {"ユーロ", "EUR", 0, 1},   {"美元", "USD", 0, 1},    {"欧元", "EUR", 0, 1},
-    {"руб", "RUB", 0, 1},      {"евро", "EUR", 0, 1},    {"долл", "USD", 0, 1},
-    {"zł", "PLN", 0, 1},       {"złotych", "PLN", 0, 1}, {"دينار كويتي", "KWD", 0, 1},
-    {"درهم", "AED", 0, 1},     {"ريال", "SAR", 0, 1},    {"د.إ", "AED", 0, 1},
-    {"ر.س", "SAR", 0, 1},      {"د.ك", "KWD", 0, 1},     {"€", "EUR", 0, 1},
-    {"£", "GBP", 0, 1},        {"₩", "KRW", 0, 1},       {"₽", "RUB", 0, 1},
-    {"$", "USD", 0, 1},        {"euros", "EUR", 1, 1},   {"euro", "EUR", 1, 1},
-    {"dollars", "USD", 1, 1},  {"dollar", "USD", 1, 1},  {"dolares", "USD", 1, 1},
-    {"dólares", "USD", 1, 1},  {"pounds", "GBP", 1, 1},  {"quid", "GBP", 1, 1},
-    {"zloty", "PLN", 1, 1},    {"zlotych", "PLN", 1, 1}, {"zl", "PLN", 1, 1},
-    {"reais", "BRL", 1, 1},    {"yen", "JPY", 1, 1},     {"yuan", "CNY", 1, 1},
+    {"万", "", 0, 10000},      {"円", "JPY", 0, 1},       {"元", "CNY", 0, 1},
+    {"块", "CNY", 0, 1},       {"人民币", "CNY", 0, 1},   {"원", "KRW", 0, 1},
+    {"달러", "USD", 0, 1},     {"유로", "EUR", 0, 1},     {"ドル", "USD", 0, 1},
+    {"ユーロ", "EUR", 0, 1},   {"美元", "USD", 0, 1},     {"欧元", "EUR", 0, 1},
+    {"руб", "RUB", 0, 1},      {"евро", "EUR", 0, 1},     {"долл", "USD", 0, 1},
+    {"zł", "PLN", 0, 1},       {"złotych", "PLN", 0, 1},  {"دينار كويتي", "KWD", 0, 1},
+    {"درهم", "AED", 0, 1},     {"ريال", "SAR", 0, 1},     {"د.إ", "AED", 0, 1},
+    {"ر.س", "SAR", 0, 1},      {"د.ك", "KWD", 0, 1},      {"€", "EUR", 0, 1},
+    {"£", "GBP", 0, 1},        {"₩", "KRW", 0, 1},        {"₽", "RUB", 0, 1},
+    {"$", "USD", 0, 1},        {"euros", "EUR", 1, 1},    {"euro", "EUR", 1, 1},
+    {"dollars", "USD", 1, 1},  {"dollar", "USD", 1, 1},   {"dolares", "USD", 1, 1},
+    {"dólares", "USD", 1, 1},  {"pounds", "GBP", 1, 1},   {"quid", "GBP", 1, 1},
+    {"zloty", "PLN", 1, 1},    {"zlotych", "PLN", 1, 1},  {"zl", "PLN", 1, 1},
+    {"reais", "BRL", 1, 1},    {"yen", "JPY", 1, 1},      {"yuan", "CNY", 1, 1},
     {"rmb", "CNY", 1, 1},
 };
 
@@ -268,13 +315,20 @@ static const char *iso_at(const fold *f, size_t i)
 static const char *marker_currency(char m, const char *lang)
 {
     switch (m) {
-    case M_EUR: return "EUR";
-    case M_GBP: return "GBP";
-    case M_YEN: return lang && strcmp(lang, "ja") == 0 ? "JPY" : "CNY";
-    case M_KRW: return "KRW";
-    case M_RUB: return "RUB";
-    case M_INR: return "INR";
-    default: return NULL;
+    case M_EUR:
+        return "EUR";
+    case M_GBP:
+        return "GBP";
+    case M_YEN:
+        return lang && strcmp(lang, "ja") == 0 ? "JPY" : "CNY";
+    case M_KRW:
+        return "KRW";
+    case M_RUB:
+        return "RUB";
+    case M_INR:
+        return "INR";
+    default:
+        return NULL;
     }
 }
 
@@ -291,15 +345,16 @@ static const char *currency_before(const fold *f, size_t i, const char *lang)
         static const struct {
             const char *p;
             const char *cur;
-        } dollars[] = {{"US", "USD"}, {"R", "BRL"},   {"CA", "CAD"}, {"C", "CAD"},
-                       {"AU", "AUD"}, {"A", "AUD"},   {"HK", "HKD"}, {"S", "SGD"},
-                       {"NZ", "NZD"}, {"MX", "MXN"}};
+        } dollars[] = {{"US", "USD"}, {"R", "BRL"},  {"CA", "CAD"}, {"C", "CAD"},  {"AU", "AUD"},
+                       {"A", "AUD"},  {"HK", "HKD"}, {"S", "SGD"},  {"NZ", "NZD"}, {"MX", "MXN"}};
         size_t s = k - 1; /* index of '$' */
         size_t a = s;
-        while (a > 0 && is_alpha(f->c[a - 1]) && s - a < 3) a--;
+        while (a > 0 && is_alpha(f->c[a - 1]) && s - a < 3)
+            a--;
         if (a < s && (a == 0 || !is_alpha(f->c[a - 1]))) {
             for (size_t d = 0; d < sizeof dollars / sizeof dollars[0]; d++)
-                if (strlen(dollars[d].p) == s - a && strncasecmp(f->c + a, dollars[d].p, s - a) == 0)
+                if (strlen(dollars[d].p) == s - a &&
+                    strncasecmp(f->c + a, dollars[d].p, s - a) == 0)
                     return dollars[d].cur;
             return NULL; /* letters glued to '$' that we do not know */
         }
@@ -352,8 +407,7 @@ static int zero_decimal(const char *cur)
 }
 
 /* Parses the number at folded [i, *j) (digits and separators); fills whole/frac digits. */
-static int parse_number(const fold *f, size_t i, size_t *j, char *digits, size_t cap,
-                        int *dec_pos)
+static int parse_number(const fold *f, size_t i, size_t *j, char *digits, size_t cap, int *dec_pos)
 {
     size_t k = i, nd = 0;
     int last_sep = -1, n_dot = 0, n_comma = 0, after = 0;
@@ -374,8 +428,10 @@ static int parse_number(const fold *f, size_t i, size_t *j, char *digits, size_t
                 /* a space or apostrophe groups thousands only: exactly 3 digits follow */
                 if (run_digits(f, k + 1) != 3 || after > 3) break;
             }
-            if (c == '.') n_dot++;
-            else if (c == ',') n_comma++;
+            if (c == '.')
+                n_dot++;
+            else if (c == ',')
+                n_comma++;
             last = c;
             last_sep = (int)nd;
             after = 0;
@@ -405,7 +461,8 @@ static void format_amount(const char *digits, int dec_pos, long mult, const char
     whole[wl] = '\0';
     if (dec_pos >= 0) snprintf(frac, sizeof frac, "%.6s", digits + wl);
     const char *w = whole;
-    while (*w == '0' && w[1]) w++;
+    while (*w == '0' && w[1])
+        w++;
     if (mult > 1) {
         /* 2万 = 20000; 1.5万 = 15000 */
         char buf[32];
@@ -413,7 +470,8 @@ static void format_amount(const char *digits, int dec_pos, long mult, const char
         for (char *p = buf; *p; p++)
             if (*p == ' ') *p = '0';
         w = buf;
-        while (*w == '0' && w[1]) w++;
+        while (*w == '0' && w[1])
+            w++;
         snprintf(out->amount_value, sizeof out->amount_value, "%.24s", w);
     } else if (zero_decimal(cur)) {
         snprintf(out->amount_value, sizeof out->amount_value, "%.24s", w);
@@ -431,7 +489,8 @@ static void amount_at(const fold *f, const char *raw, size_t raw_n, size_t i, si
     int dec_pos;
     size_t j;
     if (parse_number(f, i, &j, digits, sizeof digits, &dec_pos) < 0) {
-        while (j < f->n && is_digit(f->c[j])) j++;
+        while (j < f->n && is_digit(f->c[j]))
+            j++;
         *next = j;
         return;
     }
@@ -455,10 +514,12 @@ void classify_extract_entities(const char *s, size_t n, const char *lang, classi
             continue;
         }
         size_t j = i;
-        while (j < f.n && is_alnum(f.c[j])) j++;
+        while (j < f.n && is_alnum(f.c[j]))
+            j++;
         int boundary = i == 0 || !is_alnum(f.c[i - 1]);
         int digit = 0; /* every id has digits */
-        for (size_t k = i; k < j && !digit; k++) digit = is_digit(f.c[k]);
+        for (size_t k = i; k < j && !digit; k++)
+            digit = is_digit(f.c[k]);
         if (boundary && digit && (!out->order_id[0] || !out->tracking_number[0]))
             ids_at(&f, i, j, out);
         if (is_digit(c) && !out->amount_value[0] && (i == 0 || !is_alpha(f.c[i - 1]))) {

@@ -22,9 +22,9 @@ int cl_sub_index(const char *name); /* by subcategory name alone, -1 if unknown 
 /* ---- text statistics gathered from the raw text while normalising ---- */
 typedef struct cl_stats {
     uint32_t latin, cyrillic, arabic, hangul, kana, han, other;
-    uint32_t fullwidth;         /* full-width Latin letters (typed with a CJK input method) */
-    uint32_t arabic_marks;      /* Arabic punctuation and digits */
-    uint32_t shouted_words;     /* words of >= 3 letters written all in capitals */
+    uint32_t fullwidth;          /* full-width Latin letters (typed with a CJK input method) */
+    uint32_t arabic_marks;       /* Arabic punctuation and digits */
+    uint32_t shouted_words;      /* words of >= 3 letters written all in capitals */
     float cue[CLASSIFY_N_LANGS]; /* evidence from letters only some languages use (ñ, ß, ł) */
 } cl_stats;
 
@@ -52,17 +52,16 @@ void cl_ac_free(cl_ac *ac);
  * not be decided (a non-ASCII neighbour: PCRE2 must decide). seen must have room for as
  * many uint32_t as literals; stamp is a fresh scan number. */
 void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t stamp,
-                void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure),
-                void *ud);
+                void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure), void *ud);
 
 /* ---- the compiled rules ---- */
 typedef struct cl_pattern {
     char *src;
     pcre2_code *code;
-    uint32_t rule;    /* index of its rule in the language */
-    int unless;       /* a veto pattern ("unless") rather than a trigger */
-    int filtered;     /* the prefilter knows its literals (else it always runs) */
-    int prefix;       /* every match starts with one of its literals */
+    uint32_t rule; /* index of its rule in the language */
+    int unless;    /* a veto pattern ("unless") rather than a trigger */
+    int filtered;  /* the prefilter knows its literals (else it always runs) */
+    int prefix;    /* every match starts with one of its literals */
 } cl_pattern;
 
 /* A literal of the prefilter as one pattern uses it. For a pattern that is just a list of
@@ -72,17 +71,17 @@ typedef struct cl_lit_use {
     uint32_t pat;
     uint32_t full_len; /* 0: the literal only makes the pattern a candidate */
     char *full;
-    int full_wend;     /* a word boundary must follow full */
+    int full_wend; /* a word boundary must follow full */
 } cl_lit_use;
 
 typedef struct cl_rule {
     char *id;
-    int sub;          /* index in classify_subcategories, -1 for a signal-only rule */
+    int sub; /* index in classify_subcategories, -1 for a signal-only rule */
     double weight;
-    int where;        /* cl_where */
-    unsigned flags;   /* CLASSIFY_FLAG_* */
-    int sentiment;    /* -1, 0, +1 */
-    int urgency;      /* 0 none, 2 high, 3 urgent */
+    int where;                       /* cl_where */
+    unsigned flags;                  /* CLASSIFY_FLAG_* */
+    int sentiment;                   /* -1, 0, +1 */
+    int urgency;                     /* 0 none, 2 high, 3 urgent */
     uint32_t first_pat, n_pat;       /* triggers: pats[first_pat .. +n_pat) */
     uint32_t first_unless, n_unless; /* vetoes */
     char **examples;
@@ -90,7 +89,7 @@ typedef struct cl_rule {
 } cl_rule;
 
 typedef struct cl_lang {
-    char *file;       /* the rules file, NULL when the language has none */
+    char *file; /* the rules file, NULL when the language has none */
     cl_rule *rules;
     size_t n_rules;
     cl_pattern *pats;
@@ -101,10 +100,9 @@ typedef struct cl_lang {
     uint32_t *lit_off;
     cl_lit_use *uses;
     size_t n_uses;
-    uint32_t *always;  /* trigger patterns without a usable literal */
+    uint32_t *always; /* trigger patterns without a usable literal */
     size_t n_always;
 } cl_lang;
-
 
 typedef struct cl_langdet cl_langdet;
 cl_langdet *cl_langdet_new(void);
@@ -143,13 +141,13 @@ struct classify_scratch {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit_stack;
-    bd_buf text;        /* normalised "subject \n body" */
-    uint32_t *pat_stamp; /* per pattern: scan number when it became a candidate */
+    bd_buf text;          /* normalised "subject \n body" */
+    uint32_t *pat_stamp;  /* per pattern: scan number when it became a candidate */
     uint32_t *pat_proven; /* per pattern: scan number when its literal proved a match */
     uint32_t *pat_first;  /* per candidate pattern: where its first literal starts */
     uint32_t *lit_seen;
     uint32_t *rule_stamp;
-    uint32_t *cand;     /* candidate rule indexes of the language being run */
+    uint32_t *cand; /* candidate rule indexes of the language being run */
     size_t n_cand;
     uint32_t stamp;
     size_t cap_pats, cap_lits, cap_rules;

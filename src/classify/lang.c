@@ -19,8 +19,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { L_EN = 0, L_ES = 1, L_FR = 2, L_DE = 3, L_IT = 4, L_PT = 5, L_RU = 6, L_PL = 7,
-       L_JA = 8, L_KO = 9, L_AR = 10, L_ZH = 11 };
+enum {
+    L_EN = 0,
+    L_ES = 1,
+    L_FR = 2,
+    L_DE = 3,
+    L_IT = 4,
+    L_PT = 5,
+    L_RU = 6,
+    L_PL = 7,
+    L_JA = 8,
+    L_KO = 9,
+    L_AR = 10,
+    L_ZH = 11
+};
 
 static const struct {
     int lang;
@@ -169,15 +181,15 @@ static const struct {
     int lang;
     float w;
 } pieces[] = {
-    {"cion", 1, L_ES, 0.6f},  {"ciones", 1, L_ES, 0.6f}, {"cao", 1, L_PT, 0.6f},
-    {"coes", 1, L_PT, 0.6f},  {"zione", 1, L_IT, 0.6f},  {"zioni", 1, L_IT, 0.6f},
-    {"ung", 1, L_DE, 0.5f},   {"ungen", 1, L_DE, 0.5f},  {"keit", 1, L_DE, 0.5f},
-    {"lich", 1, L_DE, 0.4f},  {"sch", 0, L_DE, 0.4f},    {"sz", 0, L_PL, 0.4f},
-    {"cz", 0, L_PL, 0.4f},    {"rz", 0, L_PL, 0.3f},     {"ł", 0, L_PL, 1.0f},
-    {"ow", 1, L_PL, 0.2f},    {"ing", 1, L_EN, 0.4f},    {"th", 0, L_EN, 0.2f},
-    {"ment", 1, L_FR, 0.2f},  {"eux", 1, L_FR, 0.4f},    {"mente", 1, L_ES, 0.15f},
+    {"cion", 1, L_ES, 0.6f},   {"ciones", 1, L_ES, 0.6f}, {"cao", 1, L_PT, 0.6f},
+    {"coes", 1, L_PT, 0.6f},   {"zione", 1, L_IT, 0.6f},  {"zioni", 1, L_IT, 0.6f},
+    {"ung", 1, L_DE, 0.5f},    {"ungen", 1, L_DE, 0.5f},  {"keit", 1, L_DE, 0.5f},
+    {"lich", 1, L_DE, 0.4f},   {"sch", 0, L_DE, 0.4f},    {"sz", 0, L_PL, 0.4f},
+    {"cz", 0, L_PL, 0.4f},     {"rz", 0, L_PL, 0.3f},     {"ł", 0, L_PL, 1.0f},
+    {"ow", 1, L_PL, 0.2f},     {"ing", 1, L_EN, 0.4f},    {"th", 0, L_EN, 0.2f},
+    {"ment", 1, L_FR, 0.2f},   {"eux", 1, L_FR, 0.4f},    {"mente", 1, L_ES, 0.15f},
     {"mente", 1, L_IT, 0.15f}, {"mente", 1, L_PT, 0.15f}, {"ssimo", 1, L_IT, 0.5f},
-    {"gli", 0, L_IT, 0.3f},   {"nh", 0, L_PT, 0.4f},     {"lh", 0, L_PT, 0.4f},
+    {"gli", 0, L_IT, 0.3f},    {"nh", 0, L_PT, 0.4f},     {"lh", 0, L_PT, 0.4f},
 };
 
 #define DET_SLOTS 4096
@@ -192,7 +204,8 @@ struct cl_langdet {
 static uint32_t fnv(const char *s, size_t n)
 {
     uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
     return h;
 }
 
@@ -228,9 +241,11 @@ cl_langdet *cl_langdet_new(void)
     for (size_t i = 0; i < sizeof word_lists / sizeof word_lists[0]; i++) {
         const char *p = word_lists[i].words;
         while (*p) {
-            while (*p == ' ') p++;
+            while (*p == ' ')
+                p++;
             const char *q = p;
-            while (*q && *q != ' ') q++;
+            while (*q && *q != ' ')
+                q++;
             if (q > p) det_add(d, p, (size_t)(q - p), word_lists[i].lang);
             p = q;
         }
@@ -241,7 +256,8 @@ cl_langdet *cl_langdet_new(void)
 void cl_langdet_free(cl_langdet *d)
 {
     if (!d) return;
-    for (size_t i = 0; i < DET_SLOTS; i++) free(d->slot[i].w);
+    for (size_t i = 0; i < DET_SLOTS; i++)
+        free(d->slot[i].w);
     free(d);
 }
 
@@ -282,10 +298,10 @@ static int word_is(const char *w, size_t n, const char *const *list)
 static int apostrophe(const char *w, size_t n, const char *after, size_t alen, float *score)
 {
     static const char *const en_tail[] = {"m", "s", "t", "re", "ve", "ll", "d", NULL};
-    static const char *const fr_head[] = {"j", "l", "d", "n", "c", "m", "t", "s", "qu", "jusqu",
-                                          "lorsqu", "puisqu", NULL};
-    static const char *const it_head[] = {"l", "dell", "all", "nell", "sull", "dall", "un",
-                                          "c", "po", "quest", "quell", NULL};
+    static const char *const fr_head[] = {"j", "l",  "d",     "n",      "c",      "m", "t",
+                                          "s", "qu", "jusqu", "lorsqu", "puisqu", NULL};
+    static const char *const it_head[] = {"l",  "dell", "all", "nell",  "sull",  "dall",
+                                          "un", "c",    "po",  "quest", "quell", NULL};
     int any = 0;
     if (word_is(after, alen, en_tail) && n > 1) score[L_EN] += 1.0f, any = 1;
     if (word_is(w, n, fr_head)) score[L_FR] += 0.7f, any = 1;
@@ -298,13 +314,16 @@ static int latin(const cl_langdet *d, const char *s, size_t n, const cl_stats *s
                  double *certainty)
 {
     float score[CLASSIFY_N_LANGS];
-    for (int i = 0; i < CLASSIFY_N_LANGS; i++) score[i] = st->cue[i];
+    for (int i = 0; i < CLASSIFY_N_LANGS; i++)
+        score[i] = st->cue[i];
     size_t i = 0, words = 0;
     if (n > 320) n = 320; /* the first words tell */
     while (i < n) {
-        while (i < n && !is_word_byte((unsigned char)s[i])) i++;
+        while (i < n && !is_word_byte((unsigned char)s[i]))
+            i++;
         size_t start = i;
-        while (i < n && is_word_byte((unsigned char)s[i])) i++;
+        while (i < n && is_word_byte((unsigned char)s[i]))
+            i++;
         if (i == start) break;
         size_t len = i - start;
         words++;
@@ -312,7 +331,8 @@ static int latin(const cl_langdet *d, const char *s, size_t n, const cl_stats *s
          * i'm don't it's we've (en) */
         if (i + 1 < n && s[i] == '\'' && is_word_byte((unsigned char)s[i + 1])) {
             size_t k = i + 1;
-            while (k < n && is_word_byte((unsigned char)s[k])) k++;
+            while (k < n && is_word_byte((unsigned char)s[k]))
+                k++;
             const char *after = s + i + 1;
             size_t alen = k - i - 1;
             if (apostrophe(s + start, len, after, alen, score)) i++; /* read the next word */
@@ -328,8 +348,10 @@ static int latin(const cl_langdet *d, const char *s, size_t n, const cl_stats *s
     }
     int best = -1, second = -1;
     for (int l = 0; l < CLASSIFY_N_LANGS; l++) {
-        if (best < 0 || score[l] > score[best]) second = best, best = l;
-        else if (second < 0 || score[l] > score[second]) second = l;
+        if (best < 0 || score[l] > score[best])
+            second = best, best = l;
+        else if (second < 0 || score[l] > score[second])
+            second = l;
     }
     if (best < 0 || score[best] <= 0) {
         *certainty = 0;
@@ -363,10 +385,14 @@ int cl_langdet_run(const cl_langdet *d, const char *norm, size_t n, const cl_sta
     } else {
         uint32_t total = st->latin + cjk + ko + st->arabic + st->cyrillic;
         c = (double)best / (double)total;
-        if (script == 1) lang = (st->kana >= 2 || (st->kana >= 1 && st->han < 10)) ? L_JA : L_ZH;
-        else if (script == 2) lang = L_KO;
-        else if (script == 3) lang = L_AR;
-        else lang = L_RU;
+        if (script == 1)
+            lang = (st->kana >= 2 || (st->kana >= 1 && st->han < 10)) ? L_JA : L_ZH;
+        else if (script == 2)
+            lang = L_KO;
+        else if (script == 3)
+            lang = L_AR;
+        else
+            lang = L_RU;
     }
     if (certainty) *certainty = c;
     return lang;

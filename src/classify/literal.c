@@ -25,10 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LSET_MAX 16   /* cross products, for a requirement */
+#define LSET_MAX 16    /* cross products, for a requirement */
 #define EXACT_MAX 1024 /* cross products, when the whole pattern may be a list of strings */
-#define UNION_MAX 64  /* members of a union (X|Y) before it is given up */
-#define LIT_MAX 6     /* bytes of a literal searched for */
+#define UNION_MAX 64   /* members of a union (X|Y) before it is given up */
+#define LIT_MAX 6      /* bytes of a literal searched for */
 #define WB "\x01"      /* a word boundary (\b) inside a string of the analysis */
 
 static int is_ascii_word(unsigned char c)
@@ -42,7 +42,7 @@ typedef struct lset {
 } lset;
 
 typedef struct info {
-    int exact;   /* ex holds every string the piece can match */
+    int exact; /* ex holds every string the piece can match */
     lset ex;
     int has_req; /* req: one of these is in every match */
     lset req;
@@ -51,16 +51,17 @@ typedef struct info {
 typedef struct parser {
     const char *p, *end;
     size_t cross_max; /* members of a cross product (XY) before it is given up */
-    int bail;       /* a construct we do not analyse: no requirement for the pattern */
-    int assertions; /* anchors, lookarounds, \B ...: the literals are not the whole story */
-    int depth;      /* groups around the current piece */
-    int branches;   /* the pattern has top-level alternatives */
-    lset prefix;    /* the strings every match starts with (the leading exact run) */
+    int bail;         /* a construct we do not analyse: no requirement for the pattern */
+    int assertions;   /* anchors, lookarounds, \B ...: the literals are not the whole story */
+    int depth;        /* groups around the current piece */
+    int branches;     /* the pattern has top-level alternatives */
+    lset prefix;      /* the strings every match starts with (the leading exact run) */
 } parser;
 
 static void lset_free(lset *l)
 {
-    for (size_t i = 0; i < l->n; i++) free(l->s[i]);
+    for (size_t i = 0; i < l->n; i++)
+        free(l->s[i]);
     free(l->s);
     l->s = NULL;
     l->n = 0;
@@ -79,7 +80,8 @@ static void lset_add(lset *l, const char *s, size_t n)
 static lset lset_copy(const lset *l)
 {
     lset c = {NULL, 0};
-    for (size_t i = 0; i < l->n; i++) lset_add(&c, l->s[i], strlen(l->s[i]));
+    for (size_t i = 0; i < l->n; i++)
+        lset_add(&c, l->s[i], strlen(l->s[i]));
     return c;
 }
 
@@ -107,7 +109,8 @@ static info info_any(void)
 static long text_len(const char *s)
 {
     long n = 0;
-    for (; *s; s++) n += *s != WB[0];
+    for (; *s; s++)
+        n += *s != WB[0];
     return n;
 }
 
@@ -126,18 +129,22 @@ static long lset_score(const lset *l)
 
 /* Words in almost every message of some language: poor literals. */
 static const char *const common_words[] = {
-    "the", "a", "an", "and", "or", "but", "if", "of", "to", "in", "on", "at", "for", "with",
-    "from", "by", "is", "are", "was", "were", "be", "been", "am", "i", "you", "he", "she", "it",
-    "we", "they", "me", "my", "your", "our", "their", "this", "that", "these", "those", "do",
-    "does", "did", "have", "has", "had", "not", "no", "yes", "so", "as", "can", "will", "would",
-    "could", "should", "just", "all", "any", "some", "there", "here", "what", "when", "where",
-    "who", "how", "why", "which", "please", "hi", "hello", "thanks", "ok", "get", "got", "one",
-    "de", "la", "el", "los", "las", "que", "y", "en", "un", "una", "es", "por", "para", "con",
-    "mi", "se", "lo", "le", "su", "al", "del", "o", "e", "os", "as", "da", "em", "um", "uma",
-    "nao", "com", "meu", "les", "des", "et", "est", "je", "vous", "il", "ce", "pas", "ne",
-    "pour", "dans", "sur", "der", "die", "das", "und", "ist", "ich", "sie", "nicht", "mit", "zu",
-    "von", "ein", "eine", "den", "dem", "di", "che", "non", "per", "ho", "ha", "w", "z", "na",
-    "nie", "jest", "sie", "ze", "i'm", "it's", "don't", NULL};
+    "the",   "a",      "an",    "and",   "or",     "but",  "if",   "of",    "to",     "in",
+    "on",    "at",     "for",   "with",  "from",   "by",   "is",   "are",   "was",    "were",
+    "be",    "been",   "am",    "i",     "you",    "he",   "she",  "it",    "we",     "they",
+    "me",    "my",     "your",  "our",   "their",  "this", "that", "these", "those",  "do",
+    "does",  "did",    "have",  "has",   "had",    "not",  "no",   "yes",   "so",     "as",
+    "can",   "will",   "would", "could", "should", "just", "all",  "any",   "some",   "there",
+    "here",  "what",   "when",  "where", "who",    "how",  "why",  "which", "please", "hi",
+    "hello", "thanks", "ok",    "get",   "got",    "one",  "de",   "la",    "el",     "los",
+    "las",   "que",    "y",     "en",    "un",     "una",  "es",   "por",   "para",   "con",
+    "mi",    "se",     "lo",    "le",    "su",     "al",   "del",  "o",     "e",      "os",
+    "as",    "da",     "em",    "um",    "uma",    "nao",  "com",  "meu",   "les",    "des",
+    "et",    "est",    "je",    "vous",  "il",     "ce",   "pas",  "ne",    "pour",   "dans",
+    "sur",   "der",    "die",   "das",   "und",    "ist",  "ich",  "sie",   "nicht",  "mit",
+    "zu",    "von",    "ein",   "eine",  "den",    "dem",  "di",   "che",   "non",    "per",
+    "ho",    "ha",     "w",     "z",     "na",     "nie",  "jest", "sie",   "ze",     "i'm",
+    "it's",  "don't",  NULL};
 
 /* 1 when s, without markers, spaces and punctuation around it, is a common word. */
 static int is_common(const char *s)
@@ -156,7 +163,8 @@ static int is_common(const char *s)
 static size_t n_common(const lset *l)
 {
     size_t k = 0;
-    for (size_t i = 0; i < l->n; i++) k += is_common(l->s[i]);
+    for (size_t i = 0; i < l->n; i++)
+        k += is_common(l->s[i]);
     return k;
 }
 
@@ -225,15 +233,18 @@ static info info_cp(uint32_t cp)
 {
     char buf[8];
     size_t n = 0;
-    if (cp < 0x80) buf[n++] = (char)cp;
-    else if (cp < 0x800) buf[n++] = (char)(0xC0 | (cp >> 6)), buf[n++] = (char)(0x80 | (cp & 0x3F));
+    if (cp < 0x80)
+        buf[n++] = (char)cp;
+    else if (cp < 0x800)
+        buf[n++] = (char)(0xC0 | (cp >> 6)), buf[n++] = (char)(0x80 | (cp & 0x3F));
     else if (cp < 0x10000)
         buf[n++] = (char)(0xE0 | (cp >> 12)), buf[n++] = (char)(0x80 | ((cp >> 6) & 0x3F)),
         buf[n++] = (char)(0x80 | (cp & 0x3F));
     else if (cp <= 0x10FFFF)
         buf[n++] = (char)(0xF0 | (cp >> 18)), buf[n++] = (char)(0x80 | ((cp >> 12) & 0x3F)),
         buf[n++] = (char)(0x80 | ((cp >> 6) & 0x3F)), buf[n++] = (char)(0x80 | (cp & 0x3F));
-    else return info_any();
+    else
+        return info_any();
     return info_char(buf, n);
 }
 
@@ -249,7 +260,8 @@ static int hexval(char c)
 static void skip_braces(parser *ps)
 {
     if (ps->p < ps->end && *ps->p == '{') {
-        while (ps->p < ps->end && *ps->p != '}') ps->p++;
+        while (ps->p < ps->end && *ps->p != '}')
+            ps->p++;
         if (ps->p < ps->end) ps->p++;
     }
 }
@@ -265,16 +277,41 @@ static info parse_escape(parser *ps)
     switch (c) {
     case 'b':
         return info_char(WB, 1); /* a word boundary: kept as a marker, see below */
-    case 'B': case 'A': case 'z': case 'Z': case 'G': case 'K':
+    case 'B':
+    case 'A':
+    case 'z':
+    case 'Z':
+    case 'G':
+    case 'K':
         ps->assertions = 1;
         return info_empty();
-    case 'd': case 'D': case 'w': case 'W': case 's': case 'S': case 'h': case 'H':
-    case 'v': case 'V': case 'R': case 'X': case 'N': case 'C':
-    case 'n': case 't': case 'r': case 'f': case 'e': case 'a':
+    case 'd':
+    case 'D':
+    case 'w':
+    case 'W':
+    case 's':
+    case 'S':
+    case 'h':
+    case 'H':
+    case 'v':
+    case 'V':
+    case 'R':
+    case 'X':
+    case 'N':
+    case 'C':
+    case 'n':
+    case 't':
+    case 'r':
+    case 'f':
+    case 'e':
+    case 'a':
         return info_any();
-    case 'p': case 'P':
-        if (ps->p < ps->end && *ps->p == '{') skip_braces(ps);
-        else if (ps->p < ps->end) ps->p++;
+    case 'p':
+    case 'P':
+        if (ps->p < ps->end && *ps->p == '{')
+            skip_braces(ps);
+        else if (ps->p < ps->end)
+            ps->p++;
         return info_any();
     case 'x': {
         uint32_t v = 0;
@@ -312,8 +349,8 @@ static info parse_escape(parser *ps)
     case 'E':
         return info_empty();
     default:
-        if ((c >= '0' && c <= '9') || c == 'g' || c == 'k' || c == 'o' || c == 'c' ||
-            c == 'u' || c == 'U' || c == 'l' || c == 'L') {
+        if ((c >= '0' && c <= '9') || c == 'g' || c == 'k' || c == 'o' || c == 'c' || c == 'u' ||
+            c == 'U' || c == 'l' || c == 'L') {
             ps->bail = 1; /* back references, octal, control escapes: not analysed */
             return info_any();
         }
@@ -391,7 +428,8 @@ static info parse_group(parser *ps)
     int assertion = 0;
     if (ps->p < ps->end && *ps->p == '*') { /* (*VERB) */
         ps->assertions = 1;
-        while (ps->p < ps->end && *ps->p != ')') ps->p++;
+        while (ps->p < ps->end && *ps->p != ')')
+            ps->p++;
         if (ps->p < ps->end) ps->p++;
         return info_empty();
     }
@@ -410,17 +448,20 @@ static info parse_group(parser *ps)
             ps->p += 2, assertion = 1;
         } else if (c == '<' || c == '\'' || (c == 'P' && ps->p + 1 < ps->end && ps->p[1] == '<')) {
             char close = c == '\'' ? '\'' : '>';
-            while (ps->p < ps->end && *ps->p != close) ps->p++;
+            while (ps->p < ps->end && *ps->p != close)
+                ps->p++;
             if (ps->p < ps->end) ps->p++;
         } else if (c == '#') {
-            while (ps->p < ps->end && *ps->p != ')') ps->p++;
+            while (ps->p < ps->end && *ps->p != ')')
+                ps->p++;
             if (ps->p < ps->end) ps->p++;
             return info_empty();
         } else {
             /* inline options (?i) (?-i) (?s:...) — extended mode changes the syntax */
             const char *q = ps->p;
             while (q < ps->end && *q != ')' && *q != ':') {
-                if (*q == 'x') ps->bail = 1;
+                if (*q == 'x')
+                    ps->bail = 1;
                 else if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || *q == '-' ||
                            *q == '^'))
                     ps->bail = 1; /* (?R) (?1) (?(cond)...) (?C...) */
@@ -437,8 +478,10 @@ static info parse_group(parser *ps)
     ps->depth++;
     info inner = parse_alt(ps);
     ps->depth--;
-    if (ps->p < ps->end && *ps->p == ')') ps->p++;
-    else ps->bail = 1;
+    if (ps->p < ps->end && *ps->p == ')')
+        ps->p++;
+    else
+        ps->bail = 1;
     if (assertion) {
         ps->assertions = 1;
         info_free(&inner);
@@ -451,11 +494,23 @@ static info parse_atom(parser *ps)
 {
     char c = *ps->p;
     switch (c) {
-    case '(': ps->p++; return parse_group(ps);
-    case '[': ps->p++; return parse_class(ps);
-    case '\\': ps->p++; return parse_escape(ps);
-    case '.': ps->p++; return info_any();
-    case '^': case '$': ps->p++; ps->assertions = 1; return info_empty();
+    case '(':
+        ps->p++;
+        return parse_group(ps);
+    case '[':
+        ps->p++;
+        return parse_class(ps);
+    case '\\':
+        ps->p++;
+        return parse_escape(ps);
+    case '.':
+        ps->p++;
+        return info_any();
+    case '^':
+    case '$':
+        ps->p++;
+        ps->assertions = 1;
+        return info_empty();
     default: {
         size_t n = char_len(ps->p, ps->end);
         info f = info_char(ps->p, n);
@@ -473,14 +528,16 @@ static int read_braces(parser *ps, long *min, long *max)
     int comma = 0;
     if (q < ps->end && *q >= '0' && *q <= '9') {
         a = 0;
-        while (q < ps->end && *q >= '0' && *q <= '9') a = a * 10 + (*q++ - '0');
+        while (q < ps->end && *q >= '0' && *q <= '9')
+            a = a * 10 + (*q++ - '0');
     }
     if (q < ps->end && *q == ',') {
         comma = 1;
         q++;
         if (q < ps->end && *q >= '0' && *q <= '9') {
             b = 0;
-            while (q < ps->end && *q >= '0' && *q <= '9') b = b * 10 + (*q++ - '0');
+            while (q < ps->end && *q >= '0' && *q <= '9')
+                b = b * 10 + (*q++ - '0');
         }
     }
     if (q >= ps->end || *q != '}' || (a < 0 && b < 0)) return 0;
@@ -537,9 +594,12 @@ static info parse_seq(parser *ps)
         if (ps->p < ps->end) {
             long min = -1, max = -1;
             char q = *ps->p;
-            if (q == '?') ps->p++, min = 0, max = 1;
-            else if (q == '*') ps->p++, min = 0, max = -1;
-            else if (q == '+') ps->p++, min = 1, max = -1;
+            if (q == '?')
+                ps->p++, min = 0, max = 1;
+            else if (q == '*')
+                ps->p++, min = 0, max = -1;
+            else if (q == '+')
+                ps->p++, min = 1, max = -1;
             else if (q == '{' && read_braces(ps, &min, &max)) {
             }
             if (min >= 0) {
@@ -599,14 +659,16 @@ static info parse_alt(parser *ps)
         ps->p++;
         info b = parse_seq(ps);
         if (acc.exact && b.exact && acc.ex.n + b.ex.n <= ps->cross_max) {
-            for (size_t i = 0; i < b.ex.n; i++) lset_add(&acc.ex, b.ex.s[i], strlen(b.ex.s[i]));
+            for (size_t i = 0; i < b.ex.n; i++)
+                lset_add(&acc.ex, b.ex.s[i], strlen(b.ex.s[i]));
         } else {
             acc.exact = 0;
         }
         lset br = info_best(&b);
         if (!br.n || reqs.n + br.n > UNION_MAX) all_req = 0;
         if (all_req)
-            for (size_t i = 0; i < br.n; i++) lset_add(&reqs, br.s[i], strlen(br.s[i]));
+            for (size_t i = 0; i < br.n; i++)
+                lset_add(&reqs, br.s[i], strlen(br.s[i]));
         lset_free(&br);
         info_free(&b);
     }
@@ -649,7 +711,8 @@ static size_t exact_literals(const info *f, char ***out)
         if (!same) return 0; /* the text never holds it as written */
     }
     *out = bd_malloc(f->ex.n * sizeof **out);
-    for (size_t i = 0; i < f->ex.n; i++) (*out)[i] = bd_strdup(f->ex.s[i]);
+    for (size_t i = 0; i < f->ex.n; i++)
+        (*out)[i] = bd_strdup(f->ex.s[i]);
     return f->ex.n;
 }
 
@@ -658,7 +721,8 @@ static int lset_same(const lset *a, const lset *b)
     if (a->n != b->n) return 0;
     for (size_t i = 0; i < a->n; i++) {
         int found = 0;
-        for (size_t j = 0; j < b->n && !found; j++) found = strcmp(a->s[i], b->s[j]) == 0;
+        for (size_t j = 0; j < b->n && !found; j++)
+            found = strcmp(a->s[i], b->s[j]) == 0;
         if (!found) return 0;
     }
     return 1;
@@ -712,7 +776,8 @@ size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *p
         free(bare);
         if (n > LIT_MAX) {
             n = LIT_MAX;
-            while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+            while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+                n--;
             end = 0;
         }
         /* a boundary only means "no ASCII letter or digit next to it" when the literal

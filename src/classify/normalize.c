@@ -20,9 +20,8 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#define NORM_OPTS                                                                           \
-    (UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE |            \
-     UTF8PROC_LUMP)
+#define NORM_OPTS                                                                                  \
+    (UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_LUMP)
 
 /* Decodes one code point at s (n > 0 bytes left); invalid input gives U+FFFD and 1 byte. */
 static size_t decode(const unsigned char *s, size_t n, int32_t *cp)
@@ -34,10 +33,14 @@ static size_t decode(const unsigned char *s, size_t n, int32_t *cp)
         *cp = c;
         return 1;
     }
-    if (c >= 0xC2 && c <= 0xDF) len = 2, v = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, v = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, v = c & 0x07, min = 0x10000;
-    else goto bad;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, v = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, v = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, v = c & 0x07, min = 0x10000;
+    else
+        goto bad;
     if (n < len) goto bad;
     for (size_t i = 1; i < len; i++) {
         if ((s[i] & 0xC0) != 0x80) goto bad;
@@ -64,35 +67,107 @@ static void cue(cl_stats *st, int32_t cp)
 {
     float *c = st->cue;
     switch (cp) {
-    case 0xF1: case 0xD1: case 0xBF: case 0xA1: c[L_ES] += 2; break;          /* ñ ¿ ¡ */
-    case 0xE3: case 0xF5: case 0xC3: case 0xD5: c[L_PT] += 2; break;          /* ã õ */
-    case 0xE7: case 0xC7: c[L_FR] += 0.7f, c[L_PT] += 0.7f; break;           /* ç */
-    case 0xDF: case 0xE4: case 0xF6: case 0xFC: case 0xC4: case 0xD6: case 0xDC:
-        c[L_DE] += 2; break;                                                /* ß ä ö ü */
-    case 0x105: case 0x119: case 0x142: case 0x144: case 0x15B: case 0x17A: case 0x17C:
-    case 0x107: case 0x104: case 0x118: case 0x141: case 0x143: case 0x15A: case 0x179:
-    case 0x17B: case 0x106: c[L_PL] += 2; break;                              /* ą ę ł ń ś ź ż ć */
-    case 0xF3: case 0xD3: c[L_ES] += 0.3f, c[L_PT] += 0.3f, c[L_PL] += 0.3f; break; /* ó */
-    case 0xE8: case 0xC8: c[L_FR] += 1, c[L_IT] += 1; break;                 /* è */
-    case 0xE0: case 0xC0: c[L_FR] += 0.7f, c[L_IT] += 0.7f, c[L_PT] += 0.3f; break; /* à */
-    case 0xF9: c[L_FR] += 0.5f, c[L_IT] += 0.5f; break;                       /* ù */
-    case 0xEC: case 0xF2: c[L_IT] += 2; break;                                /* ì ò */
-    case 0xEA: case 0xE2: case 0xF4: case 0xCA: case 0xC2: case 0xD4:
-        c[L_FR] += 1, c[L_PT] += 1; break;                                  /* ê â ô */
-    case 0xEE: case 0xFB: case 0xEB: case 0xEF: case 0x153: case 0x152:
-        c[L_FR] += 2; break;                                                /* î û ë ï œ */
-    case 0xE9: case 0xC9: c[L_FR] += 0.5f, c[L_ES] += 0.3f, c[L_PT] += 0.3f, c[L_IT] += 0.3f;
-        break;                                                              /* é */
-    case 0xE1: case 0xED: case 0xFA: case 0xC1: case 0xCD: case 0xDA:
-        c[L_ES] += 0.7f, c[L_PT] += 0.7f; break;                             /* á í ú */
-    default: break;
+    case 0xF1:
+    case 0xD1:
+    case 0xBF:
+    case 0xA1:
+        c[L_ES] += 2;
+        break; /* ñ ¿ ¡ */
+    case 0xE3:
+    case 0xF5:
+    case 0xC3:
+    case 0xD5:
+        c[L_PT] += 2;
+        break; /* ã õ */
+    case 0xE7:
+    case 0xC7:
+        c[L_FR] += 0.7f, c[L_PT] += 0.7f;
+        break; /* ç */
+    case 0xDF:
+    case 0xE4:
+    case 0xF6:
+    case 0xFC:
+    case 0xC4:
+    case 0xD6:
+    case 0xDC:
+        c[L_DE] += 2;
+        break; /* ß ä ö ü */
+    case 0x105:
+    case 0x119:
+    case 0x142:
+    case 0x144:
+    case 0x15B:
+    case 0x17A:
+    case 0x17C:
+    case 0x107:
+    case 0x104:
+    case 0x118:
+    case 0x141:
+    case 0x143:
+    case 0x15A:
+    case 0x179:
+    case 0x17B:
+    case 0x106:
+        c[L_PL] += 2;
+        break; /* ą ę ł ń ś ź ż ć */
+    case 0xF3:
+    case 0xD3:
+        c[L_ES] += 0.3f, c[L_PT] += 0.3f, c[L_PL] += 0.3f;
+        break; /* ó */
+    case 0xE8:
+    case 0xC8:
+        c[L_FR] += 1, c[L_IT] += 1;
+        break; /* è */
+    case 0xE0:
+    case 0xC0:
+        c[L_FR] += 0.7f, c[L_IT] += 0.7f, c[L_PT] += 0.3f;
+        break; /* à */
+    case 0xF9:
+        c[L_FR] += 0.5f, c[L_IT] += 0.5f;
+        break; /* ù */
+    case 0xEC:
+    case 0xF2:
+        c[L_IT] += 2;
+        break; /* ì ò */
+    case 0xEA:
+    case 0xE2:
+    case 0xF4:
+    case 0xCA:
+    case 0xC2:
+    case 0xD4:
+        c[L_FR] += 1, c[L_PT] += 1;
+        break; /* ê â ô */
+    case 0xEE:
+    case 0xFB:
+    case 0xEB:
+    case 0xEF:
+    case 0x153:
+    case 0x152:
+        c[L_FR] += 2;
+        break; /* î û ë ï œ */
+    case 0xE9:
+    case 0xC9:
+        c[L_FR] += 0.5f, c[L_ES] += 0.3f, c[L_PT] += 0.3f, c[L_IT] += 0.3f;
+        break; /* é */
+    case 0xE1:
+    case 0xED:
+    case 0xFA:
+    case 0xC1:
+    case 0xCD:
+    case 0xDA:
+        c[L_ES] += 0.7f, c[L_PT] += 0.7f;
+        break; /* á í ú */
+    default:
+        break;
     }
 }
 
 static void count_script(cl_stats *st, int32_t cp)
 {
-    if (cp < 0x250) st->latin++;
-    else if (cp >= 0x400 && cp <= 0x52F) st->cyrillic++;
+    if (cp < 0x250)
+        st->latin++;
+    else if (cp >= 0x400 && cp <= 0x52F)
+        st->cyrillic++;
     else if ((cp >= 0x600 && cp <= 0x6FF) || (cp >= 0x750 && cp <= 0x77F) ||
              (cp >= 0xFB50 && cp <= 0xFDFF) || (cp >= 0xFE70 && cp <= 0xFEFF))
         st->arabic++;
@@ -105,8 +180,10 @@ static void count_script(cl_stats *st, int32_t cp)
     else if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
              (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FFFF))
         st->han++;
-    else if (cp >= 0x1E00 && cp <= 0x1EFF) st->latin++;
-    else st->other++;
+    else if (cp >= 0x1E00 && cp <= 0x1EFF)
+        st->latin++;
+    else
+        st->other++;
 }
 
 /* Words in capitals: tracked across code points. */
@@ -133,10 +210,12 @@ static void run_flush(run *r, bd_buf *out)
     if (!r->n) return;
     utf8proc_ssize_t n = (utf8proc_ssize_t)r->n;
     if (r->n > 1) {
-        utf8proc_ssize_t k = utf8proc_normalize_utf32(r->buf, n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+        utf8proc_ssize_t k =
+            utf8proc_normalize_utf32(r->buf, n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
         if (k >= 0) n = k;
     }
-    for (utf8proc_ssize_t i = 0; i < n; i++) put_cp(out, r->buf[i]);
+    for (utf8proc_ssize_t i = 0; i < n; i++)
+        put_cp(out, r->buf[i]);
     r->n = 0;
 }
 
@@ -176,21 +255,18 @@ static int is_stable(int32_t cp)
 /* What the ASCII fast path does with each byte. */
 enum { K_LOWER, K_UPPER, K_DIGIT, K_APOS, K_OTHER, K_CR, K_SPACE, K_LF, K_DROP };
 static const uint8_t ascii_kind[128] = {
-    K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,
-    K_DROP,  K_SPACE, K_LF,    K_SPACE, K_SPACE, K_CR,    K_DROP,  K_DROP,
-    K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,
-    K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,
-    K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_APOS,
-    K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER,
-    K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT,
-    K_DIGIT, K_DIGIT, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER,
-    K_OTHER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER,
-    K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER,
-    K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER,
-    K_UPPER, K_UPPER, K_UPPER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER,
-    K_OTHER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER,
-    K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER,
-    K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER,
+    K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_SPACE,
+    K_LF,    K_SPACE, K_SPACE, K_CR,    K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,
+    K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,  K_DROP,
+    K_DROP,  K_DROP,  K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_APOS,
+    K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_DIGIT, K_DIGIT,
+    K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_DIGIT, K_OTHER, K_OTHER,
+    K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER,
+    K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER,
+    K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER, K_UPPER,
+    K_UPPER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_LOWER, K_LOWER, K_LOWER,
+    K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER,
+    K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER, K_LOWER,
     K_LOWER, K_LOWER, K_LOWER, K_OTHER, K_OTHER, K_OTHER, K_OTHER, K_DROP,
 };
 
@@ -205,19 +281,44 @@ static void ascii_run(bd_buf *out, const unsigned char *p, size_t n, size_t *i, 
     while (k < n && p[k] < 0x80) {
         unsigned char c = p[k++];
         switch (ascii_kind[c]) {
-        case K_LOWER: *o++ = (char)c; latin++; caps->letters++; break;
-        case K_UPPER: *o++ = (char)(c + 32); latin++; caps->letters++; caps->upper++; break;
-        case K_DIGIT: *o++ = (char)c; caps->digit = 1; break;
-        case K_APOS: *o++ = (char)c; break; /* inside a word: don't, l'ordine */
-        case K_OTHER: *o++ = (char)c; if (caps->letters) caps_end(caps, st); break;
+        case K_LOWER:
+            *o++ = (char)c;
+            latin++;
+            caps->letters++;
+            break;
+        case K_UPPER:
+            *o++ = (char)(c + 32);
+            latin++;
+            caps->letters++;
+            caps->upper++;
+            break;
+        case K_DIGIT:
+            *o++ = (char)c;
+            caps->digit = 1;
+            break;
+        case K_APOS:
+            *o++ = (char)c;
+            break; /* inside a word: don't, l'ordine */
+        case K_OTHER:
+            *o++ = (char)c;
+            if (caps->letters) caps_end(caps, st);
+            break;
         case K_CR:
             if (k < n && p[k] == '\n') k++;
             *o++ = '\n';
             if (caps->letters) caps_end(caps, st);
             break;
-        case K_SPACE: *o++ = ' '; if (caps->letters) caps_end(caps, st); break;
-        case K_LF: *o++ = '\n'; if (caps->letters) caps_end(caps, st); break;
-        default: if (caps->letters) caps_end(caps, st); break; /* other controls go */
+        case K_SPACE:
+            *o++ = ' ';
+            if (caps->letters) caps_end(caps, st);
+            break;
+        case K_LF:
+            *o++ = '\n';
+            if (caps->letters) caps_end(caps, st);
+            break;
+        default:
+            if (caps->letters) caps_end(caps, st);
+            break; /* other controls go */
         }
         if (!caps->letters) caps->digit = 0;
     }
@@ -268,15 +369,18 @@ void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st)
         }
         if (st) {
             utf8proc_category_t cat = utf8proc_category(cp);
-            if ((cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A)) st->fullwidth++;
+            if ((cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A))
+                st->fullwidth++;
             else if (cp == 0x60C || cp == 0x61B || cp == 0x61F || (cp >= 0x660 && cp <= 0x66D))
                 st->arabic_marks++;
             if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) {
                 count_script(st, cp);
                 if (cp < 0x250) cue(st, cp);
                 caps.letters++;
-                if (cat == UTF8PROC_CATEGORY_LU) caps.upper++;
-                else if (cat != UTF8PROC_CATEGORY_LL) caps.letters = 0; /* caseless script */
+                if (cat == UTF8PROC_CATEGORY_LU)
+                    caps.upper++;
+                else if (cat != UTF8PROC_CATEGORY_LL)
+                    caps.letters = 0; /* caseless script */
             } else if (cat != UTF8PROC_CATEGORY_MN) {
                 caps_end(&caps, st);
                 if (cp == 0xBF || cp == 0xA1) cue(st, cp);

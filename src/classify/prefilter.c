@@ -18,12 +18,12 @@ enum { AC_WSTART = 1, AC_WEND = 2, AC_EVERY = 4 };
 struct cl_ac {
     uint8_t cls[256];
     uint32_t n_cls, n_states;
-    uint32_t *delta;          /* n_states * n_cls */
-    uint16_t *delta16;        /* the same, when the states fit 16 bits (half the cache) */
-    uint32_t *out_off;        /* n_states + 1: outputs of state s are out[out_off[s]..] */
+    uint32_t *delta;   /* n_states * n_cls */
+    uint16_t *delta16; /* the same, when the states fit 16 bits (half the cache) */
+    uint32_t *out_off; /* n_states + 1: outputs of state s are out[out_off[s]..] */
     uint32_t *out;
-    uint8_t *flags;           /* per literal: AC_WSTART, AC_WEND (word boundary required) */
-    uint8_t *len;             /* per literal: its length in bytes */
+    uint8_t *flags; /* per literal: AC_WSTART, AC_WEND (word boundary required) */
+    uint8_t *len;   /* per literal: its length in bytes */
 };
 
 cl_ac *cl_ac_build(char *const *marked, const uint8_t *every, size_t n)
@@ -55,7 +55,8 @@ cl_ac *cl_ac_build(char *const *marked, const uint8_t *every, size_t n)
     /* own outputs per state, as linked lists during the build */
     int64_t *own_head = bd_malloc(total * sizeof *own_head);
     int64_t *own_next = bd_malloc((n ? n : 1) * sizeof *own_next);
-    for (size_t i = 0; i < total; i++) own_head[i] = -1;
+    for (size_t i = 0; i < total; i++)
+        own_head[i] = -1;
     uint32_t states = 1;
     for (size_t i = 0; i < n; i++) {
         uint32_t s = 0;
@@ -73,8 +74,10 @@ cl_ac *cl_ac_build(char *const *marked, const uint8_t *every, size_t n)
     size_t qh = 0, qt = 0;
     for (size_t c = 0; c < nc; c++) {
         uint32_t t = next[c];
-        if (t == UINT32_MAX) next[c] = 0;
-        else fail[t] = 0, queue[qt++] = t;
+        if (t == UINT32_MAX)
+            next[c] = 0;
+        else
+            fail[t] = 0, queue[qt++] = t;
     }
     while (qh < qt) {
         uint32_t u = queue[qh++];
@@ -94,20 +97,24 @@ cl_ac *cl_ac_build(char *const *marked, const uint8_t *every, size_t n)
     uint32_t order_len = 0;
     uint32_t *order = bd_malloc(states * sizeof *order);
     order[order_len++] = 0;
-    for (size_t k = 0; k < qt; k++) order[order_len++] = queue[k];
+    for (size_t k = 0; k < qt; k++)
+        order[order_len++] = queue[k];
     for (uint32_t k = 0; k < order_len; k++) {
         uint32_t u = order[k];
         uint32_t c = 0;
-        for (int64_t o = own_head[u]; o >= 0; o = own_next[o]) c++;
+        for (int64_t o = own_head[u]; o >= 0; o = own_next[o])
+            c++;
         if (u) c += cnt[fail[u]];
         cnt[u] = c;
     }
-    for (uint32_t s = 0; s < states; s++) ac->out_off[s + 1] = ac->out_off[s] + cnt[s];
+    for (uint32_t s = 0; s < states; s++)
+        ac->out_off[s + 1] = ac->out_off[s] + cnt[s];
     ac->out = bd_malloc((ac->out_off[states] ? ac->out_off[states] : 1) * sizeof *ac->out);
     for (uint32_t k = 0; k < order_len; k++) {
         uint32_t u = order[k];
         uint32_t w = ac->out_off[u];
-        for (int64_t o = own_head[u]; o >= 0; o = own_next[o]) ac->out[w++] = (uint32_t)o;
+        for (int64_t o = own_head[u]; o >= 0; o = own_next[o])
+            ac->out[w++] = (uint32_t)o;
         if (u)
             for (uint32_t j = ac->out_off[fail[u]]; j < ac->out_off[fail[u] + 1]; j++)
                 ac->out[w++] = ac->out[j];
@@ -130,7 +137,8 @@ cl_ac *cl_ac_build(char *const *marked, const uint8_t *every, size_t n)
     free(queue);
     free(cnt);
     free(order);
-    for (size_t i = 0; i < n; i++) free(lits[i]);
+    for (size_t i = 0; i < n; i++)
+        free(lits[i]);
     free(lits);
     return ac;
 }
@@ -181,8 +189,7 @@ static void outputs(const cl_ac *ac, uint32_t s, const unsigned char *p, size_t 
 }
 
 void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t stamp,
-                void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure),
-                void *ud)
+                void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure), void *ud)
 {
     const unsigned char *p = (const unsigned char *)text;
     uint32_t nc = ac->n_cls;

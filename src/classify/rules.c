@@ -20,10 +20,9 @@
 #define CL_PCRE_OPTS (PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MATCH_INVALID_UTF)
 
 /* Reports one problem. In strict mode the first error is kept in d->err. */
-static void diag(cl_diag *d, int is_error, const char *file, const char *rule, const char *fmt,
-                 ...) __attribute__((format(printf, 5, 6)));
-static void diag(cl_diag *d, int is_error, const char *file, const char *rule, const char *fmt,
-                 ...)
+static void diag(cl_diag *d, int is_error, const char *file, const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void diag(cl_diag *d, int is_error, const char *file, const char *rule, const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
@@ -33,8 +32,10 @@ static void diag(cl_diag *d, int is_error, const char *file, const char *rule, c
     if (d->report) {
         d->report(d->ud, is_error, file, rule, msg);
     } else if (is_error && d->errors == 0) {
-        if (rule) bd_err_set(d->err, "%s: rule \"%s\": %s", file, rule, msg);
-        else bd_err_set(d->err, "%s: %s", file, msg);
+        if (rule)
+            bd_err_set(d->err, "%s: rule \"%s\": %s", file, rule, msg);
+        else
+            bd_err_set(d->err, "%s: %s", file, msg);
     }
     if (is_error) d->errors++;
 }
@@ -42,13 +43,15 @@ static void diag(cl_diag *d, int is_error, const char *file, const char *rule, c
 static void rule_clear(cl_rule *r)
 {
     free(r->id);
-    for (size_t i = 0; i < r->n_examples; i++) free(r->examples[i]);
+    for (size_t i = 0; i < r->n_examples; i++)
+        free(r->examples[i]);
     free(r->examples);
 }
 
 void cl_lang_clear(cl_lang *lang)
 {
-    for (size_t i = 0; i < lang->n_rules; i++) rule_clear(&lang->rules[i]);
+    for (size_t i = 0; i < lang->n_rules; i++)
+        rule_clear(&lang->rules[i]);
     free(lang->rules);
     for (size_t i = 0; i < lang->n_pats; i++) {
         free(lang->pats[i].src);
@@ -57,7 +60,8 @@ void cl_lang_clear(cl_lang *lang)
     free(lang->pats);
     cl_ac_free(lang->ac);
     free(lang->lit_off);
-    for (size_t i = 0; i < lang->n_uses; i++) free(lang->uses[i].full);
+    for (size_t i = 0; i < lang->n_uses; i++)
+        free(lang->uses[i].full);
     free(lang->uses);
     free(lang->always);
     free(lang->file);
@@ -70,13 +74,13 @@ static pcre2_code *compile(const char *src, int naive, cl_diag *d, const char *f
 {
     int code;
     PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, CL_PCRE_OPTS, &code,
-                                   &off, NULL);
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, CL_PCRE_OPTS, &code, &off, NULL);
     if (!re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(code, msg, sizeof msg);
-        diag(d, 1, file, rule, "%s %zu \"%s\" does not compile: %s (at offset %zu)", what,
-             idx + 1, src, (const char *)msg, (size_t)off);
+        diag(d, 1, file, rule, "%s %zu \"%s\" does not compile: %s (at offset %zu)", what, idx + 1,
+             src, (const char *)msg, (size_t)off);
         return NULL;
     }
     if (!naive) (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* interpreter if no JIT */
@@ -94,7 +98,8 @@ static void lint_pattern_chars(const char *src, cl_diag *d, const char *file, co
             i += 2;
             if (i <= n && (p[i - 1] == 'x' || p[i - 1] == 'p' || p[i - 1] == 'P') && i < n &&
                 p[i] == '{')
-                while (i < n && p[i] != '}') i++;
+                while (i < n && p[i] != '}')
+                    i++;
             continue;
         }
         if (p[i] < 0x80) {
@@ -128,9 +133,9 @@ static void lint_pattern_chars(const char *src, cl_diag *d, const char *file, co
     }
 }
 
-static const char *const rule_keys[] = {"id", "category", "subcategory", "weight", "patterns",
-                                        "unless", "where", "flags", "sentiment", "urgency",
-                                        "examples", "comment", NULL};
+static const char *const rule_keys[] = {
+    "id",    "category",  "subcategory", "weight",   "patterns", "unless", "where",
+    "flags", "sentiment", "urgency",     "examples", "comment",  NULL};
 
 /* Adds the strings of array key to lang->pats; returns the count or -1 on a type error. */
 static int add_patterns(cl_lang *lang, const cJSON *rj, const char *key, uint32_t rule_idx,
@@ -164,8 +169,8 @@ static int add_patterns(cl_lang *lang, const cJSON *rj, const char *key, uint32_
     return count;
 }
 
-static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int naive,
-                      cl_diag *d, const char *file, size_t pos)
+static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int naive, cl_diag *d,
+                      const char *file, size_t pos)
 {
     char posname[32];
     snprintf(posname, sizeof posname, "#%zu", pos + 1);
@@ -176,26 +181,30 @@ static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int
     const char *id = bd_json_str(rj, "id");
     const char *rid = id ? id : posname;
     int bad = d->errors;
-    if (!id || !*id) diag(d, 1, file, posname, "missing \"id\"");
+    if (!id || !*id)
+        diag(d, 1, file, posname, "missing \"id\"");
     else if (strncmp(id, lang_code, 2) != 0 || id[2] != '.')
         diag(d, 1, file, rid, "the id must start with \"%s.\"", lang_code);
     for (const cJSON *k = rj->child; k; k = k->next)
         if (!bd_str_in(k->string, rule_keys))
-            diag(d, 1, file, rid, "unknown key \"%s\" (known: id, category, subcategory, "
-                                  "weight, patterns, unless, where, flags, sentiment, urgency, "
-                                  "examples, comment)", k->string);
+            diag(d, 1, file, rid,
+                 "unknown key \"%s\" (known: id, category, subcategory, "
+                 "weight, patterns, unless, where, flags, sentiment, urgency, "
+                 "examples, comment)",
+                 k->string);
     cl_rule r;
     memset(&r, 0, sizeof r);
     r.sub = -1;
     r.weight = 1;
     const char *cat = bd_json_str(rj, "category"), *sub = bd_json_str(rj, "subcategory");
     if (cat || sub) {
-        if (!cat || !sub) diag(d, 1, file, rid, "give both \"category\" and \"subcategory\"");
+        if (!cat || !sub)
+            diag(d, 1, file, rid, "give both \"category\" and \"subcategory\"");
         else if ((r.sub = classify_sub_index(cat, sub)) < 0) {
             const char *real = classify_category_of(sub);
             if (real)
-                diag(d, 1, file, rid, "subcategory \"%s\" belongs to \"%s\", not \"%s\"", sub,
-                     real, cat);
+                diag(d, 1, file, rid, "subcategory \"%s\" belongs to \"%s\", not \"%s\"", sub, real,
+                     cat);
             else
                 diag(d, 1, file, rid, "unknown category/subcategory \"%s/%s\"", cat, sub);
         }
@@ -204,15 +213,20 @@ static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int
     if (w) {
         if (!cJSON_IsNumber(w) || !(w->valuedouble > 0) || w->valuedouble > 100)
             diag(d, 1, file, rid, "\"weight\" must be a number above 0 (at most 100)");
-        else r.weight = w->valuedouble;
+        else
+            r.weight = w->valuedouble;
     }
     const char *where = bd_json_str(rj, "where");
     if (cJSON_GetObjectItemCaseSensitive(rj, "where") && !where)
         diag(d, 1, file, rid, "\"where\" must be a string");
-    if (!where || strcmp(where, "any") == 0) r.where = CL_WHERE_ANY;
-    else if (strcmp(where, "subject") == 0) r.where = CL_WHERE_SUBJECT;
-    else if (strcmp(where, "body") == 0) r.where = CL_WHERE_BODY;
-    else diag(d, 1, file, rid, "unknown \"where\" \"%s\" (any, subject, body)", where);
+    if (!where || strcmp(where, "any") == 0)
+        r.where = CL_WHERE_ANY;
+    else if (strcmp(where, "subject") == 0)
+        r.where = CL_WHERE_SUBJECT;
+    else if (strcmp(where, "body") == 0)
+        r.where = CL_WHERE_BODY;
+    else
+        diag(d, 1, file, rid, "unknown \"where\" \"%s\" (any, subject, body)", where);
     const cJSON *flags = cJSON_GetObjectItemCaseSensitive(rj, "flags");
     if (flags && !cJSON_IsArray(flags)) diag(d, 1, file, rid, "\"flags\" must be an array");
     for (const cJSON *f = flags ? flags->child : NULL; f; f = f->next) {
@@ -220,27 +234,36 @@ static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int
         if (bit == CLASSIFY_FLAG_REPEATED)
             diag(d, 1, file, rid, "flag \"repeated_contact\" is set by the caller, not by rules");
         else if (!bit)
-            diag(d, 1, file, rid, "unknown flag %s%s%s (threatens_negative_feedback, "
-                                  "threatens_dispute, angry, mentions_order)",
-                 cJSON_IsString(f) ? "\"" : "", cJSON_IsString(f) ? f->valuestring : "(not a string)",
+            diag(d, 1, file, rid,
+                 "unknown flag %s%s%s (threatens_negative_feedback, "
+                 "threatens_dispute, angry, mentions_order)",
+                 cJSON_IsString(f) ? "\"" : "",
+                 cJSON_IsString(f) ? f->valuestring : "(not a string)",
                  cJSON_IsString(f) ? "\"" : "");
         r.flags |= bit & ~(unsigned)CLASSIFY_FLAG_REPEATED;
     }
     const char *sent = bd_json_str(rj, "sentiment");
     if (sent) {
-        if (strcmp(sent, "positive") == 0) r.sentiment = 1;
-        else if (strcmp(sent, "negative") == 0) r.sentiment = -1;
-        else diag(d, 1, file, rid, "unknown \"sentiment\" \"%s\" (positive, negative)", sent);
+        if (strcmp(sent, "positive") == 0)
+            r.sentiment = 1;
+        else if (strcmp(sent, "negative") == 0)
+            r.sentiment = -1;
+        else
+            diag(d, 1, file, rid, "unknown \"sentiment\" \"%s\" (positive, negative)", sent);
     }
     const char *urg = bd_json_str(rj, "urgency");
     if (urg) {
-        if (strcmp(urg, "high") == 0) r.urgency = 2;
-        else if (strcmp(urg, "urgent") == 0) r.urgency = 3;
-        else diag(d, 1, file, rid, "unknown \"urgency\" \"%s\" (high, urgent)", urg);
+        if (strcmp(urg, "high") == 0)
+            r.urgency = 2;
+        else if (strcmp(urg, "urgent") == 0)
+            r.urgency = 3;
+        else
+            diag(d, 1, file, rid, "unknown \"urgency\" \"%s\" (high, urgent)", urg);
     }
     if (r.sub < 0 && !r.flags && !r.sentiment && !r.urgency && !cat && !sub)
-        diag(d, 1, file, rid, "the rule neither votes (category/subcategory) nor signals "
-                              "(flags, sentiment, urgency)");
+        diag(d, 1, file, rid,
+             "the rule neither votes (category/subcategory) nor signals "
+             "(flags, sentiment, urgency)");
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(rj, "examples");
     if (ex && !cJSON_IsArray(ex)) diag(d, 1, file, rid, "\"examples\" must be an array");
     for (const cJSON *e = ex && cJSON_IsArray(ex) ? ex->child : NULL; e; e = e->next) {
@@ -271,8 +294,8 @@ static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int
                      "subject; use \"where\": \"body\" to anchor the body",
                      k + 1);
     r.first_unless = (uint32_t)lang->n_pats;
-    int nu = np < 0 && !d->report ? -1
-                                 : add_patterns(lang, rj, "unless", idx, 1, naive, d, file, rid);
+    int nu =
+        np < 0 && !d->report ? -1 : add_patterns(lang, rj, "unless", idx, 1, naive, d, file, rid);
     r.n_unless = nu > 0 ? (uint32_t)nu : 0;
     r.id = bd_strdup(id ? id : posname);
     lang->rules = bd_realloc(lang->rules, (lang->n_rules + 1) * sizeof *lang->rules);
@@ -428,7 +451,8 @@ void cl_lang_prefilter(cl_lang *lang)
     lang->n_uses = n_pairs;
     lang->ac = cl_ac_build(uniq, every, nl);
     free(every);
-    for (size_t i = 0; i < nl; i++) free(uniq[i]);
+    for (size_t i = 0; i < nl; i++)
+        free(uniq[i]);
     free(uniq);
     free(pairs);
 }
@@ -442,8 +466,7 @@ static int file_exists(const char *path)
 static int dir_ok(const char *dir, bd_err *err)
 {
     struct stat st;
-    if (stat(dir, &st) != 0)
-        return bd_err_set(err, "rules directory %s: %s", dir, strerror(errno));
+    if (stat(dir, &st) != 0) return bd_err_set(err, "rules directory %s: %s", dir, strerror(errno));
     if (!S_ISDIR(st.st_mode)) return bd_err_set(err, "rules directory %s: not a directory", dir);
     return 0;
 }
@@ -509,7 +532,8 @@ int classify_rules_load(const char *dir, int flags, classify_rules **out, bd_err
 void classify_rules_free(classify_rules *r)
 {
     if (!r) return;
-    for (int i = 0; i < CLASSIFY_N_LANGS; i++) cl_lang_clear(&r->langs[i]);
+    for (int i = 0; i < CLASSIFY_N_LANGS; i++)
+        cl_lang_clear(&r->langs[i]);
     cl_langdet_free(r->det);
     free(r);
 }
@@ -544,7 +568,8 @@ static int outranks(int b, int a)
     int cb = cl_sub_chargeback();
     if (b == cb) return a != cb;
     if (cl_sub_is_defect(b))
-        return bd_str_in(classify_subcategories[a], (const char *const[]){"refund", "return", NULL});
+        return bd_str_in(classify_subcategories[a],
+                         (const char *const[]){"refund", "return", NULL});
     if (cl_sub_is_problem(b)) return strcmp(classify_subcategories[a], "negative") == 0;
     return 0;
 }
@@ -570,8 +595,8 @@ static void check_shadowing(classify_rules *r, int li, cl_diag *d)
                          classify_subcategories[b->sub],
                          classify_category_of(classify_subcategories[a->sub]),
                          classify_subcategories[a->sub]);
-                else if (!(b->weight >= 1 && outranks(b->sub, a->sub)) && fires_with(lb, b, la, a) &&
-                         (lb != la || j < i))
+                else if (!(b->weight >= 1 && outranks(b->sub, a->sub)) &&
+                         fires_with(lb, b, la, a) && (lb != la || j < i))
                     diag(d, 0, la->file, a->id, "has the same patterns as rule \"%s\"%s", b->id,
                          b->sub == a->sub ? " (the two always add up: merge them)"
                                           : " (they always fire together)");
@@ -596,15 +621,17 @@ static void check_examples(classify_rules *r, int li, cl_diag *d)
                 const cl_pattern *pat = &l->pats[ru->first_pat + p];
                 if (!pat->code) continue;
                 int m = pcre2_match(pat->code, (PCRE2_SPTR)t, n, 0, 0, md, NULL) >= 0;
-                if (m && pat->unless) vetoed = 1;
-                else if (m) fired = 1;
+                if (m && pat->unless)
+                    vetoed = 1;
+                else if (m)
+                    fired = 1;
             }
             if (!fired || vetoed) {
                 diag(d, 1, l->file, ru->id, "example %zu does not fire the rule%s: \"%s\"", e + 1,
                      vetoed ? " (an unless-pattern vetoes it)" : "", ru->examples[e]);
             } else if (ru->sub >= 0) {
-                classify_input in = {NULL, 0, ru->examples[e], strlen(ru->examples[e]),
-                                     classify_langs[li], NULL, 0};
+                classify_input in = {
+                    NULL, 0, ru->examples[e], strlen(ru->examples[e]), classify_langs[li], NULL, 0};
                 classify_result res;
                 bd_err err;
                 if (classify_message(r, s, &in, &res, &err) == 0 &&

@@ -81,11 +81,14 @@ static int classify_line(const classify_rules *rules, classify_scratch *scratch,
     const cJSON *subject = cJSON_GetObjectItemCaseSensitive(j, "subject");
     const cJSON *lang = cJSON_GetObjectItemCaseSensitive(j, "lang");
     const char *bad = NULL;
-    if (!cJSON_IsObject(j)) bad = "a line must be a JSON object";
-    else if (!cJSON_IsString(body)) bad = "\"body\" must be a string";
+    if (!cJSON_IsObject(j))
+        bad = "a line must be a JSON object";
+    else if (!cJSON_IsString(body))
+        bad = "\"body\" must be a string";
     else if (subject && !cJSON_IsString(subject) && !cJSON_IsNull(subject))
         bad = "\"subject\" must be a string";
-    else if (lang && !cJSON_IsString(lang) && !cJSON_IsNull(lang)) bad = "\"lang\" must be a string";
+    else if (lang && !cJSON_IsString(lang) && !cJSON_IsNull(lang))
+        bad = "\"lang\" must be a string";
     else if (id && !cJSON_IsString(id) && !cJSON_IsNumber(id) && !cJSON_IsNull(id))
         bad = "\"id\" must be a string or a number";
     if (bad) {
@@ -143,10 +146,14 @@ int cmd_classify(bd_cli *cli, int argc, char **argv)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'e') explain = 1;
-        else if (c == 'r') dir_opt = optarg;
-        else if (c == 'n') naive = 1;
-        else return cli_usage("classify", "unknown option");
+        if (c == 'e')
+            explain = 1;
+        else if (c == 'r')
+            dir_opt = optarg;
+        else if (c == 'n')
+            naive = 1;
+        else
+            return cli_usage("classify", "unknown option");
     }
     if (optind != argc) return cli_usage("classify", "unexpected argument \"%s\"", argv[optind]);
     const char *dir = rules_dir(cli, dir_opt);
@@ -165,9 +172,11 @@ int cmd_classify(bd_cli *cli, int argc, char **argv)
     while ((n = getline(&line, &cap, stdin)) != -1) {
         lineno++;
         size_t len = (size_t)n;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
         size_t k = 0;
-        while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
+        while (k < len && (line[k] == ' ' || line[k] == '\t'))
+            k++;
         if (k == len) continue;
         int r;
         if (len > CLASSIFY_MAX_LINE) {
@@ -205,10 +214,14 @@ static void check_report(void *ud, int is_error, const char *file, const char *r
                          const char *msg)
 {
     check_counts *c = ud;
-    if (is_error) c->errors++;
-    else c->warnings++;
-    if (rule) printf("%s: rule \"%s\": %s: %s\n", file, rule, is_error ? "error" : "warning", msg);
-    else printf("%s: %s: %s\n", file, is_error ? "error" : "warning", msg);
+    if (is_error)
+        c->errors++;
+    else
+        c->warnings++;
+    if (rule)
+        printf("%s: rule \"%s\": %s: %s\n", file, rule, is_error ? "error" : "warning", msg);
+    else
+        printf("%s: %s: %s\n", file, is_error ? "error" : "warning", msg);
 }
 
 static void rules_help(void)
@@ -236,8 +249,10 @@ int cmd_rules(bd_cli *cli, int argc, char **argv)
     int c;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'r') dir_opt = optarg;
-        else return cli_usage("rules", "unknown option");
+        if (c == 'r')
+            dir_opt = optarg;
+        else
+            return cli_usage("rules", "unknown option");
     }
     if (optind != argc) return cli_usage("rules", "unexpected argument \"%s\"", argv[optind]);
     const char *dir = rules_dir(cli, dir_opt);

@@ -4,18 +4,17 @@
 
 #include <string.h>
 
-int store_ticket_waiting_get(bd_store *s, int64_t ticket_id, store_ticket_waiting *w,
-                             bd_err *err)
+int store_ticket_waiting_get(bd_store *s, int64_t ticket_id, store_ticket_waiting *w, bd_err *err)
 {
     memset(w, 0, sizeof *w);
-    sqlite3_stmt *st = store_stmt(
-        s, ST_TICKET_WAITING,
-        "WITH last AS (SELECT coalesce(max(sent_at), 0) AS at FROM messages"
-        "  WHERE ticket_id = ?1 AND direction = 'out' AND kind = 'public')"
-        " SELECT count(m.id), coalesce(max(m.sent_at), 0), last.at FROM last"
-        " LEFT JOIN messages m ON m.ticket_id = ?1 AND m.direction = 'in'"
-        "  AND m.kind = 'public' AND m.sent_at > last.at",
-        err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_TICKET_WAITING,
+                   "WITH last AS (SELECT coalesce(max(sent_at), 0) AS at FROM messages"
+                   "  WHERE ticket_id = ?1 AND direction = 'out' AND kind = 'public')"
+                   " SELECT count(m.id), coalesce(max(m.sent_at), 0), last.at FROM last"
+                   " LEFT JOIN messages m ON m.ticket_id = ?1 AND m.direction = 'in'"
+                   "  AND m.kind = 'public' AND m.sent_at > last.at",
+                   err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, ticket_id);
     int rc = sqlite3_step(st);

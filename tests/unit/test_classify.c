@@ -25,7 +25,8 @@ static char *norm(const char *s)
 static void assert_norm(const char *in, const char *want)
 {
     char *got = norm(in);
-    if (strcmp(got, want) != 0) fail_msg("normalise \"%s\": want \"%s\", got \"%s\"", in, want, got);
+    if (strcmp(got, want) != 0)
+        fail_msg("normalise \"%s\": want \"%s\", got \"%s\"", in, want, got);
     free(got);
 }
 
@@ -65,8 +66,8 @@ static classify_rules *load_ok(const char *dir, int flags)
 static void classify_text(const classify_rules *r, const char *subject, const char *body,
                           classify_result *res)
 {
-    classify_input in = {subject, subject ? strlen(subject) : 0, body, body ? strlen(body) : 0,
-                         NULL, NULL, 0};
+    classify_input in = {
+        subject, subject ? strlen(subject) : 0, body, body ? strlen(body) : 0, NULL, NULL, 0};
     bd_err err;
     if (classify_message(r, NULL, &in, res, &err)) fail_msg("classify: %s", err.msg);
 }
@@ -90,11 +91,11 @@ static void test_normalize(void **state)
     assert_norm("don’t – “ok”", "don't - \"ok\"");
     assert_norm("ﬁne", "fine");
     assert_norm("ЗАКАЗ ЁЛКА", "заказ елка");
-    assert_norm("ｶﾞｲﾄﾞ", "ガイド");          /* half-width kana recomposed */
-    assert_norm("がぎぐ", "がぎぐ");          /* voicing marks kept */
+    assert_norm("ｶﾞｲﾄﾞ", "ガイド");  /* half-width kana recomposed */
+    assert_norm("がぎぐ", "がぎぐ"); /* voicing marks kept */
     assert_norm("배송 언제", "배송 언제");
     assert_norm("أين طلبي؟ ١٢٣", "اين طلبي؟ 123"); /* hamza stripped, Arabic-Indic digits */
-    assert_norm("مـــرحبا", "مرحبا");       /* tatweel */
+    assert_norm("مـــرحبا", "مرحبا");              /* tatweel */
     assert_norm("a\r\nb\rc\td", "a\nb\nc d");
     assert_norm("zero\xE2\x80\x8Bwidth\xEF\xB8\x8F", "zerowidth"); /* ZWSP, VS16 */
     assert_norm("bad \xFF\xC3 byte", "bad \xEF\xBF\xBD\xEF\xBF\xBD byte");
@@ -106,10 +107,14 @@ static void test_normalize(void **state)
         char want[8];
         size_t k = 0;
         want[k++] = 'x';
-        if (c >= 'A' && c <= 'Z') want[k++] = (char)(c + 32);
-        else if (c == '\r' || c == '\n') want[k++] = '\n';
-        else if (c == '\t' || c == '\v' || c == '\f') want[k++] = ' ';
-        else if (c >= 0x20 && c != 0x7F) want[k++] = (char)c;
+        if (c >= 'A' && c <= 'Z')
+            want[k++] = (char)(c + 32);
+        else if (c == '\r' || c == '\n')
+            want[k++] = '\n';
+        else if (c == '\t' || c == '\v' || c == '\f')
+            want[k++] = ' ';
+        else if (c >= 0x20 && c != 0x7F)
+            want[k++] = (char)c;
         memcpy(want + k, "\xEF\xBF\xBD", 4);
         char *got = norm(in);
         if (strcmp(got, want) != 0) fail_msg("byte 0x%02x: got \"%s\"", c, got);
@@ -177,7 +182,7 @@ static void test_tracking_numbers(void **state)
     (void)state;
     assert_true(classify_s10_valid("RB719248650CN"));
     assert_true(classify_s10_valid("LP434640975CN"));
-    assert_true(classify_s10_valid("EE123456785US")); /* check digit 5 (sum % 11 == 0) */
+    assert_true(classify_s10_valid("EE123456785US"));  /* check digit 5 (sum % 11 == 0) */
     assert_false(classify_s10_valid("RB719248651CN")); /* wrong check digit */
     assert_false(classify_s10_valid("RB71924865CN"));
     assert_false(classify_s10_valid("R1719248650CN"));
@@ -269,8 +274,10 @@ static void assert_lits_x(const char *pattern, const char *want, int want_exact)
     for (size_t i = 0; i < n; i++) { /* word-boundary flags shown as \b */
         if (i) bd_buf_putc(&b, '|');
         for (const char *c = lits[i]; *c; c++)
-            if (*c == '\x01') bd_buf_puts(&b, "\\b");
-            else bd_buf_putc(&b, *c);
+            if (*c == '\x01')
+                bd_buf_puts(&b, "\\b");
+            else
+                bd_buf_putc(&b, *c);
         free(lits[i]);
     }
     free(lits);
@@ -292,17 +299,17 @@ static void test_literals(void **state)
     assert_lits("\\bwh?ere\\s+(is|r)\\s+my\\s+(order|parcel)s?\\b", "order\\b|orders\\b|parcel");
     assert_lits_x("(?:a|b)c(?:d|e)", "acd|ace|bcd|bce", 1);
     assert_lits_x("never (arrived|came)", "never arrived|never came", 1);
-    assert_lits("never (arrived|came)\\s", "never ");   /* cut to 6 bytes */
-    assert_lits("REFUND", "refund");            /* not exact: upper case */
+    assert_lits("never (arrived|came)\\s", "never "); /* cut to 6 bytes */
+    assert_lits("REFUND", "refund");                  /* not exact: upper case */
     assert_lits_x("a-?to-?z", "a-to-z|a-toz|ato-z|atoz", 1);
     assert_lits("x+yz", "yz");
     assert_lits("(?:foo)+bar", "foo");
     assert_lits_x("colou?r", "color|colour", 1);
     assert_lits("\\d+ weeks", " weeks");
-    assert_lits("abc|\\d+", "");          /* a branch with no literal: always run */
-    assert_lits("a(?=bcd)", "");          /* lookahead text is not required */
-    assert_lits("(?x) r e f", "");        /* extended mode is not analysed */
-    assert_lits("(a)\\1", "");            /* back references neither */
+    assert_lits("abc|\\d+", "");   /* a branch with no literal: always run */
+    assert_lits("a(?=bcd)", "");   /* lookahead text is not required */
+    assert_lits("(?x) r e f", ""); /* extended mode is not analysed */
+    assert_lits("(a)\\1", "");     /* back references neither */
     assert_lits(".*", "");
     assert_lits_x("[ck]at", "cat|kat", 1);
     assert_lits("[a-z]at", "at");
@@ -310,17 +317,17 @@ static void test_literals(void **state)
     assert_lits("\\x{4E2D}\\x{6587}", "中文");
     assert_lits("未着|届いて(い)?ない", "届い|未着");
     assert_lits("😡|🤬", "😡|🤬");
-    assert_lits_x("\\bhi\\b", "\\bhi\\b", 1);         /* word boundaries become flags */
-    assert_lits("^hi$", "hi");                          /* anchors: not exact */
-    assert_lits("hi(?=!)", "hi");                       /* lookahead: not exact */
+    assert_lits_x("\\bhi\\b", "\\bhi\\b", 1); /* word boundaries become flags */
+    assert_lits("^hi$", "hi");                /* anchors: not exact */
+    assert_lits("hi(?=!)", "hi");             /* lookahead: not exact */
     assert_lits("\\bhi\\b\\d", "\\bhi\\b");
     assert_lits_x("\\b(?:refunded|refund)\\b", "\\brefund\\b|\\brefunded\\b", 1);
     assert_lits("\\b(?:refunded|refund)\\b\\s", "\\brefund|\\brefund\\b"); /* cut: no end flag */
-    assert_lits("\\b\\$\\d+", "");                   /* \\b before a non-word character */
-    assert_lits("[?!]{3,}", "!!|!?|?!|??");            /* repetition of a small class */
+    assert_lits("\\b\\$\\d+", "");          /* \\b before a non-word character */
+    assert_lits("[?!]{3,}", "!!|!?|?!|??"); /* repetition of a small class */
     assert_lits_x("\\b(?:you|seller) ignored", "\\bseller ignored|\\byou ignored", 1);
     assert_lits("\\b(?:you|seller) ignored\\s", "\\bseller|\\byou ig"); /* cut to 6 bytes */
-    assert_lits("\\b(?:you|they) \\w+ ignored", " ignor"); /* common words lose */
+    assert_lits("\\b(?:you|they) \\w+ ignored", " ignor");              /* common words lose */
 }
 
 /* ---- precedence and scoring, with rules written for the test ---- */
@@ -406,8 +413,8 @@ static void test_precedence(void **state)
     static const struct {
         const char *text;
         int fires;
-    } his[] = {{"hi!", 1}, {"oh hi there", 1}, {"this", 0}, {"hit", 0}, {"中hi", 0},
-               {"中 hi", 1}, {"привет hi", 1}, {"héhi", 0}, {"hi中", 0}, {"hi。", 1}};
+    } his[] = {{"hi!", 1},   {"oh hi there", 1}, {"this", 0}, {"hit", 0},  {"中hi", 0},
+               {"中 hi", 1}, {"привет hi", 1},   {"héhi", 0}, {"hi中", 0}, {"hi。", 1}};
     for (size_t i = 0; i < sizeof his / sizeof his[0]; i++) {
         classify_text(r, NULL, his[i].text, &res);
         if (fired(&res, "en.t.hi") != his[i].fires)
@@ -454,21 +461,25 @@ static void test_hostile_bodies(void **state)
     /* 1 MB: capped, so it costs about what CLASSIFY_MAX_SCAN bytes cost */
     size_t big = 1u << 20;
     char *body = bd_malloc(big + 1);
-    for (size_t i = 0; i < big; i++) body[i] = "where is it, so late. "[i % 22];
+    for (size_t i = 0; i < big; i++)
+        body[i] = "where is it, so late. "[i % 22];
     memcpy(body + big - 10, " refund!!!", 10);
     body[big] = 0;
     classify_input in = {NULL, 0, body, big, NULL, NULL, 0};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int i = 0; i < 10; i++) assert_int_equal(classify_message(r, s, &in, &res, &err), 0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(classify_message(r, s, &in, &res, &err), 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     assert_true(res.truncated);
     assert_false(fired(&res, "en.t.refund")); /* past the cap */
     assert_string_equal(res.subcategory, "tracking");
-    double ms = ((double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6) / 10;
+    double ms =
+        ((double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6) / 10;
     print_message("1 MB body: %.2f ms per message (scanned %u bytes)\n", ms, CLASSIFY_MAX_SCAN);
     /* the cap lands on a character boundary */
-    for (size_t i = 0; i < big; i += 3) memcpy(body + i, "中", i + 3 <= big ? 3 : big - i);
+    for (size_t i = 0; i < big; i += 3)
+        memcpy(body + i, "中", i + 3 <= big ? 3 : big - i);
     in.body_len = big - big % 3;
     assert_int_equal(classify_message(r, s, &in, &res, &err), 0);
     assert_true(res.truncated);
@@ -514,8 +525,7 @@ static void test_broken_rules(void **state)
                       "[\"a\"], \"flags\": [\"angry\"]}, {\"id\": \"en.x\", \"patterns\": "
                       "[\"b\"], \"flags\": [\"angry\"]}]}",
                       "duplicate rule id", NULL);
-    assert_load_fails("{\"language\": \"de\", \"rules\": []}", "\"language\" must be \"en\"",
-                      NULL);
+    assert_load_fails("{\"language\": \"de\", \"rules\": []}", "\"language\" must be \"en\"", NULL);
     assert_load_fails("{\"language\": \"en\", \"rules\": [{\"id\": \"en.x\", \"pattern\": "
                       "[\"a\"], \"flags\": [\"angry\"]}]}",
                       "unknown key \"pattern\"", NULL);
@@ -545,8 +555,10 @@ static void collect(void *ud, int is_error, const char *file, const char *rule, 
 {
     findings *f = ud;
     (void)file;
-    if (is_error) f->errors++;
-    else f->warnings++;
+    if (is_error)
+        f->errors++;
+    else
+        f->warnings++;
     bd_buf_printf(&f->text, "%s %s: %s\n", is_error ? "E" : "W", rule ? rule : "-", msg);
 }
 
@@ -631,10 +643,12 @@ static void test_prefilter_equivalence(void **state)
             /* as written, in capitals, and cut in the middle */
             for (int v = 0; v < 3; v++) {
                 char *b = bd_strdup(body ? body : "");
-                if (v == 1) for (char *p = b; *p; p++) if (*p >= 'a' && *p <= 'z') *p -= 32;
+                if (v == 1)
+                    for (char *p = b; *p; p++)
+                        if (*p >= 'a' && *p <= 'z') *p -= 32;
                 if (v == 2) b[strlen(b) / 2] = 0;
-                classify_input in = {subject, subject ? strlen(subject) : 0, b, strlen(b),
-                                     NULL, NULL, 0};
+                classify_input in = {
+                    subject, subject ? strlen(subject) : 0, b, strlen(b), NULL, NULL, 0};
                 classify_result a, n;
                 bd_err err;
                 assert_int_equal(classify_message(fast, sf, &in, &a, &err), 0);
@@ -709,12 +723,18 @@ static void test_json(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_normalize),         cmocka_unit_test(test_detect_language),
-        cmocka_unit_test(test_tracking_numbers),  cmocka_unit_test(test_order_ids),
-        cmocka_unit_test(test_amounts),           cmocka_unit_test(test_literals),
-        cmocka_unit_test(test_precedence),        cmocka_unit_test(test_hostile_bodies),
-        cmocka_unit_test(test_broken_rules),      cmocka_unit_test(test_rules_check),
-        cmocka_unit_test(test_prefilter_equivalence), cmocka_unit_test(test_json),
+        cmocka_unit_test(test_normalize),
+        cmocka_unit_test(test_detect_language),
+        cmocka_unit_test(test_tracking_numbers),
+        cmocka_unit_test(test_order_ids),
+        cmocka_unit_test(test_amounts),
+        cmocka_unit_test(test_literals),
+        cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_hostile_bodies),
+        cmocka_unit_test(test_broken_rules),
+        cmocka_unit_test(test_rules_check),
+        cmocka_unit_test(test_prefilter_equivalence),
+        cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,8 +105,8 @@ static void run_set(const classify_rules *rules, classify_scratch *s, const char
         const char *wcat = bd_json_str(row, "category"), *wsub = bd_json_str(row, "subcategory");
         assert_non_null(body);
         assert_true(cat_index(wcat) >= 0 && sub_index(wsub) >= 0);
-        classify_input in = {subject, subject ? strlen(subject) : 0, body, strlen(body), NULL,
-                             NULL, 0};
+        classify_input in = {subject, subject ? strlen(subject) : 0, body, strlen(body), NULL, NULL,
+                             0};
         classify_result r;
         bd_err err;
         assert_int_equal(classify_message(rules, s, &in, &r, &err), 0);
@@ -121,11 +121,11 @@ static void run_set(const classify_rules *rules, classify_scratch *s, const char
         t->ent_want += want, t->ent += want && eok;
         st->confusion[cat_index(wcat)][cat_index(r.category)]++;
         st->sub_confusion[sub_index(wsub)][sub_index(r.subcategory)]++;
-        if (verbose && (strcmp(r.subcategory, wsub) != 0 || strcmp(r.language, lang) != 0 ||
-                        !fok || !eok)) {
-            printf("  %s: want %s/%s, got %s/%s (%s, %.2f)%s%s rules:",
-                   bd_json_str(row, "id"), wcat, wsub, r.category, r.subcategory, r.language,
-                   r.confidence, fok ? "" : " [flags]", eok ? "" : " [entities]");
+        if (verbose &&
+            (strcmp(r.subcategory, wsub) != 0 || strcmp(r.language, lang) != 0 || !fok || !eok)) {
+            printf("  %s: want %s/%s, got %s/%s (%s, %.2f)%s%s rules:", bd_json_str(row, "id"),
+                   wcat, wsub, r.category, r.subcategory, r.language, r.confidence,
+                   fok ? "" : " [flags]", eok ? "" : " [entities]");
             for (size_t k = 0; k < r.n_fired && k < CLASSIFY_MAX_FIRED; k++)
                 printf(" %s", r.fired[k]);
             printf("\n");
@@ -152,11 +152,13 @@ static void print_confusion(const char *lang, const lang_stats *st)
     printf("\n%s: category confusion (rows: labeled, columns: classified; tune + held-out)\n",
            lang);
     printf("  %-9s", "");
-    for (int j = 0; j < N_CATS; j++) printf(" %9s", categories[j]);
+    for (int j = 0; j < N_CATS; j++)
+        printf(" %9s", categories[j]);
     printf("\n");
     for (int i = 0; i < N_CATS; i++) {
         printf("  %-9s", categories[i]);
-        for (int j = 0; j < N_CATS; j++) printf(" %9zu", st->confusion[i][j]);
+        for (int j = 0; j < N_CATS; j++)
+            printf(" %9zu", st->confusion[i][j]);
         printf("\n");
     }
     /* the subcategory mix-ups, most frequent first */

@@ -25,7 +25,8 @@ static char *first_chars(const char *s, size_t n)
     size_t i = 0;
     while (s[i] && n) {
         i++;
-        while (((unsigned char)s[i] & 0xC0) == 0x80) i++;
+        while (((unsigned char)s[i] & 0xC0) == 0x80)
+            i++;
         n--;
     }
     return bd_strndup(s, i);
@@ -64,8 +65,8 @@ static void test_language_accuracy(void **state)
     void *tc = textcat_open(&conf);
     assert_non_null(tc);
 #endif
-    print_message("%-4s %6s %12s %12s %12s %12s\n", "lang", "texts", "ours", "ours@40ch",
-                  "textcat", "textcat@40");
+    print_message("%-4s %6s %12s %12s %12s %12s\n", "lang", "texts", "ours", "ours@40ch", "textcat",
+                  "textcat@40");
     for (int l = 0; l < CLASSIFY_N_LANGS; l++) {
         const char *lang = classify_langs[l];
         tu_corpus c;
@@ -82,8 +83,8 @@ static void test_language_accuracy(void **state)
 #endif
             free(cut);
         }
-        print_message("%-4s %6zu %11.1f%% %11.1f%% %11.1f%% %11.1f%%\n", lang, c.n,
-                      100.0 * o / c.n, 100.0 * oc / c.n, 100.0 * t / c.n, 100.0 * tcut / c.n);
+        print_message("%-4s %6zu %11.1f%% %11.1f%% %11.1f%% %11.1f%%\n", lang, c.n, 100.0 * o / c.n,
+                      100.0 * oc / c.n, 100.0 * t / c.n, 100.0 * tcut / c.n);
         total += c.n, ours += o, ours_cut += oc, theirs += t, theirs_cut += tcut;
         tu_corpus_free(&c);
     }

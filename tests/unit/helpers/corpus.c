@@ -33,7 +33,8 @@ int tu_corpus_load(const char *set, const char *lang, tu_corpus *c)
     long lineno = 0;
     while ((n = getline(&line, &cap, f)) != -1) {
         lineno++;
-        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
         if (!n) continue;
         bd_err err;
         cJSON *j = bd_json_parse(line, (size_t)n, &err);
@@ -49,7 +50,8 @@ int tu_corpus_load(const char *set, const char *lang, tu_corpus *c)
 
 void tu_corpus_free(tu_corpus *c)
 {
-    for (size_t i = 0; i < c->n; i++) cJSON_Delete(c->rows[i]);
+    for (size_t i = 0; i < c->n; i++)
+        cJSON_Delete(c->rows[i]);
     free(c->rows);
     memset(c, 0, sizeof *c);
 }
