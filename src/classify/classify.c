@@ -437,11 +437,11 @@ int classify_message(const classify_rules *r, classify_scratch *scratch, const c
     cl_stats st;
     memset(&st, 0, sizeof st);
     bd_buf_reset(&s->text);
-    cl_normalize_append(&s->text, in->subject ? in->subject : "", sn, &st);
+    cl_normalize_append(&s->text, in->subject ? in->subject : "", sn, &st, r->norm);
     c.subj_end = s->text.len;
     bd_buf_putc(&s->text, '\n');
     c.body_start = s->text.len;
-    cl_normalize_append(&s->text, in->body ? in->body : "", bn, &st);
+    cl_normalize_append(&s->text, in->body ? in->body : "", bn, &st, r->norm);
     c.text = s->text.data;
     c.len = s->text.len;
 

@@ -507,24 +507,20 @@ void classify_extract_entities(const char *s, size_t n, const char *lang, classi
     if (!s || !n || !has_digits(s, n)) return;
     fold f;
     fold_text(&f, s, n);
+    /* every entity has digits: jump from digit to digit, then look at the word around */
     for (size_t i = 0; i < f.n;) {
-        char c = f.c[i];
-        if (!is_alnum(c)) {
+        while (i < f.n && !is_digit(f.c[i]))
             i++;
-            continue;
-        }
-        size_t j = i;
+        if (i >= f.n) break;
+        size_t t0 = i, j = i;
+        while (t0 > 0 && is_alnum(f.c[t0 - 1]))
+            t0--;
         while (j < f.n && is_alnum(f.c[j]))
             j++;
-        int boundary = i == 0 || !is_alnum(f.c[i - 1]);
-        int digit = 0; /* every id has digits */
-        for (size_t k = i; k < j && !digit; k++)
-            digit = is_digit(f.c[k]);
-        if (boundary && digit && (!out->order_id[0] || !out->tracking_number[0]))
-            ids_at(&f, i, j, out);
-        if (is_digit(c) && !out->amount_value[0] && (i == 0 || !is_alpha(f.c[i - 1]))) {
+        if (!out->order_id[0] || !out->tracking_number[0]) ids_at(&f, t0, j, out);
+        if (t0 == i && !out->amount_value[0] && (t0 == 0 || !is_alpha(f.c[t0 - 1]))) {
             size_t next;
-            amount_at(&f, s, n, i, &next, lang, out);
+            amount_at(&f, s, n, t0, &next, lang, out);
             if (next > j) j = next;
         }
         i = j;

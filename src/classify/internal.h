@@ -28,8 +28,14 @@ typedef struct cl_stats {
     float cue[CLASSIFY_N_LANGS]; /* evidence from letters only some languages use (ñ, ß, ł) */
 } cl_stats;
 
-/* Appends the normalised form of s[0..n) to out; fills st (may be NULL; counts are added). */
-void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st);
+/* A lookup table for the two-byte UTF-8 range, built once by the general path. */
+typedef struct cl_normtab cl_normtab;
+cl_normtab *cl_normtab_new(void);
+void cl_normtab_free(cl_normtab *t); /* NULL-safe */
+/* Appends the normalised form of s[0..n) to out; fills st (may be NULL; counts are added).
+ * t (may be NULL) only makes it faster. */
+void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st,
+                         const cl_normtab *t);
 
 /* ---- literal prefilter ---- */
 /* Strings one of which every match of pattern must contain, normalised like the text
@@ -119,6 +125,7 @@ struct classify_rules {
     size_t max_lits;
     size_t max_rules;
     cl_langdet *det;
+    cl_normtab *norm;
 };
 
 /* Parses and compiles one rules file into lang (lang_idx names the expected language).

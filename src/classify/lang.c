@@ -267,23 +267,38 @@ static int is_word_byte(unsigned char c)
 }
 
 /* Endings and letter groups of a word the lists do not know. */
+/* Endings and letter groups of a word the lists do not know: one pass for the groups
+ * (each counted once per word), the endings compared from their last letter. */
 static void score_pieces(const char *w, size_t n, float *score)
 {
     if (n < 4) return;
+    unsigned seen = 0; /* bit i: pieces[i] already counted */
+    for (size_t j = 0; j + 1 < n; j++) {
+        const char *hit = NULL;
+        char a = w[j], b = w[j + 1];
+        if (a == 's' && b == 'c' && j + 2 < n && w[j + 2] == 'h')
+            hit = "sch";
+        else if (b == 'z' && (a == 's' || a == 'c' || a == 'r'))
+            hit = a == 's' ? "sz" : a == 'c' ? "cz" : "rz";
+        else if (b == 'h' && (a == 't' || a == 'n' || a == 'l'))
+            hit = a == 't' ? "th" : a == 'n' ? "nh" : "lh";
+        else if (a == 'g' && b == 'l' && j + 2 < n && w[j + 2] == 'i')
+            hit = "gli";
+        else if ((unsigned char)a == 0xC5 && (unsigned char)b == 0x82)
+            hit = "ł";
+        if (!hit) continue;
+        for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++)
+            if (!pieces[i].suffix && !(seen & (1u << i)) && strcmp(pieces[i].s, hit) == 0) {
+                seen |= 1u << i;
+                score[pieces[i].lang] += pieces[i].w;
+            }
+    }
     for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
         const char *p = pieces[i].s;
-        size_t k = p[1] ? p[2] ? p[3] ? p[4] ? p[5] ? 6 : 5 : 4 : 3 : 2 : 1;
-        if (k > n) continue;
-        if (pieces[i].suffix) {
-            if (w[n - 1] == p[k - 1] && memcmp(w + n - k, p, k) == 0)
-                score[pieces[i].lang] += pieces[i].w;
-        } else {
-            for (size_t j = 0; j + k <= n; j++)
-                if (w[j] == p[0] && memcmp(w + j, p, k) == 0) {
-                    score[pieces[i].lang] += pieces[i].w;
-                    break;
-                }
-        }
+        if (!pieces[i].suffix) continue;
+        size_t k = strlen(p);
+        if (k <= n && w[n - 1] == p[k - 1] && memcmp(w + n - k, p, k) == 0)
+            score[pieces[i].lang] += pieces[i].w;
     }
 }
 
@@ -407,7 +422,7 @@ const char *classify_detect_language(const classify_rules *r, const char *s, siz
     bd_buf norm = BD_BUF_INIT;
     cl_stats st;
     memset(&st, 0, sizeof st);
-    if (s) cl_normalize_append(&norm, s, n, &st);
+    if (s) cl_normalize_append(&norm, s, n, &st, r ? r->norm : NULL);
     double c = 0;
     int lang = cl_langdet_run(d, norm.data ? norm.data : "", norm.len, &st, &c);
     bd_buf_free(&norm);

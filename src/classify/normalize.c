@@ -343,7 +343,70 @@ static int stable_letter(int32_t cp, cl_stats *st)
     return 1;
 }
 
-void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st)
+/* Letters and marks of the two-byte UTF-8 range (Latin, Greek, Cyrillic, Hebrew, Arabic):
+ * their normal form does not depend on their neighbours once marks are stripped, so it is
+ * computed once, by the general path, and looked up. */
+struct cl_normtab {
+    uint8_t cat[0x800];
+    uint8_t len[0x800]; /* NORMTAB_SLOW: use the general path */
+    char out[0x800][7];
+};
+#define NORMTAB_SLOW 0xFF
+
+static void normalize(bd_buf *out, const char *s, size_t n, cl_stats *st, const cl_normtab *t);
+
+cl_normtab *cl_normtab_new(void)
+{
+    cl_normtab *t = bd_calloc(1, sizeof *t);
+    bd_buf b = BD_BUF_INIT;
+    for (int32_t cp = 0x80; cp < 0x800; cp++) {
+        char u[2] = {(char)(0xC0 | (cp >> 6)), (char)(0x80 | (cp & 0x3F))};
+        bd_buf_reset(&b);
+        normalize(&b, u, 2, NULL, NULL);
+        t->cat[cp] = (uint8_t)utf8proc_category(cp);
+        if (b.len < sizeof t->out[0]) {
+            t->len[cp] = (uint8_t)b.len;
+            if (b.len) memcpy(t->out[cp], b.data, b.len);
+        } else {
+            t->len[cp] = NORMTAB_SLOW;
+        }
+    }
+    bd_buf_free(&b);
+    return t;
+}
+
+void cl_normtab_free(cl_normtab *t)
+{
+    free(t);
+}
+
+/* Statistics of one non-ASCII code point of category cat. */
+static void cp_stats(cl_stats *st, caps_state *caps, int32_t cp, int cat)
+{
+    if ((cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A))
+        st->fullwidth++;
+    else if (cp == 0x60C || cp == 0x61B || cp == 0x61F || (cp >= 0x660 && cp <= 0x66D))
+        st->arabic_marks++;
+    if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) {
+        count_script(st, cp);
+        if (cp < 0x250) cue(st, cp);
+        caps->letters++;
+        if (cat == UTF8PROC_CATEGORY_LU)
+            caps->upper++;
+        else if (cat != UTF8PROC_CATEGORY_LL)
+            caps->letters = 0; /* caseless script */
+    } else if (cat != UTF8PROC_CATEGORY_MN) {
+        caps_end(caps, st);
+        if (cp == 0xBF || cp == 0xA1) cue(st, cp);
+    }
+}
+
+void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st, const cl_normtab *t)
+{
+    normalize(out, s, n, st, t);
+}
+
+static void normalize(bd_buf *out, const char *s, size_t n, cl_stats *st, const cl_normtab *t)
 {
     const unsigned char *p = (const unsigned char *)s;
     run r;
@@ -361,31 +424,19 @@ void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st)
         int32_t cp;
         size_t at = i;
         i += decode(p + i, n - i, &cp);
+        if (t && cp < 0x800 && t->len[cp] != NORMTAB_SLOW) { /* looked up */
+            if (st) cp_stats(st, &caps, cp, t->cat[cp]);
+            run_flush(&r, out);
+            if (t->len[cp]) bd_buf_append(out, t->out[cp], t->len[cp]);
+            continue;
+        }
         if (stable_letter(cp, st)) { /* CJK, Hangul, kana: the bytes as they are */
             run_flush(&r, out);
             caps.letters = 0; /* caseless */
             bd_buf_append(out, (const char *)p + at, i - at);
             continue;
         }
-        if (st) {
-            utf8proc_category_t cat = utf8proc_category(cp);
-            if ((cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A))
-                st->fullwidth++;
-            else if (cp == 0x60C || cp == 0x61B || cp == 0x61F || (cp >= 0x660 && cp <= 0x66D))
-                st->arabic_marks++;
-            if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) {
-                count_script(st, cp);
-                if (cp < 0x250) cue(st, cp);
-                caps.letters++;
-                if (cat == UTF8PROC_CATEGORY_LU)
-                    caps.upper++;
-                else if (cat != UTF8PROC_CATEGORY_LL)
-                    caps.letters = 0; /* caseless script */
-            } else if (cat != UTF8PROC_CATEGORY_MN) {
-                caps_end(&caps, st);
-                if (cp == 0xBF || cp == 0xA1) cue(st, cp);
-            }
-        }
+        if (st) cp_stats(st, &caps, cp, utf8proc_category(cp));
         if (is_stable(cp)) {
             run_flush(&r, out);
             put_cp(out, cp);
@@ -422,7 +473,7 @@ char *classify_normalize(const char *s, size_t n, size_t *outlen)
     bd_buf b = BD_BUF_INIT;
     bd_buf_grow(&b, n + 1);
     b.data[0] = '\0';
-    if (s) cl_normalize_append(&b, s, n, NULL);
+    if (s) normalize(&b, s, n, NULL, NULL);
     if (outlen) *outlen = b.len;
     return bd_buf_detach(&b);
 }

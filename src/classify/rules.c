@@ -525,6 +525,7 @@ int classify_rules_load(const char *dir, int flags, classify_rules **out, bd_err
     }
     sizes(r);
     r->det = cl_langdet_new();
+    r->norm = cl_normtab_new();
     *out = r;
     return 0;
 }
@@ -535,6 +536,7 @@ void classify_rules_free(classify_rules *r)
     for (int i = 0; i < CLASSIFY_N_LANGS; i++)
         cl_lang_clear(&r->langs[i]);
     cl_langdet_free(r->det);
+    cl_normtab_free(r->norm);
     free(r);
 }
 

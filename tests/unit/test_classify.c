@@ -122,6 +122,33 @@ static void test_normalize(void **state)
     }
 }
 
+/* The lookup table of the two-byte range agrees with the general path, code point by code
+ * point and between neighbours that compose, case or carry marks. */
+static void test_normalize_table(void **state)
+{
+    (void)state;
+    cl_normtab *t = cl_normtab_new();
+    bd_buf a = BD_BUF_INIT, b = BD_BUF_INIT;
+    for (int32_t cp = 0x80; cp < 0x800; cp++) {
+        char s[16];
+        int n = snprintf(s, sizeof s, "A%c%c\xCC\x81" "B\xC3\x9F", (char)(0xC0 | (cp >> 6)),
+                         (char)(0x80 | (cp & 0x3F)));
+        cl_stats sa, sb;
+        memset(&sa, 0, sizeof sa);
+        memset(&sb, 0, sizeof sb);
+        bd_buf_reset(&a);
+        bd_buf_reset(&b);
+        cl_normalize_append(&a, s, (size_t)n, &sa, NULL);
+        cl_normalize_append(&b, s, (size_t)n, &sb, t);
+        if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0 ||
+            memcmp(&sa, &sb, sizeof sa) != 0)
+            fail_msg("U+%04X: \"%s\" vs \"%s\"", (unsigned)cp, a.data, b.data);
+    }
+    bd_buf_free(&a);
+    bd_buf_free(&b);
+    cl_normtab_free(t);
+}
+
 /* ---- language detection on short texts written for this test ---- */
 
 static void test_detect_language(void **state)
@@ -724,6 +751,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalize),
+        cmocka_unit_test(test_normalize_table),
         cmocka_unit_test(test_detect_language),
         cmocka_unit_test(test_tracking_numbers),
         cmocka_unit_test(test_order_ids),
