@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <limits.h>
 
 enum { M_EUR = 1, M_GBP = 2, M_YEN = 3, M_KRW = 4, M_RUB = 5, M_INR = 6, M_SEP = 0x1F };
 
@@ -278,22 +279,29 @@ static const struct {
     int word; /* ASCII word: must end at a non-letter */
     long mult;
 } after_toks[] = {
-    {"万円", "JPY", 0, 10000}, {"만원", "KRW", 0, 10000}, {"万元", "CNY", 0, 10000},
-    {"万", "", 0, 10000},      {"円", "JPY", 0, 1},       {"元", "CNY", 0, 1},
-    {"块", "CNY", 0, 1},       {"人民币", "CNY", 0, 1},   {"원", "KRW", 0, 1},
-    {"달러", "USD", 0, 1},     {"유로", "EUR", 0, 1},     {"ドル", "USD", 0, 1},
-    {"ユーロ", "EUR", 0, 1},   {"美元", "USD", 0, 1},     {"欧元", "EUR", 0, 1},
-    {"руб", "RUB", 0, 1},      {"евро", "EUR", 0, 1},     {"долл", "USD", 0, 1},
-    {"zł", "PLN", 0, 1},       {"złotych", "PLN", 0, 1},  {"دينار كويتي", "KWD", 0, 1},
-    {"درهم", "AED", 0, 1},     {"ريال", "SAR", 0, 1},     {"د.إ", "AED", 0, 1},
-    {"ر.س", "SAR", 0, 1},      {"د.ك", "KWD", 0, 1},      {"€", "EUR", 0, 1},
-    {"£", "GBP", 0, 1},        {"₩", "KRW", 0, 1},        {"₽", "RUB", 0, 1},
-    {"$", "USD", 0, 1},        {"euros", "EUR", 1, 1},    {"euro", "EUR", 1, 1},
-    {"dollars", "USD", 1, 1},  {"dollar", "USD", 1, 1},   {"dolares", "USD", 1, 1},
-    {"dólares", "USD", 1, 1},  {"pounds", "GBP", 1, 1},   {"quid", "GBP", 1, 1},
-    {"zloty", "PLN", 1, 1},    {"zlotych", "PLN", 1, 1},  {"zl", "PLN", 1, 1},
-    {"reais", "BRL", 1, 1},    {"yen", "JPY", 1, 1},      {"yuan", "CNY", 1, 1},
-    {"rmb", "CNY", 1, 1},
+    /* multipliers: the currency follows them (2万円, 3천 원, 5 тыс. руб) */
+    {"万", "", 0, 10000},         {"만", "", 0, 10000},         {"千", "", 0, 1000},
+    {"천", "", 0, 1000},          {"тыс", "", 0, 1000},         {"日元", "JPY", 0, 1},
+    {"美金", "USD", 0, 1},        {"港币", "HKD", 0, 1},        {"台币", "TWD", 0, 1},
+    {"엔", "JPY", 0, 1},          {"위안", "CNY", 0, 1},        {"тенге", "KZT", 0, 1},
+    {"грн", "UAH", 0, 1},         {"р.", "RUB", 0, 1},          {"جنيه", "EGP", 0, 1},
+    {"دولار", "USD", 0, 1},       {"يورو", "EUR", 0, 1},        {"درهم مغربي", "MAD", 0, 1},
+    {"ريال قطري", "QAR", 0, 1},   {"ريال عماني", "OMR", 0, 1},  {"دينار بحريني", "BHD", 0, 1},
+    {"دينار أردني", "JOD", 0, 1}, {"دينار اردني", "JOD", 0, 1}, {"ر.ق", "QAR", 0, 1},
+    {"円", "JPY", 0, 1},          {"元", "CNY", 0, 1},          {"块", "CNY", 0, 1},
+    {"人民币", "CNY", 0, 1},      {"원", "KRW", 0, 1},          {"달러", "USD", 0, 1},
+    {"유로", "EUR", 0, 1},        {"ドル", "USD", 0, 1},        {"ユーロ", "EUR", 0, 1},
+    {"美元", "USD", 0, 1},        {"欧元", "EUR", 0, 1},        {"руб", "RUB", 0, 1},
+    {"евро", "EUR", 0, 1},        {"долл", "USD", 0, 1},        {"zł", "PLN", 0, 1},
+    {"złotych", "PLN", 0, 1},     {"دينار كويتي", "KWD", 0, 1}, {"درهم", "AED", 0, 1},
+    {"ريال", "SAR", 0, 1},        {"د.إ", "AED", 0, 1},         {"ر.س", "SAR", 0, 1},
+    {"د.ك", "KWD", 0, 1},         {"€", "EUR", 0, 1},           {"£", "GBP", 0, 1},
+    {"₩", "KRW", 0, 1},           {"₽", "RUB", 0, 1},         {"$", "USD", 0, 1},
+    {"euros", "EUR", 1, 1},       {"euro", "EUR", 1, 1},        {"dollars", "USD", 1, 1},
+    {"dollar", "USD", 1, 1},      {"dolares", "USD", 1, 1},     {"dólares", "USD", 1, 1},
+    {"pounds", "GBP", 1, 1},      {"quid", "GBP", 1, 1},        {"zloty", "PLN", 1, 1},
+    {"zlotych", "PLN", 1, 1},     {"zl", "PLN", 1, 1},          {"reais", "BRL", 1, 1},
+    {"yen", "JPY", 1, 1},         {"yuan", "CNY", 1, 1},        {"rmb", "CNY", 1, 1},
 };
 
 static const char *const iso_codes[] = {"USD", "EUR", "GBP", "JPY", "CNY", "KRW", "RUB", "PLN",
@@ -386,13 +394,15 @@ static const char *currency_after(const fold *f, const char *raw, size_t raw_n, 
         size_t len = strlen(after_toks[t].tok);
         if (r + len > raw_n || strncasecmp(raw + r, after_toks[t].tok, len) != 0) continue;
         if (after_toks[t].word && r + len < raw_n && is_alpha(raw[r + len])) continue;
-        if (after_toks[t].mult > 1 && !after_toks[t].cur[0]) {
-            /* 万 alone: the currency follows it */
+        if (!after_toks[t].cur[0]) { /* a multiplier: the currency comes after it */
+            size_t fk = k;
+            while (fk < f->n && f->off[fk] < r + len)
+                fk++;
+            if (fk < f->n && f->c[fk] == '.') fk++; /* тыс. */
             long m2;
-            size_t fk = k + 1;
-            const char *cur = fk <= f->n ? currency_after(f, raw, raw_n, fk, lang, &m2) : NULL;
-            if (!cur) return NULL;
-            *mult = 10000;
+            const char *cur = currency_after(f, raw, raw_n, fk, lang, &m2);
+            if (!cur || m2 > 1) return NULL;
+            *mult = after_toks[t].mult;
             return cur;
         }
         *mult = after_toks[t].mult;
@@ -450,35 +460,28 @@ static int parse_number(const fold *f, size_t i, size_t *j, char *digits, size_t
     return 0;
 }
 
+/* Writes digits (dec_pos: where the decimals start, -1 for none) × mult as the amount:
+ * two decimals, none for JPY and KRW (unless there is a fraction of the unit). */
 static void format_amount(const char *digits, int dec_pos, long mult, const char *cur,
                           classify_result *out)
 {
-    char whole[40], frac[16] = "";
     size_t nd = strlen(digits);
     size_t wl = dec_pos >= 0 ? (size_t)dec_pos : nd;
-    if (wl > 18) return; /* not a price */
-    memcpy(whole, digits, wl);
-    whole[wl] = '\0';
-    if (dec_pos >= 0) snprintf(frac, sizeof frac, "%.6s", digits + wl);
-    const char *w = whole;
-    while (*w == '0' && w[1])
-        w++;
-    if (mult > 1) {
-        /* 2万 = 20000; 1.5万 = 15000 */
-        char buf[32];
-        snprintf(buf, sizeof buf, "%.18s%-4.4s", w, frac);
-        for (char *p = buf; *p; p++)
-            if (*p == ' ') *p = '0';
-        w = buf;
-        while (*w == '0' && w[1])
-            w++;
-        snprintf(out->amount_value, sizeof out->amount_value, "%.24s", w);
-    } else if (zero_decimal(cur)) {
-        snprintf(out->amount_value, sizeof out->amount_value, "%.24s", w);
-    } else {
-        char f2[3] = {frac[0] ? frac[0] : '0', frac[0] && frac[1] ? frac[1] : '0', 0};
-        snprintf(out->amount_value, sizeof out->amount_value, "%.24s.%s", w, f2);
-    }
+    if (wl > 12) return; /* not a price */
+    long long v = 0;     /* in 1/10,000 of the unit */
+    for (size_t i = 0; i < wl; i++)
+        v = v * 10 + (digits[i] - '0');
+    long long f = 0;
+    for (size_t i = 0; i < 4; i++)
+        f = f * 10 + (wl + i < nd ? digits[wl + i] - '0' : 0);
+    v = v * 10000 + f;
+    if (mult > 1 && v > LLONG_MAX / mult) return;
+    v *= mult;
+    long long units = v / 10000, cents = (v % 10000) / 100;
+    if (zero_decimal(cur) && cents == 0)
+        snprintf(out->amount_value, sizeof out->amount_value, "%lld", units);
+    else
+        snprintf(out->amount_value, sizeof out->amount_value, "%lld.%02lld", units, cents);
     snprintf(out->amount_currency, sizeof out->amount_currency, "%s", cur);
 }
 

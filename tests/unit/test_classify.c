@@ -280,6 +280,15 @@ static void test_amounts(void **state)
     assert_amount("٣٠ دينار كويتي", "ar", "30.00", "KWD");
     assert_amount("18 CHF Gebühr", "de", "18.00", "CHF");
     assert_amount("buy 10 pcs at $8 each", "en", "8.00", "USD");
+    assert_amount("3천원 할인", "ko", "3000", "KRW");
+    assert_amount("3천 원", "ko", "3000", "KRW");
+    assert_amount("5 тыс. руб", "ru", "5000.00", "RUB");
+    assert_amount("1千円", "ja", "1000", "JPY");
+    assert_amount("200日元", "zh", "200", "JPY");
+    assert_amount("١٠٠ جنيه", "ar", "100.00", "EGP");
+    assert_amount("50 دولار", "ar", "50.00", "USD");
+    assert_amount("30 ريال قطري", "ar", "30.00", "QAR");
+    assert_amount("2万 is a number", "zh", "", "");
     assert_amount("no money here: 10 pcs, 3 weeks, order 5", "en", "", "");
 }
 
