@@ -160,6 +160,7 @@ static int add_patterns(cl_lang *lang, const cJSON *rj, const char *key, uint32_
         if (!re && !d->report) return -1;
         lang->pats = bd_realloc(lang->pats, (lang->n_pats + 1) * sizeof *lang->pats);
         cl_pattern *cp = &lang->pats[lang->n_pats++];
+        memset(cp, 0, sizeof *cp);
         cp->src = bd_strdup(p->valuestring);
         cp->code = re;
         cp->rule = rule_idx;
