@@ -444,6 +444,10 @@ int classify_message(const classify_rules *r, classify_scratch *scratch, const c
     cl_normalize_append(&s->text, in->body ? in->body : "", bn, &st, r->norm);
     c.text = s->text.data;
     c.len = s->text.len;
+    /* PCRE2's JIT may read a few bytes past the subject: let them be defined */
+    bd_buf_grow(&s->text, 64);
+    memset(s->text.data + s->text.len, 0, 64);
+    c.text = s->text.data;
 
     int li = classify_lang_index(in->lang);
     if (li < 0) {

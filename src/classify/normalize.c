@@ -475,5 +475,7 @@ char *classify_normalize(const char *s, size_t n, size_t *outlen)
     b.data[0] = '\0';
     if (s) normalize(&b, s, n, NULL, NULL);
     if (outlen) *outlen = b.len;
+    bd_buf_grow(&b, 64); /* defined bytes past the end, for PCRE2's JIT */
+    memset(b.data + b.len, 0, 64);
     return bd_buf_detach(&b);
 }
