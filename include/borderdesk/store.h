@@ -139,6 +139,14 @@ int store_tickets_link_order(bd_store *s, int64_t shop_id, const char *order_ext
 int store_ticket_set_classification(bd_store *s, int64_t id, const char *category,
                                     const char *subcategory, const char *language, int priority,
                                     bd_err *err);
+/* What the buyer is waiting for on a ticket: the public buyer messages sent after the last
+ * public reply (unanswered, the newest at last_unanswered_at) and that reply's time (0 when
+ * there is none). */
+typedef struct store_ticket_waiting {
+    int64_t unanswered, last_unanswered_at, last_reply_at;
+} store_ticket_waiting;
+int store_ticket_waiting_get(bd_store *s, int64_t ticket_id, store_ticket_waiting *w,
+                             bd_err *err);
 
 /* ---- messages ---- */
 typedef struct store_message {

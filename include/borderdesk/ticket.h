@@ -30,6 +30,8 @@ typedef struct ticket_classification {
     const char *category, *subcategory, *language;
     int priority;          /* TICKET_PRIORITY_* */
     const char *json;      /* the full result, stored on the message; may be NULL */
+    int message_only;      /* 1: store it on the message but leave the ticket as it is (the
+                              message is older than the ticket's latest unanswered one) */
 } ticket_classification;
 
 /* Called for each new inbound message before it is stored; returns 0 and fills *out (its

@@ -62,5 +62,7 @@ int tickets_refresh_due(bd_cli *cli, int argc, char **argv);
 int cmd_serve(bd_cli *cli, int argc, char **argv);
 int cmd_sync(bd_cli *cli, int argc, char **argv);
 int cmd_outbox(bd_cli *cli, int argc, char **argv);
+int cmd_classify(bd_cli *cli, int argc, char **argv);
+int cmd_rules(bd_cli *cli, int argc, char **argv);
 
 #endif

@@ -23,6 +23,8 @@ static const struct {
     {"serve", cmd_serve, "run the REST API and the background scheduler"},
     {"sync", cmd_sync, "pull orders, messages and feedback from the marketplaces"},
     {"outbox", cmd_outbox, "deliver queued replies to the marketplaces"},
+    {"classify", cmd_classify, "classify messages (JSON Lines in, JSON Lines out)"},
+    {"rules", cmd_rules, "check the classifier's rules files"},
 };
 
 static void usage(FILE *f)

@@ -183,7 +183,8 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
     if (!res->created &&
         store_ticket_touch(ctx->store, res->ticket_id, m->direction, m->sent_at, m->subject, err))
         return -1;
-    if (classified && store_ticket_set_classification(ctx->store, res->ticket_id, cl.category,
+    if (classified && !cl.message_only &&
+        store_ticket_set_classification(ctx->store, res->ticket_id, cl.category,
                                                       cl.subcategory, cl.language, cl.priority,
                                                       err))
         return -1;
