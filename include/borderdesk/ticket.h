@@ -36,8 +36,8 @@ typedef struct ticket_classification {
 
 /* Called for each new inbound message before it is stored; returns 0 and fills *out (its
  * strings must live until the next call), or -1 to leave the message unclassified. */
-typedef int (*ticket_classify_fn)(void *ud, const bd_message *m, int64_t ticket_id,
-                                  ticket_classification *out);
+typedef int (*ticket_classify_fn)(void *ud, bd_store *store, const bd_message *m,
+                                  int64_t ticket_id, ticket_classification *out);
 
 enum { TICKET_PRIORITY_LOW = 0, TICKET_PRIORITY_NORMAL = 1, TICKET_PRIORITY_HIGH = 2,
        TICKET_PRIORITY_URGENT = 3 };
@@ -85,6 +85,12 @@ int ticket_note(ticket_ctx *ctx, int64_t ticket_id, const char *body, const char
                 int64_t *message_id, bd_err *err);
 
 int ticket_status_valid(const char *status);
+
+/* Loads the classifier's rules (locales_dir/<lang>/rules.json) and sets ctx->classify so
+ * that every new buyer message is classified (src/ticket/classify_hook.c). -1 with err
+ * when the rules cannot be loaded. ticket_classifier_close frees it (safe without open). */
+int ticket_classifier_open(ticket_ctx *ctx, const char *locales_dir, bd_err *err);
+void ticket_classifier_close(ticket_ctx *ctx);
 
 /* ---- JSON forms shared by the CLI (--json) and the REST API (README "JSON output") ---- */
 #ifndef BORDERDESK_TICKET_JSON

@@ -32,6 +32,10 @@ bd_store *cli_store(bd_cli *cli, int flags);
 void cli_ticket_ctx(bd_cli *cli, ticket_ctx *ctx, const char *actor);
 /* Who runs the command: $BORDERDESK_USER, else $USER, else "cli". */
 const char *cli_actor(void);
+/* Turns on classification of new buyer messages in ctx; without rules it warns on stderr
+ * (naming cmd) and messages are stored unclassified — a broken rules file must not stop
+ * the mail. Close with ticket_classifier_close. */
+void cli_ticket_classifier(bd_cli *cli, ticket_ctx *ctx, const char *cmd);
 
 /* Prints "borderdesk: msg" to stderr and returns code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -107,6 +107,15 @@ void cli_ticket_ctx(bd_cli *cli, ticket_ctx *ctx, const char *actor)
     }
 }
 
+void cli_ticket_classifier(bd_cli *cli, ticket_ctx *ctx, const char *cmd)
+{
+    bd_config *c = cli_config(cli);
+    bd_err err;
+    if (!c || ticket_classifier_open(ctx, c->locales_dir, &err))
+        fprintf(stderr, "borderdesk %s: warning: messages are not classified: %s\n", cmd,
+                c ? err.msg : "no configuration");
+}
+
 void cli_cell(FILE *f, const char *s, size_t width)
 {
     if (!s) s = "";

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "borderdesk/classify.h"
 
 #define IMPORT_BATCH 5000              /* lines per transaction */
 #define IMPORT_MAX_LINE (16u << 20)    /* bytes */
@@ -65,68 +64,6 @@ static int import_line(ticket_ctx *ctx, int orders, const char *line, size_t len
     return rc;
 }
 
-/* ---- classification of new buyer messages (ticket.h's classify hook) ---- */
-
-typedef struct import_classifier {
-    classify_rules *rules;
-    classify_scratch *scratch;
-    bd_store *store;
-    bd_buf json; /* the last result, alive until the next call (the hook's contract) */
-} import_classifier;
-
-static int import_classify(void *ud, const bd_message *m, int64_t ticket_id,
-                           ticket_classification *out)
-{
-    import_classifier *ic = ud;
-    store_ticket_waiting w;
-    bd_err err;
-    if (store_ticket_waiting_get(ic->store, ticket_id, &w, &err)) return -1;
-    classify_input in = {0};
-    in.subject = m->subject;
-    in.subject_len = m->subject ? strlen(m->subject) : 0;
-    in.body = m->body;
-    in.body_len = m->body ? strlen(m->body) : 0;
-    in.lang_hint = m->buyer.language;
-    in.repeated_contact = w.unanswered > 0;
-    classify_result res;
-    if (classify_message(ic->rules, ic->scratch, &in, &res, &err)) return -1;
-    bd_buf_reset(&ic->json);
-    classify_result_append_json(&ic->json, &res, NULL, 1);
-    out->category = res.category;
-    out->subcategory = res.subcategory;
-    out->language = classify_langs[classify_lang_index(res.language)]; /* static, unlike res */
-    out->priority = classify_urgency_priority(res.urgency);
-    out->json = ic->json.data;
-    /* an older message arriving late does not take the ticket's current request away */
-    out->message_only = m->sent_at < w.last_unanswered_at || m->sent_at <= w.last_reply_at;
-    return 0;
-}
-
-/* Loads the rules for an import of messages; without them messages are imported
- * unclassified, with a warning (a broken rules file must not stop the mail). */
-static void import_classifier_open(bd_cli *cli, import_classifier *ic, ticket_ctx *ctx)
-{
-    memset(ic, 0, sizeof *ic);
-    bd_config *c = cli_config(cli);
-    bd_err err;
-    if (!c || classify_rules_load(c->locales_dir, 0, &ic->rules, &err)) {
-        fprintf(stderr, "borderdesk import: warning: messages are not classified: %s\n",
-                c ? err.msg : "no configuration");
-        return;
-    }
-    ic->scratch = classify_scratch_new(ic->rules);
-    ic->store = ctx->store;
-    ctx->classify = import_classify;
-    ctx->classify_ud = ic;
-}
-
-static void import_classifier_close(import_classifier *ic)
-{
-    classify_scratch_free(ic->scratch);
-    classify_rules_free(ic->rules);
-    bd_buf_free(&ic->json);
-}
-
 /* A store error (disk full, locked) stops the run; a bad line does not. */
 static int is_store_error(const char *msg)
 {
@@ -169,9 +106,7 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
     }
     ticket_ctx ctx;
     cli_ticket_ctx(cli, &ctx, "import");
-    import_classifier ic;
-    memset(&ic, 0, sizeof ic);
-    if (!orders) import_classifier_open(cli, &ic, &ctx);
+    if (!orders) cli_ticket_classifier(cli, &ctx, "import");
     import_stats st = {0};
     bd_err err;
     int fatal = 0, in_tx = 0;
@@ -228,8 +163,8 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
             fatal = 1;
         }
     }
+    ticket_classifier_close(&ctx);
     ticket_ctx_clear(&ctx);
-    import_classifier_close(&ic);
     if (fatal) return BD_EXIT_FAIL;
     if (strict && st.rejected) {
         fprintf(stderr, "borderdesk: %ld bad line(s); --strict: nothing was imported\n",

@@ -137,6 +137,7 @@ int cmd_sync(bd_cli *cli, int argc, char **argv)
     if (!store) return BD_EXIT_FAIL;
     ticket_ctx hooks;
     cli_ticket_ctx(cli, &hooks, "sync"); /* the hooks every ticket change runs */
+    cli_ticket_classifier(cli, &hooks, "sync");
     o.reopen_window = hooks.reopen_window;
     o.classify = hooks.classify;
     o.classify_ud = hooks.classify_ud;
@@ -149,6 +150,7 @@ int cmd_sync(bd_cli *cli, int argc, char **argv)
     size_t n;
     bd_err err;
     int rc = sync_run(store, cli->config, &o, &r, &n, &err);
+    ticket_classifier_close(&hooks);
     if (p.tty) fprintf(stderr, "\r\033[K");
     if (rc < 0) return cli_fail(BD_EXIT_FAIL, "sync: %s", err.msg);
     double elapsed = http_now_ms() - p.start;

@@ -162,7 +162,7 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
 
     ticket_classification cl = {0};
     int classified = m->direction == BD_DIR_IN && ctx->classify &&
-                     ctx->classify(ctx->classify_ud, m, res->ticket_id, &cl) == 0;
+                     ctx->classify(ctx->classify_ud, ctx->store, m, res->ticket_id, &cl) == 0;
     store_message sm = {.shop_id = sid,
                         .external_id = m->external_id,
                         .ticket_id = res->ticket_id,
