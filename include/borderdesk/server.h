@@ -81,12 +81,15 @@ typedef struct srv_options {
     FILE *log;             /* access log; default stderr; NULL = none */
     const struct sla_config *sla; /* response-time clocks: every ticket change refreshes its
                                      due state, and a scheduler task refreshes them all */
+    const bd_config *config;      /* the shops: the scheduler syncs them and sends replies */
+    int64_t sync_interval;        /* seconds between syncs of every shop; 0 = no sync task */
+    int64_t outbox_interval;      /* seconds between outbox runs; 0 = no outbox task */
 } srv_options;
 
 /* Fills the defaults; then srv_options_config applies the configuration file's "server"
  * object: listen, threads, max_body_bytes, connection_timeout_seconds, max_connections,
  * behind_tls, session_hours, login_max_failures_per_account, login_max_failures_per_address,
- * login_window_seconds. srv_options_clear frees what they allocated. */
+ * login_window_seconds, sync_interval_seconds (300), outbox_interval_seconds (60). srv_options_clear frees what they allocated. */
 void srv_options_defaults(srv_options *o);
 int srv_options_config(srv_options *o, const bd_config *c, bd_err *err);
 /* Parses "ADDR:PORT", "PORT" or "[v6]:PORT" into o. */

@@ -60,6 +60,7 @@ int cmd_serve(bd_cli *cli, int argc, char **argv)
     if (threads) o.threads = (unsigned)threads;
     o.db_path = cli_db_path(cli);
     o.sla = cli->sla;
+    o.config = cfg;
 
     /* The workers inherit this mask: only the main thread takes the stop signals. */
     sigset_t stop;

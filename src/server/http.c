@@ -3,6 +3,8 @@
  * connections, and the graceful stop. */
 #include "server_internal.h"
 #include "borderdesk/sla.h"
+#include "borderdesk/outbox.h"
+#include "borderdesk/sync.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -307,6 +309,73 @@ void srv_ticket_ctx(srv_request *r, bd_store *s, ticket_ctx *ctx)
         ctx->on_change = sla_changed;
         ctx->on_change_ud = r;
     }
+}
+
+/* The scheduler's sync and outbox tasks run on the scheduler's own connection; their
+ * ticket changes refresh the SLA due state under the same lock as the API's. */
+typedef struct task_hook {
+    srv_server *srv;
+    bd_store *store;
+} task_hook;
+
+static int task_sla_changed(void *ud, int64_t ticket_id, bd_err *err)
+{
+    task_hook *h = ud;
+    pthread_mutex_lock(&h->srv->sla_lock);
+    int rc = sla_ticket_refresh(h->store, h->srv->opt.sla, ticket_id, bd_now(), err);
+    pthread_mutex_unlock(&h->srv->sla_lock);
+    return rc;
+}
+
+/* "sync": every configured shop, from its checkpoints (safe beside a manual
+ * `borderdesk sync`: pages are upserted and checkpoints only move forward). */
+static int task_sync(void *ud, bd_store *store, char **summary, bd_err *err)
+{
+    srv_server *srv = ud;
+    task_hook hook = {srv, store};
+    sync_options o = {.reopen_window = srv->opt.reopen_window, .actor = "scheduler"};
+    if (srv->opt.sla) {
+        o.on_change = task_sla_changed;
+        o.on_change_ud = &hook;
+    }
+    ticket_ctx classifier = {0};
+    bd_err cerr;
+    if (ticket_classifier_open(&classifier, srv->opt.config->locales_dir, &cerr) == 0) {
+        o.classify = classifier.classify;
+        o.classify_ud = classifier.classify_ud;
+    }
+    sync_shop_result *r = NULL;
+    size_t n = 0;
+    int rc = sync_run(store, srv->opt.config, &o, &r, &n, err);
+    ticket_classifier_close(&classifier);
+    if (rc < 0) return -1;
+    bd_buf b = BD_BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        bd_buf_printf(&b, "%s%s %s", i ? "; " : "", r[i].shop, r[i].ok ? "ok" : r[i].error);
+    sync_results_free(r, n);
+    *summary = bd_buf_detach(&b);
+    if (rc) return bd_err_set(err, "%s", *summary);
+    return 0;
+}
+
+/* "outbox-send": delivers the replies agents queued. */
+static int task_outbox(void *ud, bd_store *store, char **summary, bd_err *err)
+{
+    srv_server *srv = ud;
+    outbox_options o = {0};
+    outbox_result res = {0};
+    int rc = outbox_send(store, srv->opt.config, &o, &res, err);
+    if (rc < 0) return -1;
+    *summary = bd_asprintf("%lld due, %lld sent, %lld reconciled, %lld failed, %lld retrying",
+                           (long long)res.due, (long long)res.sent, (long long)res.reconciled,
+                           (long long)res.failed, (long long)res.retrying);
+    return 0;
+}
+
+static int has_shops(const bd_config *c)
+{
+    const cJSON *shops = c ? cJSON_GetObjectItemCaseSensitive(c->root, "shops") : NULL;
+    return cJSON_GetArraySize(shops) > 0;
 }
 
 /* The scheduler's "sla-refresh": warnings and breaches come with time, not only with
@@ -636,6 +705,10 @@ int srv_start(const srv_options *o, srv_server **out, bd_err *err)
     srv->sched = srv_scheduler_new(o->db_path);
     if (srv_housekeeping_register(srv->sched, err) ||
         (o->sla && srv_scheduler_add(srv->sched, "sla-refresh", 60, task_sla_refresh, srv, err)) ||
+        (has_shops(o->config) && o->sync_interval &&
+         srv_scheduler_add(srv->sched, "sync", o->sync_interval, task_sync, srv, err)) ||
+        (has_shops(o->config) && o->outbox_interval &&
+         srv_scheduler_add(srv->sched, "outbox-send", o->outbox_interval, task_outbox, srv, err)) ||
         srv_scheduler_start(srv->sched, err)) {
         srv_stop(srv, 0);
         return -1;

@@ -20,6 +20,8 @@ void srv_options_defaults(srv_options *o)
     o->login_max_per_account = 5;
     o->login_max_per_address = 20;
     o->login_window = 900;
+    o->sync_interval = 300;
+    o->outbox_interval = 60;
     o->reopen_window = 7 * 86400;
     o->openapi_path = bd_asprintf("%s/docs/openapi.json", bd_data_dir());
     o->log = stderr;
@@ -96,6 +98,10 @@ int srv_options_config(srv_options *o, const bd_config *c, bd_err *err)
     if (rc) o->login_max_per_address = (int)v;
     if ((rc = number(s, "login_window_seconds", 1, 86400, &v, path, err)) < 0) return -1;
     if (rc) o->login_window = (int64_t)v;
+    if ((rc = number(s, "sync_interval_seconds", 0, 86400, &v, path, err)) < 0) return -1;
+    if (rc) o->sync_interval = (int64_t)v;
+    if ((rc = number(s, "outbox_interval_seconds", 0, 86400, &v, path, err)) < 0) return -1;
+    if (rc) o->outbox_interval = (int64_t)v;
     const cJSON *tls = cJSON_GetObjectItemCaseSensitive(s, "behind_tls");
     if (tls) {
         if (!cJSON_IsBool(tls))

@@ -17,6 +17,7 @@ int store_shop_ensure(bd_store *s, const char *name, const char *marketplace, in
         if (strcmp(mk, marketplace) != 0)
             return bd_err_set(err, "shop \"%s\" is a %s shop, not %s", name, mk, marketplace);
         *id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
         return 0;
     }
     if (rc != SQLITE_DONE) return store_fail(s, err, "find shop");

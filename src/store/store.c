@@ -215,8 +215,18 @@ int store_schema_version(bd_store *s)
     return v;
 }
 
+/* A cached SELECT that stopped on a row keeps its read snapshot open; if another connection
+ * wrote since, BEGIN IMMEDIATE would fail at once with SQLITE_BUSY_SNAPSHOT instead of
+ * waiting. So every write transaction starts with no statement of this connection active. */
+static void reset_all(bd_store *s)
+{
+    for (sqlite3_stmt *st = sqlite3_next_stmt(s->db, NULL); st; st = sqlite3_next_stmt(s->db, st))
+        if (sqlite3_stmt_busy(st)) sqlite3_reset(st);
+}
+
 int store_begin(bd_store *s, bd_err *err)
 {
+    reset_all(s);
     return exec(s, "BEGIN IMMEDIATE", err, "begin transaction");
 }
 
