@@ -500,6 +500,39 @@ static char *window_cursor(const window *w, const char *next)
     return mkt_json_text(c);
 }
 
+/* The paging token of an orders answer (v0 payload.NextToken, 2026-01-01
+ * pagination.nextToken), or NULL. */
+static const char *next_token(const cJSON *j, int v0)
+{
+    return v0 ? bd_json_str(cJSON_GetObjectItemCaseSensitive(j, "payload"), "NextToken")
+              : bd_json_str(cJSON_GetObjectItemCaseSensitive(j, "pagination"), "nextToken");
+}
+
+/* GET an orders page; an answer whose paging token is the one just sent is the previous
+ * page served again: fetched again with backoff, then an error. */
+static int orders_page(mkt_shop *shop, const char *op, const char *url, const char *sent, int v0,
+                       cJSON **j, mkt_page *page, bd_err *err)
+{
+    uint64_t rng = (uint64_t)strlen(url) * 7919u + 17;
+    for (int attempt = 0;; attempt++) {
+        int rc = api_get(shop, op, url, j, err);
+        page->requests++;
+        if (rc != HTTP_OK) return -1;
+        const char *nt = next_token(*j, v0);
+        if (!*sent || !nt || !bd_streq(nt, sent)) return 0;
+        cJSON_Delete(*j);
+        *j = NULL;
+        if (attempt >= shop->http_opts.max_retries) {
+            char *red = http_redact(url);
+            bd_err_set(err, "shop %s: %s %s: the paging token does not move (the previous page "
+                       "again)", shop->name, op, red);
+            free(red);
+            return -1;
+        }
+        http_sleep_ms((double)http_backoff_ms(&shop->http_opts, attempt, &rng));
+    }
+}
+
 static int fetch_orders_v0(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_page *page,
                            bd_err *err)
 {
@@ -524,9 +557,8 @@ static int fetch_orders_v0(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_
         http_url_escape(&url, w.token);
     }
     cJSON *j = NULL;
-    int rc = api_get(shop, "getOrders", url.data, &j, err);
-    page->requests++;
-    if (rc != HTTP_OK) {
+    int rc = orders_page(shop, "getOrders", url.data, w.token, 1, &j, page, err);
+    if (rc) {
         bd_buf_free(&url);
         return -1;
     }
@@ -560,7 +592,6 @@ static int fetch_orders_v0(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_
         return -1;
     }
     const char *nt = bd_json_str(pl, "NextToken");
-    if (nt && *nt && bd_streq(nt, w.token)) nt = NULL; /* a token that does not move ends the window */
     page->cursor = window_cursor(&w, nt);
     page->done = !nt || !*nt;
     cJSON_Delete(j);
@@ -592,9 +623,8 @@ static int fetch_orders_2026(mkt_shop *shop, const cJSON *cur, int64_t since, mk
         http_url_escape(&url, w.token);
     }
     cJSON *j = NULL;
-    int rc = api_get(shop, "searchOrders", url.data, &j, err);
-    page->requests++;
-    if (rc != HTTP_OK) {
+    int rc = orders_page(shop, "searchOrders", url.data, w.token, 0, &j, page, err);
+    if (rc) {
         bd_buf_free(&url);
         return -1;
     }
@@ -614,8 +644,7 @@ static int fetch_orders_2026(mkt_shop *shop, const cJSON *cur, int64_t since, mk
         return -1;
     }
     bd_buf_free(&url);
-    const char *nt = bd_json_str(cJSON_GetObjectItemCaseSensitive(j, "pagination"), "nextToken");
-    if (nt && *nt && bd_streq(nt, w.token)) nt = NULL;
+    const char *nt = next_token(j, 0);
     page->cursor = window_cursor(&w, nt);
     page->done = !nt || !*nt;
     cJSON_Delete(j);
