@@ -43,6 +43,11 @@ void http_client_free(http_client *c); /* NULL-safe */
 /* Token bucket for one operation: rate requests per second, burst requests at once.
  * rate <= 0 removes the limit. The operation "*" applies to operations without their own. */
 void http_client_set_limit(http_client *c, const char *op, double rate, double burst);
+/* Changes the rate of an operation's existing bucket, keeping its burst and its tokens
+ * (a marketplace that announces its current limit); no bucket, no change. */
+void http_client_set_rate(http_client *c, const char *op, double rate);
+/* The rate of the operation's own bucket, or 0 when it has none. */
+double http_client_rate(const http_client *c, const char *op);
 
 /* What a request looks like on one attempt; prepare() fills it (fresh signatures and
  * tokens on every attempt). */
@@ -63,6 +68,9 @@ typedef struct http_request {
     int idempotent;
     int (*prepare)(void *ud, http_attempt *a, bd_err *err); /* required */
     void *ud;
+    /* optional: set to the x-amzn-RateLimit-Limit header (requests per second) of the
+     * last response that carried one; left alone otherwise */
+    double *rate_limit;
 } http_request;
 
 typedef struct http_response {

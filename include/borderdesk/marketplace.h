@@ -1,5 +1,5 @@
 /*
- * marketplace.h — the connectors: what every marketplace (eBay, Shopee; Amazon next)
+ * marketplace.h — the connectors: what every marketplace (eBay, Shopee, Amazon)
  * provides to the sync engine and the outbox, and the helpers they share.
  *
  * A connector never touches the database. It turns one page of a marketplace API into
@@ -134,8 +134,9 @@ typedef struct mkt_connector {
 
 extern const mkt_connector ebay_connector;
 extern const mkt_connector shopee_connector;
+extern const mkt_connector amazon_connector;
 
-/* The connector of a marketplace ("ebay", "shopee"), or NULL. */
+/* The connector of a marketplace ("ebay", "shopee", "amazon"), or NULL. */
 const mkt_connector *mkt_connector_find(const char *marketplace);
 /* 1 when the connector syncs resource. */
 int mkt_connector_has(const mkt_connector *c, const char *resource);

@@ -10,7 +10,8 @@
 #include <openssl/hmac.h>
 
 /* Add a marketplace here (and declare its connector in marketplace.h). */
-static const mkt_connector *const connectors[] = {&ebay_connector, &shopee_connector, NULL};
+static const mkt_connector *const connectors[] = {&ebay_connector, &shopee_connector,
+                                                      &amazon_connector, NULL};
 
 const mkt_connector *mkt_connector_find(const char *marketplace)
 {

@@ -217,6 +217,26 @@ void http_client_set_limit(http_client *c, const char *op, double rate, double b
     http_bucket_init(&c->buckets[c->n_buckets++].b, rate, burst, http_now_ms());
 }
 
+void http_client_set_rate(http_client *c, const char *op, double rate)
+{
+    for (int i = 0; i < c->n_buckets; i++)
+        if (strcmp(c->buckets[i].op, op) == 0 && rate > 0) {
+            http_bucket *b = &c->buckets[i].b;
+            double now = http_now_ms();
+            http_bucket_take(b, now); /* refill up to now at the old rate ... */
+            b->tokens += 1;           /* ... without spending a token */
+            b->rate = rate;
+            return;
+        }
+}
+
+double http_client_rate(const http_client *c, const char *op)
+{
+    for (int i = 0; i < c->n_buckets; i++)
+        if (strcmp(c->buckets[i].op, op) == 0) return c->buckets[i].b.rate;
+    return 0;
+}
+
 static http_bucket *bucket_for(http_client *c, const char *op)
 {
     http_bucket *any = NULL;
@@ -257,6 +277,7 @@ typedef struct sink {
     size_t max;
     int too_big;
     double retry_after_s; /* -1 when absent */
+    double rate_limit;    /* x-amzn-RateLimit-Limit, -1 when absent */
 } sink;
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -275,6 +296,16 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     sink *s = ud;
     size_t len = size * n;
+    static const char rl[] = "x-amzn-RateLimit-Limit:";
+    if (len > sizeof rl - 1 && strncasecmp(p, rl, sizeof rl - 1) == 0) {
+        char v[64];
+        size_t k = len - (sizeof rl - 1) < sizeof v - 1 ? len - (sizeof rl - 1) : sizeof v - 1;
+        memcpy(v, p + sizeof rl - 1, k);
+        v[k] = 0;
+        char *end;
+        double r = strtod(v, &end);
+        if (end != v && r > 0) s->rate_limit = r;
+    }
     if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
         char v[128];
         size_t k = len - 12 < sizeof v - 1 ? len - 12 : sizeof v - 1;
@@ -350,7 +381,7 @@ int http_perform(http_client *c, const http_request *req, http_response *resp, b
         }
         hdrs = curl_slist_append(hdrs, "Accept: application/json");
         hdrs = curl_slist_append(hdrs, "Expect:");
-        sink s = {.max = c->o.max_response, .retry_after_s = -1};
+        sink s = {.max = c->o.max_response, .retry_after_s = -1, .rate_limit = -1};
         curl_easy_reset(h);
         curl_easy_setopt(h, CURLOPT_URL, a.url.data);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
@@ -407,6 +438,7 @@ int http_perform(http_client *c, const http_request *req, http_response *resp, b
             }
             if (!retryable_transport(rc)) break;
         } else {
+            if (req->rate_limit && s.rate_limit > 0) *req->rate_limit = s.rate_limit;
             free(resp->body);
             resp->status = status;
             resp->len = s.body.len;

@@ -84,7 +84,7 @@ int sync_shop_open(bd_store *store, const cJSON *conf, mkt_shop *shop,
     const char *mk = bd_json_str(conf, "marketplace");
     *conn = mkt_connector_find(mk);
     if (!*conn)
-        return bd_err_set(err, "shop %s: no connector for marketplace \"%s\" (known: ebay, shopee)",
+        return bd_err_set(err, "shop %s: no connector for marketplace \"%s\" (known: ebay, shopee, amazon)",
                           name, mk ? mk : "");
     if (store_shop_ensure(store, name, mk, shop_id, err)) return -1;
     if (mkt_shop_init(shop, conf, err) || load_tokens(store, *shop_id, shop, err)) {

@@ -2,12 +2,14 @@
 # kill -9 at random moments (seeded): 24 runs, each killed once or twice while syncing
 # and then resumed, must end with exactly the orders, messages, tickets and feedback of
 # one clean sync — no duplicates, no gaps. The simulator adds a little latency so that
-# the kills land in every phase (token, orders, messages, feedback, both shops).
+# the kills land in every phase (token, orders, messages, feedback, all three shops). The
+# data ends 5 minutes ago, since Amazon's order windows end 2 minutes before now.
 set -euo pipefail
 . "${BD_SOURCE_DIR:?}/tests/integration/lib/sync_lib.sh"
 RUNS=${BD_CRASH_RUNS:-24}
 RANDOM=${BD_CRASH_SEED:-20251}
-start_sim main --seed 3 --orders 300 --messages 200 --span-days 40 --latency-ms 2
+start_sim main --seed 3 --orders 300 --messages 200 --span-days 40 --latency-ms 2 \
+    --amazon-shops 1 --base-time $(($(date +%s) - 300))
 write_config "$WORK/bd.json" 's["page_size"] = 50'
 export BORDERDESK_CONFIG="$WORK/bd.json"
 

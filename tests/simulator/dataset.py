@@ -128,6 +128,8 @@ class Shop:
         if self.marketplace == "ebay":
             o.oid = "%02d-%05d-%05d" % (rng.randrange(1, 28), rng.randrange(100000), i % 100000)
             o.oid = "%s%d" % (o.oid, i // 100000) if i >= 100000 else o.oid
+        elif self.marketplace == "amazon":  # 3-7-7 digits
+            o.oid = "%03d-%07d-%07d" % (rng.randrange(200, 500), rng.randrange(10 ** 7), i % 10 ** 7)
         else:
             o.oid = "%s%08X" % (self.key[-2:], (i * 2654435761) & 0xFFFFFFFF) + "%d" % i
         t = o.created

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""sim.py - the marketplace simulator: eBay and Shopee (Amazon is the next module to add).
+"""sim.py - the marketplace simulator: eBay, Shopee and Amazon (Selling Partner API orders).
 
 One HTTP server (ThreadingHTTPServer, HTTP/1.1 keep-alive) on loopback serves every
 marketplace; the paths tell them apart. Each marketplace lives in its own module
-(ebay.py, shopee.py) that exposes:
+(ebay.py, shopee.py, amazon.py) that exposes:
 
     NAME                       "ebay"
     def setup(sim, args)       creates its shops (dataset.Shop) in sim.shops[NAME]
@@ -13,8 +13,9 @@ marketplace; the paths tell them apart. Each marketplace lives in its own module
                                   "throttled", "server", "unavailable", "expired"
     def config(sim)            -> the borderdesk.json "shops" entries and the env values
 
-To add Amazon: write amazon.py with the same five names, add it to MODULES below and
-give it its command-line options in add_arguments(). Nothing else changes.
+A new marketplace: write <name>.py with the same names (and add_arguments,
+expire_request_token), add it to MODULES below and call its add_arguments() in
+add_arguments(). Nothing else changes. Amazon shops are off by default (--amazon-shops N).
 
 Request handling order: identify -> rate limit (429) -> injected faults before the
 handler (429, 500, 503, slow, expired token) -> the marketplace handler (which validates
@@ -50,12 +51,13 @@ sys.path.insert(0, HERE)
 import texts  # noqa: E402
 import ebay  # noqa: E402
 import shopee  # noqa: E402
+import amazon  # noqa: E402
 
-MODULES = [ebay, shopee]
+MODULES = [ebay, shopee, amazon]
 FAULT_KINDS = {"429", "500", "503", "slow", "expire", "truncate", "malformed", "duplicate",
                "reorder", "after500", "afterslow", "badfield", "badutf8"}
 # the fields "badfield" removes from the first item of a page: ids and times clients need
-REQUIRED = ("orderId", "order_sn", "messageId", "message_id", "conversationId", "feedbackId",
+REQUIRED = ("orderId", "AmazonOrderId", "OrderItemId", "order_sn", "messageId", "message_id", "conversationId", "feedbackId",
             "buyer", "buyer_user_id", "creationDate", "created_timestamp")
 
 
@@ -457,6 +459,7 @@ def add_arguments(ap):
     ap.add_argument("--verbose", action="store_true")
     ebay.add_arguments(ap)
     shopee.add_arguments(ap)
+    amazon.add_arguments(ap)
 
 
 class Server(ThreadingHTTPServer):
@@ -471,7 +474,7 @@ class Server(ThreadingHTTPServer):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="eBay and Shopee marketplace simulator")
+    ap = argparse.ArgumentParser(description="eBay, Shopee and Amazon marketplace simulator")
     add_arguments(ap)
     args = ap.parse_args(argv)
     try:
