@@ -120,6 +120,10 @@ write_config "$WORK/bad.json" 's["marketplace_ids"] = ["ATVPDKIKX0DER"]; s["sand
 rc=0; BORDERDESK_CONFIG="$WORK/bad.json" BORDERDESK_DB="$WORK/bad.db" "$BD" sync 2>"$WORK/err.txt" >/dev/null || rc=$?
 [ $rc = 1 ] || fail "expected exit 1, got $rc"
 grep -q "amazon-es: getOrders .*/orders/v0/orders?.*: HTTP 400: InvalidInput: Invalid Input" "$WORK/err.txt" || fail "error text: $(cat "$WORK/err.txt")"
+write_config "$WORK/bad1.json" 's["sandbox"] = "TEST_CASE_400"; s["orders_api"] = "2026-01-01"'
+rc=0; BORDERDESK_CONFIG="$WORK/bad1.json" BORDERDESK_DB="$WORK/bad.db" "$BD" sync 2>"$WORK/err.txt" >/dev/null || rc=$?
+[ $rc = 1 ] || fail "expected exit 1, got $rc"
+grep -q "amazon-es: searchOrders .*/orders/2026-01-01/orders?.*: HTTP 400: InvalidInput: Invalid Input (Invalid Input)" "$WORK/err.txt" || fail "error text: $(cat "$WORK/err.txt")"
 write_config "$WORK/bad2.json" 's["marketplace_ids"] = ["A1PA6795UKMFR9"]'
 rc=0; BORDERDESK_CONFIG="$WORK/bad2.json" BORDERDESK_DB="$WORK/bad.db" "$BD" sync 2>"$WORK/err.txt" >/dev/null || rc=$?
 [ $rc = 1 ] || fail "expected exit 1, got $rc"
