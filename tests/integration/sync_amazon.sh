@@ -7,9 +7,9 @@
 set -euo pipefail
 . "${BD_SOURCE_DIR:?}/tests/integration/lib/sync_lib.sh"
 # the data ends 5 minutes ago: getOrders windows end 2 minutes before now
-start_sim main --seed 5 --orders 230 --ebay-sellers 0 --shopee-shops 0 --amazon-shops 1 \
+start_sim main --seed 5 --orders 150 --ebay-sellers 0 --shopee-shops 0 --amazon-shops 1 --corpus none \
     --amazon-items-page 2 --span-days 3 --base-time $(($(date +%s) - 300))
-write_config "$WORK/bd.json" 's["initial_sync_days"] = 365; s["page_size"] = 40'
+write_config "$WORK/bd.json" 's["initial_sync_days"] = 365; s["page_size"] = 25'
 export BORDERDESK_CONFIG="$WORK/bd.json" BORDERDESK_DB="$WORK/a.db"
 stat_of() { # stat_of OP [STATUS]: requests (with that status) the simulator saw
     sim_get stats | "$PY" -c 'import json,sys; s=json.load(sys.stdin).get("amazon:es:"+sys.argv[1], {}); print(s.get("status", {}).get(sys.argv[2], 0) if len(sys.argv) > 2 else s.get("requests", 0))' "$@"
@@ -17,7 +17,7 @@ stat_of() { # stat_of OP [STATUS]: requests (with that status) the simulator saw
 
 "$BD" sync --shop amazon-es --resource orders --json >"$WORK/s1.json" || fail "first sync failed: $(cat "$WORK/s1.json")"
 o=$(sim_get counts | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["amazon:es"]["orders"])')
-[ "$o" -gt 200 ] || fail "the simulator should have orders"
+[ "$o" -gt 120 ] || fail "the simulator should have orders"
 [ "$(count "$WORK/a.db" 'select count(*) from orders')" = "$o" ] || fail "orders: want $o"
 # NextToken paging: 40 orders a page
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["shops"][0]; assert d["ok"] and s["orders"]["pages"] >= 5, s' "$WORK/s1.json"
@@ -58,8 +58,28 @@ set_faults '[]'
 dump "$WORK/a.db" >"$WORK/d4.txt"
 cmp -s "$WORK/d1.txt" "$WORK/d4.txt" || fail "re-reading with 429s changed the database"
 
+# every injected fault, alone and all together, gives the data of a clean sync (v0:
+# getOrders and getOrderItems; duplicate = the previous page again with the same NextToken)
+write_config "$WORK/f.json" 's["initial_sync_days"] = 365; s["page_size"] = 25; s["timeout_ms"] = 600; s["max_retries"] = 6'
+for spec in '["500:0.1"]' '["503:0.1"]' '["expire:0.05:4"]' '["truncate:0.1"]' '["malformed:0.1"]' \
+            '["duplicate:0.3"]' '["reorder:0.6"]' '["after500:0.05"]' \
+            '["500:0.03", "503:0.03", "truncate:0.03", "malformed:0.03", "duplicate:0.2", "reorder:0.3", "expire:0.02:2", "429:0.05:2"]'; do
+    set_faults "$spec"
+    rm -f "$WORK/f.db"
+    BORDERDESK_CONFIG="$WORK/f.json" BORDERDESK_DB="$WORK/f.db" "$BD" sync >/dev/null 2>"$WORK/f.err" || fail "fault $spec: $(cat "$WORK/f.err")"
+    same_db "$WORK/a.db" "$WORK/f.db" || fail "fault $spec: data differs from a clean sync"
+    sim_get faults | "$PY" -c 'import json,sys; c=json.load(sys.stdin)["counts"]; assert all(v > 0 for v in c.values()), c' \
+        || fail "fault $spec was never injected"
+done
+set_faults '["badfield:1.0@/orders/v0/orders"]'
+rc=0; BORDERDESK_CONFIG="$WORK/f.json" BORDERDESK_DB="$WORK/q.db" "$BD" sync 2>"$WORK/q.err" >/dev/null || rc=$?
+[ $rc = 1 ] || fail "an order without its id: expected exit 1"
+grep -q "amazon-es: getOrders http://127.0.0.1:$PORT/orders/v0/orders?.*: an order without \"AmazonOrderId\"" "$WORK/q.err" || fail "error text: $(cat "$WORK/q.err")"
+[ "$(count "$WORK/q.db" 'select count(*) from orders')" = 0 ] || fail "a page with a bad order was partly stored"
+set_faults '[]'
+
 # the 2026-01-01 shape (searchOrders, paginationToken, items inline) gives the same data
-write_config "$WORK/new.json" 's["initial_sync_days"] = 365; s["page_size"] = 40; s["orders_api"] = "2026-01-01"'
+write_config "$WORK/new.json" 's["initial_sync_days"] = 365; s["page_size"] = 25; s["orders_api"] = "2026-01-01"'
 BORDERDESK_CONFIG="$WORK/new.json" BORDERDESK_DB="$WORK/new.db" "$BD" sync --json >"$WORK/s5.json" || fail "2026-01-01 sync failed: $(cat "$WORK/s5.json")"
 "$PY" -c 'import json,sys; s=json.load(open(sys.argv[1]))["shops"][0]; assert s["orders"]["pages"] >= 5 and s["orders"]["requests"] == s["orders"]["pages"], s' "$WORK/s5.json"
 [ "$(stat_of searchOrders)" -ge 5 ] || fail "searchOrders was not used"
@@ -100,6 +120,10 @@ write_config "$WORK/bad.json" 's["marketplace_ids"] = ["ATVPDKIKX0DER"]; s["sand
 rc=0; BORDERDESK_CONFIG="$WORK/bad.json" BORDERDESK_DB="$WORK/bad.db" "$BD" sync 2>"$WORK/err.txt" >/dev/null || rc=$?
 [ $rc = 1 ] || fail "expected exit 1, got $rc"
 grep -q "amazon-es: getOrders .*/orders/v0/orders?.*: HTTP 400: InvalidInput: Invalid Input" "$WORK/err.txt" || fail "error text: $(cat "$WORK/err.txt")"
+write_config "$WORK/bad1.json" 's["sandbox"] = "TEST_CASE_400"; s["orders_api"] = "2026-01-01"'
+rc=0; BORDERDESK_CONFIG="$WORK/bad1.json" BORDERDESK_DB="$WORK/bad.db" "$BD" sync 2>"$WORK/err.txt" >/dev/null || rc=$?
+[ $rc = 1 ] || fail "expected exit 1, got $rc"
+grep -q "amazon-es: searchOrders .*/orders/2026-01-01/orders?.*: HTTP 400: InvalidInput: Invalid Input (Invalid Input)" "$WORK/err.txt" || fail "error text: $(cat "$WORK/err.txt")"
 write_config "$WORK/bad2.json" 's["marketplace_ids"] = ["A1PA6795UKMFR9"]'
 rc=0; BORDERDESK_CONFIG="$WORK/bad2.json" BORDERDESK_DB="$WORK/bad.db" "$BD" sync 2>"$WORK/err.txt" >/dev/null || rc=$?
 [ $rc = 1 ] || fail "expected exit 1, got $rc"
@@ -116,6 +140,18 @@ grep -q "amazon-es: token .*/auth/o2/token: HTTP 401: invalid_client" "$WORK/err
 # buyer messages are not in the API
 rc=0; "$BD" sync --resource messages >/dev/null 2>&1 || rc=$?
 [ $rc = 0 ] || fail "--resource messages on an Amazon-only setup: exit $rc"
+
+# the documented limits are the client's defaults; an x-amzn-RateLimit-Limit header that
+# announces a higher rate is followed (60 getOrderItems calls with a burst of 30 would
+# otherwise take a minute at 0.5/s; the timeout only keeps a broken build from hanging)
+start_sim rl --seed 9 --orders 60 --ebay-sellers 0 --shopee-shops 0 --amazon-shops 1 --corpus none \
+    --span-days 3 --base-time $(($(date +%s) - 300)) --rate-limit getOrderItems=20:30
+write_config "$WORK/rl.json" 'del s["rate_limits"]'
+rc=0; BORDERDESK_CONFIG="$WORK/rl.json" BORDERDESK_DB="$WORK/rl.db" timeout 50 "$BD" sync --json >"$WORK/rl.out" || rc=$?
+[ $rc = 0 ] || fail "sync under the announced limit: exit $rc"
+"$PY" -c 'import json,sys; s=json.load(open(sys.argv[1]))["shops"][0]; assert s["throttled"] == 0 and s["orders"]["inserted"] == 60, s' "$WORK/rl.out"
+[ "$(stat_of getOrderItems 429)" = 0 ] || fail "the client exceeded the limit"
+stop_sim
 
 # the request log never shows a secret
 BORDERDESK_HTTP_LOG=1 BORDERDESK_DB="$WORK/log.db" "$BD" sync 2>"$WORK/log.txt" >/dev/null

@@ -56,6 +56,8 @@ import amazon  # noqa: E402
 MODULES = [ebay, shopee, amazon]
 FAULT_KINDS = {"429", "500", "503", "slow", "expire", "truncate", "malformed", "duplicate",
                "reorder", "after500", "afterslow", "badfield", "badutf8"}
+# the operations that issue tokens (the "expire" fault does not apply to them)
+TOKEN_OPS = {"token", "access_token"}
 # the fields "badfield" removes from the first item of a page: ids and times clients need
 REQUIRED = ("orderId", "AmazonOrderId", "OrderItemId", "order_sn", "messageId", "message_id", "conversationId", "feedbackId",
             "buyer", "buyer_user_id", "creationDate", "created_timestamp")
@@ -323,6 +325,8 @@ class Handler(BaseHTTPRequestHandler):
             sim.record(mod.NAME, shop, op, status, throttled=True)
             return self.send(status, body, hdrs)
         req.faults = sim.draw_faults(req.path)
+        if req.op in TOKEN_OPS:
+            req.faults.discard("expire")  # a token request carries no access token to expire
         f = req.faults
         pre = "429" if "429" in f else "503" if "503" in f else "500" if "500" in f else \
             "expire" if "expire" in f else None

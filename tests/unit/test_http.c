@@ -155,9 +155,31 @@ static void test_connectors(void **state)
     (void)state;
     assert_ptr_equal(mkt_connector_find("ebay"), &ebay_connector);
     assert_ptr_equal(mkt_connector_find("shopee"), &shopee_connector);
-    assert_null(mkt_connector_find("amazon"));
+    assert_ptr_equal(mkt_connector_find("amazon"), &amazon_connector);
+    assert_null(mkt_connector_find("walmart"));
     assert_true(mkt_connector_has(&ebay_connector, "feedback"));
     assert_false(mkt_connector_has(&shopee_connector, "feedback"));
+    assert_true(mkt_connector_has(&amazon_connector, "orders"));
+    assert_false(mkt_connector_has(&amazon_connector, "messages")); /* they come by e-mail */
+}
+
+/* An announced rate (x-amzn-RateLimit-Limit) changes the bucket's rate, not its burst. */
+static void test_set_rate(void **state)
+{
+    (void)state;
+    http_options o;
+    http_options_default(&o);
+    http_client *c = http_client_new(&o);
+    assert_true(http_client_rate(c, "getOrderItems") == 0);
+    http_client_set_rate(c, "getOrderItems", 5); /* no bucket: nothing happens */
+    assert_true(http_client_rate(c, "getOrderItems") == 0);
+    http_client_set_limit(c, "getOrderItems", 0.5, 30);
+    assert_true(fabs(http_client_rate(c, "getOrderItems") - 0.5) < 1e-9);
+    http_client_set_rate(c, "getOrderItems", 20);
+    assert_true(fabs(http_client_rate(c, "getOrderItems") - 20) < 1e-9);
+    http_client_set_rate(c, "getOrderItems", -1); /* ignored */
+    assert_true(fabs(http_client_rate(c, "getOrderItems") - 20) < 1e-9);
+    http_client_free(c);
 }
 
 int main(void)
@@ -167,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_backoff_bounds),         cmocka_unit_test(test_redact),
         cmocka_unit_test(test_url_escape),             cmocka_unit_test(test_hmac),
         cmocka_unit_test(test_limits_config),          cmocka_unit_test(test_connectors),
+        cmocka_unit_test(test_set_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
