@@ -351,6 +351,8 @@ typedef struct store_ticket_query {
     const char *assignee; /* a user name, or "-" for unassigned */
     const char *tag;
     const char *due;      /* the SLA due state: "breached", "warning", "ok", or "none" */
+    const char *search;   /* text in the subject, the buyer's name or id, or the order id
+                             (case-insensitive for ASCII); a number also matches the ticket id */
     int64_t buyer_id;     /* 0 = any */
     int has_after;        /* continue after (after_key, after_id) */
     int64_t after_key, after_id;

@@ -1,5 +1,5 @@
-/* h_reads.c — read-only routes: single messages, buyers and their orders, orders, the
- * outbox and the audit log. */
+/* h_reads.c — read-only routes: single messages, shops, buyers and their orders, orders,
+ * the outbox and the audit log. */
 #include "server_internal.h"
 
 #include <stdlib.h>
@@ -23,6 +23,34 @@ void h_message_get(srv_request *r)
         srv_reply_json(r, 200, j);
     }
     store_message_rows_free(m, 1);
+}
+
+/* ---- shops ---- */
+
+void h_shops_list(srv_request *r)
+{
+    bd_store *s = srv_store(r);
+    if (!s) return;
+    store_shop *rows;
+    size_t n;
+    bd_err err;
+    if (store_shops_list(s, &rows, &n, &err)) {
+        srv_fail(r, s, &err);
+        return;
+    }
+    cJSON *items = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "name", rows[i].name);
+        cJSON_AddStringToObject(j, "marketplace", rows[i].marketplace);
+        const cJSON *cfg = bd_config_shop(r->srv->opt.config, rows[i].name);
+        json_add_str(j, "display_name", cfg ? bd_json_str(cfg, "display_name") : NULL);
+        cJSON_AddItemToArray(items, j);
+    }
+    store_shops_free(rows, n);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddItemToObject(j, "items", items);
+    srv_reply_json(r, 200, j);
 }
 
 /* ---- buyers ---- */

@@ -101,8 +101,10 @@ static int ticket_query(srv_request *r, store_ticket_query *q, const char *defau
         valid_text_param(r, "marketplace", &q->marketplace) ||
         valid_text_param(r, "category", &q->category) ||
         valid_text_param(r, "language", &q->language) ||
-        valid_text_param(r, "assignee", &q->assignee) || valid_text_param(r, "tag", &q->tag))
+        valid_text_param(r, "assignee", &q->assignee) || valid_text_param(r, "tag", &q->tag) ||
+        valid_text_param(r, "q", &q->search))
         return -1;
+    if (q->search && !*q->search) q->search = NULL;
     q->due = srv_query(r, "due");
     if (q->due &&
         !bd_str_in(q->due, (const char *const[]){"breached", "warning", "ok", "none", NULL})) {

@@ -92,7 +92,25 @@ static void append_ticket_filters(bd_buf *sql, const store_ticket_query *q)
         if (strcmp(q->due, "none") == 0) bd_buf_puts(sql, " AND t.due_state IS NULL");
         else bd_buf_puts(sql, " AND t.due_state = :due");
     }
+    if (q->search)
+        bd_buf_puts(sql, " AND (t.id = :search_id OR t.subject LIKE :search ESCAPE '\\'"
+                         " OR t.order_external_id LIKE :search ESCAPE '\\'"
+                         " OR t.buyer_id IN (SELECT b.id FROM buyers b WHERE b.name LIKE :search"
+                         " ESCAPE '\\' OR b.external_id LIKE :search ESCAPE '\\'))");
     if (q->has_after) bd_buf_puts(sql, " AND (t.queue_key, t.id) > (:after_key, :after_id)");
+}
+
+/* "%text%" for LIKE, with %, _ and the escape character itself escaped. */
+static char *like_pattern(const char *text)
+{
+    bd_buf b = BD_BUF_INIT;
+    bd_buf_putc(&b, '%');
+    for (const char *p = text; *p; p++) {
+        if (*p == '%' || *p == '_' || *p == '\\') bd_buf_putc(&b, '\\');
+        bd_buf_putc(&b, *p);
+    }
+    bd_buf_putc(&b, '%');
+    return bd_buf_detach(&b);
 }
 
 static void bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
@@ -130,6 +148,14 @@ int store_tickets_page(bd_store *s, const store_ticket_query *q, store_ticket **
     bind_named_text(st, ":tag", q->tag);
     bind_named_int(st, ":buyer", q->buyer_id);
     bind_named_text(st, ":due", q->due);
+    if (q->search) {
+        char *pattern = like_pattern(q->search), *end;
+        long long id = strtoll(q->search, &end, 10);
+        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":search"), pattern, -1,
+                          SQLITE_TRANSIENT);
+        free(pattern);
+        bind_named_int(st, ":search_id", *q->search && !*end ? id : -1);
+    }
     bind_named_int(st, ":after_key", q->after_key);
     bind_named_int(st, ":after_id", q->after_id);
     bind_named_int(st, ":limit", q->limit ? (int64_t)q->limit : -1);
