@@ -81,6 +81,10 @@ int suggest_rank(const suggest_library *lib, const suggest_facts *facts, const c
                  size_t limit, suggestion **out, size_t *n, bd_err *err);
 void suggestions_free(suggestion *s, size_t n);
 
+/* The carrier's tracking page for a tracking number (https; the number keeps only its
+ * letters and digits; an unknown carrier gets a 17track page). Caller frees. */
+char *suggest_tracking_url(const char *carrier, const char *number);
+
 /* The template whose id is `id` ("de/shipping/delay.no_tracking"), or NULL. */
 const suggest_template *suggest_library_find(const suggest_library *lib, const char *id);
 

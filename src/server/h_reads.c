@@ -104,6 +104,17 @@ void h_buyer_get(srv_request *r)
 
 /* ---- orders ---- */
 
+cJSON *srv_order_json(const store_order_row *o)
+{
+    cJSON *j = order_json(o);
+    char *url = o->tracking_number && *o->tracking_number
+                    ? suggest_tracking_url(o->carrier, o->tracking_number)
+                    : NULL;
+    json_add_str(j, "tracking_url", url);
+    free(url);
+    return j;
+}
+
 static void orders_page(srv_request *r, bd_store *s, store_order_query *q)
 {
     if (srv_limit(r, &q->limit)) return;
@@ -121,7 +132,7 @@ static void orders_page(srv_request *r, bd_store *s, store_order_query *q)
     }
     cJSON *items = cJSON_CreateArray();
     for (size_t i = 0; i < n && i < want; i++)
-        cJSON_AddItemToArray(items, order_json(&o[i]));
+        cJSON_AddItemToArray(items, srv_order_json(&o[i]));
     char *next = n > want ? srv_cursor_encode('o', o[want - 1].purchased_at, o[want - 1].id) : NULL;
     store_order_rows_free(o, n);
     srv_reply_json(r, 200, srv_page(items, next));
@@ -168,7 +179,7 @@ void h_order_get(srv_request *r)
     else if (!found)
         srv_error(r, 404, "not_found", "no order \"%s\"", ref);
     else
-        srv_reply_json(r, 200, order_json(&o));
+        srv_reply_json(r, 200, srv_order_json(&o));
     store_order_row_clear(&o);
 }
 

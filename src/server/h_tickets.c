@@ -207,7 +207,7 @@ void h_ticket_get(srv_request *r)
     cJSON *j = NULL;
     if (has_order >= 0 && !store_ticket_messages(s, id, &m, &nm, &err) &&
         !store_ticket_events(s, id, &e, &ne, &err) && (j = ticket_obj(s, &t, &err))) {
-        cJSON_AddItemToObject(j, "order", has_order ? order_json(&o) : cJSON_CreateNull());
+        cJSON_AddItemToObject(j, "order", has_order ? srv_order_json(&o) : cJSON_CreateNull());
         cJSON *ma = cJSON_AddArrayToObject(j, "messages");
         for (size_t i = 0; i < nm; i++)
             cJSON_AddItemToArray(ma, ticket_message_json(&m[i]));

@@ -143,6 +143,10 @@ size_t srv_files_count(const srv_files *f);
  * the UI's Content-Security-Policy); 404 when the path is not a file of the table. */
 void srv_static(srv_request *r);
 
+/* order_json plus "tracking_url" (the carrier's tracking page, or null without a tracking
+ * number): the API's form of an order. */
+cJSON *srv_order_json(const store_order_row *o);
+
 /* ---- ticket context for changes made by the request's user ---- */
 void srv_ticket_ctx(srv_request *r, bd_store *s, ticket_ctx *ctx);
 

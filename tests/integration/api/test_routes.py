@@ -118,6 +118,16 @@ class Tickets(unittest.TestCase):
         self.assertTrue(r.json["messages"])
         self.assertTrue(r.json["events"])
         self.assertEqual(r.json["events"][0]["kind"], "created")
+        o = r.json["order"]
+        if o["tracking_number"]:
+            self.assertTrue(o["tracking_url"].startswith("https://"), o)
+            self.assertIn("".join(c for c in o["tracking_number"] if c.isalnum()), o["tracking_url"])
+        else:
+            self.assertIsNone(o["tracking_url"])
+        r = C.get("/api/v1/orders?limit=200", T["alice"])
+        dhl = [x for x in r.json["items"] if (x["carrier"] or "").lower() == "dhl" and x["tracking_number"]]
+        self.assertTrue(dhl)
+        self.assertTrue(dhl[0]["tracking_url"].startswith("https://www.dhl.com/"), dhl[0])
 
     def test_not_found(self):
         for path in ("/api/v1/tickets/999999", "/api/v1/tickets/abc", "/api/v1/tickets/0",
