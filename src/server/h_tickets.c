@@ -111,8 +111,14 @@ static int ticket_query(srv_request *r, store_ticket_query *q, const char *defau
         srv_error(r, 400, "invalid_parameter", "due must be breached, warning, ok or none");
         return -1;
     }
+    const char *sort = srv_query(r, "sort");
+    if (sort && strcmp(sort, "queue") != 0 && strcmp(sort, "due") != 0) {
+        srv_error(r, 400, "invalid_parameter", "sort must be queue or due");
+        return -1;
+    }
+    q->sort_due = sort && strcmp(sort, "due") == 0;
     if (srv_limit(r, &q->limit)) return -1;
-    int c = srv_cursor(r, 't', &q->after_key, &q->after_id);
+    int c = srv_cursor(r, q->sort_due ? 'd' : 't', &q->after_key, &q->after_id);
     if (c < 0) return -1;
     q->has_after = c;
     return 0;
@@ -141,7 +147,8 @@ static void tickets_page(srv_request *r, store_ticket_query *q)
         else
             cJSON_AddItemToArray(items, j);
     }
-    char *next = n > want ? srv_cursor_encode('t', keys[want - 1], t[want - 1].id) : NULL;
+    char *next =
+        n > want ? srv_cursor_encode(q->sort_due ? 'd' : 't', keys[want - 1], t[want - 1].id) : NULL;
     store_tickets_free(t, n);
     free(keys);
     if (failed) {

@@ -97,7 +97,10 @@ static void append_ticket_filters(bd_buf *sql, const store_ticket_query *q)
                          " OR t.order_external_id LIKE :search ESCAPE '\\'"
                          " OR t.buyer_id IN (SELECT b.id FROM buyers b WHERE b.name LIKE :search"
                          " ESCAPE '\\' OR b.external_id LIKE :search ESCAPE '\\'))");
-    if (q->has_after) bd_buf_puts(sql, " AND (t.queue_key, t.id) > (:after_key, :after_id)");
+    if (q->sort_due) bd_buf_puts(sql, " AND t.due_at IS NOT NULL");
+    if (q->has_after)
+        bd_buf_puts(sql, q->sort_due ? " AND (t.due_at, t.id) > (:after_key, :after_id)"
+                                     : " AND (t.queue_key, t.id) > (:after_key, :after_id)");
 }
 
 /* "%text%" for LIKE, with %, _ and the escape character itself escaped. */
@@ -132,9 +135,11 @@ int store_tickets_page(bd_store *s, const store_ticket_query *q, store_ticket **
     *keys = NULL;
     *n = 0;
     bd_buf sql = BD_BUF_INIT;
-    bd_buf_puts(&sql, "SELECT t.id, t.queue_key FROM tickets t WHERE 1");
+    bd_buf_puts(&sql, q->sort_due ? "SELECT t.id, t.due_at FROM tickets t WHERE 1"
+                                  : "SELECT t.id, t.queue_key FROM tickets t WHERE 1");
     append_ticket_filters(&sql, q);
-    bd_buf_puts(&sql, " ORDER BY t.queue_key, t.id LIMIT :limit");
+    bd_buf_puts(&sql, q->sort_due ? " ORDER BY t.due_at, t.id LIMIT :limit"
+                                  : " ORDER BY t.queue_key, t.id LIMIT :limit");
     sqlite3_stmt *st;
     int prc = sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL);
     bd_buf_free(&sql);

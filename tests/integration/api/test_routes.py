@@ -99,6 +99,30 @@ class Tickets(unittest.TestCase):
         r = C.get("/api/v1/tickets?status=all&tag=filter-me", T["alice"])
         self.assertEqual([t["id"] for t in r.json["items"]], [tid])
 
+    def test_sort_by_due_time(self):
+        S.sql("UPDATE tickets SET due_state = 'ok', due_at = unixepoch() + 3600 * (60 - id) WHERE id BETWEEN 40 AND 50;"
+              "UPDATE tickets SET due_state = 'warning', due_at = unixepoch() + 600 WHERE id = 39")
+        seen, cursor = [], None
+        while True:
+            r = C.get("/api/v1/tickets?status=all&sort=due&limit=3" + ("&cursor=" + cursor if cursor else ""), T["alice"])
+            self.assertEqual(r.status, 200, r)
+            seen += r.json["items"]
+            cursor = r.json["next_cursor"]
+            if not cursor:
+                break
+        want = S.sql("SELECT id FROM tickets WHERE due_at IS NOT NULL ORDER BY due_at, id").split()
+        self.assertEqual([t["id"] for t in seen], [int(x) for x in want])
+        self.assertEqual([t["due_at"] for t in seen], sorted(t["due_at"] for t in seen))
+        for due, status in (("ok", "all"), ("warning", "active")):  # the soonest of each state
+            r = C.get("/api/v1/tickets?sort=due&limit=1&due=%s&status=%s" % (due, status), T["alice"])
+            soonest = S.sql("SELECT id FROM tickets WHERE due_state = '%s' %s ORDER BY due_at, id LIMIT 1"
+                            % (due, "AND status IN ('new', 'open', 'pending')" if status == "active" else ""))
+            self.assertEqual([t["id"] for t in r.json["items"]], [int(soonest)], due)
+        self.assertEqual(C.get("/api/v1/tickets?sort=deadline", T["alice"]).status, 400)
+        queue_cursor = C.get("/api/v1/tickets?status=all&limit=1", T["alice"]).json["next_cursor"]
+        r = C.get("/api/v1/tickets?status=all&sort=due&cursor=" + queue_cursor, T["alice"])
+        self.assertEqual((r.status, r.error_code), (400, "invalid_cursor"))
+
     def test_list_validation(self):
         for q in ("limit=0", "limit=201", "limit=abc", "status=bogus", "due=yesterday",
                   "cursor=not-a-cursor", "cursor=" + "A" * 200):
