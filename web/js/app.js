@@ -16,6 +16,7 @@ const topbar = document.getElementById('topbar');
 // What every screen receives.
 const app = {
   session: null, // {user: {name, display_name, role}, csrf_token, ...}
+  lastInbox: null, // the inbox URL (filters, selected row) a ticket was opened from
   isLead() {
     return !!this.session && (this.session.user.role === 'lead' || this.session.user.role === 'admin');
   },
@@ -99,8 +100,9 @@ async function route() {
   drawTopbar();
   if (parts[0] === 'ticket' && /^\d+$/.test(parts[1] || '')) {
     screen = await ticket.render(main, app, Number(parts[1]), params);
-  } else if (parts[0] === 'dashboard' && app.isLead()) {
-    screen = await dashboard.render(main, app, params);
+  } else if (parts[0] === 'dashboard') {
+    if (app.isLead()) screen = await dashboard.render(main, app, params);
+    else app.go('#/inbox'); // the dashboard is for leads (the API refuses agents too)
   } else if (parts[0] === 'inbox' || !parts.length) {
     screen = await inbox.render(main, app, params);
   } else {

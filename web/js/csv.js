@@ -1,12 +1,12 @@
 // csv.js — tables as CSV files (RFC 4180: comma-separated, CRLF line ends, fields with a
 // comma, quote or line break quoted) downloaded from the page itself. A field that starts
-// with = + - @ gets a leading apostrophe so that a spreadsheet never runs a buyer's text as
-// a formula.
+// with = + - @ (and is more than that one character, and not a number) gets a leading
+// apostrophe so that a spreadsheet never runs a buyer's text as a formula.
 import { h } from './dom.js';
 
 function cell(v) {
   let s = v === null || v === undefined ? '' : String(v);
-  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = "'" + s;
+  if (/^[=+\-@\t\r]./s.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = "'" + s;
   return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 

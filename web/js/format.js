@@ -58,6 +58,16 @@ export function duration(secs, seconds) {
   return t('unit.seconds', { n: s });
 }
 
+// A running clock: "02:03:04", "1d 02:03:04" (never negative).
+export function clock(secs) {
+  let s = Math.max(0, Math.floor(secs));
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const two = (x) => String(x).padStart(2, '0');
+  const hms = two(Math.floor(s / 3600)) + ':' + two(Math.floor((s % 3600) / 60)) + ':' + two(s % 60);
+  return d ? t('unit.days', { n: d }) + ' ' + hms : hms;
+}
+
 // The SLA state of a ticket at `now` (ms): "breached" once its due time has passed, else
 // the server's state ("warning", "ok") or null when no clock with a target runs.
 export function dueState(ticket, now) {

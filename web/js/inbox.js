@@ -6,7 +6,7 @@
 import { get, post, query } from './api.js';
 import { h, clear, select, field, add, put } from './dom.js';
 import { t, tOr, LANGUAGES } from './i18n.js';
-import { countdown, dueState, parseTime, duration } from './format.js';
+import { countdown, dueState, parseTime, clock } from './format.js';
 import { CATEGORIES, STATUSES, DUE_STATES, loadSeen, isUnread } from './model.js';
 
 const FILTERS = ['status', 'shop', 'marketplace', 'category', 'language', 'assignee', 'due', 'q'];
@@ -29,7 +29,8 @@ async function users(app) {
 export async function render(main, app, params) {
   const me = app.session.user.name;
   const filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) || '']));
-  const state = { items: [], cursor: null, selected: Math.max(0, Number(params.get('sel')) || 0), timer: null, alive: true };
+  const state = { items: [], cursor: null, selected: Math.max(0, Number(params.get('sel')) || 0), timer: null, alive: true,
+    next: null, nextLoading: false };
   const seen = loadSeen(me);
 
   const apply = (changes) => {
@@ -115,11 +116,34 @@ export async function render(main, app, params) {
     tick();
   }
 
+  // The ticket of this view (same filters) whose SLA runs out next, from the whole queue:
+  // the soonest "warning" one, else the soonest "ok" one (GET /tickets?sort=due).
+  async function loadNext() {
+    if (state.nextLoading) return;
+    state.nextLoading = true;
+    try {
+      let next = null;
+      const states = filters.due ? (['warning', 'ok'].includes(filters.due) ? [filters.due] : []) : ['warning', 'ok'];
+      for (const due of states) {
+        const page = await get('/tickets' + query({ ...filters, due, sort: 'due', limit: 1 }));
+        if (page.items.length) {
+          next = page.items[0];
+          break;
+        }
+      }
+      state.next = next;
+    } catch (e) {
+      state.next = null;
+    } finally {
+      state.nextLoading = false;
+    }
+    if (state.alive) tick();
+  }
+
   // Countdowns and colours follow the clock, once a second.
   function tick() {
     const now = Date.now();
     const rows = tbody.children;
-    let next = null;
     let breached = 0;
     state.items.forEach((tk, i) => {
       const st = dueState(tk, now);
@@ -129,19 +153,19 @@ export async function render(main, app, params) {
       tr.classList.toggle('due-warning', st === 'warning');
       tr.querySelector('.countdown').textContent = countdown(tk, now);
       if (st === 'breached') breached++;
-      const due = parseTime(tk.due_at);
-      if (st !== 'breached' && due !== null && (!next || due < parseTime(next.due_at))) next = tk;
     });
+    const next = state.next;
+    if (next && parseTime(next.due_at) <= now) loadNext(); // it just breached: find the one after it
     clear(banner);
     if (next) {
       add(banner, h('span', { class: 'label' }, t('inbox.next_breach')), ' ',
         h('strong', { id: 'next-breach-countdown', class: dueState(next, now) === 'warning' ? 'warning' : '' },
-          duration((parseTime(next.due_at) - now) / 1000, true)),
-        ' · ', h('a', { href: '#/ticket/' + next.id }, '#' + next.id), ' ', next.buyer.name || '');
+          clock((parseTime(next.due_at) - now) / 1000)),
+        ' · ', h('a', { href: '#/ticket/' + next.id, id: 'next-breach-ticket' }, '#' + next.id), ' ', next.buyer.name || '');
     } else {
       add(banner, h('span', { class: 'label' }, t('inbox.no_next_breach')));
     }
-    if (breached) add(banner, ' ', h('span', { class: 'breached-count' }, t('inbox.breached_count', { n: breached })));
+    if (breached) add(banner, ' ', h('span', { class: 'breached-count', id: 'breached-count' }, t('inbox.breached_count', { n: breached })));
   }
 
   async function load(append) {
@@ -154,6 +178,7 @@ export async function render(main, app, params) {
       state.cursor = page.next_cursor;
       if (state.selected >= state.items.length) state.selected = Math.max(0, state.items.length - 1);
       draw();
+      if (!append) loadNext(); // the banner follows; the rows do not wait for it
       main.dataset.loaded = 'inbox';
     } catch (e) {
       if (e.status !== 401) app.toast(t('error.generic', { m: e.message }), 'error');
@@ -170,9 +195,9 @@ export async function render(main, app, params) {
   function open(i, reply) {
     const tk = state.items[i];
     if (!tk) return;
-    // remember the place in the queue for the way back
-    const here = { ...filters, sel: i };
-    history.replaceState(null, '', '#/inbox' + query(here));
+    // remember the place in the queue for the way back (Escape, the back link)
+    app.lastInbox = '#/inbox' + query({ ...filters, sel: i });
+    history.replaceState(null, '', app.lastInbox);
     app.go('#/ticket/' + tk.id + (reply ? '?reply=1' : ''));
   }
 

@@ -68,7 +68,7 @@ export async function render(main, app, id, params) {
   body.addEventListener('input', validate);
 
   put(main, h('section', { class: 'ticket-view', dataset: { ticket: id } },
-    h('a', { href: '#/inbox', class: 'back', id: 'back-to-inbox' }, '← ' + t('ticket.back')),
+    h('a', { href: app.lastInbox || '#/inbox', class: 'back', id: 'back-to-inbox' }, '← ' + t('ticket.back')),
     head, actions,
     h('div', { class: 'ticket-grid' },
       h('div', { class: 'ticket-main' }, conversation, suggestionsBox, composer, outboxBox),
@@ -407,7 +407,7 @@ export async function render(main, app, id, params) {
     else if (e.key === 'e') setStatus('solved');
     else if (e.key === 'Escape') {
       if (document.activeElement === body || fills.contains(document.activeElement)) document.activeElement.blur();
-      else app.go('#/inbox');
+      else app.go(app.lastInbox || '#/inbox');
     } else return;
     e.preventDefault();
   }
