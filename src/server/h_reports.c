@@ -20,8 +20,7 @@ static const sla_config *sla_of(srv_request *r)
 
 /* from/to of the query (see sla_report_period); -1 after a 400. Called under sla_lock: the
  * report calendar is an ICU calendar. */
-static int period(srv_request *r, const sla_config *c, int default_days, int64_t *f,
-                  int64_t *t)
+static int period(srv_request *r, const sla_config *c, int default_days, int64_t *f, int64_t *t)
 {
     const char *from = srv_query(r, "from"), *to = srv_query(r, "to");
     if ((from && strlen(from) > 64) || (to && strlen(to) > 64)) {

@@ -192,13 +192,11 @@ void h_session_login(srv_request *r)
     char *display = NULL;
     if (srv_write(r, s, add_session, &n, &err) == 0) {
         if (display_name(r, s, u.name, &display) == 0) {
-            r->set_cookie =
-                bd_asprintf("%s=%s; Path=/api; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
-                            SRV_COOKIE, secret, (long long)r->srv->opt.session_ttl,
-                            r->srv->opt.behind_tls ? "; Secure" : "");
-            srv_reply_json(r, 201,
-                           session_json(u.name, display, r->role, "session", csrf, n.expires,
-                                        NULL));
+            r->set_cookie = bd_asprintf(
+                "%s=%s; Path=/api; Max-Age=%lld; HttpOnly; SameSite=Strict%s", SRV_COOKIE, secret,
+                (long long)r->srv->opt.session_ttl, r->srv->opt.behind_tls ? "; Secure" : "");
+            srv_reply_json(
+                r, 201, session_json(u.name, display, r->role, "session", csrf, n.expires, NULL));
         }
     } else if (!r->status) {
         srv_fail(r, s, &err);

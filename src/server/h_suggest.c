@@ -109,7 +109,8 @@ void h_ticket_suggestions(srv_request *r)
     }
     cJSON *j = cJSON_CreateObject();
     cJSON *items = cJSON_AddArrayToObject(j, "items");
-    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(items, suggestion_json(&sg[i]));
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(items, suggestion_json(&sg[i]));
     cJSON_AddItemToObject(j, "facts", facts_json(&facts));
     suggestions_free(sg, n);
     cJSON_Delete(ctx);
@@ -130,9 +131,9 @@ static cJSON *template_json(const suggest_template *t)
     cJSON *w = cJSON_AddObjectToObject(j, "when");
     const struct {
         const char *key, *value;
-    } conds[] = {{"order_state", t->order_state}, {"tracking", t->tracking},
-                 {"tier", t->tier},               {"marketplace", t->marketplace},
-                 {"eta", t->eta},                 {"late_reply", t->late_reply}};
+    } conds[] = {
+        {"order_state", t->order_state}, {"tracking", t->tracking}, {"tier", t->tier},
+        {"marketplace", t->marketplace}, {"eta", t->eta},           {"late_reply", t->late_reply}};
     for (size_t i = 0; i < sizeof conds / sizeof conds[0]; i++)
         if (conds[i].value) cJSON_AddStringToObject(w, conds[i].key, conds[i].value);
     return j;

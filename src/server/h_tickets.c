@@ -147,8 +147,9 @@ static void tickets_page(srv_request *r, store_ticket_query *q)
         else
             cJSON_AddItemToArray(items, j);
     }
-    char *next =
-        n > want ? srv_cursor_encode(q->sort_due ? 'd' : 't', keys[want - 1], t[want - 1].id) : NULL;
+    char *next = n > want
+                     ? srv_cursor_encode(q->sort_due ? 'd' : 't', keys[want - 1], t[want - 1].id)
+                     : NULL;
     store_tickets_free(t, n);
     free(keys);
     if (failed) {

@@ -384,7 +384,8 @@ static enum MHD_Result queue(srv_request *r)
     r->resp_body = NULL; /* owned by the response now (or by the file table) */
     if (!resp) return MHD_NO;
     if (r->content_type) MHD_add_response_header(resp, "Content-Type", r->content_type);
-    MHD_add_response_header(resp, "Cache-Control", r->cache_control ? r->cache_control : "no-store");
+    MHD_add_response_header(resp, "Cache-Control",
+                            r->cache_control ? r->cache_control : "no-store");
     if (r->etag) MHD_add_response_header(resp, "ETag", r->etag);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Content-Security-Policy",
@@ -670,8 +671,8 @@ int srv_start(const srv_options *o, srv_server **out, bd_err *err)
 
     if (!o->config) return bd_err_set(err, "serve: no configuration given");
     suggest_library *templates;
-    if (suggest_library_load(o->config->templates_dir, log_template_problem,
-                             o->log, &templates, err))
+    if (suggest_library_load(o->config->templates_dir, log_template_problem, o->log, &templates,
+                             err))
         return -1;
     srv_files *files;
     if (srv_files_load(o->web_dir, o->web_dir_set, o->config->locales_dir, &files, err)) {
@@ -679,8 +680,7 @@ int srv_start(const srv_options *o, srv_server **out, bd_err *err)
         return -1;
     }
     if (o->log && srv_files_count(files) <= 1) /* only the generated /locales/index.json */
-        fprintf(o->log, "{\"warning\":\"no web UI files in %s: / is not served\"}\n",
-                o->web_dir);
+        fprintf(o->log, "{\"warning\":\"no web UI files in %s: / is not served\"}\n", o->web_dir);
 
     srv_server *srv = bd_calloc(1, sizeof *srv);
     srv->opt = *o;

@@ -18,10 +18,10 @@
 
 /* No inline scripts or styles, nothing from other origins, and Trusted Types: a page
  * script that assigns a string to innerHTML (or any other HTML sink) throws instead. */
-#define SRV_UI_CSP                                                                          \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "            \
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "            \
-    "form-action 'self'; frame-ancestors 'none'; require-trusted-types-for 'script'; "     \
+#define SRV_UI_CSP                                                                                 \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "                    \
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "                    \
+    "form-action 'self'; frame-ancestors 'none'; require-trusted-types-for 'script'; "             \
     "trusted-types 'none'"
 
 typedef struct srv_file {
@@ -71,7 +71,8 @@ static void files_add(srv_files *t, const char *url, char *data, size_t len)
     f->data = data;
     f->len = len;
     uint64_t h = 1469598103934665603ULL; /* FNV-1a over the content */
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)data[i]) * 1099511628211ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)data[i]) * 1099511628211ULL;
     snprintf(f->etag, sizeof f->etag, "\"%016llx\"", (unsigned long long)h);
 }
 
@@ -106,8 +107,10 @@ static int load_dir(srv_files *t, const char *dir, const char *url, int depth, b
             } else {
                 size_t len;
                 char *data = bd_read_file(path, FILE_MAX_BYTES, &len, err);
-                if (!data) rc = -1;
-                else files_add(t, sub, data, len);
+                if (!data)
+                    rc = -1;
+                else
+                    files_add(t, sub, data, len);
             }
         }
         free(path);
@@ -149,8 +152,8 @@ static int by_path(const void *a, const void *b)
     return strcmp(((const srv_file *)a)->path, ((const srv_file *)b)->path);
 }
 
-int srv_files_load(const char *web_dir, int required, const char *locales_dir,
-                   srv_files **out, bd_err *err)
+int srv_files_load(const char *web_dir, int required, const char *locales_dir, srv_files **out,
+                   bd_err *err)
 {
     *out = NULL;
     srv_files *t = bd_calloc(1, sizeof *t);
@@ -191,8 +194,7 @@ static int etag_matches(const char *header, const char *etag)
         p += strspn(p, " \t,");
         if (*p == '*') return 1;
         if (strncmp(p, "W/", 2) == 0) p += 2;
-        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-            return 1;
+        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' ')) return 1;
         p += strcspn(p, ",");
     }
     return 0;
