@@ -2,7 +2,7 @@
 // countdown, filters, search, unread marks, keys j/k/Enter/Escape/r/e), then the oldest
 // breaching ticket: insert a suggestion, fill in the fact it lacks, send, see the reply in
 // the outbox with its delivery state.
-import { api, apiAll, assert, equal, login, newPage, noProblems, shot, step, env } from './lib.mjs';
+import { api, apiAll, assert, csrfOnEveryChange, equal, login, newPage, noProblems, shot, step, env } from './lib.mjs';
 
 const rowIds = (page) => page.$$eval('#inbox-rows tr', (rows) => rows.map((r) => Number(r.dataset.id)));
 
@@ -158,6 +158,35 @@ export async function run({ context, base }) {
     assert(templateId.startsWith((detail.language || detail.buyer.language || 'en') + '/'), 'a template in the buyer language: ' + templateId);
     await shot(page, 'ticket-sent');
     noProblems(page, 'agent screens');
+  });
+
+  await step('ticket: classification with the rules that fired, take, note, status', async () => {
+    const warning = (await api(base, token, '/tickets?due=warning&sort=due&limit=1')).items[0];
+    await page.goto(base + '/#/ticket/' + warning.id);
+    await page.waitForSelector('main[data-loaded=ticket]');
+    const detail = await api(base, token, '/tickets/' + warning.id);
+    const c = detail.messages.find((m) => m.classification).classification;
+    equal(await page.$$eval('#classification-panel ul.rules li', (li) => li.map((x) => x.textContent)), c.rules, 'rules that fired');
+    assert((await page.textContent('#conversation .badge.cat')).includes(c.subcategory), 'the message shows its category');
+    await page.click('#take');
+    await page.waitForFunction(() => document.querySelector('#ticket-assignee')?.textContent.includes('alice'));
+    equal((await api(base, token, '/tickets/' + warning.id)).assignee, 'alice', 'taken');
+    await page.fill('#reply-body', 'Called the buyer: black is fine, change before packing.');
+    await page.click('#add-note');
+    await page.waitForSelector('article.msg-note');
+    const note = (await api(base, token, '/tickets/' + warning.id)).messages.find((m) => m.kind === 'note');
+    equal(note && note.body, 'Called the buyer: black is fine, change before packing.', 'the note is stored as a note');
+    equal((await api(base, token, '/outbox?ticket_id=' + warning.id)).items, [], 'a note is never sent');
+    await page.selectOption('#status-select', 'pending');
+    await page.click('#status-apply');
+    await page.waitForSelector('#ticket-status.status-pending');
+    equal((await api(base, token, '/tickets/' + warning.id)).status, 'pending', 'status');
+    await page.click('#give-back');
+    await page.waitForFunction(() => !document.querySelector('#ticket-assignee')?.textContent.includes('alice'));
+    await shot(page, 'ticket-classified');
+    const n = await csrfOnEveryChange(page);
+    assert(n >= 6, 'the changes of the agent steps were seen: ' + n);
+    noProblems(page, 'ticket changes');
   });
 
   await step('an agent cannot open the dashboard', async () => {

@@ -70,6 +70,12 @@ export async function newPage(context) {
     page.problems.push('dialog: ' + d.message());
     await d.dismiss();
   });
+  page.apiWrites = []; // every request that changes something, with its CSRF header
+  page.on('request', (r) => {
+    if (r.url().includes('/api/v1/') && !['GET', 'HEAD'].includes(r.method())) {
+      page.apiWrites.push({ method: r.method(), path: new URL(r.url()).pathname, csrf: r.headers()['x-csrf-token'] || null });
+    }
+  });
   page.on('console', (m) => {
     const text = m.text();
     // a 401 on the first GET /session is how the page learns nobody is logged in
@@ -133,4 +139,14 @@ export function cli(...args) {
 // The table's body cells as text, row by row.
 export async function tableText(page, selector) {
   return page.$$eval(selector + ' tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+}
+
+// Every change the page made carried the session's CSRF token (the login itself has none yet).
+export async function csrfOnEveryChange(page) {
+  const session = await page.evaluate(async () => (await fetch('/api/v1/session')).json());
+  const changes = page.apiWrites.filter((w) => !(w.method === 'POST' && w.path === '/api/v1/session'));
+  assert(changes.length > 0, 'the page made changes');
+  const bad = changes.filter((w) => w.csrf !== session.csrf_token && !(w.method === 'DELETE' && w.path === '/api/v1/session' && w.csrf));
+  equal(bad, [], 'changes without the CSRF token of the session');
+  return changes.length;
 }

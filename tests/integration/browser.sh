@@ -85,6 +85,10 @@ for name, rows in (("orders", orders), ("messages", messages)):
 EOF
 "$bin" import orders "$work/orders.jsonl" >/dev/null
 "$bin" import messages "$work/messages.jsonl" >/dev/null
+# what the classifier (another module) stores on a message: shown with the rules that fired
+sqlite3 "$BORDERDESK_DB" "UPDATE messages SET language = 'en', category = 'shipping', subcategory = 'order_change',
+  classification = '{\"category\":\"shipping\",\"subcategory\":\"order_change\",\"language\":\"en\",\"confidence\":0.91,\"urgency\":\"high\",\"sentiment\":\"neutral\",\"flags\":[],\"entities\":{},\"rules\":[\"en.shipping.order_change.change_colour\",\"en.urgency.before_packing\"]}'
+  WHERE external_id = 'fresh-warning-1'"
 pass_agent="alice-browser-pass-1" pass_lead="lena-browser-pass-2"
 "$bin" user add alice --role agent --display-name "Alice Wang" --password-stdin <<<"$pass_agent" >/dev/null
 "$bin" user add lena --role lead --display-name "Lena Li" --password-stdin <<<"$pass_lead" >/dev/null
