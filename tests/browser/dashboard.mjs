@@ -33,6 +33,14 @@ async function compare(page, group, clock) {
   equal(median, want.groups.map((g) => [g.key, g.first_reply.median_seconds === null ? '' : String(g.first_reply.median_seconds)]), 'median chart');
   const hist = await page.$$eval('#chart-histogram g.bar', (gs) => gs.map((g) => Number(g.dataset.value)));
   equal(hist, want.total.first_reply.histogram.map((b) => b.count), 'histogram');
+  if (want.groups.length) { // the distribution of one group, picked on the page
+    const last = want.groups.length; // option i+1 is group i
+    await page.selectOption('#dash-dist', String(last));
+    await page.waitForFunction((k) => document.querySelector('#chart-histogram figcaption').textContent.endsWith(' · ' + k), want.groups[last - 1].key);
+    const one = await page.$$eval('#chart-histogram g.bar', (gs) => gs.map((g) => Number(g.dataset.value)));
+    equal(one, want.groups[last - 1].first_reply.histogram.map((b) => b.count), 'histogram of ' + want.groups[last - 1].key);
+    await page.selectOption('#dash-dist', '0');
+  }
   equal(await page.$$eval('#table-breaches tbody tr[data-ticket]', (r) => r.length), want.breaches.length, 'breach rows');
   equal(await page.$$eval('#table-late tbody tr[data-shop]', (r) => r.map((x) => x.dataset.shop)), want.late_response_rate.map((l) => l.shop), 'late-response rate');
   equal(await page.textContent('#summary-tickets .stat-value'), String(want.tickets_read), 'tickets read');

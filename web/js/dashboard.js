@@ -107,12 +107,24 @@ export async function render(main, app, params) {
     items: rows.map((r) => ({ label: r.key, value: r[m].median_seconds, text: duration(r[m].median_seconds) })),
   });
   chartMedian.id = 'chart-median';
-  const chartHist = histogram({
-    caption: t('dash.chart_histogram', { m: mLabel }),
-    buckets: tot[m].histogram.map((b) => ({ label: bucketLabel(b), count: b.count })),
-  });
-  chartHist.id = 'chart-histogram';
-  add(body, h('div', { class: 'charts' }, chartWithin, chartMedian, chartHist));
+  // the distribution of the total, or of one group (agent, shop, ...) picked here
+  const distRows = [sla.total, ...sla.groups];
+  const distPick = select({ id: 'dash-dist', aria: { label: t('dash.distribution_of') } },
+    distRows.map((r, i) => [String(i), i === 0 ? t('dash.all') : r.key]), '0');
+  const histBox = h('div', { class: 'hist-box' });
+  const drawHist = () => {
+    const r = distRows[Number(distPick.value)] || sla.total;
+    const chart = histogram({
+      caption: t('dash.chart_histogram', { m: mLabel }) + (r === sla.total ? '' : ' · ' + r.key),
+      buckets: r[m].histogram.map((b) => ({ label: bucketLabel(b), count: b.count })),
+    });
+    chart.id = 'chart-histogram';
+    put(histBox, chart);
+  };
+  distPick.addEventListener('change', drawHist);
+  drawHist();
+  add(body, h('div', { class: 'charts' }, chartWithin, chartMedian,
+    h('div', {}, histBox, field(t('dash.distribution_of'), distPick))));
 
   // ---- the SLA table (the columns of `report sla --format csv`) ----
   const groupCol = sla.group_by === 'none' ? 'group' : sla.group_by;
