@@ -98,10 +98,11 @@ static int load_dir(srv_files *t, const char *dir, const char *url, int depth, b
         if (!name_ok(e->d_name)) continue;
         char *path = bd_asprintf("%s/%s", dir, e->d_name);
         char *sub = bd_asprintf("%s/%s", url, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        struct stat st; /* lstat: a symbolic link is neither, so it is not followed */
+        int found = lstat(path, &st) == 0;
+        if (found && S_ISDIR(st.st_mode)) {
             rc = load_dir(t, path, sub, depth + 1, err);
-        } else if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        } else if (found && S_ISREG(st.st_mode)) {
             if (t->n >= FILES_MAX) {
                 rc = bd_err_set(err, "web_dir: more than %d files under %s", FILES_MAX, dir);
             } else {
