@@ -189,6 +189,29 @@ export async function run({ context, base }) {
     noProblems(page, 'ticket changes');
   });
 
+  await step('buyer panel: loyalty fields appear only when the API has them', async () => {
+    const tk = (await api(base, token, '/tickets?limit=1')).items[0];
+    await page.goto(base + '/#/ticket/' + tk.id);
+    await page.waitForSelector('main[data-loaded=ticket]');
+    for (const id of ['#buyer-tier', '#buyer-rfm', '#buyer-satisfaction', '#buyer-blacklist']) {
+      equal(await page.locator(id).count(), 0, id + ' without data from the API');
+    }
+    // Tier, RFM, satisfaction and the blacklist come from the loyalty work (another branch):
+    // until GET /buyers/{id} returns them, this test adds them to the real answer.
+    await page.route(/\/api\/v1\/buyers\/\d+$/, async (route) => {
+      const res = await route.fetch();
+      const json = { ...(await res.json()), tier: 'vip', rfm: { r: 5, f: 4, m: 5 }, satisfaction: { csat: 4.5, responses: 2 }, blacklisted: true };
+      await route.fulfill({ response: res, json });
+    });
+    await page.reload();
+    await page.waitForSelector('main[data-loaded=ticket]');
+    equal(await page.textContent('#buyer-tier'), 'vip', 'tier');
+    equal(await page.textContent('#buyer-rfm'), 'r: 5, f: 4, m: 5', 'RFM');
+    equal(await page.textContent('#buyer-satisfaction'), 'csat: 4.5, responses: 2', 'satisfaction');
+    assert(await page.isVisible('#buyer-blacklist .blacklisted'), 'the blacklist flag');
+    await page.unroute(/\/api\/v1\/buyers\/\d+$/);
+  });
+
   await step('an agent cannot open the dashboard', async () => {
     await page.goto(base + '/#/dashboard');
     await waitInbox(page);
