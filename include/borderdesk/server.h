@@ -1,6 +1,7 @@
 /*
- * server.h — `borderdesk serve`: the REST API under /api/v1 on libmicrohttpd, and the
- * background scheduler that runs periodic work inside the service.
+ * server.h — `borderdesk serve`: the REST API under /api/v1 on libmicrohttpd, the web UI's
+ * static files at / (web/ in the repository, loaded once at start), and the background
+ * scheduler that runs periodic work inside the service.
  *
  * Threads: libmicrohttpd runs a pool of worker threads (epoll); each worker opens its own
  * database connection on first use (bd_store is not thread-safe) and closes it when the
@@ -80,16 +81,23 @@ typedef struct srv_options {
     char *openapi_path;    /* the OpenAPI document served at /api/v1/openapi.json */
     FILE *log;             /* access log; default stderr; NULL = none */
     const struct sla_config *sla; /* response-time clocks: every ticket change refreshes its
-                                     due state, and a scheduler task refreshes them all */
-    const bd_config *config;      /* the shops: the scheduler syncs them and sends replies */
-    int64_t sync_interval;        /* seconds between syncs of every shop; 0 = no sync task */
-    int64_t outbox_interval;      /* seconds between outbox runs; 0 = no outbox task */
+                                     due state, and a scheduler task refreshes them all;
+                                     the reports routes need it */
+    const bd_config *config; /* required: templates_dir (suggestions, loaded once at start),
+                                locales_dir (the UI's ui.json strings), shops; must outlive
+                                the server */
+    char *web_dir;           /* the web UI's files served at /; default <data dir>/web */
+    int web_dir_set;         /* web_dir came from the configuration: a missing one is an
+                                error (the default one only leaves the UI out, logged) */
+    int64_t sync_interval;   /* seconds between syncs of every shop; 0 = no sync task */
+    int64_t outbox_interval; /* seconds between outbox runs; 0 = no outbox task */
 } srv_options;
 
 /* Fills the defaults; then srv_options_config applies the configuration file's "server"
  * object: listen, threads, max_body_bytes, connection_timeout_seconds, max_connections,
  * behind_tls, session_hours, login_max_failures_per_account, login_max_failures_per_address,
- * login_window_seconds, sync_interval_seconds (300), outbox_interval_seconds (60). srv_options_clear frees what they allocated. */
+ * login_window_seconds, sync_interval_seconds (300), outbox_interval_seconds (60),
+ * web_dir. srv_options_clear frees what they allocated. */
 void srv_options_defaults(srv_options *o);
 int srv_options_config(srv_options *o, const bd_config *c, bd_err *err);
 /* Parses "ADDR:PORT", "PORT" or "[v6]:PORT" into o. */
@@ -98,8 +106,8 @@ void srv_options_clear(srv_options *o);
 
 typedef struct srv_server srv_server;
 
-/* Opens the database once (to check and migrate it), starts the scheduler (with the
- * housekeeping tasks) and the HTTP daemon. */
+/* Opens the database once (to check and migrate it), loads the reply templates and the web
+ * UI's files, starts the scheduler (with the housekeeping tasks) and the HTTP daemon. */
 int srv_start(const srv_options *o, srv_server **out, bd_err *err);
 /* The port the server listens on. */
 uint16_t srv_port(const srv_server *s);

@@ -217,6 +217,18 @@ enum sla_group {
 int sla_group_parse(const char *name);
 const char *sla_group_name(int group);
 
+/* The period [from, to) of a report: from and to are dates of the report time zone
+ * (sla.report_time_zone; YYYY-MM-DD, `to` inclusive) or RFC 3339 instants; NULL: the
+ * `default_days` days up to and including today (as of now). Returns 0, or -1 with err
+ * naming the bad bound ("--from: ..."-style messages start with "from: " or "to: "). */
+int sla_report_period(const sla_config *c, const char *from, const char *to, int default_days,
+                      int64_t now, int64_t *f, int64_t *t, bd_err *err);
+
+/* Response-time histogram buckets of stopped clocks: upper bounds in seconds (inclusive),
+ * the last bucket is everything above the last bound. */
+#define SLA_N_BUCKETS 8
+extern const int64_t sla_bucket_bounds[SLA_N_BUCKETS - 1];
+
 typedef struct sla_report_opts {
     int64_t from, to;  /* clocks that start in [from, to) */
     int64_t as_of;     /* evaluate running clocks here: min(to, now) */
@@ -232,6 +244,7 @@ typedef struct sla_stat {
     int64_t within;     /* stopped clocks within their target */
     int64_t breaches;   /* stopped late, plus running past their target */
     int64_t median, p90;/* of stopped clocks (seconds); -1 when count is 0 */
+    int64_t histogram[SLA_N_BUCKETS]; /* stopped clocks per bucket (sla_bucket_bounds) */
 } sla_stat;
 
 typedef struct sla_group_row {
@@ -263,12 +276,14 @@ typedef struct sla_report {
     sla_late_rate *late;
     size_t n_late;
     size_t tickets; /* tickets read */
+    char time_zone[64]; /* the report time zone (dates, day and week groups) */
 } sla_report;
 
 int sla_report_build(bd_store *s, const sla_config *c, const sla_report_opts *o,
                      sla_report **out, bd_err *err);
 void sla_report_free(sla_report *r);
-/* The documented JSON form (docs/sla.md "report sla --format json"). */
+/* The documented JSON form (docs/sla.md "report sla --format json"); the CLI and the REST
+ * API (GET /api/v1/reports/sla) both print this. Caller deletes. */
 cJSON *sla_report_json(const sla_report *r);
 
 /* Workload: open tickets per agent and per queue (shop), oldest waiting buyer, and
@@ -294,6 +309,7 @@ typedef struct sla_workload {
 int sla_workload_build(bd_store *s, const sla_config *c, int64_t from, int64_t to,
                        int64_t as_of, sla_workload **out, bd_err *err);
 void sla_workload_free(sla_workload *w);
+/* The documented JSON form (docs/sla.md "report workload"); CLI and REST API. */
 cJSON *sla_workload_json(const sla_workload *w);
 
 #endif

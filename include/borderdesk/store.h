@@ -416,14 +416,19 @@ void store_tags_free(char **tags, size_t n);
 
 /* ---- pages: keyset pagination (rows after a key, in a stable order) ---- */
 /* The API's queue: ordered by queue key (status group new/open → pending → solved/closed,
- * priority high first, due or oldest waiting buyer message first), then id. */
+ * priority high first, due or oldest waiting buyer message first), then id; or, with
+ * sort_due, only tickets with an SLA due time, soonest due first, then id (the key is
+ * then due_at). */
 typedef struct store_ticket_query {
     const char *status;   /* exact status, "active" (new+open+pending), or NULL = all */
     const char *shop, *marketplace, *category, *language;
     const char *assignee; /* a user name, or "-" for unassigned */
     const char *tag;
     const char *due;      /* the SLA due state: "breached", "warning", "ok", or "none" */
+    const char *search;   /* text in the subject, the buyer's name or id, or the order id
+                             (case-insensitive for ASCII); a number also matches the ticket id */
     int64_t buyer_id;     /* 0 = any */
+    int sort_due;         /* order by due time instead of the queue key */
     int has_after;        /* continue after (after_key, after_id) */
     int64_t after_key, after_id;
     size_t limit;

@@ -81,6 +81,19 @@ int suggest_rank(const suggest_library *lib, const suggest_facts *facts, const c
                  size_t limit, suggestion **out, size_t *n, bd_err *err);
 void suggestions_free(suggestion *s, size_t n);
 
+/* The carrier's tracking page for a tracking number (https; the number keeps only its
+ * letters and digits; an unknown carrier gets a 17track page). Caller frees. */
+char *suggest_tracking_url(const char *carrier, const char *number);
+
+/* The template whose id is `id` ("de/shipping/delay.no_tracking"), or NULL. */
+const suggest_template *suggest_library_find(const suggest_library *lib, const char *id);
+
+/* Renders one template with context as a suggestion (fill markers on, plain text): out->tpl
+ * is t, score and fallback are 0 (the caller sets them). Free with suggestions_free(out, 1)
+ * when out was allocated, or free its members. Returns 0, or -1 with err. */
+int suggest_render(const suggest_template *t, const cJSON *context, suggestion *out,
+                   bd_err *err);
+
 /* The JSON form of a suggestion (CLI --json and REST API). */
 cJSON *suggestion_json(const suggestion *s);
 

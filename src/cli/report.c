@@ -40,40 +40,12 @@ int report_parse_format(const char *s)
     return -1;
 }
 
-/* A date (local day start; `end` moves to the next day's start) or an RFC 3339 instant. */
-static int parse_bound(const sla_config *c, const char *s, int end, int64_t *out)
-{
-    int64_t day;
-    if (cal_parse_date(s, &day) == 0) {
-        *out = cal_day_start(c->report_calendar, day + (end ? 1 : 0));
-        return 0;
-    }
-    return bd_time_parse(s, out);
-}
-
 int report_parse_period(const char *cmd, const sla_config *c, const char *from,
                         const char *to, int default_days, int64_t *f, int64_t *t)
 {
-    cal_local today;
-    cal_local_time(c->report_calendar, bd_now(), &today);
-    if (to) {
-        if (parse_bound(c, to, 1, t))
-            return cli_usage(cmd, "--to: \"%s\" is not a date (YYYY-MM-DD) or RFC 3339 time", to),
-                   -1;
-    } else {
-        *t = cal_day_start(c->report_calendar, today.day_number + 1);
-    }
-    if (from) {
-        if (parse_bound(c, from, 0, f))
-            return cli_usage(cmd, "--from: \"%s\" is not a date (YYYY-MM-DD) or RFC 3339 time",
-                             from),
-                   -1;
-    } else {
-        cal_local end;
-        cal_local_time(c->report_calendar, *t - 1, &end);
-        *f = cal_day_start(c->report_calendar, end.day_number - default_days + 1);
-    }
-    if (*t <= *f) return cli_usage(cmd, "--to is before --from"), -1;
+    bd_err err;
+    if (sla_report_period(c, from, to, default_days, bd_now(), f, t, &err))
+        return cli_usage(cmd, "--%s", err.msg), -1;
     return 0;
 }
 

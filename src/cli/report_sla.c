@@ -211,9 +211,7 @@ int cmd_report_sla(bd_cli *cli, int argc, char **argv)
     bd_err err;
     if (sla_report_build(s, cli->sla, &o, &r, &err)) return cli_fail(BD_EXIT_FAIL, "%s", err.msg);
     if (format == REPORT_JSON) {
-        cJSON *j = sla_report_json(r);
-        cJSON_AddStringToObject(j, "time_zone", cal_zone(cli->sla->report_calendar));
-        cli_print_json(j);
+        cli_print_json(sla_report_json(r));
     } else if (format == REPORT_CSV) {
         print_csv(r);
     } else {

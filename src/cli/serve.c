@@ -14,10 +14,10 @@
 static void serve_help(void)
 {
     printf("usage: borderdesk serve [--listen ADDR:PORT] [--threads N] [--routes]\n\n"
-           "Runs the REST API under /api/v1 (default 127.0.0.1:8080; port 0 picks a free one)\n"
-           "and the background scheduler until SIGTERM or SIGINT; in-flight requests finish\n"
-           "first. One JSON access-log line per request goes to stderr. The configuration's\n"
-           "\"server\" object holds the other settings (see docs/api.md).\n\n"
+           "Runs the REST API under /api/v1 (default 127.0.0.1:8080; port 0 picks a free one),\n"
+           "the web UI at / and the background scheduler until SIGTERM or SIGINT; in-flight\n"
+           "requests finish first. One JSON access-log line per request goes to stderr. The\n"
+           "configuration's \"server\" object holds the other settings (see docs/api.md).\n\n"
            "  --routes   print the route table and exit\n");
 }
 

@@ -31,7 +31,7 @@ static const struct {
     {"cainiao", "https://global.cainiao.com/detail.htm?mailNoList=%s"},
 };
 
-static char *tracking_url(const char *carrier, const char *number)
+char *suggest_tracking_url(const char *carrier, const char *number)
 {
     char lower[64] = "";
     if (carrier) {
@@ -139,7 +139,7 @@ static void build_order(cJSON *ctx, const store_order_row *o, const char *locale
     add_opt(oj, "carrier", o->carrier);
     add_opt(oj, "tracking_number", o->tracking_number);
     if (o->tracking_number && *o->tracking_number) {
-        char *url = tracking_url(o->carrier, o->tracking_number);
+        char *url = suggest_tracking_url(o->carrier, o->tracking_number);
         cJSON_AddStringToObject(oj, "tracking_url", url);
         free(url);
     }

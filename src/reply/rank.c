@@ -119,17 +119,9 @@ int suggest_rank(const suggest_library *lib, const suggest_facts *facts, const c
     suggestion *res = bd_calloc(nc + 1, sizeof *res);
     int rc = 0;
     for (size_t i = 0; i < nc && !rc; i++) {
-        const suggest_template *t = &lib->t[c[i].index];
-        tpl_report rep = {0};
-        tpl_render_opts o = {.fill_markers = 1, .plain_text = 1, .report = &rep};
-        bd_buf b = BD_BUF_INIT;
-        rc = tpl_render(t->tpl, context, &o, &b, err);
-        res[i] = (suggestion){.tpl = t, .score = c[i].score, .fallback = c[i].fallback};
-        res[i].text = bd_buf_detach(&b);
-        res[i].missing = bd_calloc(rep.n_missing + 1, sizeof *res[i].missing);
-        for (size_t k = 0; k < rep.n_missing; k++) res[i].missing[k] = bd_strdup(rep.missing[k]);
-        res[i].n_missing = rep.n_missing;
-        tpl_report_clear(&rep);
+        rc = suggest_render(&lib->t[c[i].index], context, &res[i], err);
+        res[i].score = c[i].score;
+        res[i].fallback = c[i].fallback;
     }
     free(c);
     if (rc) {
@@ -139,6 +131,29 @@ int suggest_rank(const suggest_library *lib, const suggest_facts *facts, const c
     *out = res;
     *n = nc;
     return 0;
+}
+
+const suggest_template *suggest_library_find(const suggest_library *lib, const char *id)
+{
+    for (size_t i = 0; lib && id && i < lib->n; i++)
+        if (strcmp(lib->t[i].id, id) == 0) return &lib->t[i];
+    return NULL;
+}
+
+int suggest_render(const suggest_template *t, const cJSON *context, suggestion *out,
+                   bd_err *err)
+{
+    tpl_report rep = {0};
+    tpl_render_opts o = {.fill_markers = 1, .plain_text = 1, .report = &rep};
+    bd_buf b = BD_BUF_INIT;
+    int rc = tpl_render(t->tpl, context, &o, &b, err);
+    *out = (suggestion){.tpl = t};
+    out->text = bd_buf_detach(&b);
+    out->missing = bd_calloc(rep.n_missing + 1, sizeof *out->missing);
+    for (size_t k = 0; k < rep.n_missing; k++) out->missing[k] = bd_strdup(rep.missing[k]);
+    out->n_missing = rep.n_missing;
+    tpl_report_clear(&rep);
+    return rc;
 }
 
 void suggestions_free(suggestion *s, size_t n)

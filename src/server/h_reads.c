@@ -1,5 +1,5 @@
-/* h_reads.c — read-only routes: single messages, buyers and their orders, orders, the
- * outbox and the audit log. */
+/* h_reads.c — read-only routes: single messages, shops, buyers and their orders, orders,
+ * the outbox and the audit log. */
 #include "server_internal.h"
 
 #include <stdlib.h>
@@ -23,6 +23,34 @@ void h_message_get(srv_request *r)
         srv_reply_json(r, 200, j);
     }
     store_message_rows_free(m, 1);
+}
+
+/* ---- shops ---- */
+
+void h_shops_list(srv_request *r)
+{
+    bd_store *s = srv_store(r);
+    if (!s) return;
+    store_shop *rows;
+    size_t n;
+    bd_err err;
+    if (store_shops_list(s, &rows, &n, &err)) {
+        srv_fail(r, s, &err);
+        return;
+    }
+    cJSON *items = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "name", rows[i].name);
+        cJSON_AddStringToObject(j, "marketplace", rows[i].marketplace);
+        const cJSON *cfg = bd_config_shop(r->srv->opt.config, rows[i].name);
+        json_add_str(j, "display_name", cfg ? bd_json_str(cfg, "display_name") : NULL);
+        cJSON_AddItemToArray(items, j);
+    }
+    store_shops_free(rows, n);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddItemToObject(j, "items", items);
+    srv_reply_json(r, 200, j);
 }
 
 /* ---- buyers ---- */
@@ -76,6 +104,17 @@ void h_buyer_get(srv_request *r)
 
 /* ---- orders ---- */
 
+cJSON *srv_order_json(const store_order_row *o)
+{
+    cJSON *j = order_json(o);
+    char *url = o->tracking_number && *o->tracking_number
+                    ? suggest_tracking_url(o->carrier, o->tracking_number)
+                    : NULL;
+    json_add_str(j, "tracking_url", url);
+    free(url);
+    return j;
+}
+
 static void orders_page(srv_request *r, bd_store *s, store_order_query *q)
 {
     if (srv_limit(r, &q->limit)) return;
@@ -93,7 +132,7 @@ static void orders_page(srv_request *r, bd_store *s, store_order_query *q)
     }
     cJSON *items = cJSON_CreateArray();
     for (size_t i = 0; i < n && i < want; i++)
-        cJSON_AddItemToArray(items, order_json(&o[i]));
+        cJSON_AddItemToArray(items, srv_order_json(&o[i]));
     char *next = n > want ? srv_cursor_encode('o', o[want - 1].purchased_at, o[want - 1].id) : NULL;
     store_order_rows_free(o, n);
     srv_reply_json(r, 200, srv_page(items, next));
@@ -140,7 +179,7 @@ void h_order_get(srv_request *r)
     else if (!found)
         srv_error(r, 404, "not_found", "no order \"%s\"", ref);
     else
-        srv_reply_json(r, 200, order_json(&o));
+        srv_reply_json(r, 200, srv_order_json(&o));
     store_order_row_clear(&o);
 }
 

@@ -75,12 +75,29 @@ int srv_authenticate(srv_request *r)
     return from_cookie(r, s, cookie);
 }
 
-static cJSON *session_json(const char *user, int role, const char *auth, const char *csrf,
-                           int64_t expires_at, const char *scope)
+/* The user's display name (caller frees; NULL when none), or -1 after answering. */
+static int display_name(srv_request *r, bd_store *s, const char *user, char **out)
+{
+    *out = NULL;
+    store_user u = {0};
+    bd_err err;
+    int found = store_user_get(s, user, &u, &err);
+    if (found < 0) {
+        srv_fail(r, s, &err);
+        return -1;
+    }
+    if (found && u.display_name && *u.display_name) *out = bd_strdup(u.display_name);
+    store_user_clear(&u);
+    return 0;
+}
+
+static cJSON *session_json(const char *user, const char *display, int role, const char *auth,
+                           const char *csrf, int64_t expires_at, const char *scope)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON *u = cJSON_AddObjectToObject(j, "user");
     cJSON_AddStringToObject(u, "name", user);
+    json_add_str(u, "display_name", display);
     cJSON_AddStringToObject(u, "role", auth_role_name(role));
     cJSON_AddStringToObject(j, "auth", auth);
     json_add_str(j, "csrf_token", csrf);
@@ -172,14 +189,19 @@ void h_session_login(srv_request *r)
     auth_sha256_hex(secret, n.hash);
     r->user = bd_strdup(u.name);
     r->role = auth_role_parse(u.role);
+    char *display = NULL;
     if (srv_write(r, s, add_session, &n, &err) == 0) {
-        r->set_cookie = bd_asprintf("%s=%s; Path=/api; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
-                                    SRV_COOKIE, secret, (long long)r->srv->opt.session_ttl,
-                                    r->srv->opt.behind_tls ? "; Secure" : "");
-        srv_reply_json(r, 201, session_json(u.name, r->role, "session", csrf, n.expires, NULL));
+        if (display_name(r, s, u.name, &display) == 0) {
+            r->set_cookie = bd_asprintf(
+                "%s=%s; Path=/api; Max-Age=%lld; HttpOnly; SameSite=Strict%s", SRV_COOKIE, secret,
+                (long long)r->srv->opt.session_ttl, r->srv->opt.behind_tls ? "; Secure" : "");
+            srv_reply_json(
+                r, 201, session_json(u.name, display, r->role, "session", csrf, n.expires, NULL));
+        }
     } else if (!r->status) {
         srv_fail(r, s, &err);
     }
+    free(display);
     free(secret);
     free(csrf);
     store_user_auth_clear(&u);
@@ -187,27 +209,31 @@ void h_session_login(srv_request *r)
 
 void h_session_get(srv_request *r)
 {
+    bd_store *s = srv_store(r);
+    char *display;
+    if (!s || display_name(r, s, r->user, &display)) return;
     if (r->auth == SRV_AUTH_SESSION) {
-        bd_store *s = srv_store(r);
-        if (!s) return;
         store_session ss;
         bd_err err;
         int found = store_session_find(s, r->session_hash, bd_now(), &ss, &err);
         if (found < 0) {
+            free(display);
             srv_fail(r, s, &err);
             return;
         }
-        srv_reply_json(
-            r, 200,
-            session_json(r->user, r->role, "session", r->csrf, found ? ss.expires_at : 0, NULL));
+        srv_reply_json(r, 200,
+                       session_json(r->user, display, r->role, "session", r->csrf,
+                                    found ? ss.expires_at : 0, NULL));
         store_session_clear(&ss);
+        free(display);
         return;
     }
     const char *scope = (r->scopes & AUTH_SCOPE_ADMIN)   ? "admin"
                         : (r->scopes & AUTH_SCOPE_WRITE) ? "write"
                         : (r->scopes & AUTH_SCOPE_SYNC)  ? "sync"
                                                          : "read";
-    srv_reply_json(r, 200, session_json(r->user, r->role, "token", NULL, 0, scope));
+    srv_reply_json(r, 200, session_json(r->user, display, r->role, "token", NULL, 0, scope));
+    free(display);
 }
 
 static int end_session(srv_request *r, bd_store *s, void *arg, bd_err *err)

@@ -101,16 +101,24 @@ static int ticket_query(srv_request *r, store_ticket_query *q, const char *defau
         valid_text_param(r, "marketplace", &q->marketplace) ||
         valid_text_param(r, "category", &q->category) ||
         valid_text_param(r, "language", &q->language) ||
-        valid_text_param(r, "assignee", &q->assignee) || valid_text_param(r, "tag", &q->tag))
+        valid_text_param(r, "assignee", &q->assignee) || valid_text_param(r, "tag", &q->tag) ||
+        valid_text_param(r, "q", &q->search))
         return -1;
+    if (q->search && !*q->search) q->search = NULL;
     q->due = srv_query(r, "due");
     if (q->due &&
         !bd_str_in(q->due, (const char *const[]){"breached", "warning", "ok", "none", NULL})) {
         srv_error(r, 400, "invalid_parameter", "due must be breached, warning, ok or none");
         return -1;
     }
+    const char *sort = srv_query(r, "sort");
+    if (sort && strcmp(sort, "queue") != 0 && strcmp(sort, "due") != 0) {
+        srv_error(r, 400, "invalid_parameter", "sort must be queue or due");
+        return -1;
+    }
+    q->sort_due = sort && strcmp(sort, "due") == 0;
     if (srv_limit(r, &q->limit)) return -1;
-    int c = srv_cursor(r, 't', &q->after_key, &q->after_id);
+    int c = srv_cursor(r, q->sort_due ? 'd' : 't', &q->after_key, &q->after_id);
     if (c < 0) return -1;
     q->has_after = c;
     return 0;
@@ -139,7 +147,9 @@ static void tickets_page(srv_request *r, store_ticket_query *q)
         else
             cJSON_AddItemToArray(items, j);
     }
-    char *next = n > want ? srv_cursor_encode('t', keys[want - 1], t[want - 1].id) : NULL;
+    char *next = n > want
+                     ? srv_cursor_encode(q->sort_due ? 'd' : 't', keys[want - 1], t[want - 1].id)
+                     : NULL;
     store_tickets_free(t, n);
     free(keys);
     if (failed) {
@@ -205,7 +215,7 @@ void h_ticket_get(srv_request *r)
     cJSON *j = NULL;
     if (has_order >= 0 && !store_ticket_messages(s, id, &m, &nm, &err) &&
         !store_ticket_events(s, id, &e, &ne, &err) && (j = ticket_obj(s, &t, &err))) {
-        cJSON_AddItemToObject(j, "order", has_order ? order_json(&o) : cJSON_CreateNull());
+        cJSON_AddItemToObject(j, "order", has_order ? srv_order_json(&o) : cJSON_CreateNull());
         cJSON *ma = cJSON_AddArrayToObject(j, "messages");
         for (size_t i = 0; i < nm; i++)
             cJSON_AddItemToArray(ma, ticket_message_json(&m[i]));

@@ -51,7 +51,8 @@ bd_store *srv_store(srv_request *r)
 
 static void set_body(srv_request *r, int status, const char *type, char *body, size_t len)
 {
-    free(r->resp_body);
+    if (!r->resp_persistent) free(r->resp_body);
+    r->resp_persistent = 0;
     r->status = status;
     r->content_type = type;
     r->resp_body = body;
@@ -412,7 +413,8 @@ static void request_free(srv_request *r)
     free(r->session_hash);
     free(r->csrf);
     free(r->param_buf);
-    free(r->resp_body);
+    if (!r->resp_persistent) free(r->resp_body);
+    free(r->etag);
     free(r->set_cookie);
     free(r->allow);
     free(r);
@@ -446,12 +448,19 @@ static srv_request *request_new(srv_server *srv, struct MHD_Connection *conn, co
 static enum MHD_Result queue(srv_request *r)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(
-        r->resp_len, r->resp_body, r->resp_body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    r->resp_body = NULL; /* owned by the response now */
+        r->resp_len, r->resp_body,
+        r->resp_body && !r->resp_persistent ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    r->resp_body = NULL; /* owned by the response now (or by the file table) */
     if (!resp) return MHD_NO;
     if (r->content_type) MHD_add_response_header(resp, "Content-Type", r->content_type);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control",
+                            r->cache_control ? r->cache_control : "no-store");
+    if (r->etag) MHD_add_response_header(resp, "ETag", r->etag);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            r->csp ? r->csp : "default-src 'none'; frame-ancestors 'none'");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     char id[32];
     snprintf(id, sizeof id, "%lld", r->id);
     MHD_add_response_header(resp, "X-Request-Id", id);
@@ -508,8 +517,26 @@ static int allowed(srv_request *r, const srv_route *route)
     return 1;
 }
 
+/* 1 for the REST API's paths; everything else is the web UI's. */
+static int api_path(const char *path)
+{
+    return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
+}
+
 static void dispatch(srv_request *r)
 {
+    if (!api_path(r->path)) {
+        if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+            r->allow = bd_strdup("GET, HEAD");
+            srv_error(r, 405, "method_not_allowed", "the web UI's files are read-only");
+        } else if (r->body_too_large) {
+            srv_error(r, 413, "body_too_large", "the request body is over %zu bytes",
+                      r->srv->opt.max_body);
+        } else {
+            srv_static(r);
+        }
+        return;
+    }
     int path_known = 0;
     char *allow = NULL;
     const srv_route *route = srv_route_find(r, r->method, r->path, &path_known, &allow);
@@ -664,6 +691,23 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- start and stop ---- */
 
+/* A reply template that cannot be used is left out of the suggestions; say so in the log. */
+static void log_template_problem(void *ud, const char *path, const char *message)
+{
+    (void)path;
+    FILE *log = ud;
+    if (!log) return;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "warning", "reply template left out");
+    char *clean = bd_utf8_repair(message, strlen(message), NULL);
+    cJSON_AddStringToObject(j, "detail", clean);
+    free(clean);
+    char *line = cJSON_PrintUnformatted(j);
+    fprintf(log, "%s\n", line);
+    cJSON_free(line);
+    cJSON_Delete(j);
+}
+
 static int make_addr(const srv_options *o, struct sockaddr_storage *ss, bd_err *err)
 {
     memset(ss, 0, sizeof *ss);
@@ -694,10 +738,26 @@ int srv_start(const srv_options *o, srv_server **out, bd_err *err)
     if (store_open(o->db_path, 0, &check, err)) return -1;
     store_close(check);
 
+    if (!o->config) return bd_err_set(err, "serve: no configuration given");
+    suggest_library *templates;
+    if (suggest_library_load(o->config->templates_dir, log_template_problem, o->log, &templates,
+                             err))
+        return -1;
+    srv_files *files;
+    if (srv_files_load(o->web_dir, o->web_dir_set, o->config->locales_dir, &files, err)) {
+        suggest_library_free(templates);
+        return -1;
+    }
+    if (o->log && srv_files_count(files) <= 1) /* only the generated /locales/index.json */
+        fprintf(o->log, "{\"warning\":\"no web UI files in %s: / is not served\"}\n", o->web_dir);
+
     srv_server *srv = bd_calloc(1, sizeof *srv);
     srv->opt = *o;
     srv->opt.openapi_path = bd_strdup(o->openapi_path);
+    srv->opt.web_dir = bd_strdup(o->web_dir);
     srv->opt.db_path = bd_strdup(o->db_path);
+    srv->templates = templates;
+    srv->files = files;
     pthread_key_create(&srv->store_key, close_thread_store);
     srv->per_account = auth_limiter_new(o->login_max_per_account, o->login_window);
     srv->per_address = auth_limiter_new(o->login_max_per_address, o->login_window);
@@ -761,7 +821,10 @@ void srv_stop(srv_server *srv, int grace)
     auth_limiter_free(srv->per_account);
     auth_limiter_free(srv->per_address);
     pthread_mutex_destroy(&srv->sla_lock);
+    suggest_library_free(srv->templates);
+    srv_files_free(srv->files);
     free(srv->opt.openapi_path);
+    free(srv->opt.web_dir);
     free((char *)srv->opt.db_path);
     free(srv);
 }

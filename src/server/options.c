@@ -24,6 +24,7 @@ void srv_options_defaults(srv_options *o)
     o->outbox_interval = 60;
     o->reopen_window = 7 * 86400;
     o->openapi_path = bd_asprintf("%s/docs/openapi.json", bd_data_dir());
+    o->web_dir = bd_asprintf("%s/web", bd_data_dir());
     o->log = stderr;
 }
 
@@ -31,6 +32,8 @@ void srv_options_clear(srv_options *o)
 {
     free(o->openapi_path);
     o->openapi_path = NULL;
+    free(o->web_dir);
+    o->web_dir = NULL;
 }
 
 int srv_options_listen(srv_options *o, const char *spec, bd_err *err)
@@ -102,6 +105,14 @@ int srv_options_config(srv_options *o, const bd_config *c, bd_err *err)
     if (rc) o->sync_interval = (int64_t)v;
     if ((rc = number(s, "outbox_interval_seconds", 0, 86400, &v, path, err)) < 0) return -1;
     if (rc) o->outbox_interval = (int64_t)v;
+    const cJSON *web = cJSON_GetObjectItemCaseSensitive(s, "web_dir");
+    if (web) {
+        if (!cJSON_IsString(web) || !*web->valuestring)
+            return bd_err_set(err, "%s: server.web_dir must be a directory path", path);
+        free(o->web_dir);
+        o->web_dir = bd_strdup(web->valuestring);
+        o->web_dir_set = 1;
+    }
     const cJSON *tls = cJSON_GetObjectItemCaseSensitive(s, "behind_tls");
     if (tls) {
         if (!cJSON_IsBool(tls))

@@ -9,6 +9,7 @@
 
 #include "borderdesk/auth.h"
 #include "borderdesk/server.h"
+#include "borderdesk/suggest.h"
 #include "borderdesk/ticket.h"
 
 #define SRV_MAX_PARAMS 4
@@ -27,6 +28,8 @@ struct srv_server {
     atomic_llong next_request_id;
     uint16_t port;
     pthread_mutex_t sla_lock; /* the SLA calendars hold ICU calendars: one user at a time */
+    suggest_library *templates; /* reply templates, loaded once; read-only afterwards */
+    struct srv_files *files;    /* the web UI's static files, loaded once; read-only */
 };
 
 enum srv_auth_kind { SRV_AUTH_NONE = 0, SRV_AUTH_TOKEN = 1, SRV_AUTH_SESSION = 2 };
@@ -62,6 +65,10 @@ typedef struct srv_request {
     char *resp_body;
     size_t resp_len;
     const char *content_type;
+    int resp_persistent;       /* resp_body points at memory that outlives the request */
+    const char *cache_control; /* NULL: "no-store" */
+    const char *csp;           /* NULL: the API's "default-src 'none'" policy */
+    char *etag;
     char *set_cookie;
     char *allow;
     int retry_after;
@@ -123,6 +130,23 @@ int srv_cursor(srv_request *r, char kind, int64_t *a, int64_t *b);
 /* {"items": items, "next_cursor": cursor or null}; takes both. */
 cJSON *srv_page(cJSON *items, char *next_cursor);
 
+/* ---- the web UI's static files (static.c) ---- */
+typedef struct srv_files srv_files;
+/* Loads every file under web_dir (no dot files; at most 4 MiB each) as /PATH, and each
+ * locales_dir/LANG/ui.json as /locales/LANG/ui.json with /locales/index.json listing those
+ * languages. A missing web_dir gives an empty table unless required. */
+int srv_files_load(const char *web_dir, int required, const char *locales_dir,
+                   srv_files **out, bd_err *err);
+void srv_files_free(srv_files *f);
+size_t srv_files_count(const srv_files *f);
+/* Answers a GET or HEAD for a path outside /api/ from the table (with caching headers and
+ * the UI's Content-Security-Policy); 404 when the path is not a file of the table. */
+void srv_static(srv_request *r);
+
+/* order_json plus "tracking_url" (the carrier's tracking page, or null without a tracking
+ * number): the API's form of an order. */
+cJSON *srv_order_json(const store_order_row *o);
+
 /* ---- ticket context for changes made by the request's user ---- */
 void srv_ticket_ctx(srv_request *r, bd_store *s, ticket_ctx *ctx);
 
@@ -155,6 +179,12 @@ void h_users_list(srv_request *r);
 void h_user_create(srv_request *r);
 void h_user_get(srv_request *r);
 void h_user_update(srv_request *r);
+void h_shops_list(srv_request *r);
+void h_ticket_suggestions(srv_request *r);
+void h_templates_list(srv_request *r);
+void h_template_preview(srv_request *r);
+void h_report_sla(srv_request *r);
+void h_report_workload(srv_request *r);
 void h_tokens_list(srv_request *r);
 void h_token_create(srv_request *r);
 void h_token_revoke(srv_request *r);

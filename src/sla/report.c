@@ -26,6 +26,55 @@ const char *sla_group_name(int group)
     return group >= 0 && group <= SLA_GROUP_WEEK ? group_names[group] : "?";
 }
 
+/* ---- the period ---- */
+
+/* A date (local day start; `end` moves to the next day's start) or an RFC 3339 instant. */
+static int parse_bound(const sla_config *c, const char *s, int end, int64_t *out)
+{
+    int64_t day;
+    if (cal_parse_date(s, &day) == 0) {
+        *out = cal_day_start(c->report_calendar, day + (end ? 1 : 0));
+        return 0;
+    }
+    return bd_time_parse(s, out);
+}
+
+int sla_report_period(const sla_config *c, const char *from, const char *to, int default_days,
+                      int64_t now, int64_t *f, int64_t *t, bd_err *err)
+{
+    cal_local today;
+    cal_local_time(c->report_calendar, now, &today);
+    if (to) {
+        if (parse_bound(c, to, 1, t))
+            return bd_err_set(err, "to: \"%s\" is not a date (YYYY-MM-DD) or RFC 3339 time", to);
+    } else {
+        *t = cal_day_start(c->report_calendar, today.day_number + 1);
+    }
+    if (from) {
+        if (parse_bound(c, from, 0, f))
+            return bd_err_set(err, "from: \"%s\" is not a date (YYYY-MM-DD) or RFC 3339 time",
+                              from);
+    } else {
+        cal_local end;
+        cal_local_time(c->report_calendar, *t - 1, &end);
+        *f = cal_day_start(c->report_calendar, end.day_number - default_days + 1);
+    }
+    if (*t <= *f) return bd_err_set(err, "to: the end of the period is before its start");
+    return 0;
+}
+
+/* ---- histogram buckets: 5 min, 15 min, 1 h, 4 h, 8 h, 24 h, 72 h, more ---- */
+
+const int64_t sla_bucket_bounds[SLA_N_BUCKETS - 1] = {300, 900, 3600, 14400, 28800, 86400,
+                                                      259200};
+
+static int bucket_of(int64_t seconds)
+{
+    int b = 0;
+    while (b < SLA_N_BUCKETS - 1 && seconds > sla_bucket_bounds[b]) b++;
+    return b;
+}
+
 /* ---- a keyed table of rows with per-clock value lists ---- */
 
 typedef struct vals {
@@ -208,8 +257,10 @@ static void account(acc_row *row, const sla_measure *m, int market, int breached
     sla_stat *s = &row->stat[m->clock];
     int has_target = market ? (m->deadline >= 0 && m->clock != SLA_RESOLUTION) : m->target >= 0;
     if (m->end) {
+        int64_t value = market ? m->elapsed : m->business;
         s->count++;
-        vals_push(&row->values[m->clock], market ? m->elapsed : m->business);
+        s->histogram[bucket_of(value)]++;
+        vals_push(&row->values[m->clock], value);
         if (has_target) {
             s->with_target++;
             s->within += !breached;
@@ -296,6 +347,7 @@ int sla_report_build(bd_store *s, const sla_config *c, const sla_report_opts *o,
     if (sla_dataset_load(s, c, &scope, &d, err)) return -1;
     sla_report *r = bd_calloc(1, sizeof *r);
     r->opts = *o;
+    snprintf(r->time_zone, sizeof r->time_zone, "%s", cal_zone(c->report_calendar));
     report_ctx x = {.cfg = c, .o = o, .d = d, .r = r};
     x.total.key = bd_strdup("total");
     sla_late_rate *lr = NULL;
@@ -409,6 +461,16 @@ static cJSON *stat_json(const sla_stat *s)
                                     10.0);
     else cJSON_AddNullToObject(j, "within_target_pct");
     cJSON_AddNumberToObject(j, "breaches", (double)s->breaches);
+    cJSON *h = cJSON_AddArrayToObject(j, "histogram");
+    for (int b = 0; b < SLA_N_BUCKETS; b++) {
+        cJSON *x = cJSON_CreateObject();
+        if (b < SLA_N_BUCKETS - 1)
+            cJSON_AddNumberToObject(x, "le_seconds", (double)sla_bucket_bounds[b]);
+        else
+            cJSON_AddNullToObject(x, "le_seconds");
+        cJSON_AddNumberToObject(x, "count", (double)s->histogram[b]);
+        cJSON_AddItemToArray(h, x);
+    }
     return j;
 }
 
@@ -471,6 +533,7 @@ cJSON *sla_report_json(const sla_report *r)
         cJSON_AddItemToArray(late, o);
     }
     cJSON_AddNumberToObject(j, "tickets_read", (double)r->tickets);
+    cJSON_AddStringToObject(j, "time_zone", r->time_zone);
     return j;
 }
 

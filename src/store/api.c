@@ -92,7 +92,28 @@ static void append_ticket_filters(bd_buf *sql, const store_ticket_query *q)
         if (strcmp(q->due, "none") == 0) bd_buf_puts(sql, " AND t.due_state IS NULL");
         else bd_buf_puts(sql, " AND t.due_state = :due");
     }
-    if (q->has_after) bd_buf_puts(sql, " AND (t.queue_key, t.id) > (:after_key, :after_id)");
+    if (q->search)
+        bd_buf_puts(sql, " AND (t.id = :search_id OR t.subject LIKE :search ESCAPE '\\'"
+                         " OR t.order_external_id LIKE :search ESCAPE '\\'"
+                         " OR t.buyer_id IN (SELECT b.id FROM buyers b WHERE b.name LIKE :search"
+                         " ESCAPE '\\' OR b.external_id LIKE :search ESCAPE '\\'))");
+    if (q->sort_due) bd_buf_puts(sql, " AND t.due_at IS NOT NULL");
+    if (q->has_after)
+        bd_buf_puts(sql, q->sort_due ? " AND (t.due_at, t.id) > (:after_key, :after_id)"
+                                     : " AND (t.queue_key, t.id) > (:after_key, :after_id)");
+}
+
+/* "%text%" for LIKE, with %, _ and the escape character itself escaped. */
+static char *like_pattern(const char *text)
+{
+    bd_buf b = BD_BUF_INIT;
+    bd_buf_putc(&b, '%');
+    for (const char *p = text; *p; p++) {
+        if (*p == '%' || *p == '_' || *p == '\\') bd_buf_putc(&b, '\\');
+        bd_buf_putc(&b, *p);
+    }
+    bd_buf_putc(&b, '%');
+    return bd_buf_detach(&b);
 }
 
 static void bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
@@ -114,9 +135,11 @@ int store_tickets_page(bd_store *s, const store_ticket_query *q, store_ticket **
     *keys = NULL;
     *n = 0;
     bd_buf sql = BD_BUF_INIT;
-    bd_buf_puts(&sql, "SELECT t.id, t.queue_key FROM tickets t WHERE 1");
+    bd_buf_puts(&sql, q->sort_due ? "SELECT t.id, t.due_at FROM tickets t WHERE 1"
+                                  : "SELECT t.id, t.queue_key FROM tickets t WHERE 1");
     append_ticket_filters(&sql, q);
-    bd_buf_puts(&sql, " ORDER BY t.queue_key, t.id LIMIT :limit");
+    bd_buf_puts(&sql, q->sort_due ? " ORDER BY t.due_at, t.id LIMIT :limit"
+                                  : " ORDER BY t.queue_key, t.id LIMIT :limit");
     sqlite3_stmt *st;
     int prc = sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL);
     bd_buf_free(&sql);
@@ -130,6 +153,14 @@ int store_tickets_page(bd_store *s, const store_ticket_query *q, store_ticket **
     bind_named_text(st, ":tag", q->tag);
     bind_named_int(st, ":buyer", q->buyer_id);
     bind_named_text(st, ":due", q->due);
+    if (q->search) {
+        char *pattern = like_pattern(q->search), *end;
+        long long id = strtoll(q->search, &end, 10);
+        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":search"), pattern, -1,
+                          SQLITE_TRANSIENT);
+        free(pattern);
+        bind_named_int(st, ":search_id", *q->search && !*end ? id : -1);
+    }
     bind_named_int(st, ":after_key", q->after_key);
     bind_named_int(st, ":after_id", q->after_id);
     bind_named_int(st, ":limit", q->limit ? (int64_t)q->limit : -1);

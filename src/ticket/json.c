@@ -28,6 +28,7 @@ cJSON *ticket_json(const store_ticket *t)
     json_add_str(j, "shop", t->shop);
     json_add_str(j, "marketplace", t->marketplace);
     cJSON *b = cJSON_AddObjectToObject(j, "buyer");
+    cJSON_AddNumberToObject(b, "id", (double)t->buyer_id);
     json_add_str(b, "external_id", t->buyer_external_id);
     json_add_str(b, "name", t->buyer_name);
     json_add_str(b, "country", t->buyer_country);

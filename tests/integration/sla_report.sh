@@ -137,6 +137,15 @@ f = r["total"]["first_reply"]
 print(f["count"], f["running"], f["median_seconds"], f["p90_seconds"], "%g" % f["within_target_pct"],
       f["breaches"], r["time_zone"])' <<<"$json")"
 check "the same data gives the same report" "$(report --format json)" "$json"
+# Histogram buckets (upper bounds 5m 15m 1h 4h 8h 24h 72h, then more): first replies
+# 300 | 480 | 28800, resolutions 14400 | 32400 34260 (business seconds, see above).
+check "json histograms" "1 1 0 0 1 0 0 0 / 0 0 0 1 0 2 0 0 / 300 900 3600 14400 28800 86400 259200 None" \
+    "$(python3 -c '
+import json, sys
+t = json.load(sys.stdin)["total"]
+print(*[b["count"] for b in t["first_reply"]["histogram"]], "/",
+      *[b["count"] for b in t["resolution"]["histogram"]], "/",
+      *[b["le_seconds"] for b in t["first_reply"]["histogram"]])' <<<"$json")"
 
 # Due times and states kept on the tickets (the inbox order)
 due() { python3 -c '

@@ -94,6 +94,36 @@ static void test_config_and_targets(void **state)
     sla_config_free(c);
 }
 
+/* Report periods: dates are local days of the report zone, `to` inclusive; RFC 3339
+ * instants as they are; defaults count back from today. */
+static void test_report_period(void **state)
+{
+    (void)state;
+    bd_err err;
+    sla_config *c = load(CONFIG, &err); /* report zone: Asia/Shanghai (UTC+8) */
+    assert_non_null(c);
+    int64_t f, t, now = T("2026-03-13T02:00:00Z"); /* Friday 10:00 in Shanghai */
+    assert_int_equal(sla_report_period(c, "2026-03-06", "2026-03-12", 30, now, &f, &t, &err), 0);
+    assert_int_equal(f, T("2026-03-05T16:00:00Z"));
+    assert_int_equal(t, T("2026-03-12T16:00:00Z"));
+    assert_int_equal(sla_report_period(c, "2026-03-06T00:00:00Z", "2026-03-07T12:00:00+08:00", 30,
+                                       now, &f, &t, &err),
+                     0);
+    assert_int_equal(f, T("2026-03-06T00:00:00Z"));
+    assert_int_equal(t, T("2026-03-07T04:00:00Z"));
+    /* the last 7 days up to and including today */
+    assert_int_equal(sla_report_period(c, NULL, NULL, 7, now, &f, &t, &err), 0);
+    assert_int_equal(t, T("2026-03-13T16:00:00Z"));
+    assert_int_equal(f, T("2026-03-06T16:00:00Z"));
+    assert_int_equal(sla_report_period(c, "2026-03-10", "2026-03-09", 7, now, &f, &t, &err), -1);
+    assert_non_null(strstr(err.msg, "before its start"));
+    assert_int_equal(sla_report_period(c, "yesterday", NULL, 7, now, &f, &t, &err), -1);
+    assert_true(strncmp(err.msg, "from: ", 6) == 0);
+    assert_int_equal(sla_report_period(c, NULL, "2026-02-30", 7, now, &f, &t, &err), -1);
+    assert_true(strncmp(err.msg, "to: ", 4) == 0);
+    sla_config_free(c);
+}
+
 static void expect_config_error(const char *sla, const char *needle)
 {
     char json[2048];
@@ -303,6 +333,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_and_targets),
         cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_report_period),
         cmocka_unit_test(test_clocks_hand_computed),
         cmocka_unit_test(test_seller_first_and_reopen),
     };

@@ -228,12 +228,49 @@ static void test_ranking(void **state)
     assert_true(s[0].fallback);
     suggestions_free(s, n);
 
+    /* one template by id, rendered again with the agent's facts (the API's preview) */
+    assert_null(suggest_library_find(lib, "en/dispute/nothing"));
+    assert_null(suggest_library_find(lib, "de/shipping/broken"));
+    const suggest_template *t = suggest_library_find(lib, "en/dispute/damaged");
+    assert_non_null(t);
+    suggestion one;
+    assert_int_equal(suggest_render(t, ctx, &one, &err), 0);
+    assert_ptr_equal(one.tpl, t);
+    assert_string_equal(one.text, "EN damaged [[photo]]\n");
+    assert_int_equal(one.n_missing, 1);
+    free(one.text);
+    free(one.missing[0]);
+    free(one.missing);
+    cJSON *filled = cJSON_Duplicate(ctx, 1);
+    cJSON *fill = cJSON_AddObjectToObject(filled, "fill");
+    cJSON_AddStringToObject(fill, "photo", "a photo of the <box> & label");
+    assert_int_equal(suggest_render(t, filled, &one, &err), 0);
+    assert_string_equal(one.text, "EN damaged a photo of the <box> & label\n"); /* plain text */
+    assert_int_equal(one.n_missing, 0);
+    free(one.text);
+    free(one.missing);
+    cJSON_Delete(filled);
+
     cJSON_Delete(ctx);
     suggest_library_free(lib);
     char *cmd = bd_asprintf("rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
     free(cmd);
     free(dir);
+}
+
+static void test_tracking_url(void **state)
+{
+    (void)state;
+    char *u = suggest_tracking_url("DHL Express", "JJD 0001-2345");
+    assert_string_equal(u, "https://www.dhl.com/global-en/home/tracking.html?tracking-id=JJD00012345");
+    free(u);
+    u = suggest_tracking_url("<b onmouseover=x>", "javascript:alert(1)//<x>");
+    assert_string_equal(u, "https://t.17track.net/en#nums=javascriptalert1x"); /* only letters, digits */
+    free(u);
+    u = suggest_tracking_url(NULL, "LB647349909CN");
+    assert_string_equal(u, "https://t.17track.net/en#nums=LB647349909CN");
+    free(u);
 }
 
 static void test_ticket_context(void **state)
@@ -311,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_every_template_renders),
         cmocka_unit_test(test_ranking),
         cmocka_unit_test(test_ticket_context),
+        cmocka_unit_test(test_tracking_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

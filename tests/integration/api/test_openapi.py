@@ -56,7 +56,7 @@ class Checker(unittest.TestCase):
         self.api = bdapi.OpenAPI()
         self.doc = self.api.doc
         self.ok_ticket = {"id": 1, "status": "new", "shop": "s", "marketplace": "m",
-                          "buyer": {"external_id": "b", "name": None, "country": None, "language": None},
+                          "buyer": {"id": 1, "external_id": "b", "name": None, "country": None, "language": None},
                           "order_id": None, "conversation_id": None, "subject": None, "category": None,
                           "subcategory": None, "language": None, "priority": "normal", "assignee": None,
                           "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",

@@ -2,6 +2,7 @@
 validation errors, not found and permission denied for each role; every response checked
 against docs/openapi.json, and at the end a check that every documented route was
 exercised with a success, without credentials (401) and by a role below its own (403)."""
+import json
 import sys
 import unittest
 from urllib.parse import quote
@@ -101,6 +102,30 @@ class Tickets(unittest.TestCase):
         r = C.get("/api/v1/tickets?status=all&tag=filter-me", T["alice"])
         self.assertEqual([t["id"] for t in r.json["items"]], [tid])
 
+    def test_sort_by_due_time(self):
+        S.sql("UPDATE tickets SET due_state = 'ok', due_at = unixepoch() + 3600 * (60 - id) WHERE id BETWEEN 40 AND 50;"
+              "UPDATE tickets SET due_state = 'warning', due_at = unixepoch() + 600 WHERE id = 39")
+        seen, cursor = [], None
+        while True:
+            r = C.get("/api/v1/tickets?status=all&sort=due&limit=3" + ("&cursor=" + cursor if cursor else ""), T["alice"])
+            self.assertEqual(r.status, 200, r)
+            seen += r.json["items"]
+            cursor = r.json["next_cursor"]
+            if not cursor:
+                break
+        want = S.sql("SELECT id FROM tickets WHERE due_at IS NOT NULL ORDER BY due_at, id").split()
+        self.assertEqual([t["id"] for t in seen], [int(x) for x in want])
+        self.assertEqual([t["due_at"] for t in seen], sorted(t["due_at"] for t in seen))
+        for due, status in (("ok", "all"), ("warning", "active")):  # the soonest of each state
+            r = C.get("/api/v1/tickets?sort=due&limit=1&due=%s&status=%s" % (due, status), T["alice"])
+            soonest = S.sql("SELECT id FROM tickets WHERE due_state = '%s' %s ORDER BY due_at, id LIMIT 1"
+                            % (due, "AND status IN ('new', 'open', 'pending')" if status == "active" else ""))
+            self.assertEqual([t["id"] for t in r.json["items"]], [int(soonest)], due)
+        self.assertEqual(C.get("/api/v1/tickets?sort=deadline", T["alice"]).status, 400)
+        queue_cursor = C.get("/api/v1/tickets?status=all&limit=1", T["alice"]).json["next_cursor"]
+        r = C.get("/api/v1/tickets?status=all&sort=due&cursor=" + queue_cursor, T["alice"])
+        self.assertEqual((r.status, r.error_code), (400, "invalid_cursor"))
+
     def test_list_validation(self):
         for q in ("limit=0", "limit=201", "limit=abc", "status=bogus", "due=yesterday",
                   "cursor=not-a-cursor", "cursor=" + "A" * 200):
@@ -120,6 +145,16 @@ class Tickets(unittest.TestCase):
         self.assertTrue(r.json["messages"])
         self.assertTrue(r.json["events"])
         self.assertEqual(r.json["events"][0]["kind"], "created")
+        o = r.json["order"]
+        if o["tracking_number"]:
+            self.assertTrue(o["tracking_url"].startswith("https://"), o)
+            self.assertIn("".join(c for c in o["tracking_number"] if c.isalnum()), o["tracking_url"])
+        else:
+            self.assertIsNone(o["tracking_url"])
+        r = C.get("/api/v1/orders?limit=200", T["alice"])
+        dhl = [x for x in r.json["items"] if (x["carrier"] or "").lower() == "dhl" and x["tracking_number"]]
+        self.assertTrue(dhl)
+        self.assertTrue(dhl[0]["tracking_url"].startswith("https://www.dhl.com/"), dhl[0])
 
     def test_not_found(self):
         for path in ("/api/v1/tickets/999999", "/api/v1/tickets/abc", "/api/v1/tickets/0",
@@ -300,6 +335,180 @@ class Reads(unittest.TestCase):
         r = C.get("/api/v1/openapi.json")
         self.assertEqual(r.status, 200)
         self.assertEqual(r.json["openapi"][:2], "3.")
+
+
+class Suggestions(unittest.TestCase):
+    """The agent's reply suggestions: the same replies as `borderdesk suggest`, signed with the
+    logged-in user's display name; the template library; previews with filled-in facts."""
+
+    @classmethod
+    def setUpClass(cls):
+        r = C.post("/api/v1/users", {"name": "mei", "role": "agent", "display_name": "Mei Chen",
+                                     "password": "mei-pass-777"}, T["adam"])
+        assert r.status == 201, r
+        cls.token = C.post("/api/v1/tokens", {"user": "mei", "scope": "write"}, T["adam"]).json["token"]
+        # a German buyer asking about stock: the template needs a restock date only the agent knows
+        cls.tid = int(S.sql("SELECT t.id FROM tickets t JOIN buyers b ON b.id = t.buyer_id "
+                            "WHERE b.language = 'de' AND t.order_id IS NOT NULL ORDER BY t.id LIMIT 1"))
+        S.sql("UPDATE tickets SET category = 'pre_sale', subcategory = 'stock' WHERE id = %d" % cls.tid)
+
+    def test_same_as_the_cli_and_signed_with_the_display_name(self):
+        r = C.get("/api/v1/tickets/%d/suggestions?limit=5" % self.tid, self.token)
+        self.assertEqual(r.status, 200, r)
+        cli = json.loads(S.bd("suggest", str(self.tid), "--limit", "5", "--as", "Mei Chen", "--json").stdout)
+        self.assertEqual(r.json["items"], cli)
+        self.assertEqual(r.json["facts"]["language"], "de")
+        self.assertEqual(r.json["facts"]["subcategory"], "stock")
+        top = r.json["items"][0]
+        self.assertEqual((top["template_id"].split("/")[0], top["fallback"]), ("de", False))
+        self.assertTrue(top["template_id"].startswith("de/pre_sale/stock"), top["template_id"])
+        self.assertIn("Mei Chen", top["text"])
+        self.assertTrue(top["missing"], top)
+        for name in top["missing"]:
+            self.assertIn("[[%s]]" % name, top["text"])
+
+    def test_limits_and_not_found(self):
+        self.assertEqual(len(C.get("/api/v1/tickets/%d/suggestions" % self.tid, T["alice"]).json["items"]), 3)
+        for bad in ("0", "21", "x", ""):
+            r = C.get("/api/v1/tickets/%d/suggestions?limit=%s" % (self.tid, bad), T["alice"])
+            self.assertEqual((r.status, r.error_code), (400, "invalid_parameter"), bad)
+        for path in ("999999", "abc", "0"):
+            self.assertEqual(C.get("/api/v1/tickets/%s/suggestions" % path, T["alice"]).status, 404)
+
+    def test_template_library(self):
+        r = C.get("/api/v1/templates", T["alice:read"])
+        self.assertEqual(r.status, 200, r)
+        cli = json.loads(S.bd("templates", "list", "--json").stdout)
+        self.assertEqual([t["id"] for t in r.json["items"]], [t["id"] for t in cli])
+        self.assertEqual([t["title"] for t in r.json["items"]], [t["title"] for t in cli])
+        zh = C.get("/api/v1/templates?language=zh&category=shipping", T["alice"]).json["items"]
+        self.assertTrue(zh)
+        self.assertTrue(all(t["language"] == "zh" and t["category"] == "shipping" for t in zh))
+        variant = [t for t in r.json["items"] if t["id"] == "en/shipping/delay.no_tracking"][0]
+        self.assertEqual(variant["when"], {"tracking": "no"})  # its header: "when: tracking=no"
+        self.assertEqual([t for t in r.json["items"] if t["id"] == "en/shipping/delay"][0]["when"], {})
+        self.assertEqual(C.get("/api/v1/templates?language=" + "x" * 40, T["alice"]).status, 400)
+
+    def test_preview_fills_the_missing_facts(self):
+        top = C.get("/api/v1/tickets/%d/suggestions" % self.tid, self.token).json["items"][0]
+        body = {"ticket_id": self.tid, "template_id": top["template_id"]}
+        r = C.post("/api/v1/templates/preview", body, self.token)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["text"], r.json["missing"]), (top["text"], top["missing"]))
+        fill = {name: "15. Dezember <b>&" for name in top["missing"]}
+        r = C.post("/api/v1/templates/preview", dict(body, fill=fill), self.token)
+        self.assertEqual(r.json["missing"], [])
+        self.assertIn("15. Dezember <b>&", r.json["text"])  # plain text: nothing escaped
+        self.assertNotIn("[[", r.json["text"])
+        # an empty value stays missing; other templates and an English fallback
+        r = C.post("/api/v1/templates/preview", dict(body, fill={n: "" for n in top["missing"]}), self.token)
+        self.assertEqual(r.json["missing"], top["missing"])
+        r = C.post("/api/v1/templates/preview", {"ticket_id": self.tid, "template_id": "en/other/greeting"}, self.token)
+        self.assertEqual((r.status, r.json["language"], r.json["fallback"]), (200, "en", True))
+        self.assertNotIn("score", r.json)
+
+    def test_preview_validation(self):
+        ok = {"ticket_id": self.tid, "template_id": "de/other/unknown"}
+        cases = [({"template_id": "de/other/unknown"}, 400, "missing_field"),
+                 ({"ticket_id": self.tid}, 400, "missing_field"),
+                 (dict(ok, ticket_id="7"), 400, "invalid_field"),
+                 (dict(ok, ticket_id=1.5), 400, "invalid_field"),
+                 (dict(ok, ticket_id=-3), 400, "invalid_field"),
+                 (dict(ok, fill=[1]), 400, "invalid_field"),
+                 (dict(ok, fill={"Bad Name": "x"}), 400, "invalid_field"),
+                 (dict(ok, fill={"date": 5}), 400, "invalid_field"),
+                 (dict(ok, fill={"date": "x" * 5000}), 400, "invalid_field"),
+                 (dict(ok, template_id="de/../../etc/passwd"), 422, "unprocessable"),
+                 (dict(ok, ticket_id=999999), 422, "unprocessable")]
+        for body, status, code in cases:
+            r = C.post("/api/v1/templates/preview", body, T["alice"])
+            self.assertEqual((r.status, r.error_code), (status, code), body)
+        # a read token may preview (it changes nothing); a session needs its CSRF token
+        self.assertEqual(C.post("/api/v1/templates/preview", ok, T["alice:read"]).status, 200)
+        sess = C.login("bob")
+        r = C.request("POST", "/api/v1/templates/preview", body=ok, session=sess, csrf=False)
+        self.assertEqual((r.status, r.error_code), (403, "csrf_failed"))
+        self.assertEqual(C.request("POST", "/api/v1/templates/preview", body=ok, session=sess).status, 200)
+
+    def test_session_names_the_display_name(self):
+        r = C.get("/api/v1/session", self.token)
+        self.assertEqual(r.json["user"], {"name": "mei", "display_name": "Mei Chen", "role": "agent"})
+        self.assertIsNone(C.get("/api/v1/session", T["alice"]).json["user"]["display_name"])
+
+
+class Shops(unittest.TestCase):
+    def test_shops(self):
+        r = C.get("/api/v1/shops", T["alice:read"])
+        self.assertEqual(r.status, 200, r)
+        want = S.sql("SELECT name || ':' || marketplace FROM shops ORDER BY id").split()
+        self.assertEqual(["%s:%s" % (s["name"], s["marketplace"]) for s in r.json["items"]], want)
+
+    def test_search_and_buyer_id(self):
+        tid, name, bid = S.sql("SELECT t.id, b.name, b.id FROM tickets t JOIN buyers b ON b.id = t.buyer_id "
+                               "WHERE b.name LIKE '%Müller%' OR b.name LIKE '%Garc%' ORDER BY t.id LIMIT 1").split("|")
+        r = C.get("/api/v1/tickets?status=all&limit=200&q=" + quote(name), T["alice"])
+        self.assertEqual(r.status, 200)
+        want = S.sql("SELECT t.id FROM tickets t JOIN buyers b ON b.id = t.buyer_id WHERE b.name = '%s' "
+                     "ORDER BY t.id" % name.replace("'", "''")).split()
+        self.assertEqual(sorted(t["id"] for t in r.json["items"]), sorted(int(x) for x in want))
+        self.assertTrue(all(t["buyer"]["id"] == int(bid) for t in r.json["items"]))
+        order = S.sql("SELECT order_external_id FROM tickets WHERE order_external_id IS NOT NULL ORDER BY id LIMIT 1")
+        r = C.get("/api/v1/tickets?status=all&q=" + quote(order[3:12]), T["alice"])
+        self.assertIn(order, [t["order_id"] for t in r.json["items"]])
+        r = C.get("/api/v1/tickets?status=all&q=" + tid, T["alice"])
+        self.assertIn(int(tid), [t["id"] for t in r.json["items"]])
+        # LIKE wildcards are literal: every hit holds the character itself
+        for char, quoted in (("_", "_"), ("%", "%25")):
+            hits = C.get("/api/v1/tickets?status=all&limit=200&q=" + quoted, T["alice"]).json["items"]
+            self.assertTrue(hits, char)
+            self.assertLess(len(hits), int(S.sql("SELECT count(*) FROM tickets")), char)
+            for t in hits:
+                self.assertIn(char, "".join(x or "" for x in (t["subject"], t["order_id"], t["buyer"]["name"],
+                                                               t["buyer"]["external_id"])), t)
+        self.assertEqual(C.get("/api/v1/tickets?q=" + "x" * 201, T["alice"]).status, 400)
+
+
+class Reports(unittest.TestCase):
+    """The leads' reports are the CLI's JSON, number for number."""
+
+    def cli(self, *args):
+        return json.loads(S.bd("report", *args, "--format", "json").stdout)
+
+    def test_sla_equals_the_cli(self):
+        # a period in the past: running clocks are measured at its end in both, so the
+        # documents must be identical
+        for query, args in (("group_by=agent", ["--group-by", "agent"]),
+                            ("group_by=shop&clock=marketplace&breaches=true",
+                             ["--group-by", "shop", "--clock", "marketplace", "--breaches"]),
+                            ("", [])):
+            r = C.get("/api/v1/reports/sla?from=2026-10-01&to=2026-11-15&" + query, T["lena"])
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.json, self.cli("sla", "--from", "2026-10-01", "--to", "2026-11-15", *args), query)
+        self.assertGreater(r.json["tickets_read"], 0)
+        self.assertGreater(r.json["total"]["first_reply"]["running"] + r.json["total"]["first_reply"]["count"], 0)
+
+    def test_sla_validation(self):
+        for q in ("group_by=buyer", "clock=wall", "breaches=maybe", "from=yesterday", "to=2026-13-45",
+                  "from=2026-11-10&to=2026-11-01", "from=" + "1" * 80):
+            r = C.get("/api/v1/reports/sla?" + q, T["lena"])
+            self.assertEqual((r.status, r.error_code), (400, "invalid_parameter"), q)
+        self.assertEqual(C.get("/api/v1/reports/sla", T["alice"]).status, 403)
+
+    def test_workload_equals_the_cli(self):
+        def timeless(w):  # "now" moves between the two calls
+            w.pop("as_of")
+            for row in w["agents"] + w["queues"]:
+                if row["oldest_waiting"]:
+                    row["oldest_waiting"].pop("waited_seconds")
+            return w
+        r = C.get("/api/v1/reports/workload", T["lena"])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(timeless(r.json), timeless(self.cli("workload")))
+        open_now = int(S.sql("SELECT count(*) FROM tickets WHERE status IN ('new', 'open')"))
+        self.assertEqual(sum(a["open"] for a in r.json["agents"]), open_now)
+        r = C.get("/api/v1/reports/workload?from=2026-11-01&to=2026-11-30", T["lena"])
+        self.assertEqual(timeless(r.json), timeless(self.cli("workload", "--from", "2026-11-01", "--to", "2026-11-30")))
+        self.assertEqual(C.get("/api/v1/reports/workload?to=never", T["lena"]).status, 400)
 
 
 class Admin(unittest.TestCase):
