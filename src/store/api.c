@@ -425,22 +425,7 @@ int store_events_page(bd_store *s, const store_event_query *q, store_event **out
     sqlite3_bind_int64(st, 5, q->until);
     sqlite3_bind_int64(st, 6, q->after_id);
     sqlite3_bind_int64(st, 7, q->limit ? (int64_t)q->limit : -1);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = bd_realloc(*out, cap * sizeof **out);
-        }
-        store_event *e = &(*out)[(*n)++];
-        e->id = sqlite3_column_int64(st, 0);
-        e->ticket_id = sqlite3_column_int64(st, 1);
-        e->at = sqlite3_column_int64(st, 2);
-        e->actor = store_col_text(st, 3);
-        e->kind = store_col_text(st, 4);
-        e->detail = store_col_text(st, 5);
-    }
-    if (rc != SQLITE_DONE) return store_fail(s, err, "read audit log");
+    if (store_read_events(st, out, n) != SQLITE_DONE) return store_fail(s, err, "read audit log");
     return 0;
 }
 

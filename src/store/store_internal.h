@@ -62,5 +62,8 @@ int store_fail(bd_store *s, bd_err *err, const char *what);
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 void store_bind_time(sqlite3_stmt *st, int i, int64_t v);
 char *store_col_text(sqlite3_stmt *st, int i); /* malloc'd copy or NULL */
+/* Appends the rows of a statement selecting (id, ticket_id, at, actor, kind, detail) to
+ * *rows / *n (which may start empty); returns the last sqlite3_step code. */
+int store_read_events(sqlite3_stmt *st, store_event **rows, size_t *n);
 
 #endif

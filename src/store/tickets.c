@@ -426,7 +426,13 @@ int store_ticket_events(bd_store *s, int64_t ticket_id, store_event **rows, size
                                   err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, ticket_id);
-    size_t cap = 0;
+    if (store_read_events(st, rows, n) != SQLITE_DONE) return store_fail(s, err, "read events");
+    return 0;
+}
+
+int store_read_events(sqlite3_stmt *st, store_event **rows, size_t *n)
+{
+    size_t cap = *n;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {
@@ -441,8 +447,7 @@ int store_ticket_events(bd_store *s, int64_t ticket_id, store_event **rows, size
         e->kind = store_col_text(st, 4);
         e->detail = store_col_text(st, 5);
     }
-    if (rc != SQLITE_DONE) return store_fail(s, err, "read events");
-    return 0;
+    return rc;
 }
 
 void store_events_free(store_event *rows, size_t n)
