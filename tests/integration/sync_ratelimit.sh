@@ -16,7 +16,7 @@ export BORDERDESK_CONFIG="$WORK/bd.json"
 
 BORDERDESK_DB="$WORK/a.db" "$BD" sync --resource messages --json >"$WORK/s.json" || fail "sync failed"
 curl -sS "$URL/_sim/stats?times=1" >"$WORK/stats.json"
-"$PY" - "$WORK/stats.json" "$WORK/s.json" $RATE $BURST <<'PY'
+"$PY" - "$WORK/stats.json" "$WORK/s.json" $RATE $BURST "${BD_SANITIZED:-0}" <<'PY'
 import json, sys
 stats = json.load(open(sys.argv[1]))
 run = json.load(open(sys.argv[2]))
@@ -33,7 +33,9 @@ for key in ("ebay:seller1:getConversation", "shopee:2001:get_message"):
     achieved = (n - burst) / (t[-1] - t[0])
     print("%s: %d requests, achieved %.2f req/s of %.0f configured (%.0f%%)" % (key, n, achieved, rate, 100 * achieved / rate))
     assert achieved <= rate * 1.02, (key, achieved)
-    assert achieved >= rate * 0.9, (key, achieved)
+    # the sanitizer build checks correctness, not speed: its client is several times slower
+    if sys.argv[5] not in ("1", "ON", "TRUE"):
+        assert achieved >= rate * 0.9, (key, achieved)
 PY
 
 # the same run without the client's limit provokes 429s (a larger burst keeps it short)
