@@ -126,9 +126,108 @@ static const char *const migration_1 =
     "  sent_at INTEGER);"
     "CREATE INDEX outbox_due ON outbox(status, next_attempt_at);";
 
+/* Migration 2 — satisfaction and loyalty: buyer profiles and tiers (with the incremental
+ * state that keeps `tiers recompute` cheap), the blacklist and suspicion flags, surveys
+ * and marketplace feedback. Tickets keep the classifier's urgency apart from the priority
+ * (which adds the buyer's tier boost); events can name a buyer (tier changes, blacklist). */
+static const char *const migration_2 =
+    "ALTER TABLE tickets ADD COLUMN urgency INTEGER;"
+    "ALTER TABLE events ADD COLUMN buyer_id INTEGER REFERENCES buyers(id);"
+    "CREATE INDEX events_buyer ON events(buyer_id, id) WHERE buyer_id IS NOT NULL;"
+    "CREATE INDEX events_tier ON events(at) WHERE kind = 'tier_changed';"
+
+    "CREATE TABLE buyer_loyalty ("
+    "  buyer_id INTEGER PRIMARY KEY REFERENCES buyers(id),"
+    "  shop_id INTEGER NOT NULL REFERENCES shops(id),"
+    "  orders INTEGER NOT NULL,"          /* orders counted as sales, all time */
+    "  orders_all INTEGER NOT NULL,"      /* every order, whatever its status */
+    "  spend INTEGER NOT NULL,"           /* counted sales, micros of the base currency */
+    "  first_order_at INTEGER, last_order_at INTEGER,"
+    "  recency INTEGER, frequency INTEGER, monetary INTEGER, value INTEGER,"
+    "  orders_recent INTEGER NOT NULL, orders_previous INTEGER NOT NULL,"
+    "  claims INTEGER NOT NULL, chargebacks INTEGER NOT NULL, negatives INTEGER NOT NULL,"
+    "  r INTEGER NOT NULL, f INTEGER NOT NULL, m INTEGER NOT NULL, segment TEXT,"
+    "  pyramid TEXT, top20 INTEGER NOT NULL, abc TEXT,"
+    "  loyalty TEXT NOT NULL, lifecycle TEXT, churn TEXT,"
+    "  tier TEXT, boost INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX buyer_loyalty_recency ON buyer_loyalty(shop_id, recency);"
+    "CREATE INDEX buyer_loyalty_frequency ON buyer_loyalty(shop_id, frequency);"
+    "CREATE INDEX buyer_loyalty_monetary ON buyer_loyalty(shop_id, monetary);"
+    "CREATE INDEX buyer_loyalty_value ON buyer_loyalty(shop_id, value);"
+
+    "CREATE TABLE loyalty_dirty (buyer_id INTEGER PRIMARY KEY);"
+    "CREATE TABLE loyalty_shops ("
+    "  shop_id INTEGER PRIMARY KEY REFERENCES shops(id),"
+    "  n_rfm INTEGER NOT NULL, n_value INTEGER NOT NULL, t_value INTEGER NOT NULL);"
+    "CREATE TABLE loyalty_bands ("
+    "  shop_id INTEGER NOT NULL REFERENCES shops(id),"
+    "  band INTEGER NOT NULL,"
+    "  u INTEGER NOT NULL, e_u INTEGER NOT NULL, a INTEGER NOT NULL,"
+    "  b INTEGER NOT NULL, e_b INTEGER NOT NULL,"
+    "  PRIMARY KEY (shop_id, band)) WITHOUT ROWID;"
+    "CREATE TABLE loyalty_state ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  as_of INTEGER NOT NULL, config_hash TEXT NOT NULL, full_at INTEGER NOT NULL);"
+
+    "CREATE TABLE buyer_blacklist ("
+    "  buyer_id INTEGER PRIMARY KEY REFERENCES buyers(id),"
+    "  reason TEXT NOT NULL, added_by TEXT NOT NULL, added_at INTEGER NOT NULL,"
+    "  flag_id INTEGER REFERENCES buyer_flags(id));"
+    "CREATE TABLE buyer_flags ("
+    "  id INTEGER PRIMARY KEY,"
+    "  buyer_id INTEGER NOT NULL REFERENCES buyers(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('refund_claims','chargebacks')),"
+    "  status TEXT NOT NULL CHECK (status IN ('open','confirmed','dismissed')),"
+    "  level INTEGER NOT NULL,"           /* the count that raised it */
+    "  evidence TEXT NOT NULL,"           /* JSON: the numbers behind the flag */
+    "  raised_at INTEGER NOT NULL,"
+    "  decided_by TEXT, decided_at INTEGER, decision TEXT);"
+    "CREATE INDEX buyer_flags_buyer ON buyer_flags(buyer_id, kind, id);"
+    "CREATE INDEX buyer_flags_open ON buyer_flags(status, id);"
+
+    "CREATE TABLE surveys ("
+    "  id INTEGER PRIMARY KEY,"
+    "  token TEXT NOT NULL UNIQUE,"
+    "  ticket_id INTEGER NOT NULL UNIQUE REFERENCES tickets(id),"
+    "  shop_id INTEGER NOT NULL REFERENCES shops(id),"
+    "  buyer_id INTEGER NOT NULL REFERENCES buyers(id),"
+    "  agent TEXT, category TEXT, subcategory TEXT,"
+    "  language TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('csat','nps','ces')),"
+    "  dimensions TEXT NOT NULL,"         /* JSON array of the dimensions asked */
+    "  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    "  responded_at INTEGER, score INTEGER, comment TEXT);"
+    "CREATE INDEX surveys_created ON surveys(created_at);"
+    "CREATE INDEX surveys_buyer ON surveys(buyer_id, responded_at);"
+    "CREATE INDEX surveys_responded ON surveys(responded_at) WHERE responded_at IS NOT NULL;"
+    "CREATE TABLE survey_answers ("
+    "  survey_id INTEGER NOT NULL REFERENCES surveys(id),"
+    "  dimension TEXT NOT NULL CHECK (dimension IN ('quality','attitude','speed','price')),"
+    "  score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),"
+    "  PRIMARY KEY (survey_id, dimension)) WITHOUT ROWID;"
+
+    "CREATE TABLE feedback ("
+    "  id INTEGER PRIMARY KEY,"
+    "  shop_id INTEGER NOT NULL REFERENCES shops(id),"
+    "  external_id TEXT NOT NULL,"
+    "  buyer_id INTEGER NOT NULL REFERENCES buyers(id),"
+    "  order_id INTEGER REFERENCES orders(id), order_external_id TEXT,"
+    "  ticket_id INTEGER REFERENCES tickets(id), agent TEXT,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('seller_feedback','product_review')),"
+    "  rating TEXT NOT NULL CHECK (rating IN ('positive','neutral','negative')),"
+    "  stars INTEGER CHECK (stars BETWEEN 1 AND 5),"
+    "  comment TEXT, response TEXT,"
+    "  left_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,"
+    "  revised_from TEXT,"
+    "  UNIQUE (shop_id, external_id));"
+    "CREATE INDEX feedback_buyer ON feedback(buyer_id, left_at);"
+    "CREATE INDEX feedback_left ON feedback(left_at);";
+
 const store_migration store_migrations[] = {
     {1, "shops, buyers, orders, tickets, messages, events, users, checkpoints, outbox",
      migration_1},
+    {2, "loyalty profiles and tiers, blacklist and flags, surveys, feedback", migration_2},
 };
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
 

@@ -228,7 +228,9 @@ int64_t store_count(bd_store *s, const char *table)
 {
     static const char *const tables[] = {"shops",    "buyers", "orders", "order_items",
                                          "tickets",  "messages", "events", "users",
-                                         "outbox",   "sync_checkpoints", NULL};
+                                         "outbox",   "sync_checkpoints", "buyer_loyalty",
+                                         "loyalty_dirty", "buyer_blacklist", "buyer_flags",
+                                         "surveys", "survey_answers", "feedback", NULL};
     if (!bd_str_in(table, tables)) return -1;
     char sql[96];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);

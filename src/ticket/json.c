@@ -49,6 +49,8 @@ cJSON *ticket_json(const store_ticket *t)
     cJSON_AddNumberToObject(j, "unanswered", (double)t->unanswered);
     if (t->linked_ticket_id) cJSON_AddNumberToObject(j, "linked_ticket_id", (double)t->linked_ticket_id);
     else cJSON_AddNullToObject(j, "linked_ticket_id");
+    json_add_str(j, "tier", t->tier);
+    cJSON_AddBoolToObject(j, "blacklisted", t->blacklisted);
     return j;
 }
 

@@ -26,6 +26,14 @@ const char *ticket_priority_name(int p)
     return p >= 0 && p <= 3 ? names[p] : "normal";
 }
 
+int ticket_priority_combine(int urgency, int tier_boost)
+{
+    int p = urgency + tier_boost;
+    if (p < TICKET_PRIORITY_LOW) p = TICKET_PRIORITY_LOW;
+    if (p > TICKET_PRIORITY_URGENT) p = TICKET_PRIORITY_URGENT;
+    return p;
+}
+
 void ticket_ctx_clear(ticket_ctx *ctx)
 {
     if (!ctx->shops) return;
@@ -178,10 +186,25 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
     if (!res->created &&
         store_ticket_touch(ctx->store, res->ticket_id, m->direction, m->sent_at, m->subject, err))
         return -1;
-    if (classified && store_ticket_set_classification(ctx->store, res->ticket_id, cl.category,
-                                                      cl.subcategory, cl.language, cl.priority,
-                                                      err))
+    if (!classified && !res->created) return 0;
+    /* The queue priority: the message's urgency combined with the buyer's tier. */
+    int boost = 0;
+    if (store_buyer_tier(ctx->store, buyer_id, &boost, NULL, 0, err)) return -1;
+    if (classified) {
+        if (store_ticket_set_classification(ctx->store, res->ticket_id, cl.category,
+                                            cl.subcategory, cl.language, cl.priority,
+                                            ticket_priority_combine(cl.priority, boost), err))
+            return -1;
+        /* A dispute (refund, chargeback...) counts toward the buyer's suspicion flags. */
+        if (bd_streq(cl.category, "dispute") &&
+            store_loyalty_mark_dirty(ctx->store, buyer_id, err))
+            return -1;
+    } else if (boost != 0 &&
+               store_ticket_set_priority(ctx->store, res->ticket_id,
+                                         ticket_priority_combine(TICKET_PRIORITY_NORMAL, boost),
+                                         err)) {
         return -1;
+    }
     return 0;
 }
 
@@ -193,6 +216,8 @@ int ticket_ingest_order(ticket_ctx *ctx, const bd_order *o, int *result, bd_err 
     if (store_order_upsert(ctx->store, sid, buyer_id, o, &order_id, result, err)) return -1;
     if (*result == STORE_INSERTED &&
         store_tickets_link_order(ctx->store, sid, o->external_id, order_id, err))
+        return -1;
+    if (*result != STORE_UNCHANGED && store_loyalty_mark_dirty(ctx->store, buyer_id, err))
         return -1;
     return 0;
 }
@@ -224,6 +249,8 @@ int ticket_set_status(ticket_ctx *ctx, int64_t id, const char *status, bd_err *e
                      event(ctx, id, "status_changed", "from", t.status, "to", status, now, err)
                  ? -1
                  : 0;
+        if (!rc && strcmp(status, "solved") == 0 && ctx->on_solved)
+            rc = ctx->on_solved(ctx->on_solved_ud, ctx, &t, now, err);
     }
     store_ticket_clear(&t);
     return rc;
