@@ -1,0 +1,326 @@
+/* grading.c — the rules: bands (quintiles, the pyramid's top shares, ABC's cumulative
+ * shares) with their tie rules, the RFM segment, loyalty class, life-cycle stage, churn risk,
+ * the tier label, its priority boost, and the reason a tier is what it is. Pure functions;
+ * docs/loyalty.md states every rule in words. */
+#include "loyalty_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+int ly_band_metric(int band)
+{
+    if (band < 4) return STORE_LM_RECENCY;
+    if (band < 8) return STORE_LM_FREQUENCY;
+    if (band < 12) return STORE_LM_MONETARY;
+    return STORE_LM_VALUE;
+}
+
+int ly_band_is_sum(int band)
+{
+    return band >= 15;
+}
+
+int ly_band_bp(const loyalty_config *cfg, int band)
+{
+    if (band < 12) return 2000 * (band % 4 + 1);
+    if (band < 15) return cfg->pyramid_bp[band - 12];
+    return cfg->abc_bp[band - 15];
+}
+
+int64_t ly_band_population(const store_loyalty_shop *t, int band)
+{
+    return band < 12 ? t->n_rfm : t->n_value;
+}
+
+int64_t ly_band_weight(int band, int64_t v)
+{
+    return ly_band_is_sum(band) ? v : 1;
+}
+
+static int64_t band_k(int band, const loyalty_config *cfg, const store_loyalty_shop *t)
+{
+    return (int64_t)(((__int128)ly_band_bp(cfg, band) * ly_band_population(t, band)) / 10000);
+}
+
+/* A sum band holds a value whose better-ranked weight w_gt is below share * T. */
+static int sum_member(int band, const loyalty_config *cfg, const store_loyalty_shop *t,
+                      int64_t w_gt)
+{
+    return (__int128)w_gt * 10000 < (__int128)ly_band_bp(cfg, band) * t->t_value;
+}
+
+int ly_band_member_u(int band, const loyalty_config *cfg, const store_loyalty_shop *t,
+                     const store_loyalty_band *b)
+{
+    if (ly_band_is_sum(band)) return sum_member(band, cfg, t, b->a - b->e_u);
+    return b->a <= band_k(band, cfg, t);
+}
+
+int ly_band_member_b(int band, const loyalty_config *cfg, const store_loyalty_shop *t,
+                     const store_loyalty_band *b)
+{
+    if (ly_band_is_sum(band)) return sum_member(band, cfg, t, b->a);
+    return b->a + b->e_b <= band_k(band, cfg, t);
+}
+
+void ly_band_empty(store_loyalty_band *b)
+{
+    b->u = LY_NONE_U;
+    b->e_u = 0;
+    b->a = 0;
+    b->b = LY_NONE_B;
+    b->e_b = 0;
+}
+
+void ly_band_from_sorted(int band, const loyalty_config *cfg, const store_loyalty_shop *t,
+                         const int64_t *desc, size_t n, store_loyalty_band *out)
+{
+    ly_band_empty(out);
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && desc[j] == desc[i]) j++;
+        int64_t w = ly_band_weight(band, desc[i]) * (int64_t)(j - i);
+        /* Would the group at desc[i] be in the band, given everything above it is? */
+        store_loyalty_band probe = *out;
+        probe.b = desc[i];
+        probe.e_b = w;
+        if (!ly_band_member_b(band, cfg, t, &probe)) {
+            out->b = desc[i];
+            out->e_b = w;
+            return;
+        }
+        out->a += w;
+        out->u = desc[i];
+        out->e_u = w;
+        i = j;
+    }
+}
+
+/* ---- labels ---- */
+
+static const char *rfm_segment(int r, int f, int m)
+{
+    if (r >= 4 && f >= 4 && m >= 4) return "champions";
+    if (r == 1 && f == 1) return "lost";
+    if (r <= 2 && (f >= 4 || m >= 4)) return "at_risk";
+    if (r <= 2) return "hibernating";
+    if (r >= 4 && f == 1) return "new";
+    if (r >= 4) return "active";
+    return "needs_attention";
+}
+
+static int member(const ly_shop *sh, int band, const store_buyer_loyalty *p)
+{
+    int metric = ly_band_metric(band);
+    return p->has[metric] && p->metric[metric] >= sh->bands[band].u;
+}
+
+static void put(char *dst, const char *src)
+{
+    snprintf(dst, STORE_LABEL_MAX, "%s", src);
+}
+
+void ly_label(const ly_shop *sh, int64_t as_of, int blacklisted, store_buyer_loyalty *p)
+{
+    const loyalty_config *cfg = sh->cfg;
+    p->r = p->f = p->m = p->top20 = p->boost = 0;
+    p->segment[0] = p->pyramid[0] = p->abc[0] = p->lifecycle[0] = p->churn[0] = p->tier[0] = 0;
+    if (p->orders == 0) {
+        put(p->loyalty, "potential");
+    } else {
+        p->r = 1, p->f = 1, p->m = 1;
+        for (int b = 0; b < 4; b++) {
+            p->r += member(sh, b, p);
+            p->f += member(sh, b + 4, p);
+            p->m += member(sh, b + 8, p);
+        }
+        put(p->segment, rfm_segment(p->r, p->f, p->m));
+        if (p->has[STORE_LM_VALUE]) {
+            put(p->pyramid, member(sh, 12, p) ? "vip" : member(sh, 13, p) ? "important" : "ordinary");
+            p->top20 = member(sh, 14, p);
+            snprintf(p->abc, sizeof p->abc, "%s", member(sh, 15, p) ? "A" : member(sh, 16, p) ? "B" : "C");
+        } else {
+            put(p->pyramid, "ordinary");
+            snprintf(p->abc, sizeof p->abc, "C");
+        }
+        int silent = p->orders >= cfg->churn_min_orders &&
+                     as_of - p->last_order_at >= cfg->churn_silence;
+        int falling = p->orders_previous >= cfg->decline_min_orders &&
+                      (__int128)p->orders_recent * 10000 <=
+                          (__int128)p->orders_previous * (10000 - cfg->decline_drop_bp);
+        if (silent) put(p->churn, "silent");
+        else if (falling) put(p->churn, "falling");
+        int stable = p->orders >= cfg->loyal_min_orders &&
+                     as_of - p->first_order_at >= cfg->loyal_tenure;
+        put(p->lifecycle, p->churn[0] ? "decline"
+                          : p->orders <= 1 ? "exploration"
+                          : stable ? "stability"
+                                   : "formation");
+        put(p->loyalty, p->orders == 1                                ? "new"
+                        : stable && !p->churn[0] && p->negatives == 0 ? "loyal"
+                                                                      : "repeat");
+    }
+    switch (cfg->grading) {
+    case LOYALTY_PYRAMID: put(p->tier, p->pyramid); break;
+    case LOYALTY_ABC: put(p->tier, p->abc); break;
+    case LOYALTY_RFM: put(p->tier, p->segment); break;
+    case LOYALTY_CLASS: put(p->tier, p->loyalty); break;
+    default: put(p->tier, p->lifecycle); break;
+    }
+    p->boost = blacklisted || !p->tier[0] ? 0 : loyalty_boost(cfg, p->tier);
+}
+
+int ly_profile_differs(const store_buyer_loyalty *a, const store_buyer_loyalty *b)
+{
+    if (a->buyer_id != b->buyer_id || a->shop_id != b->shop_id || a->orders != b->orders ||
+        a->orders_all != b->orders_all || a->spend != b->spend ||
+        a->first_order_at != b->first_order_at || a->last_order_at != b->last_order_at ||
+        a->orders_recent != b->orders_recent || a->orders_previous != b->orders_previous ||
+        a->claims != b->claims || a->chargebacks != b->chargebacks ||
+        a->negatives != b->negatives || a->r != b->r || a->f != b->f || a->m != b->m ||
+        a->top20 != b->top20 || a->boost != b->boost)
+        return 1;
+    for (int m = 0; m < STORE_LM_COUNT_; m++)
+        if (a->has[m] != b->has[m] || (a->has[m] && a->metric[m] != b->metric[m])) return 1;
+    return strcmp(a->segment, b->segment) || strcmp(a->pyramid, b->pyramid) ||
+           strcmp(a->abc, b->abc) || strcmp(a->loyalty, b->loyalty) ||
+           strcmp(a->lifecycle, b->lifecycle) || strcmp(a->churn, b->churn) ||
+           strcmp(a->tier, b->tier);
+}
+
+/* ---- aggregation ---- */
+
+int ly_status_in(const char list[][32], int n, const char *status)
+{
+    char norm[32];
+    size_t k = 0;
+    for (const char *s = status ? status : ""; *s && k + 1 < sizeof norm; s++) {
+        if (*s == ' ' || *s == '_' || *s == '-') continue;
+        norm[k++] = (char)tolower((unsigned char)*s);
+    }
+    norm[k] = '\0';
+    for (int i = 0; i < n; i++)
+        if (strcmp(list[i], norm) == 0) return 1;
+    return 0;
+}
+
+int ly_agg_order(ly_agg *a, const loyalty_settings *set, const loyalty_config *cfg,
+                 int64_t as_of, const store_loyalty_order *o, int *skipped, int *refund,
+                 int *chargeback, bd_err *err)
+{
+    *skipped = 0;
+    a->shop_id = o->shop_id;
+    a->orders_all++;
+    *refund = ly_status_in(cfg->refunds, cfg->n_refunds, o->status);
+    *chargeback = ly_status_in(cfg->chargebacks, cfg->n_chargebacks, o->status);
+    if (o->purchased_at > as_of || ly_status_in(cfg->not_sales, cfg->n_not_sales, o->status))
+        return 0;
+    if (o->total_micros < 0) {
+        *skipped = 1;
+        return 0;
+    }
+    int64_t base;
+    if (loyalty_fx_convert(set, o->currency, o->total_micros, &base, err)) return -1;
+    int64_t p = o->purchased_at;
+    a->orders++;
+    a->spend += base;
+    if (!a->first || p < a->first) a->first = p;
+    if (!a->last || p > a->last) a->last = p;
+    a->has_rfm = 1;
+    if (p > as_of - cfg->rfm_window) {
+        a->freq++;
+        a->monetary += base;
+    }
+    if (p > as_of - cfg->pyramid_period) {
+        a->value += base;
+        a->has_value = 1;
+    }
+    if (p > as_of - cfg->decline_window) a->recent++;
+    else if (p > as_of - 2 * cfg->decline_window) a->previous++;
+    return 0;
+}
+
+void ly_agg_to_profile(const ly_agg *a, int64_t buyer_id, store_buyer_loyalty *p)
+{
+    p->buyer_id = buyer_id;
+    p->shop_id = a->shop_id;
+    p->orders = a->orders;
+    p->orders_all = a->orders_all;
+    p->spend = a->spend;
+    p->first_order_at = a->first;
+    p->last_order_at = a->last;
+    memset(p->has, 0, sizeof p->has);
+    memset(p->metric, 0, sizeof p->metric);
+    if (a->has_rfm) {
+        p->has[STORE_LM_RECENCY] = p->has[STORE_LM_FREQUENCY] = p->has[STORE_LM_MONETARY] = 1;
+        p->metric[STORE_LM_RECENCY] = a->last;
+        p->metric[STORE_LM_FREQUENCY] = a->freq;
+        p->metric[STORE_LM_MONETARY] = a->monetary;
+    }
+    if (a->has_value) {
+        p->has[STORE_LM_VALUE] = 1;
+        p->metric[STORE_LM_VALUE] = a->value;
+    }
+    p->orders_recent = a->recent;
+    p->orders_previous = a->previous;
+    p->claims = a->claims;
+    p->chargebacks = a->chargebacks;
+    p->negatives = a->negatives;
+}
+
+/* ---- reasons ---- */
+
+static void money(const loyalty_settings *s, int64_t micros, char *out, size_t n)
+{
+    char num[48];
+    bd_money_format(micros, num, sizeof num);
+    snprintf(out, n, "%s %s", num, s->base_currency);
+}
+
+void loyalty_tier_reason(const loyalty_settings *s, const loyalty_config *cfg,
+                         const store_buyer_loyalty *p, int64_t population, char *out,
+                         size_t outlen)
+{
+    char amount[64];
+    long long days_value = (long long)(cfg->pyramid_period / LOYALTY_DAY);
+    if (p->orders == 0) {
+        snprintf(out, outlen, "no counted order yet");
+        return;
+    }
+    switch (cfg->grading) {
+    case LOYALTY_PYRAMID:
+    case LOYALTY_ABC:
+        money(s, p->has[STORE_LM_VALUE] ? p->metric[STORE_LM_VALUE] : 0, amount, sizeof amount);
+        if (cfg->grading == LOYALTY_PYRAMID)
+            snprintf(out, outlen, "sales %s in %lld days: %s among %lld buyers (vip top %g%%,"
+                     " important top %g%%)", amount, days_value, p->pyramid,
+                     (long long)population, cfg->pyramid_bp[0] / 100.0,
+                     cfg->pyramid_bp[1] / 100.0);
+        else
+            snprintf(out, outlen, "sales %s in %lld days: class %s (A = first %g%% of the"
+                     " shop's sales, B = up to %g%%)", amount, days_value, p->abc,
+                     cfg->abc_bp[0] / 100.0, cfg->abc_bp[1] / 100.0);
+        break;
+    case LOYALTY_RFM:
+        snprintf(out, outlen, "RFM %d%d%d (recency, frequency, monetary quintiles among %lld"
+                 " buyers): %s", p->r, p->f, p->m, (long long)population, p->segment);
+        break;
+    case LOYALTY_CLASS:
+    case LOYALTY_LIFECYCLE: {
+        char first[32];
+        bd_time_format(p->first_order_at, first, sizeof first);
+        first[10] = '\0';
+        const char *why = p->churn[0] ? (strcmp(p->churn, "silent") == 0
+                                             ? "; silent beyond the churn threshold"
+                                             : "; order volume falling")
+                          : p->negatives ? "; recent dissatisfaction"
+                                         : "";
+        snprintf(out, outlen, "%lld orders since %s%s: %s", (long long)p->orders, first, why,
+                 cfg->grading == LOYALTY_CLASS ? p->loyalty : p->lifecycle);
+        break;
+    }
+    default: snprintf(out, outlen, "%s", p->tier); break;
+    }
+}

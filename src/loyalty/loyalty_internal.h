@@ -1,0 +1,78 @@
+/* loyalty_internal.h — shared by the files of src/loyalty only: the bands every ranking is
+ * made of, the per-buyer aggregation and the labelling rules. */
+#ifndef BORDERDESK_LOYALTY_INTERNAL_H
+#define BORDERDESK_LOYALTY_INTERNAL_H
+
+#include "borderdesk/loyalty.h"
+
+/* A shop's rankings are 17 nested "top share" bands:
+ *   0-3   recency   top 20/40/60/80% of buyers   (R score = 1 + bands held)
+ *   4-7   frequency top 20/40/60/80%             (F score)
+ *   8-11  monetary  top 20/40/60/80%             (M score)
+ *   12-14 value     top 1/5/20% (configurable)   (pyramid: vip, important, key ordinary)
+ *   15-16 value     A / A+B share of cumulative sales (configurable 55/85%)
+ * A count band holds the buyers whose value is shared by at most K = floor(share * N)
+ * buyers at or above it (ties never push a band past its share); a sum band holds the
+ * buyers whose better-ranked buyers make less than share * T of the sales (the buyer who
+ * crosses the line is in; ties share the class of the first of them). */
+#define LY_BANDS 17
+#define LY_NONE_U INT64_MAX /* u of a band without members */
+#define LY_NONE_B INT64_MIN /* b of a band that holds everyone */
+
+int ly_band_metric(int band);
+int ly_band_is_sum(int band);
+int ly_band_bp(const loyalty_config *cfg, int band);
+/* The population a count band is a share of (n_rfm or n_value). */
+int64_t ly_band_population(const store_loyalty_shop *t, int band);
+/* The band's weight for one buyer with value v. */
+int64_t ly_band_weight(int band, int64_t v);
+/* 1 when the band's state satisfies its rule for the shop's totals. */
+int ly_band_member_u(int band, const loyalty_config *cfg, const store_loyalty_shop *t,
+                     const store_loyalty_band *b);
+int ly_band_member_b(int band, const loyalty_config *cfg, const store_loyalty_shop *t,
+                     const store_loyalty_band *b);
+/* Computes the band from the values of its metric sorted in descending order. */
+void ly_band_from_sorted(int band, const loyalty_config *cfg, const store_loyalty_shop *t,
+                         const int64_t *desc, size_t n, store_loyalty_band *out);
+/* An empty shop's band. */
+void ly_band_empty(store_loyalty_band *b);
+
+/* One shop as the engine sees it. */
+typedef struct ly_shop {
+    int64_t id;
+    char *name;
+    const loyalty_config *cfg;
+    store_loyalty_shop totals;
+    store_loyalty_band bands[LY_BANDS];
+    int known; /* totals and bands were loaded (else: an empty shop) */
+} ly_shop;
+
+/* What a buyer's orders, claims and satisfaction add up to. */
+typedef struct ly_agg {
+    int64_t shop_id;
+    int64_t orders, orders_all, spend, first, last, freq, monetary, value, recent, previous;
+    int64_t claims, chargebacks, negatives;
+    int has_rfm, has_value;
+} ly_agg;
+
+/* Adds one order. Returns 0; -1 only when the currency has no FX rate (err set). An order
+ * with a negative total is not counted and *skipped is set. */
+int ly_agg_order(ly_agg *a, const loyalty_settings *set, const loyalty_config *cfg,
+                 int64_t as_of, const store_loyalty_order *o, int *skipped, int *refund,
+                 int *chargeback, bd_err *err);
+/* Copies the aggregates into a profile (labels untouched). */
+void ly_agg_to_profile(const ly_agg *a, int64_t buyer_id, store_buyer_loyalty *p);
+
+/* Fills scores, labels, tier and boost of p from its aggregates and metrics. */
+void ly_label(const ly_shop *sh, int64_t as_of, int blacklisted, store_buyer_loyalty *p);
+/* 1 when two profiles differ in anything but updated_at. */
+int ly_profile_differs(const store_buyer_loyalty *a, const store_buyer_loyalty *b);
+
+/* Re-sorts the buyer's active tickets for a new tier boost; each priority that changes is an
+ * event "priority_changed" with the reason "from -> to". */
+int ly_reprioritize(bd_store *s, const char *actor, int64_t at, int64_t buyer_id, int boost,
+                    const char *from, const char *to, int64_t *changes, bd_err *err);
+
+int ly_status_in(const char list[][32], int n, const char *status);
+
+#endif
