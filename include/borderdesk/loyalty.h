@@ -91,6 +91,12 @@ const loyalty_config *loyalty_settings_shop(const loyalty_settings *s, const cha
 int loyalty_fx_convert(const loyalty_settings *s, const char *currency, int64_t micros,
                        int64_t *base, bd_err *err);
 
+/* The rate of currency (units of the base currency for one unit, times 1e9; 1e9 for the base
+ * currency itself). -1 when there is none. */
+int loyalty_fx_lookup(const loyalty_settings *s, const char *currency, int64_t *nanos);
+/* micros * nanos / 1e9, rounded half away from zero; -1 on overflow. */
+int loyalty_fx_apply(int64_t micros, int64_t nanos, int64_t *base);
+
 /* The boost a label gives to ticket priority under cfg (0 when not configured). */
 int loyalty_boost(const loyalty_config *cfg, const char *label);
 
@@ -114,6 +120,12 @@ typedef struct loyalty_result {
     int64_t orders_skipped;   /* orders not counted (negative totals) */
     char **issues;            /* messages about skipped orders (at most 20 kept) */
     size_t n_issues;
+    /* where the time went, for benchmarks: phase names and milliseconds */
+    struct {
+        const char *name;
+        double ms;
+    } phases[8];
+    int n_phases;
 } loyalty_result;
 void loyalty_result_clear(loyalty_result *r);
 

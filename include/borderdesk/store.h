@@ -228,13 +228,17 @@ enum store_loyalty_metric {
     STORE_LM_COUNT_ = 4
 };
 
-/* An order as the loyalty engine reads it; the strings live until the callback returns. */
+/* An order as the loyalty engine reads it; the strings live until the callback returns.
+ * external_id is not read (NULL): store_order_external_id() fetches it when needed. */
 typedef struct store_loyalty_order {
     int64_t id, buyer_id, shop_id, purchased_at, total_micros;
     const char *external_id, *currency, *status;
 } store_loyalty_order;
+/* The marketplace order id of an order. 1 found, 0 not, -1 error. */
+int store_order_external_id(bd_store *s, int64_t order_id, char *out, size_t outlen,
+                            bd_err *err);
 typedef int (*store_loyalty_order_fn)(void *ud, const store_loyalty_order *o, bd_err *err);
-/* Every order (buyer_id 0, in storage order) or one buyer's orders. A callback returning -1
+/* Every order (buyer_id 0, grouped by buyer) or one buyer's orders. A callback returning -1
  * stops the scan and the function returns -1 with the callback's err. */
 int store_loyalty_orders(bd_store *s, int64_t buyer_id, store_loyalty_order_fn fn, void *ud,
                          bd_err *err);
@@ -282,27 +286,47 @@ typedef struct store_buyer_loyalty {
     char segment[STORE_LABEL_MAX], pyramid[STORE_LABEL_MAX], abc[4];
     char loyalty[STORE_LABEL_MAX], lifecycle[STORE_LABEL_MAX], churn[STORE_LABEL_MAX];
     char tier[STORE_LABEL_MAX];
+    int64_t digest; /* the engine's fingerprint of everything above */
     int64_t updated_at;
 } store_buyer_loyalty;
 /* 1 found, 0 none, -1 error. */
 int store_loyalty_get(bd_store *s, int64_t buyer_id, store_buyer_loyalty *p, bd_err *err);
 int store_loyalty_put(bd_store *s, const store_buyer_loyalty *p, bd_err *err);
+/* Rewrites only the scores and labels (r, f, m ... boost, updated_at) of an existing
+ * profile: no ranking index changes. */
+int store_loyalty_put_labels(bd_store *s, const store_buyer_loyalty *p, bd_err *err);
 int store_loyalty_delete(bd_store *s, int64_t buyer_id, bd_err *err);
 typedef int (*store_loyalty_profile_fn)(void *ud, const store_buyer_loyalty *p, bd_err *err);
+/* Every profile's buyer, digest, tier and boost, by buyer id (cheap: for change detection). */
+typedef int (*store_loyalty_digest_fn)(void *ud, int64_t buyer_id, int64_t digest,
+                                       const char *tier, int boost, bd_err *err);
+int store_loyalty_digests(bd_store *s, store_loyalty_digest_fn fn, void *ud, bd_err *err);
 /* Every profile (shop_id 0) or one shop's, by buyer id. */
 int store_loyalty_scan(bd_store *s, int64_t shop_id, store_loyalty_profile_fn fn, void *ud,
                        bd_err *err);
-/* The shop's profiles whose metric lies in [lo, hi). */
-int store_loyalty_in_range(bd_store *s, int64_t shop_id, int metric, int64_t lo, int64_t hi,
-                           store_loyalty_profile_fn fn, void *ud, bd_err *err);
-/* The nearest value of metric strictly above (dir > 0) or below (dir < 0) from among the
- * shop's profiles, and how many profiles have it. 1 found, 0 none, -1 error. */
-int store_loyalty_metric_next(bd_store *s, int64_t shop_id, int metric, int64_t from, int dir,
-                              int64_t *value, int64_t *count, bd_err *err);
 /* Largest buyer id (0 when there are no buyers). */
 int store_loyalty_max_buyer_id(bd_store *s, int64_t *max, bd_err *err);
-/* Drops (on = 1) or recreates (on = 0) the metric indexes around a bulk rewrite. */
-int store_loyalty_bulk(bd_store *s, int on, bd_err *err);
+
+/* ---- rankings: each shop's buyers sorted by a metric (src/store/rank.c) ----
+ * A base written whole by a full recompute, plus the moves of single buyers since. */
+typedef struct store_rank_entry {
+    int64_t value, buyer_id;
+} store_rank_entry;
+/* Replaces the shop's ranking by metric with n entries sorted by value (ascending). */
+int store_rank_rebuild(bd_store *s, int64_t shop_id, int metric, const store_rank_entry *e,
+                       size_t n, bd_err *err);
+/* Forgets every ranking (before a full recompute rebuilds them). */
+int store_rank_reset(bd_store *s, bd_err *err);
+/* Records that a buyer's value moved (has_old / has_new: whether it was / is ranked). */
+int store_rank_move(bd_store *s, int64_t shop_id, int metric, int64_t buyer_id, int has_old,
+                    int64_t old_value, int has_new, int64_t new_value, bd_err *err);
+/* The nearest value strictly above (dir > 0) or below (dir < 0) from among the shop's ranked
+ * buyers, and how many buyers have it. 1 found, 0 none, -1 error. */
+int store_loyalty_metric_next(bd_store *s, int64_t shop_id, int metric, int64_t from, int dir,
+                              int64_t *value, int64_t *count, bd_err *err);
+/* The buyers whose value lies in [lo, hi), each once, in no particular order. */
+int store_rank_range(bd_store *s, int64_t shop_id, int metric, int64_t lo, int64_t hi,
+                     store_id_fn fn, void *ud, bd_err *err);
 
 /* A band of one ranking: its members are the profiles whose metric is >= u (u = INT64_MAX:
  * none); a is their weight, e_u the weight at u, b the next value below u (INT64_MIN: none)

@@ -50,5 +50,10 @@ int cmd_import(bd_cli *cli, int argc, char **argv);
 int cmd_tickets(bd_cli *cli, int argc, char **argv);
 int cmd_orders(bd_cli *cli, int argc, char **argv);
 int cmd_user(bd_cli *cli, int argc, char **argv);
+int cmd_tiers(bd_cli *cli, int argc, char **argv);
+
+/* Updates buyers' tiers incrementally after orders were imported or synced (tiers.c). A
+ * failure (a missing FX rate) is printed as a warning: the orders stay imported. */
+int cli_tiers_update(bd_cli *cli, int quiet);
 
 #endif

@@ -16,6 +16,7 @@ static const struct {
     {"tickets", cmd_tickets, "list, show, reply to, assign and change tickets"},
     {"orders", cmd_orders, "list and show orders"},
     {"user", cmd_user, "add, list and disable the people who work tickets"},
+    {"tiers", cmd_tiers, "recompute buyers' loyalty profiles and tiers"},
 };
 
 static void usage(FILE *f)

@@ -44,6 +44,7 @@ static int refresh_boost(bd_store *s, const loyalty_settings *set, int64_t buyer
     int boost = blacklisted || !p.tier[0] ? 0 : loyalty_boost(cfg, p.tier);
     if (boost == p.boost) return 0;
     p.boost = boost;
+    p.digest = (int64_t)ly_profile_digest(&p);
     if (store_loyalty_put(s, &p, err)) return -1;
     return ly_reprioritize(s, by, at, buyer_id, boost,
                            blacklisted ? "buyer blacklisted" : "buyer removed from blacklist",

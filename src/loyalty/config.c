@@ -440,30 +440,49 @@ const loyalty_config *loyalty_settings_shop(const loyalty_settings *s, const cha
     return &s->defaults;
 }
 
-int loyalty_fx_convert(const loyalty_settings *s, const char *currency, int64_t micros,
-                       int64_t *base, bd_err *err)
+int loyalty_fx_lookup(const loyalty_settings *s, const char *currency, int64_t *nanos)
 {
+    if (!currency || strlen(currency) != 3) return -1;
     char code[4] = {0};
-    for (int i = 0; i < 3 && currency && currency[i]; i++)
-        code[i] = (char)toupper((unsigned char)currency[i]);
-    if (currency && strlen(currency) == 3 && strcmp(code, s->base_currency) == 0) {
+    for (int i = 0; i < 3; i++) code[i] = (char)toupper((unsigned char)currency[i]);
+    if (strcmp(code, s->base_currency) == 0) {
+        *nanos = 1000000000;
+        return 0;
+    }
+    for (size_t i = 0; i < s->n_fx; i++)
+        if (strcmp(s->fx[i].code, code) == 0) {
+            *nanos = s->fx[i].nanos;
+            return 0;
+        }
+    return -1;
+}
+
+int loyalty_fx_apply(int64_t micros, int64_t nanos, int64_t *base)
+{
+    if (nanos == 1000000000) {
         *base = micros;
         return 0;
     }
-    for (size_t i = 0; currency && strlen(currency) == 3 && i < s->n_fx; i++) {
-        if (strcmp(s->fx[i].code, code) != 0) continue;
-        __int128 v = (__int128)micros * s->fx[i].nanos;
-        __int128 half = 500000000;
-        v = v >= 0 ? (v + half) / 1000000000 : -((-v + half) / 1000000000);
-        if (v > INT64_MAX || v < -INT64_MAX)
-            return bd_err_set(err, "amount too large to convert from %s to %s", code,
-                              s->base_currency);
-        *base = (int64_t)v;
-        return 0;
-    }
-    return bd_err_set(err, "no FX rate for %s to %s: add \"%s\" to loyalty.fx_rates in the"
-                      " configuration", currency ? currency : "(none)", s->base_currency,
-                      currency ? currency : "");
+    __int128 v = (__int128)micros * nanos;
+    __int128 half = 500000000;
+    v = v >= 0 ? (v + half) / 1000000000 : -((-v + half) / 1000000000);
+    if (v > INT64_MAX || v < -INT64_MAX) return -1;
+    *base = (int64_t)v;
+    return 0;
+}
+
+int loyalty_fx_convert(const loyalty_settings *s, const char *currency, int64_t micros,
+                       int64_t *base, bd_err *err)
+{
+    int64_t nanos;
+    if (loyalty_fx_lookup(s, currency, &nanos))
+        return bd_err_set(err, "no FX rate for %s to %s: add \"%s\" to loyalty.fx_rates in the"
+                          " configuration", currency ? currency : "(none)", s->base_currency,
+                          currency ? currency : "");
+    if (loyalty_fx_apply(micros, nanos, base))
+        return bd_err_set(err, "amount too large to convert from %s to %s", currency,
+                          s->base_currency);
+    return 0;
 }
 
 int loyalty_boost(const loyalty_config *cfg, const char *label)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_ISSUES 20
 
@@ -35,11 +36,6 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int cmp_i64_desc(const void *a, const void *b)
-{
-    return cmp_i64(b, a);
-}
-
 static void idvec_unique(idvec *x)
 {
     if (!x->n) return;
@@ -62,6 +58,24 @@ static int push_id(void *ud, int64_t id, bd_err *err)
     return 0;
 }
 
+static double clock_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Closes the phase that started at *t0 and starts the next one. */
+static void phase(loyalty_result *r, const char *name, double *t0)
+{
+    double t = clock_ms();
+    if (r->n_phases < (int)(sizeof r->phases / sizeof r->phases[0])) {
+        r->phases[r->n_phases].name = name;
+        r->phases[r->n_phases++].ms = t - *t0;
+    }
+    *t0 = t;
+}
+
 void loyalty_result_clear(loyalty_result *r)
 {
     if (!r) return;
@@ -71,6 +85,18 @@ void loyalty_result_clear(loyalty_result *r)
 }
 
 /* ---- the engine's state for one run ---- */
+
+/* Orders repeat a handful of statuses and currencies: their meaning is looked up once. */
+#define LY_CACHE 64
+typedef struct status_memo {
+    const loyalty_config *cfg;
+    char status[48];
+    int flags;
+} status_memo;
+typedef struct fx_memo {
+    char code[8];
+    int64_t nanos; /* -1: no rate */
+} fx_memo;
 
 typedef struct engine {
     const loyalty_ctx *ctx;
@@ -85,7 +111,43 @@ typedef struct engine {
     int n_missing;
     int64_t missing_orders;
     char missing_example[160];
+    status_memo statuses[LY_CACHE];
+    int n_statuses;
+    fx_memo fx[LY_CACHE];
+    int n_fx;
 } engine;
+
+static int status_flags(engine *e, const loyalty_config *cfg, const char *status)
+{
+    if (!status) status = "";
+    for (int i = 0; i < e->n_statuses; i++)
+        if (e->statuses[i].cfg == cfg && strcmp(e->statuses[i].status, status) == 0)
+            return e->statuses[i].flags;
+    int flags = ly_status_flags(cfg, status);
+    if (e->n_statuses < LY_CACHE && strlen(status) < sizeof e->statuses[0].status) {
+        status_memo *m = &e->statuses[e->n_statuses++];
+        m->cfg = cfg;
+        snprintf(m->status, sizeof m->status, "%s", status);
+        m->flags = flags;
+    }
+    return flags;
+}
+
+/* 0 and *base, or -1 when the currency has no rate. */
+static int to_base(engine *e, const char *currency, int64_t micros, int64_t *base)
+{
+    if (!currency) currency = "";
+    for (int i = 0; i < e->n_fx; i++)
+        if (strcmp(e->fx[i].code, currency) == 0)
+            return e->fx[i].nanos < 0 ? -1 : loyalty_fx_apply(micros, e->fx[i].nanos, base);
+    int64_t nanos;
+    if (loyalty_fx_lookup(e->set, currency, &nanos)) nanos = -1;
+    if (e->n_fx < LY_CACHE && strlen(currency) < sizeof e->fx[0].code) {
+        snprintf(e->fx[e->n_fx].code, sizeof e->fx[0].code, "%s", currency);
+        e->fx[e->n_fx++].nanos = nanos;
+    }
+    return nanos < 0 ? -1 : loyalty_fx_apply(micros, nanos, base);
+}
 
 static void issue(engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void issue(engine *e, const char *fmt, ...)
@@ -138,28 +200,31 @@ static int aggregate(engine *e, ly_agg *a, const store_loyalty_order *o, bd_err 
 {
     ly_shop *sh = shop_of(e, o->shop_id);
     if (!sh) return bd_err_set(err, "order %lld names an unknown shop", (long long)o->id);
-    int skipped, refund, chargeback;
-    bd_err fx;
-    if (ly_agg_order(a, e->set, sh->cfg, e->T, o, &skipped, &refund, &chargeback, &fx)) {
+    int flags = status_flags(e, sh->cfg, o->status), skipped;
+    int64_t base = 0;
+    if (ly_order_is_sale(e->T, o, flags) && to_base(e, o->currency, o->total_micros, &base)) {
         int known = 0;
         for (int i = 0; i < e->n_missing; i++)
             if (strcmp(e->missing[i], o->currency) == 0) known = 1;
         if (!known && e->n_missing < 16)
             snprintf(e->missing[e->n_missing++], sizeof e->missing[0], "%s", o->currency);
-        if (!e->missing_orders)
+        if (!e->missing_orders) {
+            char ext[96] = "?";
+            if (store_order_external_id(e->s, o->id, ext, sizeof ext, err) < 0) return -1;
             snprintf(e->missing_example, sizeof e->missing_example, "%s order %s, %s", sh->name,
-                     o->external_id, o->currency);
+                     ext, o->currency);
+        }
         e->missing_orders++;
         return 0;
     }
-    a->claims += refund;
-    a->chargebacks += chargeback;
+    ly_agg_order(a, sh->cfg, e->T, o, flags, base, &skipped);
     if (skipped) {
-        char amount[48];
+        char amount[48], ext[96] = "?";
+        if (store_order_external_id(e->s, o->id, ext, sizeof ext, err) < 0) return -1;
         bd_money_format(o->total_micros, amount, sizeof amount);
         e->r->orders_skipped++;
         issue(e, "%s order %s: negative total %s %s is not counted (a refund is an order"
-              " status, not a negative order)", sh->name, o->external_id, amount, o->currency);
+              " status, not a negative order)", sh->name, ext, amount, o->currency);
     }
     return 0;
 }
@@ -407,51 +472,6 @@ typedef struct old_info {
     int present;
 } old_info;
 
-static uint64_t profile_hash(const store_buyer_loyalty *p)
-{
-    uint64_t h = 1469598103934665603ULL;
-#define MIX(x)                                                                                 \
-    do {                                                                                       \
-        uint64_t v_ = (uint64_t)(x);                                                           \
-        for (int i_ = 0; i_ < 8; i_++) {                                                       \
-            h ^= (v_ >> (8 * i_)) & 0xff;                                                      \
-            h *= 1099511628211ULL;                                                             \
-        }                                                                                      \
-    } while (0)
-    MIX(p->shop_id);
-    MIX(p->orders);
-    MIX(p->orders_all);
-    MIX(p->spend);
-    MIX(p->first_order_at);
-    MIX(p->last_order_at);
-    for (int m = 0; m < STORE_LM_COUNT_; m++) {
-        MIX(p->has[m]);
-        MIX(p->has[m] ? p->metric[m] : 0);
-    }
-    MIX(p->orders_recent);
-    MIX(p->orders_previous);
-    MIX(p->claims);
-    MIX(p->chargebacks);
-    MIX(p->negatives);
-    MIX(p->r);
-    MIX(p->f);
-    MIX(p->m);
-    MIX(p->top20);
-    MIX(p->boost);
-#undef MIX
-    const char *labels[] = {p->segment, p->pyramid, p->abc, p->loyalty, p->lifecycle, p->churn,
-                            p->tier};
-    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-        for (const char *c = labels[i]; *c; c++) {
-            h ^= (unsigned char)*c;
-            h *= 1099511628211ULL;
-        }
-        h ^= 0xff;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 typedef struct full_run {
     engine *e;
     ly_agg *aggs;
@@ -469,52 +489,58 @@ static int full_order(void *ud, const store_loyalty_order *o, bd_err *err)
     return aggregate(f->e, &f->aggs[o->buyer_id], o, err);
 }
 
-static int full_old(void *ud, const store_buyer_loyalty *p, bd_err *err)
+static int full_old(void *ud, int64_t buyer_id, int64_t digest, const char *tier, int boost,
+                    bd_err *err)
 {
     (void)err;
     full_run *f = ud;
-    if (p->buyer_id < 1 || p->buyer_id > f->max_id) return 0;
-    old_info *o = &f->old[p->buyer_id];
-    o->hash = profile_hash(p);
-    snprintf(o->tier, sizeof o->tier, "%s", p->tier);
-    o->boost = p->boost;
+    if (buyer_id < 1 || buyer_id > f->max_id) return 0;
+    old_info *o = &f->old[buyer_id];
+    o->hash = (uint64_t)digest;
+    snprintf(o->tier, sizeof o->tier, "%s", tier ? tier : "");
+    o->boost = boost;
     o->present = 1;
     f->old_rows++;
     return 0;
 }
 
-/* The shop's rankings from all its buyers' metrics. */
-static void full_bands(full_run *f, ly_shop *sh)
+/* The shop's rankings from all its buyers' metrics: bands computed, rankings stored. */
+static int full_bands(full_run *f, ly_shop *sh, bd_err *err)
 {
-    int64_t *vals[STORE_LM_COUNT_];
+    store_rank_entry *vals[STORE_LM_COUNT_];
     size_t n[STORE_LM_COUNT_] = {0}, cap = 0;
     for (int64_t id = 1; id <= f->max_id; id++)
         if (f->aggs[id].orders_all && f->aggs[id].shop_id == sh->id) cap++;
-    for (int m = 0; m < STORE_LM_COUNT_; m++) vals[m] = bd_malloc((cap ? cap : 1) * sizeof(int64_t));
+    for (int m = 0; m < STORE_LM_COUNT_; m++) vals[m] = bd_malloc((cap ? cap : 1) * sizeof **vals);
     store_loyalty_shop *t = &sh->totals;
     t->n_rfm = t->n_value = t->t_value = 0;
     for (int64_t id = 1; id <= f->max_id; id++) {
         const ly_agg *a = &f->aggs[id];
         if (!a->orders_all || a->shop_id != sh->id) continue;
         if (a->has_rfm) {
-            vals[STORE_LM_RECENCY][n[0]++] = a->last;
-            vals[STORE_LM_FREQUENCY][n[1]++] = a->freq;
-            vals[STORE_LM_MONETARY][n[2]++] = a->monetary;
+            vals[STORE_LM_RECENCY][n[0]++] = (store_rank_entry){a->last, id};
+            vals[STORE_LM_FREQUENCY][n[1]++] = (store_rank_entry){a->freq, id};
+            vals[STORE_LM_MONETARY][n[2]++] = (store_rank_entry){a->monetary, id};
             t->n_rfm++;
         }
         if (a->has_value) {
-            vals[STORE_LM_VALUE][n[3]++] = a->value;
+            vals[STORE_LM_VALUE][n[3]++] = (store_rank_entry){a->value, id};
             t->n_value++;
             t->t_value += a->value;
         }
     }
-    for (int m = 0; m < STORE_LM_COUNT_; m++) qsort(vals[m], n[m], sizeof(int64_t), cmp_i64_desc);
+    int rc = 0;
+    for (int m = 0; m < STORE_LM_COUNT_; m++) {
+        ly_rank_sort(vals[m], n[m]);
+        if (!rc) rc = store_rank_rebuild(f->e->s, sh->id, m, vals[m], n[m], err);
+    }
     for (int b = 0; b < LY_BANDS; b++) {
         int m = ly_band_metric(b);
         ly_band_from_sorted(b, sh->cfg, t, vals[m], n[m], &sh->bands[b]);
     }
     for (int m = 0; m < STORE_LM_COUNT_; m++) free(vals[m]);
     sh->known = 1;
+    return rc;
 }
 
 static int is_blacklisted(const idvec *bl, int64_t id)
@@ -539,6 +565,7 @@ static void build_profile(const full_run *f, engine *e, int64_t id, const idvec 
     memset(p, 0, sizeof *p);
     ly_agg_to_profile(&f->aggs[id], id, p);
     ly_label(shop_of(e, f->aggs[id].shop_id), e->T, is_blacklisted(bl, id), p);
+    p->digest = (int64_t)ly_profile_digest(p);
     p->updated_at = e->T;
 }
 
@@ -546,18 +573,26 @@ static int run_full(engine *e, bd_err *err)
 {
     full_run f = {.e = e};
     idvec bl = {0};
-    int rc = -1, bulk = 0;
+    int rc = -1;
     if (store_loyalty_max_buyer_id(e->s, &f.max_id, err)) return -1;
     f.aggs = bd_calloc((size_t)f.max_id + 1, sizeof *f.aggs);
     f.old = bd_calloc((size_t)f.max_id + 1, sizeof *f.old);
     unsigned char *changed = bd_calloc((size_t)f.max_id + 1, 1);
+    double t0 = clock_ms();
     if (store_loyalty_orders(e->s, 0, full_order, &f, err) || fx_failure(e, err)) goto done;
+    phase(e->r, "read orders", &t0);
     claim_sink ck = {.e = e, .aggs = f.aggs, .max_id = f.max_id, .cur_buyer = -1};
     neg_sink nk = {.aggs = f.aggs, .max_id = f.max_id};
     if (collect_claims(e, 0, &ck, err) || collect_negatives(e, 0, &nk, err) ||
-        collect_blacklist(e, &bl, err) || store_loyalty_scan(e->s, 0, full_old, &f, err))
+        collect_blacklist(e, &bl, err))
         goto done;
-    for (size_t i = 0; i < e->n_shops; i++) full_bands(&f, &e->shops[i]);
+    phase(e->r, "claims, satisfaction, blacklist", &t0);
+    if (store_loyalty_digests(e->s, full_old, &f, err)) goto done;
+    phase(e->r, "read profiles", &t0);
+    if (store_rank_reset(e->s, err)) goto done;
+    for (size_t i = 0; i < e->n_shops; i++)
+        if (full_bands(&f, &e->shops[i], err)) goto done;
+    phase(e->r, "rank", &t0);
 
     /* First pass: what changes. */
     int64_t n_changed = 0, n_rows = 0;
@@ -569,11 +604,11 @@ static int run_full(engine *e, bd_err *err)
         }
         n_rows++;
         build_profile(&f, e, id, &bl, &p);
-        if (!f.old[id].present || f.old[id].hash != profile_hash(&p)) changed[id] = 1, n_changed++;
+        if (!f.old[id].present || f.old[id].hash != (uint64_t)p.digest)
+            changed[id] = 1, n_changed++;
     }
     /* Rewriting most rows is faster without the ranking indexes, rebuilt afterwards. */
-    bulk = n_changed > 50000 && n_changed * 4 > n_rows;
-    if (bulk && store_loyalty_bulk(e->s, 1, err)) goto done;
+    phase(e->r, "label", &t0);
     for (int64_t id = 1; id <= f.max_id; id++) {
         if (!changed[id]) continue;
         if (!f.aggs[id].orders_all) {
@@ -591,8 +626,7 @@ static int run_full(engine *e, bd_err *err)
         if (effects(e, sh, f.old[id].present ? &old : NULL, &p, err)) goto done;
         if ((p.claims || p.chargebacks) && check_flags(e, sh->cfg, &p, err)) goto done;
     }
-    if (bulk && store_loyalty_bulk(e->s, 0, err)) goto done;
-    bulk = 0;
+    phase(e->r, "write", &t0);
     if (store_loyalty_shops_reset(e->s, err)) goto done;
     for (size_t i = 0; i < e->n_shops; i++) {
         ly_shop *sh = &e->shops[i];
@@ -602,10 +636,6 @@ static int run_full(engine *e, bd_err *err)
     e->r->recomputed = n_rows;
     rc = 0;
 done:
-    if (bulk) {
-        bd_err ignore;
-        store_loyalty_bulk(e->s, 0, &ignore);
-    }
     free(changed);
     free(f.aggs);
     free(f.old);
@@ -685,20 +715,6 @@ static int recompute_buyer(engine *e, change *c, bd_err *err)
     memset(&c->now, 0, sizeof c->now);
     ly_agg_to_profile(&a, c->buyer_id, &c->now);
     c->now.updated_at = e->T;
-    if (c->has_old) {
-        /* provisional labels until the bands have moved */
-        memcpy(c->now.segment, c->old.segment, sizeof c->now.segment);
-        memcpy(c->now.pyramid, c->old.pyramid, sizeof c->now.pyramid);
-        memcpy(c->now.abc, c->old.abc, sizeof c->now.abc);
-        memcpy(c->now.loyalty, c->old.loyalty, sizeof c->now.loyalty);
-        memcpy(c->now.lifecycle, c->old.lifecycle, sizeof c->now.lifecycle);
-        memcpy(c->now.churn, c->old.churn, sizeof c->now.churn);
-        memcpy(c->now.tier, c->old.tier, sizeof c->now.tier);
-        c->now.r = c->old.r, c->now.f = c->old.f, c->now.m = c->old.m;
-        c->now.top20 = c->old.top20, c->now.boost = c->old.boost;
-    } else {
-        snprintf(c->now.loyalty, sizeof c->now.loyalty, "potential");
-    }
     return 0;
 }
 
@@ -789,31 +805,31 @@ static int walk(engine *e, ly_shop *sh, int i, const band_gap *g, bd_err *err)
 
 typedef struct range_sink {
     const idvec *dirty;
-    store_buyer_loyalty *rows;
-    size_t n, cap;
+    idvec ids;
 } range_sink;
 
-static int on_range(void *ud, const store_buyer_loyalty *p, bd_err *err)
+static int on_range(void *ud, int64_t buyer_id, bd_err *err)
 {
     (void)err;
     range_sink *k = ud;
-    if (idvec_has(k->dirty, p->buyer_id)) return 0;
-    if (k->n == k->cap) {
-        k->cap = k->cap ? k->cap * 2 : 64;
-        k->rows = bd_realloc(k->rows, k->cap * sizeof *k->rows);
-    }
-    k->rows[k->n++] = *p;
+    if (!idvec_has(k->dirty, buyer_id)) idvec_push(&k->ids, buyer_id);
     return 0;
 }
 
-static int cmp_profile(const void *a, const void *b)
+/* Records each metric that moved in the shop's rankings. */
+static int move_ranks(engine *e, const change *c, int64_t shop_id, bd_err *err)
 {
-    return cmp_i64(&((const store_buyer_loyalty *)a)->buyer_id,
-                   &((const store_buyer_loyalty *)b)->buyer_id);
+    for (int m = 0; m < STORE_LM_COUNT_; m++) {
+        int ho = c->has_old && c->old.has[m], hn = c->has_new && c->now.has[m];
+        if (store_rank_move(e->s, shop_id, m, c->buyer_id, ho, ho ? c->old.metric[m] : 0, hn,
+                            hn ? c->now.metric[m] : 0, err))
+            return -1;
+    }
+    return 0;
 }
 
-/* Returns 1 when the stored state proved inconsistent (nothing useful was written yet that a
- * full recompute would not redo). */
+/* Returns 1 when the stored state proved inconsistent (the caller then recomputes in full,
+ * which rewrites everything this run wrote). */
 static int run_incremental(engine *e, int64_t prev, bd_err *err)
 {
     idvec ids = {0};
@@ -822,7 +838,9 @@ static int run_incremental(engine *e, int64_t prev, bd_err *err)
     store_loyalty_band(*old_bands)[LY_BANDS] = NULL;
     range_sink rs = {0};
     int rc = -1;
+    double t0 = clock_ms();
     if (dirty_buyers(e, prev, &ids, err)) goto done;
+    phase(e->r, "find buyers", &t0);
     ch = bd_calloc(ids.n ? ids.n : 1, sizeof *ch);
     for (size_t i = 0; i < ids.n; i++) {
         ch[i].buyer_id = ids.v[i];
@@ -830,6 +848,7 @@ static int run_incremental(engine *e, int64_t prev, bd_err *err)
     }
     if (fx_failure(e, err)) goto done;
     e->r->recomputed = (int64_t)ids.n;
+    phase(e->r, "read buyers", &t0);
 
     gaps = bd_calloc(e->n_shops ? e->n_shops : 1, sizeof *gaps);
     old_bands = bd_calloc(e->n_shops ? e->n_shops : 1, sizeof *old_bands);
@@ -843,11 +862,11 @@ static int run_incremental(engine *e, int64_t prev, bd_err *err)
         size_t si = (size_t)(sh - e->shops);
         if (c->has_old) apply_delta(sh->cfg, &sh->totals, sh->bands, gaps[si], &c->old, -1);
         if (c->has_new) apply_delta(sh->cfg, &sh->totals, sh->bands, gaps[si], &c->now, +1);
-        /* Phase 1: the new metrics, so that the bands can move over them. */
-        if (c->has_new ? store_loyalty_put(e->s, &c->now, err)
-                       : c->has_old && store_loyalty_delete(e->s, c->buyer_id, err))
-            goto done;
+        /* the rankings first, so that the bands can move over the new values */
+        if (move_ranks(e, c, sh->id, err)) goto done;
     }
+    phase(e->r, "move rankings", &t0);
+    rs.dirty = &ids;
     for (size_t s = 0; s < e->n_shops; s++) {
         ly_shop *sh = &e->shops[s];
         if (sh->totals.n_rfm < 0 || sh->totals.n_value < 0 || sh->totals.t_value < 0) {
@@ -862,40 +881,53 @@ static int run_incremental(engine *e, int64_t prev, bd_err *err)
             }
             int64_t ou = old_bands[s][b].u, nu = sh->bands[b].u;
             if (ou == nu) continue;
-            rs.dirty = &ids;
-            if (store_loyalty_in_range(e->s, sh->id, ly_band_metric(b), ou < nu ? ou : nu,
-                                       ou < nu ? nu : ou, on_range, &rs, err))
+            if (store_rank_range(e->s, sh->id, ly_band_metric(b), ou < nu ? ou : nu,
+                                 ou < nu ? nu : ou, on_range, &rs, err))
                 goto done;
         }
     }
-    /* Phase 2: labels, effects, flags. */
+    phase(e->r, "move bands", &t0);
+    /* The queued buyers: labels, the whole profile, effects, flags. */
     for (size_t i = 0; i < ids.n; i++) {
         change *c = &ch[i];
-        if (!c->has_new) continue;
+        if (!c->has_new) {
+            if (c->has_old && store_loyalty_delete(e->s, c->buyer_id, err)) goto done;
+            continue;
+        }
         ly_shop *sh = shop_of(e, c->now.shop_id);
-        store_buyer_loyalty provisional = c->now;
         ly_label(sh, e->T, c->blacklisted, &c->now);
-        if (ly_profile_differs(&provisional, &c->now) && store_loyalty_put(e->s, &c->now, err))
-            goto done;
-        if (!c->has_old || ly_profile_differs(&c->old, &c->now)) e->r->written++;
+        if (c->has_old && !ly_profile_differs(&c->old, &c->now)) continue;
+        c->now.digest = (int64_t)ly_profile_digest(&c->now);
+        if (store_loyalty_put(e->s, &c->now, err)) goto done;
+        e->r->written++;
         if (effects(e, sh, c->has_old ? &c->old : NULL, &c->now, err)) goto done;
         if ((c->now.claims || c->now.chargebacks) && check_flags(e, sh->cfg, &c->now, err))
             goto done;
     }
-    if (rs.n) qsort(rs.rows, rs.n, sizeof *rs.rows, cmp_profile);
-    for (size_t i = 0; i < rs.n; i++) {
-        if (i && rs.rows[i].buyer_id == rs.rows[i - 1].buyer_id) continue;
-        store_buyer_loyalty *old = &rs.rows[i], now = *old;
-        ly_shop *sh = shop_of(e, old->shop_id);
-        int bl = store_blacklist_get(e->s, old->buyer_id, NULL, err);
+    /* The buyers a band boundary passed over: their scores and labels. */
+    idvec_unique(&rs.ids);
+    for (size_t i = 0; i < rs.ids.n; i++) {
+        store_buyer_loyalty old, now;
+        int found = store_loyalty_get(e->s, rs.ids.v[i], &old, err);
+        if (found < 0) goto done;
+        if (!found) {
+            rc = 1; /* ranked but without a profile: the state is inconsistent */
+            goto done;
+        }
+        now = old;
+        ly_shop *sh = shop_of(e, old.shop_id);
+        int bl = store_blacklist_get(e->s, old.buyer_id, NULL, err);
         if (bl < 0) goto done;
         ly_label(sh, e->T, bl, &now);
         e->r->rescored++;
-        if (!ly_profile_differs(old, &now)) continue;
+        if (!ly_profile_differs(&old, &now)) continue;
         now.updated_at = e->T;
-        if (store_loyalty_put(e->s, &now, err) || effects(e, sh, old, &now, err)) goto done;
+        now.digest = (int64_t)ly_profile_digest(&now);
+        if (store_loyalty_put_labels(e->s, &now, err) || effects(e, sh, &old, &now, err))
+            goto done;
         e->r->written++;
     }
+    phase(e->r, "label", &t0);
     for (size_t s = 0; s < e->n_shops; s++) {
         ly_shop *sh = &e->shops[s];
         if (store_loyalty_shop_put(e->s, &sh->totals, sh->bands, LY_BANDS, err)) goto done;
@@ -907,7 +939,7 @@ done:
     free(ch);
     free(gaps);
     free(old_bands);
-    free(rs.rows);
+    free(rs.ids.v);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int ly_band_metric(int band)
@@ -74,28 +75,60 @@ void ly_band_empty(store_loyalty_band *b)
 }
 
 void ly_band_from_sorted(int band, const loyalty_config *cfg, const store_loyalty_shop *t,
-                         const int64_t *desc, size_t n, store_loyalty_band *out)
+                         const store_rank_entry *asc, size_t n, store_loyalty_band *out)
 {
     ly_band_empty(out);
-    size_t i = 0;
-    while (i < n) {
+    size_t i = n; /* walk down from the top: groups of equal values */
+    while (i > 0) {
+        int64_t v = asc[i - 1].value;
         size_t j = i;
-        while (j < n && desc[j] == desc[i]) j++;
-        int64_t w = ly_band_weight(band, desc[i]) * (int64_t)(j - i);
-        /* Would the group at desc[i] be in the band, given everything above it is? */
+        while (j > 0 && asc[j - 1].value == v) j--;
+        int64_t w = ly_band_weight(band, v) * (int64_t)(i - j);
+        /* Would the group at v be in the band, given everything above it is? */
         store_loyalty_band probe = *out;
-        probe.b = desc[i];
+        probe.b = v;
         probe.e_b = w;
         if (!ly_band_member_b(band, cfg, t, &probe)) {
-            out->b = desc[i];
+            out->b = v;
             out->e_b = w;
             return;
         }
         out->a += w;
-        out->u = desc[i];
+        out->u = v;
         out->e_u = w;
         i = j;
     }
+}
+
+void ly_rank_sort(store_rank_entry *e, size_t n)
+{
+    if (n < 2) return;
+    store_rank_entry *tmp = bd_malloc(n * sizeof *tmp), *src = e, *dst = tmp;
+    size_t *count = bd_malloc(65536 * sizeof *count);
+    for (int pass = 0; pass < 4; pass++) {
+        int shift = 16 * pass;
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(((uint64_t)src[i].value ^ 0x8000000000000000ULL) >> shift) & 0xffff]++;
+        /* a digit all keys share moves nothing */
+        size_t d0 = (((uint64_t)src[0].value ^ 0x8000000000000000ULL) >> shift) & 0xffff;
+        if (count[d0] == n) continue;
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[(((uint64_t)src[i].value ^ 0x8000000000000000ULL) >> shift) & 0xffff]++] =
+                src[i];
+        store_rank_entry *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != e) memcpy(e, src, n * sizeof *e);
+    free(tmp);
+    free(count);
 }
 
 /* ---- labels ---- */
@@ -119,7 +152,10 @@ static int member(const ly_shop *sh, int band, const store_buyer_loyalty *p)
 
 static void put(char *dst, const char *src)
 {
-    snprintf(dst, STORE_LABEL_MAX, "%s", src);
+    size_t n = strlen(src);
+    if (n >= STORE_LABEL_MAX) n = STORE_LABEL_MAX - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 void ly_label(const ly_shop *sh, int64_t as_of, int blacklisted, store_buyer_loyalty *p)
@@ -140,10 +176,11 @@ void ly_label(const ly_shop *sh, int64_t as_of, int blacklisted, store_buyer_loy
         if (p->has[STORE_LM_VALUE]) {
             put(p->pyramid, member(sh, 12, p) ? "vip" : member(sh, 13, p) ? "important" : "ordinary");
             p->top20 = member(sh, 14, p);
-            snprintf(p->abc, sizeof p->abc, "%s", member(sh, 15, p) ? "A" : member(sh, 16, p) ? "B" : "C");
+            p->abc[0] = member(sh, 15, p) ? 'A' : member(sh, 16, p) ? 'B' : 'C';
+            p->abc[1] = '\0';
         } else {
             put(p->pyramid, "ordinary");
-            snprintf(p->abc, sizeof p->abc, "C");
+            p->abc[0] = 'C', p->abc[1] = '\0';
         }
         int silent = p->orders >= cfg->churn_min_orders &&
                      as_of - p->last_order_at >= cfg->churn_silence;
@@ -164,7 +201,7 @@ void ly_label(const ly_shop *sh, int64_t as_of, int blacklisted, store_buyer_loy
     }
     switch (cfg->grading) {
     case LOYALTY_PYRAMID: put(p->tier, p->pyramid); break;
-    case LOYALTY_ABC: put(p->tier, p->abc); break;
+    case LOYALTY_ABC: memcpy(p->tier, p->abc, sizeof p->abc); break;
     case LOYALTY_RFM: put(p->tier, p->segment); break;
     case LOYALTY_CLASS: put(p->tier, p->loyalty); break;
     default: put(p->tier, p->lifecycle); break;
@@ -190,6 +227,50 @@ int ly_profile_differs(const store_buyer_loyalty *a, const store_buyer_loyalty *
            strcmp(a->tier, b->tier);
 }
 
+uint64_t ly_profile_digest(const store_buyer_loyalty *p)
+{
+    uint64_t h = 0x243F6A8885A308D3ULL;
+#define MIX(x)                                                                                 \
+    do {                                                                                       \
+        h = (h ^ (uint64_t)(x)) * 0x9E3779B97F4A7C15ULL;                                       \
+        h ^= h >> 29;                                                                          \
+    } while (0)
+    MIX(p->shop_id);
+    MIX(p->orders);
+    MIX(p->orders_all);
+    MIX(p->spend);
+    MIX(p->first_order_at);
+    MIX(p->last_order_at);
+    for (int m = 0; m < STORE_LM_COUNT_; m++) {
+        MIX(p->has[m]);
+        MIX(p->has[m] ? p->metric[m] : 0);
+    }
+    MIX(p->orders_recent);
+    MIX(p->orders_previous);
+    MIX(p->claims);
+    MIX(p->chargebacks);
+    MIX(p->negatives);
+    MIX(((uint64_t)(uint32_t)p->r << 32) | (uint32_t)p->f);
+    MIX(((uint64_t)(uint32_t)p->m << 32) | (uint32_t)p->top20);
+    MIX(p->boost);
+    const char *labels[] = {p->segment, p->pyramid, p->abc, p->loyalty, p->lifecycle, p->churn,
+                            p->tier};
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        uint64_t w = 0;
+        for (const char *c = labels[i]; *c; c++) {
+            w = (w << 8) | (unsigned char)*c;
+            if ((c - labels[i]) % 8 == 7) {
+                MIX(w);
+                w = 0;
+            }
+        }
+        MIX(w);
+        MIX(0xffu + i);
+    }
+#undef MIX
+    return h;
+}
+
 /* ---- aggregation ---- */
 
 int ly_status_in(const char list[][32], int n, const char *status)
@@ -206,23 +287,31 @@ int ly_status_in(const char list[][32], int n, const char *status)
     return 0;
 }
 
-int ly_agg_order(ly_agg *a, const loyalty_settings *set, const loyalty_config *cfg,
-                 int64_t as_of, const store_loyalty_order *o, int *skipped, int *refund,
-                 int *chargeback, bd_err *err)
+int ly_status_flags(const loyalty_config *cfg, const char *status)
+{
+    return (ly_status_in(cfg->not_sales, cfg->n_not_sales, status) ? LY_NOT_SALE : 0) |
+           (ly_status_in(cfg->refunds, cfg->n_refunds, status) ? LY_REFUND : 0) |
+           (ly_status_in(cfg->chargebacks, cfg->n_chargebacks, status) ? LY_CHARGEBACK : 0);
+}
+
+int ly_order_is_sale(int64_t as_of, const store_loyalty_order *o, int flags)
+{
+    return o->purchased_at <= as_of && !(flags & LY_NOT_SALE) && o->total_micros >= 0;
+}
+
+void ly_agg_order(ly_agg *a, const loyalty_config *cfg, int64_t as_of,
+                  const store_loyalty_order *o, int flags, int64_t base, int *skipped)
 {
     *skipped = 0;
     a->shop_id = o->shop_id;
     a->orders_all++;
-    *refund = ly_status_in(cfg->refunds, cfg->n_refunds, o->status);
-    *chargeback = ly_status_in(cfg->chargebacks, cfg->n_chargebacks, o->status);
-    if (o->purchased_at > as_of || ly_status_in(cfg->not_sales, cfg->n_not_sales, o->status))
-        return 0;
+    a->claims += (flags & LY_REFUND) != 0;
+    a->chargebacks += (flags & LY_CHARGEBACK) != 0;
+    if (o->purchased_at > as_of || (flags & LY_NOT_SALE)) return;
     if (o->total_micros < 0) {
         *skipped = 1;
-        return 0;
+        return;
     }
-    int64_t base;
-    if (loyalty_fx_convert(set, o->currency, o->total_micros, &base, err)) return -1;
     int64_t p = o->purchased_at;
     a->orders++;
     a->spend += base;
@@ -239,7 +328,6 @@ int ly_agg_order(ly_agg *a, const loyalty_settings *set, const loyalty_config *c
     }
     if (p > as_of - cfg->decline_window) a->recent++;
     else if (p > as_of - 2 * cfg->decline_window) a->previous++;
-    return 0;
 }
 
 void ly_agg_to_profile(const ly_agg *a, int64_t buyer_id, store_buyer_loyalty *p)

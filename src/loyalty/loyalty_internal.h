@@ -31,9 +31,11 @@ int ly_band_member_u(int band, const loyalty_config *cfg, const store_loyalty_sh
                      const store_loyalty_band *b);
 int ly_band_member_b(int band, const loyalty_config *cfg, const store_loyalty_shop *t,
                      const store_loyalty_band *b);
-/* Computes the band from the values of its metric sorted in descending order. */
+/* Computes the band from the shop's ranking by its metric (ascending by value). */
 void ly_band_from_sorted(int band, const loyalty_config *cfg, const store_loyalty_shop *t,
-                         const int64_t *desc, size_t n, store_loyalty_band *out);
+                         const store_rank_entry *asc, size_t n, store_loyalty_band *out);
+/* Sorts entries by value, ascending (a radix sort: rankings have a million entries). */
+void ly_rank_sort(store_rank_entry *e, size_t n);
 /* An empty shop's band. */
 void ly_band_empty(store_loyalty_band *b);
 
@@ -55,17 +57,25 @@ typedef struct ly_agg {
     int has_rfm, has_value;
 } ly_agg;
 
-/* Adds one order. Returns 0; -1 only when the currency has no FX rate (err set). An order
- * with a negative total is not counted and *skipped is set. */
-int ly_agg_order(ly_agg *a, const loyalty_settings *set, const loyalty_config *cfg,
-                 int64_t as_of, const store_loyalty_order *o, int *skipped, int *refund,
-                 int *chargeback, bd_err *err);
+/* What an order's status means under a shop's settings. */
+enum { LY_NOT_SALE = 1, LY_REFUND = 2, LY_CHARGEBACK = 4 };
+int ly_status_flags(const loyalty_config *cfg, const char *status);
+
+/* Adds one order whose status has the flags and whose total is base micros of the base
+ * currency (converted by the caller; ignored for orders that are not sales). An order with
+ * a negative total is not counted: *skipped is set. */
+void ly_agg_order(ly_agg *a, const loyalty_config *cfg, int64_t as_of,
+                  const store_loyalty_order *o, int flags, int64_t base, int *skipped);
+/* 1 when the order counts as a sale at as_of (so that it needs an FX rate). */
+int ly_order_is_sale(int64_t as_of, const store_loyalty_order *o, int flags);
 /* Copies the aggregates into a profile (labels untouched). */
 void ly_agg_to_profile(const ly_agg *a, int64_t buyer_id, store_buyer_loyalty *p);
 
 /* Fills scores, labels, tier and boost of p from its aggregates and metrics. */
 void ly_label(const ly_shop *sh, int64_t as_of, int blacklisted, store_buyer_loyalty *p);
-/* 1 when two profiles differ in anything but updated_at. */
+/* A fingerprint of everything in p but digest and updated_at. */
+uint64_t ly_profile_digest(const store_buyer_loyalty *p);
+/* 1 when two profiles differ in anything but digest and updated_at. */
 int ly_profile_differs(const store_buyer_loyalty *a, const store_buyer_loyalty *b);
 
 /* Re-sorts the buyer's active tickets for a new tier boost; each priority that changes is an

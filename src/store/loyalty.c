@@ -7,16 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const metric_col[STORE_LM_COUNT_] = {"recency", "frequency", "monetary",
-                                                        "value"};
-
-static int metric_ok(int metric, bd_err *err)
-{
-    if (metric < 0 || metric >= STORE_LM_COUNT_)
-        return bd_err_set(err, "loyalty: unknown metric %d", metric);
-    return 0;
-}
-
 /* ---- orders, claims, satisfaction: what the engine computes from ---- */
 
 static void read_loyalty_order(sqlite3_stmt *st, store_loyalty_order *o)
@@ -26,9 +16,9 @@ static void read_loyalty_order(sqlite3_stmt *st, store_loyalty_order *o)
     o->shop_id = sqlite3_column_int64(st, 2);
     o->purchased_at = sqlite3_column_int64(st, 3);
     o->total_micros = sqlite3_column_int64(st, 4);
-    o->external_id = (const char *)sqlite3_column_text(st, 5);
-    o->currency = (const char *)sqlite3_column_text(st, 6);
-    o->status = (const char *)sqlite3_column_text(st, 7);
+    o->currency = (const char *)sqlite3_column_text(st, 5);
+    o->status = (const char *)sqlite3_column_text(st, 6);
+    o->external_id = NULL;
 }
 
 int store_loyalty_orders(bd_store *s, int64_t buyer_id, store_loyalty_order_fn fn, void *ud,
@@ -37,15 +27,16 @@ int store_loyalty_orders(bd_store *s, int64_t buyer_id, store_loyalty_order_fn f
     sqlite3_stmt *st;
     if (buyer_id) {
         st = store_stmt(s, ST_LY_BUYER_ORDERS,
-                        "SELECT id, buyer_id, shop_id, purchased_at, total_micros, external_id,"
-                        " currency, status FROM orders WHERE buyer_id = ?1",
+                        "SELECT id, buyer_id, shop_id, purchased_at, total_micros, currency,"
+                        " status FROM orders WHERE buyer_id = ?1",
                         err);
         if (!st) return -1;
         sqlite3_bind_int64(st, 1, buyer_id);
     } else {
+        /* in buyer order, from the covering index orders_buyer */
         st = store_stmt(s, ST_LY_ALL_ORDERS,
-                        "SELECT id, buyer_id, shop_id, purchased_at, total_micros, external_id,"
-                        " currency, status FROM orders",
+                        "SELECT id, buyer_id, shop_id, purchased_at, total_micros, currency,"
+                        " status FROM orders ORDER BY buyer_id",
                         err);
         if (!st) return -1;
     }
@@ -62,16 +53,36 @@ int store_loyalty_orders(bd_store *s, int64_t buyer_id, store_loyalty_order_fn f
     return 0;
 }
 
+int store_order_external_id(bd_store *s, int64_t order_id, char *out, size_t outlen,
+                            bd_err *err)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, ST_LY_ORDER_EXT, "SELECT external_id FROM orders WHERE id = ?1", err);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, order_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return 0;
+    if (rc != SQLITE_ROW) return store_fail(s, err, "read order");
+    snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return 1;
+}
+
 int store_loyalty_claims(bd_store *s, int64_t buyer_id, const char *subcategories_json,
                          store_loyalty_claim_fn fn, void *ud, bd_err *err)
 {
     sqlite3_stmt *st = store_stmt(
-        s, ST_LY_CLAIMS,
-        "SELECT t.buyer_id, t.id, coalesce(t.order_id, 0), t.subcategory, o.status"
-        " FROM tickets t LEFT JOIN orders o ON o.id = t.order_id"
-        " WHERE t.subcategory IN (SELECT value FROM json_each(?2))"
-        "   AND (?1 = 0 OR t.buyer_id = ?1)"
-        " ORDER BY t.buyer_id, t.id",
+        s, buyer_id ? ST_LY_CLAIMS_ONE : ST_LY_CLAIMS,
+        buyer_id ? "SELECT t.buyer_id, t.id, coalesce(t.order_id, 0), t.subcategory, o.status"
+                   " FROM tickets t LEFT JOIN orders o ON o.id = t.order_id"
+                   " WHERE t.shop_id = (SELECT shop_id FROM buyers WHERE id = ?1)"
+                   "   AND t.buyer_id = ?1"
+                   "   AND t.subcategory IN (SELECT value FROM json_each(?2))"
+                   " ORDER BY t.id"
+                 : "SELECT t.buyer_id, t.id, coalesce(t.order_id, 0), t.subcategory, o.status"
+                   " FROM tickets t LEFT JOIN orders o ON o.id = t.order_id"
+                   " WHERE t.subcategory IN (SELECT value FROM json_each(?2)) AND ?1 = 0"
+                   " ORDER BY t.buyer_id, t.id",
         err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, buyer_id);
@@ -96,20 +107,27 @@ int store_loyalty_negatives(bd_store *s, int64_t buyer_id, int64_t since, int64_
                             int csat_max, int nps_max, int ces_max, store_loyalty_count_fn fn,
                             void *ud, bd_err *err)
 {
+    /* One statement per case, so that one buyer's question uses the buyer indexes. */
     sqlite3_stmt *st = store_stmt(
-        s, ST_LY_NEGATIVES,
-        "SELECT buyer_id, sum(n) FROM ("
-        "  SELECT buyer_id, count(*) AS n FROM surveys"
-        "   WHERE responded_at > ?2 AND responded_at <= ?3 AND (?1 = 0 OR buyer_id = ?1)"
-        "     AND ((kind = 'csat' AND score <= ?4) OR (kind = 'nps' AND score <= ?5)"
-        "       OR (kind = 'ces' AND score <= ?6))"
-        "   GROUP BY buyer_id"
-        "  UNION ALL"
-        "  SELECT buyer_id, count(*) FROM feedback"
-        "   WHERE left_at > ?2 AND left_at <= ?3 AND (?1 = 0 OR buyer_id = ?1)"
-        "     AND rating = 'negative'"
-        "   GROUP BY buyer_id)"
-        " GROUP BY buyer_id",
+        s, buyer_id ? ST_LY_NEGATIVES_ONE : ST_LY_NEGATIVES,
+        buyer_id
+            ? "SELECT ?1, (SELECT count(*) FROM surveys WHERE buyer_id = ?1"
+              "   AND responded_at > ?2 AND responded_at <= ?3"
+              "   AND ((kind = 'csat' AND score <= ?4) OR (kind = 'nps' AND score <= ?5)"
+              "     OR (kind = 'ces' AND score <= ?6)))"
+              " + (SELECT count(*) FROM feedback WHERE buyer_id = ?1 AND left_at > ?2"
+              "   AND left_at <= ?3 AND rating = 'negative')"
+            : "SELECT buyer_id, sum(n) FROM ("
+              "  SELECT buyer_id, count(*) AS n FROM surveys"
+              "   WHERE responded_at > ?2 AND responded_at <= ?3 AND ?1 = 0"
+              "     AND ((kind = 'csat' AND score <= ?4) OR (kind = 'nps' AND score <= ?5)"
+              "       OR (kind = 'ces' AND score <= ?6))"
+              "   GROUP BY buyer_id"
+              "  UNION ALL"
+              "  SELECT buyer_id, count(*) FROM feedback"
+              "   WHERE left_at > ?2 AND left_at <= ?3 AND rating = 'negative'"
+              "   GROUP BY buyer_id)"
+              " GROUP BY buyer_id",
         err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, buyer_id);
@@ -120,6 +138,7 @@ int store_loyalty_negatives(bd_store *s, int64_t buyer_id, int64_t since, int64_
     sqlite3_bind_int(st, 6, ces_max);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_int64(st, 1) == 0) continue;
         if (fn(ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), err)) {
             sqlite3_reset(st);
             return -1;
@@ -200,7 +219,7 @@ int store_loyalty_dirty_clear(bd_store *s, bd_err *err)
     "buyer_id, shop_id, orders, orders_all, spend, first_order_at, last_order_at, recency,"    \
     " frequency, monetary, value, orders_recent, orders_previous, claims, chargebacks,"        \
     " negatives, r, f, m, segment, pyramid, top20, abc, loyalty, lifecycle, churn, tier,"      \
-    " boost, updated_at"
+    " boost, digest, updated_at"
 
 static void label(sqlite3_stmt *st, int col, char *out, size_t n)
 {
@@ -240,6 +259,7 @@ static void read_profile(sqlite3_stmt *st, store_buyer_loyalty *p)
     label(st, c++, p->churn, sizeof p->churn);
     label(st, c++, p->tier, sizeof p->tier);
     p->boost = sqlite3_column_int(st, c++);
+    p->digest = sqlite3_column_int64(st, c++);
     p->updated_at = sqlite3_column_int64(st, c++);
 }
 
@@ -267,11 +287,19 @@ static void bind_label(sqlite3_stmt *st, int i, const char *v)
 
 int store_loyalty_put(bd_store *s, const store_buyer_loyalty *p, bd_err *err)
 {
+    /* An upsert rewrites the row in place: index entries change only for the metrics that
+     * changed (REPLACE would delete and re-insert every one). */
     sqlite3_stmt *st = store_stmt(
         s, ST_LY_PUT,
-        "INSERT OR REPLACE INTO buyer_loyalty(" PROFILE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5,"
+        "INSERT INTO buyer_loyalty(" PROFILE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5,"
         " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,"
-        " ?24, ?25, ?26, ?27, ?28, ?29)",
+        " ?24, ?25, ?26, ?27, ?28, ?29, ?30) ON CONFLICT (buyer_id) DO UPDATE SET"
+        " shop_id = ?2, orders = ?3, orders_all = ?4, spend = ?5, first_order_at = ?6,"
+        " last_order_at = ?7, recency = ?8, frequency = ?9, monetary = ?10, value = ?11,"
+        " orders_recent = ?12, orders_previous = ?13, claims = ?14, chargebacks = ?15,"
+        " negatives = ?16, r = ?17, f = ?18, m = ?19, segment = ?20, pyramid = ?21, top20 = ?22,"
+        " abc = ?23, loyalty = ?24, lifecycle = ?25, churn = ?26, tier = ?27, boost = ?28,"
+        " digest = ?29, updated_at = ?30",
         err);
     if (!st) return -1;
     int c = 1;
@@ -303,8 +331,39 @@ int store_loyalty_put(bd_store *s, const store_buyer_loyalty *p, bd_err *err)
     bind_label(st, c++, p->churn);
     bind_label(st, c++, p->tier);
     sqlite3_bind_int(st, c++, p->boost);
+    sqlite3_bind_int64(st, c++, p->digest);
     sqlite3_bind_int64(st, c++, p->updated_at);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, err, "store loyalty profile");
+    return 0;
+}
+
+int store_loyalty_put_labels(bd_store *s, const store_buyer_loyalty *p, bd_err *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, ST_LY_PUT_LABELS,
+        "UPDATE buyer_loyalty SET r = ?2, f = ?3, m = ?4, segment = ?5, pyramid = ?6,"
+        " top20 = ?7, abc = ?8, loyalty = ?9, lifecycle = ?10, churn = ?11, tier = ?12,"
+        " boost = ?13, updated_at = ?14, digest = ?15 WHERE buyer_id = ?1",
+        err);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, p->buyer_id);
+    sqlite3_bind_int(st, 2, p->r);
+    sqlite3_bind_int(st, 3, p->f);
+    sqlite3_bind_int(st, 4, p->m);
+    bind_label(st, 5, p->segment);
+    bind_label(st, 6, p->pyramid);
+    sqlite3_bind_int(st, 7, p->top20);
+    bind_label(st, 8, p->abc);
+    sqlite3_bind_text(st, 9, p->loyalty, -1, SQLITE_STATIC);
+    bind_label(st, 10, p->lifecycle);
+    bind_label(st, 11, p->churn);
+    bind_label(st, 12, p->tier);
+    sqlite3_bind_int(st, 13, p->boost);
+    sqlite3_bind_int64(st, 14, p->updated_at);
+    sqlite3_bind_int64(st, 15, p->digest);
+    if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, err, "store loyalty labels");
+    if (sqlite3_changes(s->db) == 0) return bd_err_set(err, "no loyalty profile for buyer %lld",
+                                                       (long long)p->buyer_id);
     return 0;
 }
 
@@ -334,6 +393,23 @@ static int each_profile(bd_store *s, sqlite3_stmt *st, store_loyalty_profile_fn 
     return 0;
 }
 
+int store_loyalty_digests(bd_store *s, store_loyalty_digest_fn fn, void *ud, bd_err *err)
+{
+    sqlite3_stmt *st = store_stmt(s, ST_LY_DIGESTS,
+                                  "SELECT buyer_id, digest, tier, boost FROM buyer_loyalty", err);
+    if (!st) return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn(ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+               (const char *)sqlite3_column_text(st, 2), sqlite3_column_int(st, 3), err)) {
+            sqlite3_reset(st);
+            return -1;
+        }
+    }
+    if (rc != SQLITE_DONE) return store_fail(s, err, "read loyalty profiles");
+    return 0;
+}
+
 int store_loyalty_scan(bd_store *s, int64_t shop_id, store_loyalty_profile_fn fn, void *ud,
                        bd_err *err)
 {
@@ -346,60 +422,6 @@ int store_loyalty_scan(bd_store *s, int64_t shop_id, store_loyalty_profile_fn fn
     return each_profile(s, st, fn, ud, err);
 }
 
-int store_loyalty_in_range(bd_store *s, int64_t shop_id, int metric, int64_t lo, int64_t hi,
-                           store_loyalty_profile_fn fn, void *ud, bd_err *err)
-{
-    if (metric_ok(metric, err)) return -1;
-    if (hi <= lo) return 0;
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "SELECT " PROFILE_COLUMNS " FROM buyer_loyalty WHERE shop_id = ?1 AND %s >= ?2"
-             " AND %s < ?3",
-             metric_col[metric], metric_col[metric]);
-    sqlite3_stmt *st = store_stmt(s, ST_LY_RANGE + metric, sql, err);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, shop_id);
-    sqlite3_bind_int64(st, 2, lo);
-    sqlite3_bind_int64(st, 3, hi);
-    return each_profile(s, st, fn, ud, err);
-}
-
-int store_loyalty_metric_next(bd_store *s, int64_t shop_id, int metric, int64_t from, int dir,
-                              int64_t *value, int64_t *count, bd_err *err)
-{
-    if (metric_ok(metric, err)) return -1;
-    const char *col = metric_col[metric];
-    char sql[256];
-    if (dir > 0)
-        snprintf(sql, sizeof sql,
-                 "SELECT %s FROM buyer_loyalty WHERE shop_id = ?1 AND %s > ?2 ORDER BY %s LIMIT 1",
-                 col, col, col);
-    else
-        snprintf(sql, sizeof sql,
-                 "SELECT %s FROM buyer_loyalty WHERE shop_id = ?1 AND %s < ?2"
-                 " ORDER BY %s DESC LIMIT 1",
-                 col, col, col);
-    sqlite3_stmt *st = store_stmt(s, (dir > 0 ? ST_LY_NEXT_UP : ST_LY_NEXT_DOWN) + metric, sql, err);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, shop_id);
-    sqlite3_bind_int64(st, 2, from);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) return 0;
-    if (rc != SQLITE_ROW) return store_fail(s, err, "rank buyers");
-    *value = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM buyer_loyalty WHERE shop_id = ?1 AND %s = ?2",
-             col);
-    st = store_stmt(s, ST_LY_COUNT_EQ + metric, sql, err);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, shop_id);
-    sqlite3_bind_int64(st, 2, *value);
-    if (sqlite3_step(st) != SQLITE_ROW) return store_fail(s, err, "rank buyers");
-    *count = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return 1;
-}
-
 int store_loyalty_max_buyer_id(bd_store *s, int64_t *max, bd_err *err)
 {
     sqlite3_stmt *st = store_stmt(s, ST_LY_MAX_BUYER, "SELECT coalesce(max(id), 0) FROM buyers", err);
@@ -407,30 +429,6 @@ int store_loyalty_max_buyer_id(bd_store *s, int64_t *max, bd_err *err)
     if (sqlite3_step(st) != SQLITE_ROW) return store_fail(s, err, "count buyers");
     *max = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    return 0;
-}
-
-int store_loyalty_bulk(bd_store *s, int on, bd_err *err)
-{
-    char sql[1024];
-    size_t len = 0;
-    sql[0] = '\0';
-    for (int m = 0; m < STORE_LM_COUNT_; m++) {
-        if (on)
-            len += (size_t)snprintf(sql + len, sizeof sql - len,
-                                    "DROP INDEX IF EXISTS buyer_loyalty_%s;", metric_col[m]);
-        else
-            len += (size_t)snprintf(sql + len, sizeof sql - len,
-                                    "CREATE INDEX IF NOT EXISTS buyer_loyalty_%s ON"
-                                    " buyer_loyalty(shop_id, %s);",
-                                    metric_col[m], metric_col[m]);
-    }
-    /* Statements prepared against the old schema are re-prepared by SQLite itself. */
-    char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        sqlite3_free(msg);
-        return store_fail(s, err, on ? "drop loyalty indexes" : "create loyalty indexes");
-    }
     return 0;
 }
 

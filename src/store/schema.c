@@ -131,6 +131,12 @@ static const char *const migration_1 =
  * and marketplace feedback. Tickets keep the classifier's urgency apart from the priority
  * (which adds the buyer's tier boost); events can name a buyer (tier changes, blacklist). */
 static const char *const migration_2 =
+    /* A buyer's orders with what the loyalty engine reads, side by side in one index: the
+     * incremental recompute reads one page per buyer, the full one reads orders in buyer
+     * order. It replaces the narrower index of migration 1. */
+    "DROP INDEX orders_buyer;"
+    "CREATE INDEX orders_buyer ON orders(buyer_id, shop_id, purchased_at, total_micros,"
+    "  currency, status);"
     "ALTER TABLE tickets ADD COLUMN urgency INTEGER;"
     "ALTER TABLE events ADD COLUMN buyer_id INTEGER REFERENCES buyers(id);"
     "CREATE INDEX events_buyer ON events(buyer_id, id) WHERE buyer_id IS NOT NULL;"
@@ -150,11 +156,28 @@ static const char *const migration_2 =
     "  pyramid TEXT, top20 INTEGER NOT NULL, abc TEXT,"
     "  loyalty TEXT NOT NULL, lifecycle TEXT, churn TEXT,"
     "  tier TEXT, boost INTEGER NOT NULL,"
+    "  digest INTEGER NOT NULL,"          /* of all the above: a full recompute compares it */
     "  updated_at INTEGER NOT NULL);"
-    "CREATE INDEX buyer_loyalty_recency ON buyer_loyalty(shop_id, recency);"
-    "CREATE INDEX buyer_loyalty_frequency ON buyer_loyalty(shop_id, frequency);"
-    "CREATE INDEX buyer_loyalty_monetary ON buyer_loyalty(shop_id, monetary);"
-    "CREATE INDEX buyer_loyalty_value ON buyer_loyalty(shop_id, value);"
+    "CREATE INDEX buyer_loyalty_churn ON buyer_loyalty(shop_id) WHERE churn IS NOT NULL;"
+
+    /* Rankings: each shop's buyers sorted by a metric, written whole in 64 KB chunks of
+     * (value, buyer) pairs by a full recompute (loyalty_rank is the directory of the chunks
+     * in loyalty_rank_chunk); the moves since then are rows of loyalty_rank_delta (see
+     * src/store/rank.c). */
+    "CREATE TABLE loyalty_rank ("
+    "  shop_id INTEGER NOT NULL, metric INTEGER NOT NULL, chunk INTEGER NOT NULL,"
+    "  first_value INTEGER NOT NULL, last_value INTEGER NOT NULL, n INTEGER NOT NULL,"
+    "  PRIMARY KEY (shop_id, metric, chunk)) WITHOUT ROWID;"
+    "CREATE TABLE loyalty_rank_chunk ("
+    "  shop_id INTEGER NOT NULL, metric INTEGER NOT NULL, chunk INTEGER NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  PRIMARY KEY (shop_id, metric, chunk));"
+    "CREATE TABLE loyalty_rank_delta ("
+    "  shop_id INTEGER NOT NULL, metric INTEGER NOT NULL, buyer_id INTEGER NOT NULL,"
+    "  base_value INTEGER, cur_value INTEGER,"
+    "  PRIMARY KEY (shop_id, metric, buyer_id)) WITHOUT ROWID;"
+    "CREATE INDEX loyalty_rank_delta_base ON loyalty_rank_delta(shop_id, metric, base_value);"
+    "CREATE INDEX loyalty_rank_delta_cur ON loyalty_rank_delta(shop_id, metric, cur_value);"
 
     "CREATE TABLE loyalty_dirty (buyer_id INTEGER PRIMARY KEY);"
     "CREATE TABLE loyalty_shops ("

@@ -195,6 +195,7 @@ fail:
 void store_close(bd_store *s)
 {
     if (!s) return;
+    store_rank_cache_free(s);
     for (int i = 0; i < ST_COUNT_; i++) sqlite3_finalize(s->stmts[i]);
     if (s->db) sqlite3_close(s->db);
     free(s->path);
@@ -211,16 +212,19 @@ int store_schema_version(bd_store *s)
 
 int store_begin(bd_store *s, bd_err *err)
 {
+    store_rank_cache_free(s);
     return exec(s, "BEGIN IMMEDIATE", err, "begin transaction");
 }
 
 int store_commit(bd_store *s, bd_err *err)
 {
+    store_rank_cache_free(s);
     return exec(s, "COMMIT", err, "commit");
 }
 
 void store_rollback(bd_store *s)
 {
+    store_rank_cache_free(s);
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
