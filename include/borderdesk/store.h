@@ -306,6 +306,8 @@ int store_loyalty_scan(bd_store *s, int64_t shop_id, store_loyalty_profile_fn fn
                        bd_err *err);
 /* Largest buyer id (0 when there are no buyers). */
 int store_loyalty_max_buyer_id(bd_store *s, int64_t *max, bd_err *err);
+/* Buyers (of the shop; shop_id 0: all) that have no loyalty profile: they never ordered. */
+int store_loyalty_unprofiled(bd_store *s, int64_t shop_id, int64_t *n, bd_err *err);
 
 /* ---- rankings: each shop's buyers sorted by a metric (src/store/rank.c) ----
  * A base written whole by a full recompute, plus the moves of single buyers since. */

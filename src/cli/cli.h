@@ -51,6 +51,14 @@ int cmd_tickets(bd_cli *cli, int argc, char **argv);
 int cmd_orders(bd_cli *cli, int argc, char **argv);
 int cmd_user(bd_cli *cli, int argc, char **argv);
 int cmd_tiers(bd_cli *cli, int argc, char **argv);
+int cmd_survey(bd_cli *cli, int argc, char **argv);
+int cmd_report(bd_cli *cli, int argc, char **argv);
+int cmd_buyers(bd_cli *cli, int argc, char **argv);
+int cmd_feedback(bd_cli *cli, int argc, char **argv);
+
+/* The reports of report_loyalty.c, called by cmd_report (argv[0] is the report's name). */
+int cli_report_satisfaction(bd_cli *cli, int argc, char **argv);
+int cli_report_tiers(bd_cli *cli, int argc, char **argv);
 
 /* Updates buyers' tiers incrementally after orders were imported or synced (tiers.c). A
  * failure (a missing FX rate) is printed as a warning: the orders stay imported. */

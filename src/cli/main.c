@@ -17,6 +17,10 @@ static const struct {
     {"orders", cmd_orders, "list and show orders"},
     {"user", cmd_user, "add, list and disable the people who work tickets"},
     {"tiers", cmd_tiers, "recompute buyers' loyalty profiles and tiers"},
+    {"survey", cmd_survey, "record survey responses, list and show satisfaction surveys"},
+    {"feedback", cmd_feedback, "import marketplace feedback and reviews"},
+    {"buyers", cmd_buyers, "buyers' loyalty profiles, blacklist and suspicion flags"},
+    {"report", cmd_report, "satisfaction and tier reports"},
 };
 
 static void usage(FILE *f)

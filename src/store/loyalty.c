@@ -432,6 +432,21 @@ int store_loyalty_max_buyer_id(bd_store *s, int64_t *max, bd_err *err)
     return 0;
 }
 
+int store_loyalty_unprofiled(bd_store *s, int64_t shop_id, int64_t *n, bd_err *err)
+{
+    sqlite3_stmt *st = store_stmt(s, ST_LY_UNPROFILED,
+                                  "SELECT count(*) FROM buyers b WHERE (?1 = 0 OR b.shop_id = ?1)"
+                                  " AND NOT EXISTS (SELECT 1 FROM buyer_loyalty l"
+                                  "   WHERE l.buyer_id = b.id)",
+                                  err);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, shop_id);
+    if (sqlite3_step(st) != SQLITE_ROW) return store_fail(s, err, "count buyers");
+    *n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
 /* ---- bands, shop totals, state ---- */
 
 int store_loyalty_shop_get(bd_store *s, int64_t shop_id, store_loyalty_shop *sh,
