@@ -166,9 +166,10 @@ int sat_report(bd_store *s, int64_t from, int64_t to, int group_by, sat_row **ro
     return 0;
 }
 
+/* num / den with one decimal (num carries the x 100 of a percentage); null without den. */
 static void add_ratio(cJSON *j, const char *key, double num, double den)
 {
-    if (den > 0) cJSON_AddNumberToObject(j, key, (double)llround(num / den * 1000.0) / 10.0);
+    if (den > 0) cJSON_AddNumberToObject(j, key, (double)llround(num / den * 10.0) / 10.0);
     else cJSON_AddNullToObject(j, key);
 }
 

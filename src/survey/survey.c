@@ -219,10 +219,10 @@ static int check_response(const store_survey *v, const survey_response *r, bd_er
         return bd_err_set(err, "survey %lld has an unknown kind \"%s\"", (long long)v->id,
                           v->kind);
     if (r->score < lo || r->score > hi)
-        return bd_err_set(err, "a %s score is a whole number from %d to %d, not %d",
-                          strcmp(v->kind, "nps") == 0   ? "NPS"
-                          : strcmp(v->kind, "ces") == 0 ? "CES"
-                                                        : "CSAT",
+        return bd_err_set(err, "%s score is a whole number from %d to %d, not %d",
+                          strcmp(v->kind, "nps") == 0   ? "an NPS"
+                          : strcmp(v->kind, "ces") == 0 ? "a CES"
+                                                        : "a CSAT",
                           lo, hi, r->score);
     for (int i = 0; i < r->n_dims; i++) {
         char quoted[48];
