@@ -212,7 +212,7 @@ static int buyers_list(bd_cli *cli, int argc, char **argv)
         rc = cli_fail(BD_EXIT_FAIL, "%s", err.msg);
         goto out;
     }
-    qsort(k.rows, k.n, sizeof *k.rows, cmp_spend);
+    if (k.n) qsort(k.rows, k.n, sizeof *k.rows, cmp_spend);
     size_t n = limit && (size_t)limit < k.n ? (size_t)limit : k.n;
     cJSON *arr = json ? cJSON_CreateArray() : NULL;
     if (!json)

@@ -110,7 +110,7 @@ static int cmp_churner(const void *a, const void *b)
 static cJSON *concentration(collect *c, const char *base)
 {
     cJSON *j = cJSON_CreateObject();
-    qsort(c->values, c->n_values, sizeof *c->values, cmp_desc);
+    if (c->n_values) qsort(c->values, c->n_values, sizeof *c->values, cmp_desc);
     __int128 total = 0;
     for (size_t i = 0; i < c->n_values; i++) total += c->values[i];
     cJSON_AddNumberToObject(j, "buyers", (double)c->n_values);
@@ -172,7 +172,7 @@ static int pick_shop(void *ud, int64_t id, const char *name, bd_err *err)
 static int churn_list(bd_store *s, collect *c, const loyalty_report_opts *o, cJSON *arr,
                       bd_err *err)
 {
-    qsort(c->churn, c->n_churn, sizeof *c->churn, cmp_churner);
+    if (c->n_churn) qsort(c->churn, c->n_churn, sizeof *c->churn, cmp_churner);
     size_t n = o->churn_limit && o->churn_limit < c->n_churn ? o->churn_limit : c->n_churn;
     for (size_t i = 0; i < n; i++) {
         churner *x = &c->churn[i];

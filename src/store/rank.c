@@ -458,7 +458,7 @@ int store_rank_range(bd_store *s, int64_t shop_id, int metric, int64_t lo, int64
         free(moved.v);
         return store_fail(s, err, "read ranking moves");
     }
-    qsort(moved.v, moved.n, sizeof *moved.v, cmp_id);
+    if (moved.n) qsort(moved.v, moved.n, sizeof *moved.v, cmp_id);
     int64_t a, b;
     rc = base_bound(s, d, lo, 0, &a, err) || base_bound(s, d, hi, 0, &b, err) ? -1 : 0;
     for (int64_t p = a; p < b && !rc; p++) {
