@@ -141,6 +141,17 @@ void loyalty_tier_reason(const loyalty_settings *s, const loyalty_config *cfg,
                          const store_buyer_loyalty *p, int64_t population, char *out,
                          size_t outlen);
 
+/* ---- reading profiles ---- */
+
+/* The shops' bands as of the last recompute, to derive the labels a profile does not store:
+ * RFM scores and segment, pyramid band (and top-20% band), ABC class. */
+typedef struct loyalty_view loyalty_view;
+int loyalty_view_open(bd_store *s, const loyalty_settings *set, loyalty_view **out,
+                      bd_err *err);
+/* Fills p's r, f, m, segment, pyramid, top20 and abc (empty for a shop never ranked). */
+void loyalty_view_labels(const loyalty_view *v, store_buyer_loyalty *p);
+void loyalty_view_free(loyalty_view *v);
+
 /* ---- blacklist and suspicion flags ---- */
 
 /* Puts the buyer on the blacklist (a reason and who are required); their tickets lose any

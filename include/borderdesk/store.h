@@ -275,25 +275,29 @@ int store_loyalty_dirty_clear(bd_store *s, bd_err *err);
 
 #define STORE_LABEL_MAX 24
 /* A buyer's loyalty profile. Empty label strings are stored as NULL; has[] says which
- * metrics are set (a buyer outside a ranking's population has none). */
+ * metrics are set (a buyer outside a ranking's population has none). The rank-derived
+ * labels (r, f, m, segment, pyramid, top20, abc) are not stored: reads leave them empty and
+ * loyalty_view_labels() (loyalty.h) derives them from the metrics and the shop's bands. */
 typedef struct store_buyer_loyalty {
     int64_t buyer_id, shop_id;
     int64_t orders, orders_all, spend, first_order_at, last_order_at;
     int64_t metric[STORE_LM_COUNT_];
     int has[STORE_LM_COUNT_];
     int64_t orders_recent, orders_previous, claims, chargebacks, negatives;
-    int r, f, m, top20, boost;
-    char segment[STORE_LABEL_MAX], pyramid[STORE_LABEL_MAX], abc[4];
+    int boost;
     char loyalty[STORE_LABEL_MAX], lifecycle[STORE_LABEL_MAX], churn[STORE_LABEL_MAX];
     char tier[STORE_LABEL_MAX];
-    int64_t digest; /* the engine's fingerprint of everything above */
+    int64_t digest; /* the engine's fingerprint of the stored fields */
     int64_t updated_at;
+    /* derived, never stored */
+    int r, f, m, top20;
+    char segment[STORE_LABEL_MAX], pyramid[STORE_LABEL_MAX], abc[4];
 } store_buyer_loyalty;
 /* 1 found, 0 none, -1 error. */
 int store_loyalty_get(bd_store *s, int64_t buyer_id, store_buyer_loyalty *p, bd_err *err);
 int store_loyalty_put(bd_store *s, const store_buyer_loyalty *p, bd_err *err);
-/* Rewrites only the scores and labels (r, f, m ... boost, updated_at) of an existing
- * profile: no ranking index changes. */
+/* Rewrites only the labels (loyalty, lifecycle, churn, tier, boost, digest, updated_at) of an
+ * existing profile. */
 int store_loyalty_put_labels(bd_store *s, const store_buyer_loyalty *p, bd_err *err);
 int store_loyalty_delete(bd_store *s, int64_t buyer_id, bd_err *err);
 typedef int (*store_loyalty_profile_fn)(void *ud, const store_buyer_loyalty *p, bd_err *err);

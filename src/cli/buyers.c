@@ -202,13 +202,15 @@ static int buyers_list(bd_cli *cli, int argc, char **argv)
     if (loyalty_settings_load(cli->config, &set, &err))
         return cli_fail(BD_EXIT_FAIL, "configuration: %s", err.msg);
     shop_lookup sl = {.name = shop};
+    loyalty_view *view = NULL;
     int rc = BD_EXIT_OK;
     if (shop && (store_shops_each(s, on_shop, &sl, &err) || !sl.id)) {
         rc = sl.id ? cli_fail(BD_EXIT_FAIL, "%s", err.msg)
                    : cli_fail(BD_EXIT_FAIL, "buyers list: no shop \"%s\"", shop);
         goto out;
     }
-    if (store_loyalty_scan(s, sl.id, on_pick, &k, &err)) {
+    if (store_loyalty_scan(s, sl.id, on_pick, &k, &err) ||
+        loyalty_view_open(s, set, &view, &err)) {
         rc = cli_fail(BD_EXIT_FAIL, "%s", err.msg);
         goto out;
     }
@@ -224,7 +226,8 @@ static int buyers_list(bd_cli *cli, int argc, char **argv)
         snprintf(ref, sizeof ref, "%lld", (long long)k.rows[i].id);
         store_buyer_row b;
         if (store_buyer_find(s, ref, &b, &err) != 1) continue;
-        const store_buyer_loyalty *p = &k.rows[i].p;
+        store_buyer_loyalty *p = &k.rows[i].p;
+        loyalty_view_labels(view, p);
         if (json) {
             cJSON *j = profile_json(p, 1, set->base_currency);
             cJSON_AddNumberToObject(j, "buyer_id", (double)b.id);
@@ -253,6 +256,7 @@ static int buyers_list(bd_cli *cli, int argc, char **argv)
     else printf("%zu of %zu buyer%s (spend in %s)\n", n, k.n, k.n == 1 ? "" : "s", set->base_currency);
 out:
     free(k.rows);
+    loyalty_view_free(view);
     loyalty_settings_free(set);
     return rc;
 }
@@ -285,7 +289,9 @@ static int buyers_show(bd_cli *cli, int argc, char **argv)
     memset(&bl, 0, sizeof bl);
     int rc = BD_EXIT_OK;
     int have = 0, listed = 0;
+    loyalty_view *view = NULL;
     if (loyalty_settings_load(cli->config, &set, &err) ||
+        loyalty_view_open(s, set, &view, &err) ||
         (have = store_loyalty_get(s, b.id, &p, &err)) < 0 ||
         (listed = store_blacklist_get(s, b.id, &bl, &err)) < 0 ||
         (have_flag[0] = store_flag_latest(s, b.id, "refund_claims", &flags[0], &err)) < 0 ||
@@ -294,6 +300,7 @@ static int buyers_show(bd_cli *cli, int argc, char **argv)
         rc = cli_fail(BD_EXIT_FAIL, "%s", err.msg);
         goto out;
     }
+    if (have) loyalty_view_labels(view, &p);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "id", (double)b.id);
     cJSON_AddStringToObject(j, "shop", b.shop);
@@ -354,6 +361,7 @@ static int buyers_show(bd_cli *cli, int argc, char **argv)
         cJSON_Delete(j);
     }
 out:
+    loyalty_view_free(view);
     for (int i = 0; i < 2; i++) store_buyer_flag_clear(&flags[i]);
     store_blacklist_entry_clear(&bl);
     store_events_free(ev, nev);

@@ -880,7 +880,9 @@ static int run_incremental(engine *e, int64_t prev, bd_err *err)
                 goto done;
             }
             int64_t ou = old_bands[s][b].u, nu = sh->bands[b].u;
-            if (ou == nu) continue;
+            /* labels that only follow the band are derived when read: re-check only the
+             * buyers whose tier can change */
+            if (ou == nu || !ly_band_sets_tier(sh->cfg->grading, b)) continue;
             if (store_rank_range(e->s, sh->id, ly_band_metric(b), ou < nu ? ou : nu,
                                  ou < nu ? nu : ou, on_range, &rs, err))
                 goto done;

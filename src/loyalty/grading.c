@@ -158,30 +158,48 @@ static void put(char *dst, const char *src)
     dst[n] = '\0';
 }
 
+void ly_rank_labels(const ly_shop *sh, store_buyer_loyalty *p)
+{
+    p->r = p->f = p->m = p->top20 = 0;
+    p->segment[0] = p->pyramid[0] = p->abc[0] = 0;
+    if (p->orders == 0) return;
+    p->r = 1, p->f = 1, p->m = 1;
+    for (int b = 0; b < 4; b++) {
+        p->r += member(sh, b, p);
+        p->f += member(sh, b + 4, p);
+        p->m += member(sh, b + 8, p);
+    }
+    put(p->segment, rfm_segment(p->r, p->f, p->m));
+    if (p->has[STORE_LM_VALUE]) {
+        put(p->pyramid, member(sh, 12, p) ? "vip" : member(sh, 13, p) ? "important" : "ordinary");
+        p->top20 = member(sh, 14, p);
+        p->abc[0] = member(sh, 15, p) ? 'A' : member(sh, 16, p) ? 'B' : 'C';
+        p->abc[1] = '\0';
+    } else {
+        put(p->pyramid, "ordinary");
+        p->abc[0] = 'C', p->abc[1] = '\0';
+    }
+}
+
+int ly_band_sets_tier(int grading, int band)
+{
+    switch (grading) {
+    case LOYALTY_PYRAMID: return band == 12 || band == 13;
+    case LOYALTY_ABC: return band == 15 || band == 16;
+    case LOYALTY_RFM: return band < 12;
+    default: return 0;
+    }
+}
+
 void ly_label(const ly_shop *sh, int64_t as_of, int blacklisted, store_buyer_loyalty *p)
 {
     const loyalty_config *cfg = sh->cfg;
-    p->r = p->f = p->m = p->top20 = p->boost = 0;
-    p->segment[0] = p->pyramid[0] = p->abc[0] = p->lifecycle[0] = p->churn[0] = p->tier[0] = 0;
+    ly_rank_labels(sh, p);
+    p->boost = 0;
+    p->lifecycle[0] = p->churn[0] = p->tier[0] = 0;
     if (p->orders == 0) {
         put(p->loyalty, "potential");
     } else {
-        p->r = 1, p->f = 1, p->m = 1;
-        for (int b = 0; b < 4; b++) {
-            p->r += member(sh, b, p);
-            p->f += member(sh, b + 4, p);
-            p->m += member(sh, b + 8, p);
-        }
-        put(p->segment, rfm_segment(p->r, p->f, p->m));
-        if (p->has[STORE_LM_VALUE]) {
-            put(p->pyramid, member(sh, 12, p) ? "vip" : member(sh, 13, p) ? "important" : "ordinary");
-            p->top20 = member(sh, 14, p);
-            p->abc[0] = member(sh, 15, p) ? 'A' : member(sh, 16, p) ? 'B' : 'C';
-            p->abc[1] = '\0';
-        } else {
-            put(p->pyramid, "ordinary");
-            p->abc[0] = 'C', p->abc[1] = '\0';
-        }
         int silent = p->orders >= cfg->churn_min_orders &&
                      as_of - p->last_order_at >= cfg->churn_silence;
         int falling = p->orders_previous >= cfg->decline_min_orders &&
@@ -216,15 +234,12 @@ int ly_profile_differs(const store_buyer_loyalty *a, const store_buyer_loyalty *
         a->first_order_at != b->first_order_at || a->last_order_at != b->last_order_at ||
         a->orders_recent != b->orders_recent || a->orders_previous != b->orders_previous ||
         a->claims != b->claims || a->chargebacks != b->chargebacks ||
-        a->negatives != b->negatives || a->r != b->r || a->f != b->f || a->m != b->m ||
-        a->top20 != b->top20 || a->boost != b->boost)
+        a->negatives != b->negatives || a->boost != b->boost)
         return 1;
     for (int m = 0; m < STORE_LM_COUNT_; m++)
         if (a->has[m] != b->has[m] || (a->has[m] && a->metric[m] != b->metric[m])) return 1;
-    return strcmp(a->segment, b->segment) || strcmp(a->pyramid, b->pyramid) ||
-           strcmp(a->abc, b->abc) || strcmp(a->loyalty, b->loyalty) ||
-           strcmp(a->lifecycle, b->lifecycle) || strcmp(a->churn, b->churn) ||
-           strcmp(a->tier, b->tier);
+    return strcmp(a->loyalty, b->loyalty) || strcmp(a->lifecycle, b->lifecycle) ||
+           strcmp(a->churn, b->churn) || strcmp(a->tier, b->tier);
 }
 
 uint64_t ly_profile_digest(const store_buyer_loyalty *p)
@@ -250,11 +265,8 @@ uint64_t ly_profile_digest(const store_buyer_loyalty *p)
     MIX(p->claims);
     MIX(p->chargebacks);
     MIX(p->negatives);
-    MIX(((uint64_t)(uint32_t)p->r << 32) | (uint32_t)p->f);
-    MIX(((uint64_t)(uint32_t)p->m << 32) | (uint32_t)p->top20);
     MIX(p->boost);
-    const char *labels[] = {p->segment, p->pyramid, p->abc, p->loyalty, p->lifecycle, p->churn,
-                            p->tier};
+    const char *labels[] = {p->loyalty, p->lifecycle, p->churn, p->tier};
     for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
         uint64_t w = 0;
         for (const char *c = labels[i]; *c; c++) {

@@ -71,11 +71,17 @@ int ly_order_is_sale(int64_t as_of, const store_loyalty_order *o, int flags);
 /* Copies the aggregates into a profile (labels untouched). */
 void ly_agg_to_profile(const ly_agg *a, int64_t buyer_id, store_buyer_loyalty *p);
 
-/* Fills scores, labels, tier and boost of p from its aggregates and metrics. */
+/* Fills the rank-derived labels (r, f, m, segment, pyramid, top20, abc) of p from its
+ * metrics and the shop's bands. */
+void ly_rank_labels(const ly_shop *sh, store_buyer_loyalty *p);
+/* Fills every label, the tier and the boost of p from its aggregates and metrics. */
 void ly_label(const ly_shop *sh, int64_t as_of, int blacklisted, store_buyer_loyalty *p);
-/* A fingerprint of everything in p but digest and updated_at. */
+/* 1 when moving the band can change a tier under the grading. */
+int ly_band_sets_tier(int grading, int band);
+/* A fingerprint of the stored fields of p (not the derived labels, digest, updated_at). */
 uint64_t ly_profile_digest(const store_buyer_loyalty *p);
-/* 1 when two profiles differ in anything but digest and updated_at. */
+/* 1 when two profiles differ in a stored field (derived labels, digest and updated_at do not
+ * count). */
 int ly_profile_differs(const store_buyer_loyalty *a, const store_buyer_loyalty *b);
 
 /* Re-sorts the buyer's active tickets for a new tier boost; each priority that changes is an

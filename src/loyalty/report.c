@@ -51,6 +51,7 @@ typedef struct churner {
 } churner;
 
 typedef struct collect {
+    const loyalty_view *view;
     counters pyramid, abc, rfm, loyalty, lifecycle, tier;
     int64_t key_ordinary;
     int64_t *values; /* sales in the pyramid period, of buyers who bought in it */
@@ -59,10 +60,12 @@ typedef struct collect {
     size_t n_churn, cap_churn;
 } collect;
 
-static int on_profile(void *ud, const store_buyer_loyalty *p, bd_err *err)
+static int on_profile(void *ud, const store_buyer_loyalty *stored, bd_err *err)
 {
     (void)err;
     collect *c = ud;
+    store_buyer_loyalty full = *stored, *p = &full;
+    loyalty_view_labels(c->view, p);
     count(&c->pyramid, p->orders ? p->pyramid : NULL);
     if (p->orders && !strcmp(p->pyramid, "ordinary") && p->top20) c->key_ordinary++;
     count(&c->abc, p->orders ? p->abc : NULL);
@@ -87,7 +90,8 @@ static int on_profile(void *ud, const store_buyer_loyalty *p, bd_err *err)
         x->spend = p->spend;
         x->orders = p->orders;
         x->last_order_at = p->last_order_at;
-        snprintf(x->reason, sizeof x->reason, "%s", p->churn);
+        memcpy(x->reason, p->churn, sizeof x->reason);
+        x->reason[sizeof x->reason - 1] = '\0';
     }
     return 0;
 }
@@ -228,6 +232,9 @@ int loyalty_report(bd_store *s, const loyalty_settings *set, const loyalty_repor
     }
     collect c;
     memset(&c, 0, sizeof c);
+    loyalty_view *view;
+    if (loyalty_view_open(s, set, &view, err)) return -1;
+    c.view = view;
     int64_t unprofiled = 0;
     moves mv = {.pairs = cJSON_CreateObject()};
     cJSON *j = cJSON_CreateObject();
@@ -277,6 +284,7 @@ int loyalty_report(bd_store *s, const loyalty_settings *set, const loyalty_repor
     cJSON_Delete(mv.pairs);
     free(c.values);
     free(c.churn);
+    loyalty_view_free(view);
     if (rc) {
         cJSON_Delete(j);
         return -1;

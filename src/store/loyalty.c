@@ -218,8 +218,7 @@ int store_loyalty_dirty_clear(bd_store *s, bd_err *err)
 #define PROFILE_COLUMNS                                                                        \
     "buyer_id, shop_id, orders, orders_all, spend, first_order_at, last_order_at, recency,"    \
     " frequency, monetary, value, orders_recent, orders_previous, claims, chargebacks,"        \
-    " negatives, r, f, m, segment, pyramid, top20, abc, loyalty, lifecycle, churn, tier,"      \
-    " boost, digest, updated_at"
+    " negatives, loyalty, lifecycle, churn, tier, boost, digest, updated_at"
 
 static void label(sqlite3_stmt *st, int col, char *out, size_t n)
 {
@@ -247,13 +246,6 @@ static void read_profile(sqlite3_stmt *st, store_buyer_loyalty *p)
     p->claims = sqlite3_column_int64(st, c++);
     p->chargebacks = sqlite3_column_int64(st, c++);
     p->negatives = sqlite3_column_int64(st, c++);
-    p->r = sqlite3_column_int(st, c++);
-    p->f = sqlite3_column_int(st, c++);
-    p->m = sqlite3_column_int(st, c++);
-    label(st, c++, p->segment, sizeof p->segment);
-    label(st, c++, p->pyramid, sizeof p->pyramid);
-    p->top20 = sqlite3_column_int(st, c++);
-    label(st, c++, p->abc, sizeof p->abc);
     label(st, c++, p->loyalty, sizeof p->loyalty);
     label(st, c++, p->lifecycle, sizeof p->lifecycle);
     label(st, c++, p->churn, sizeof p->churn);
@@ -292,14 +284,13 @@ int store_loyalty_put(bd_store *s, const store_buyer_loyalty *p, bd_err *err)
     sqlite3_stmt *st = store_stmt(
         s, ST_LY_PUT,
         "INSERT INTO buyer_loyalty(" PROFILE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5,"
-        " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,"
-        " ?24, ?25, ?26, ?27, ?28, ?29, ?30) ON CONFLICT (buyer_id) DO UPDATE SET"
+        " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
+        " ?23) ON CONFLICT (buyer_id) DO UPDATE SET"
         " shop_id = ?2, orders = ?3, orders_all = ?4, spend = ?5, first_order_at = ?6,"
         " last_order_at = ?7, recency = ?8, frequency = ?9, monetary = ?10, value = ?11,"
         " orders_recent = ?12, orders_previous = ?13, claims = ?14, chargebacks = ?15,"
-        " negatives = ?16, r = ?17, f = ?18, m = ?19, segment = ?20, pyramid = ?21, top20 = ?22,"
-        " abc = ?23, loyalty = ?24, lifecycle = ?25, churn = ?26, tier = ?27, boost = ?28,"
-        " digest = ?29, updated_at = ?30",
+        " negatives = ?16, loyalty = ?17, lifecycle = ?18, churn = ?19, tier = ?20,"
+        " boost = ?21, digest = ?22, updated_at = ?23",
         err);
     if (!st) return -1;
     int c = 1;
@@ -319,13 +310,6 @@ int store_loyalty_put(bd_store *s, const store_buyer_loyalty *p, bd_err *err)
     sqlite3_bind_int64(st, c++, p->claims);
     sqlite3_bind_int64(st, c++, p->chargebacks);
     sqlite3_bind_int64(st, c++, p->negatives);
-    sqlite3_bind_int(st, c++, p->r);
-    sqlite3_bind_int(st, c++, p->f);
-    sqlite3_bind_int(st, c++, p->m);
-    bind_label(st, c++, p->segment);
-    bind_label(st, c++, p->pyramid);
-    sqlite3_bind_int(st, c++, p->top20);
-    bind_label(st, c++, p->abc);
     sqlite3_bind_text(st, c++, p->loyalty, -1, SQLITE_STATIC);
     bind_label(st, c++, p->lifecycle);
     bind_label(st, c++, p->churn);
@@ -341,26 +325,18 @@ int store_loyalty_put_labels(bd_store *s, const store_buyer_loyalty *p, bd_err *
 {
     sqlite3_stmt *st = store_stmt(
         s, ST_LY_PUT_LABELS,
-        "UPDATE buyer_loyalty SET r = ?2, f = ?3, m = ?4, segment = ?5, pyramid = ?6,"
-        " top20 = ?7, abc = ?8, loyalty = ?9, lifecycle = ?10, churn = ?11, tier = ?12,"
-        " boost = ?13, updated_at = ?14, digest = ?15 WHERE buyer_id = ?1",
+        "UPDATE buyer_loyalty SET loyalty = ?2, lifecycle = ?3, churn = ?4, tier = ?5,"
+        " boost = ?6, digest = ?7, updated_at = ?8 WHERE buyer_id = ?1",
         err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, p->buyer_id);
-    sqlite3_bind_int(st, 2, p->r);
-    sqlite3_bind_int(st, 3, p->f);
-    sqlite3_bind_int(st, 4, p->m);
-    bind_label(st, 5, p->segment);
-    bind_label(st, 6, p->pyramid);
-    sqlite3_bind_int(st, 7, p->top20);
-    bind_label(st, 8, p->abc);
-    sqlite3_bind_text(st, 9, p->loyalty, -1, SQLITE_STATIC);
-    bind_label(st, 10, p->lifecycle);
-    bind_label(st, 11, p->churn);
-    bind_label(st, 12, p->tier);
-    sqlite3_bind_int(st, 13, p->boost);
-    sqlite3_bind_int64(st, 14, p->updated_at);
-    sqlite3_bind_int64(st, 15, p->digest);
+    sqlite3_bind_text(st, 2, p->loyalty, -1, SQLITE_STATIC);
+    bind_label(st, 3, p->lifecycle);
+    bind_label(st, 4, p->churn);
+    bind_label(st, 5, p->tier);
+    sqlite3_bind_int(st, 6, p->boost);
+    sqlite3_bind_int64(st, 7, p->digest);
+    sqlite3_bind_int64(st, 8, p->updated_at);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, err, "store loyalty labels");
     if (sqlite3_changes(s->db) == 0) return bd_err_set(err, "no loyalty profile for buyer %lld",
                                                        (long long)p->buyer_id);

@@ -152,8 +152,8 @@ static const char *const migration_2 =
     "  recency INTEGER, frequency INTEGER, monetary INTEGER, value INTEGER,"
     "  orders_recent INTEGER NOT NULL, orders_previous INTEGER NOT NULL,"
     "  claims INTEGER NOT NULL, chargebacks INTEGER NOT NULL, negatives INTEGER NOT NULL,"
-    "  r INTEGER NOT NULL, f INTEGER NOT NULL, m INTEGER NOT NULL, segment TEXT,"
-    "  pyramid TEXT, top20 INTEGER NOT NULL, abc TEXT,"
+    /* RFM scores, segment, pyramid band and ABC class follow from the metrics above and
+     * the shop's bands (loyalty_bands): they are derived when read, not stored */
     "  loyalty TEXT NOT NULL, lifecycle TEXT, churn TEXT,"
     "  tier TEXT, boost INTEGER NOT NULL,"
     "  digest INTEGER NOT NULL,"          /* of all the above: a full recompute compares it */

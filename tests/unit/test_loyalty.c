@@ -117,6 +117,11 @@ static store_buyer_loyalty profile(fixture *f, const char *shop, const char *buy
     store_buyer_loyalty p;
     if (store_loyalty_get(f->s, b.id, &p, &err) != 1) fail_msg("no profile for %s", ref);
     store_buyer_row_clear(&b);
+    /* the rank-derived labels are derived when read */
+    loyalty_view *v;
+    if (loyalty_view_open(f->s, f->set, &v, &err)) fail_msg("view: %s", err.msg);
+    loyalty_view_labels(v, &p);
+    loyalty_view_free(v);
     return p;
 }
 
