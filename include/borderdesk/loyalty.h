@@ -69,7 +69,7 @@ typedef struct loyalty_settings {
     struct loyalty_shop_config {
         char *shop;
         loyalty_config cfg;
-    } *shops;
+    } * shops;
     size_t n_shops;
     char base_currency[4];
     loyalty_fx_rate *fx;
@@ -110,15 +110,15 @@ typedef struct loyalty_ctx {
 } loyalty_ctx;
 
 typedef struct loyalty_result {
-    int full;                 /* a full recompute ran */
-    char why_full[128];       /* and why ("--full", "configuration changed", ...) */
-    int64_t buyers;           /* profiles after the run */
-    int64_t recomputed;       /* profiles computed from their orders */
-    int64_t rescored;         /* other profiles whose band membership was re-checked */
-    int64_t written;          /* profiles that changed */
+    int full;           /* a full recompute ran */
+    char why_full[128]; /* and why ("--full", "configuration changed", ...) */
+    int64_t buyers;     /* profiles after the run */
+    int64_t recomputed; /* profiles computed from their orders */
+    int64_t rescored;   /* other profiles whose band membership was re-checked */
+    int64_t written;    /* profiles that changed */
     int64_t tier_changes, priority_changes, flags_raised;
-    int64_t orders_skipped;   /* orders not counted (negative totals) */
-    char **issues;            /* messages about skipped orders (at most 20 kept) */
+    int64_t orders_skipped; /* orders not counted (negative totals) */
+    char **issues;          /* messages about skipped orders (at most 20 kept) */
     size_t n_issues;
     /* where the time went, for benchmarks: phase names and milliseconds */
     struct {
@@ -146,8 +146,7 @@ void loyalty_tier_reason(const loyalty_settings *s, const loyalty_config *cfg,
 /* The shops' bands as of the last recompute, to derive the labels a profile does not store:
  * RFM scores and segment, pyramid band (and top-20% band), ABC class. */
 typedef struct loyalty_view loyalty_view;
-int loyalty_view_open(bd_store *s, const loyalty_settings *set, loyalty_view **out,
-                      bd_err *err);
+int loyalty_view_open(bd_store *s, const loyalty_settings *set, loyalty_view **out, bd_err *err);
 /* Fills p's r, f, m, segment, pyramid, top20 and abc (empty for a shop never ranked). */
 void loyalty_view_labels(const loyalty_view *v, store_buyer_loyalty *p);
 void loyalty_view_free(loyalty_view *v);
@@ -170,9 +169,9 @@ int loyalty_flag_dismiss(bd_store *s, int64_t flag_id, const char *reason, const
 /* ---- the tiers report ---- */
 
 typedef struct loyalty_report_opts {
-    int64_t from, to;  /* movements with at in [from, to) */
-    const char *shop;  /* NULL: every shop */
-    int64_t as_of;     /* for the churn list's "days silent" */
+    int64_t from, to;   /* movements with at in [from, to) */
+    const char *shop;   /* NULL: every shop */
+    int64_t as_of;      /* for the churn list's "days silent" */
     size_t churn_limit; /* 0: all */
 } loyalty_report_opts;
 /* The tiers report as JSON (docs/loyalty.md "report tiers"): distribution per grading,

@@ -29,12 +29,12 @@
 
 typedef struct sat_feedback {
     const char *shop, *marketplace;
-    bd_buyer buyer;          /* external_id required; other fields update the buyer */
-    const char *external_id; /* the marketplace's feedback id; else derived from the order */
-    const char *order_id;    /* the marketplace's order id, or NULL */
-    const char *kind;        /* "seller_feedback" (default) or "product_review" */
-    const char *rating;      /* "positive", "neutral", "negative" — or NULL with stars */
-    int stars;               /* 1-5, or 0 */
+    bd_buyer buyer;                 /* external_id required; other fields update the buyer */
+    const char *external_id;        /* the marketplace's feedback id; else derived from the order */
+    const char *order_id;           /* the marketplace's order id, or NULL */
+    const char *kind;               /* "seller_feedback" (default) or "product_review" */
+    const char *rating;             /* "positive", "neutral", "negative" — or NULL with stars */
+    int stars;                      /* 1-5, or 0 */
     const char *comment, *response; /* the buyer's words, the seller's public answer */
     int64_t left_at;
 } sat_feedback;
@@ -46,8 +46,7 @@ enum { SAT_RECORDED = 1, SAT_DUPLICATE = 2, SAT_REVISED = 3 };
  * an unknown rating, stars outside 1-5, a rating that contradicts the stars, neither a
  * feedback id nor an order id, invalid UTF-8) is refused with a message naming the field,
  * before anything is written. */
-int sat_feedback_record(bd_store *s, const sat_feedback *f, int *result, int64_t *id,
-                        bd_err *err);
+int sat_feedback_record(bd_store *s, const sat_feedback *f, int *result, int64_t *id, bd_err *err);
 
 /* The JSON Lines form of `borderdesk feedback import` (docs/loyalty.md). The strings of *f
  * point into obj, which must outlive it; f->buyer is owned (bd_buyer_clear). */
@@ -65,10 +64,10 @@ int sat_group_parse(const char *name);
 typedef struct sat_row {
     char key[96];
     int64_t sent, responses;
-    int64_t csat_n, csat_satisfied;                /* 4s and 5s */
+    int64_t csat_n, csat_satisfied; /* 4s and 5s */
     int64_t nps_n, promoters, passives, detractors;
-    int64_t ces_n, ces_easy;                       /* 5-7 */
-    int64_t dim_n[4], dim_sum[4];                  /* quality, attitude, speed, price */
+    int64_t ces_n, ces_easy;      /* 5-7 */
+    int64_t dim_n[4], dim_sum[4]; /* quality, attitude, speed, price */
     int64_t fb_positive, fb_neutral, fb_negative;
     int64_t review_positive, review_negative, review_revision;
 } sat_row;

@@ -27,11 +27,11 @@ extern const char *const survey_dimension_names[SURVEY_DIMENSIONS];
  * shop's own "surveys" object. */
 typedef struct survey_policy {
     int enabled;
-    char kind[8];        /* csat, nps, ces */
-    int64_t expires;     /* seconds from creation */
+    char kind[8];                      /* csat, nps, ces */
+    int64_t expires;                   /* seconds from creation */
     int dimensions[SURVEY_DIMENSIONS]; /* 1 when asked */
-    char url[512];       /* the answer page; "{token}" is replaced by the token */
-    char skip[8][32];    /* ticket subcategories that get no survey (default: spam) */
+    char url[512];                     /* the answer page; "{token}" is replaced by the token */
+    char skip[8][32];                  /* ticket subcategories that get no survey (default: spam) */
     int n_skip;
 } survey_policy;
 
@@ -47,8 +47,8 @@ int survey_token(char out[33], bd_err *err);
  * asks for one and the ticket has none yet. *id is 0 when none was created: surveys
  * disabled, a survey exists already, the buyer is blacklisted, or the ticket's subcategory
  * is skipped. The survey's language is the ticket's (else the buyer's; else en). */
-int survey_create_for_ticket(bd_store *s, const survey_policy *p, const store_ticket *t,
-                             int64_t at, int64_t *id, bd_err *err);
+int survey_create_for_ticket(bd_store *s, const survey_policy *p, const store_ticket *t, int64_t at,
+                             int64_t *id, bd_err *err);
 
 /* A ticket_solved_fn (ticket.h) for ticket_ctx.on_solved; ud is the const bd_config *. */
 int survey_on_ticket_solved(void *ud, ticket_ctx *ctx, const store_ticket *t, int64_t at,

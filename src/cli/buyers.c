@@ -55,7 +55,8 @@ static cJSON *profile_json(const store_buyer_loyalty *p, int have, const char *b
     cJSON_AddNumberToObject(rfm, "f", p->f);
     cJSON_AddNumberToObject(rfm, "m", p->m);
     json_add_str(rfm, "segment", p->segment[0] ? p->segment : NULL);
-    if (p->has[STORE_LM_FREQUENCY]) cJSON_AddNumberToObject(rfm, "frequency", (double)p->metric[STORE_LM_FREQUENCY]);
+    if (p->has[STORE_LM_FREQUENCY])
+        cJSON_AddNumberToObject(rfm, "frequency", (double)p->metric[STORE_LM_FREQUENCY]);
     if (p->has[STORE_LM_MONETARY]) {
         bd_money_format(p->metric[STORE_LM_MONETARY], amount, sizeof amount);
         cJSON_AddStringToObject(rfm, "monetary", amount);
@@ -111,8 +112,10 @@ static cJSON *blacklist_json(const store_blacklist_entry *e)
     json_add_str(j, "reason", e->reason);
     json_add_str(j, "added_by", e->added_by);
     json_add_time(j, "added_at", e->added_at);
-    if (e->flag_id) cJSON_AddNumberToObject(j, "flag", (double)e->flag_id);
-    else cJSON_AddNullToObject(j, "flag");
+    if (e->flag_id)
+        cJSON_AddNumberToObject(j, "flag", (double)e->flag_id);
+    else
+        cJSON_AddNullToObject(j, "flag");
     return j;
 }
 
@@ -168,12 +171,10 @@ static int on_shop(void *ud, int64_t id, const char *name, bd_err *err)
 
 static int buyers_list(bd_cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"shop", required_argument, NULL, 's'},
-                                         {"tier", required_argument, NULL, 't'},
-                                         {"churn-risk", no_argument, NULL, 'c'},
-                                         {"limit", required_argument, NULL, 'l'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"shop", required_argument, NULL, 's'}, {"tier", required_argument, NULL, 't'},
+        {"churn-risk", no_argument, NULL, 'c'}, {"limit", required_argument, NULL, 'l'},
+        {"json", no_argument, NULL, 'j'},       {NULL, 0, NULL, 0}};
     pick k = {0};
     const char *shop = NULL;
     long limit = 50;
@@ -181,17 +182,27 @@ static int buyers_list(bd_cli *cli, int argc, char **argv)
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 's': shop = optarg; break;
-        case 't': k.tier = optarg; break;
-        case 'c': k.churn = 1; break;
+        case 's':
+            shop = optarg;
+            break;
+        case 't':
+            k.tier = optarg;
+            break;
+        case 'c':
+            k.churn = 1;
+            break;
         case 'l': {
             char *end;
             limit = strtol(optarg, &end, 10);
-            if (*end || limit < 0) return cli_usage("buyers list", "--limit needs a number (0: all)");
+            if (*end || limit < 0)
+                return cli_usage("buyers list", "--limit needs a number (0: all)");
             break;
         }
-        case 'j': json = 1; break;
-        default: return cli_usage("buyers list", "unknown option");
+        case 'j':
+            json = 1;
+            break;
+        default:
+            return cli_usage("buyers list", "unknown option");
         }
     }
     if (optind < argc) return cli_usage("buyers list", "unexpected argument \"%s\"", argv[optind]);
@@ -209,8 +220,7 @@ static int buyers_list(bd_cli *cli, int argc, char **argv)
                    : cli_fail(BD_EXIT_FAIL, "buyers list: no shop \"%s\"", shop);
         goto out;
     }
-    if (store_loyalty_scan(s, sl.id, on_pick, &k, &err) ||
-        loyalty_view_open(s, set, &view, &err)) {
+    if (store_loyalty_scan(s, sl.id, on_pick, &k, &err) || loyalty_view_open(s, set, &view, &err)) {
         rc = cli_fail(BD_EXIT_FAIL, "%s", err.msg);
         goto out;
     }
@@ -252,8 +262,11 @@ static int buyers_list(bd_cli *cli, int argc, char **argv)
         }
         store_buyer_row_clear(&b);
     }
-    if (json) cli_print_json(arr);
-    else printf("%zu of %zu buyer%s (spend in %s)\n", n, k.n, k.n == 1 ? "" : "s", set->base_currency);
+    if (json)
+        cli_print_json(arr);
+    else
+        printf("%zu of %zu buyer%s (spend in %s)\n", n, k.n, k.n == 1 ? "" : "s",
+               set->base_currency);
 out:
     free(k.rows);
     loyalty_view_free(view);
@@ -268,9 +281,12 @@ static int buyers_show(bd_cli *cli, int argc, char **argv)
     int json = 0;
     const char *ref = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) json = 1;
-        else if (!ref) ref = argv[i];
-        else return cli_usage("buyers show", "unexpected argument \"%s\"", argv[i]);
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (!ref)
+            ref = argv[i];
+        else
+            return cli_usage("buyers show", "unexpected argument \"%s\"", argv[i]);
     }
     if (!ref) return cli_usage("buyers show", "which buyer? give an id or SHOP:BUYER_ID");
     bd_store *s = cli_store(cli, STORE_OPEN_READONLY);
@@ -290,8 +306,7 @@ static int buyers_show(bd_cli *cli, int argc, char **argv)
     int rc = BD_EXIT_OK;
     int have = 0, listed = 0;
     loyalty_view *view = NULL;
-    if (loyalty_settings_load(cli->config, &set, &err) ||
-        loyalty_view_open(s, set, &view, &err) ||
+    if (loyalty_settings_load(cli->config, &set, &err) || loyalty_view_open(s, set, &view, &err) ||
         (have = store_loyalty_get(s, b.id, &p, &err)) < 0 ||
         (listed = store_blacklist_get(s, b.id, &bl, &err)) < 0 ||
         (have_flag[0] = store_flag_latest(s, b.id, "refund_claims", &flags[0], &err)) < 0 ||
@@ -316,7 +331,8 @@ static int buyers_show(bd_cli *cli, int argc, char **argv)
     for (int i = 0; i < 2; i++)
         if (have_flag[i]) cJSON_AddItemToArray(fa, flag_json(&flags[i]));
     cJSON *ea = cJSON_AddArrayToObject(j, "events");
-    for (size_t i = 0; i < nev; i++) cJSON_AddItemToArray(ea, ticket_event_json(&ev[i]));
+    for (size_t i = 0; i < nev; i++)
+        cJSON_AddItemToArray(ea, ticket_event_json(&ev[i]));
     if (json) {
         cli_print_json(j);
     } else {
@@ -338,14 +354,15 @@ static int buyers_show(bd_cli *cli, int argc, char **argv)
             if (p.orders) {
                 printf("           first %.10s, last %.10s\n", first, last);
                 printf("RFM:       %d%d%d %s\n", p.r, p.f, p.m, p.segment);
-                printf("Pyramid:   %s%s   ABC: %s\n", p.pyramid, p.top20 ? " (top 20%)" : "", p.abc);
+                printf("Pyramid:   %s%s   ABC: %s\n", p.pyramid, p.top20 ? " (top 20%)" : "",
+                       p.abc);
             }
             printf("Loyalty:   %s   life cycle: %s%s%s\n", p.loyalty,
                    p.lifecycle[0] ? p.lifecycle : "-", p.churn[0] ? "   churn risk: " : "",
                    p.churn);
             printf("Claims:    %lld refund claims, %lld chargebacks, %lld recent dissatisfied"
-                   " answers\n", (long long)p.claims, (long long)p.chargebacks,
-                   (long long)p.negatives);
+                   " answers\n",
+                   (long long)p.claims, (long long)p.chargebacks, (long long)p.negatives);
         }
         for (int i = 0; i < 2; i++)
             if (have_flag[i])
@@ -362,7 +379,8 @@ static int buyers_show(bd_cli *cli, int argc, char **argv)
     }
 out:
     loyalty_view_free(view);
-    for (int i = 0; i < 2; i++) store_buyer_flag_clear(&flags[i]);
+    for (int i = 0; i < 2; i++)
+        store_buyer_flag_clear(&flags[i]);
     store_blacklist_entry_clear(&bl);
     store_events_free(ev, nev);
     store_buyer_row_clear(&b);
@@ -385,9 +403,12 @@ static int change_options(const char *cmd, int argc, char **argv, change_opts *o
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'r') o->reason = optarg;
-        else if (c == 'a') o->as = optarg;
-        else return cli_usage(cmd, "unknown option");
+        if (c == 'r')
+            o->reason = optarg;
+        else if (c == 'a')
+            o->as = optarg;
+        else
+            return cli_usage(cmd, "unknown option");
     }
     if (optind != argc - 1) return cli_usage(cmd, "give one buyer or flag");
     if (!o->reason || !*o->reason) return cli_usage(cmd, "--reason is required");
@@ -489,7 +510,8 @@ static int blacklist_list(bd_cli *cli, int argc, char **argv)
     if (store_blacklist_list(s, &e, &n, &err)) return cli_fail(BD_EXIT_FAIL, "%s", err.msg);
     if (json) {
         cJSON *arr = cJSON_CreateArray();
-        for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(arr, blacklist_json(&e[i]));
+        for (size_t i = 0; i < n; i++)
+            cJSON_AddItemToArray(arr, blacklist_json(&e[i]));
         cli_print_json(arr);
     } else {
         for (size_t i = 0; i < n; i++) {
@@ -509,9 +531,12 @@ static int flags_list(bd_cli *cli, int argc, char **argv)
 {
     int json = 0, all = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) json = 1;
-        else if (!strcmp(argv[i], "--all")) all = 1;
-        else return cli_usage("buyers flags", "unexpected argument \"%s\"", argv[i]);
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--all"))
+            all = 1;
+        else
+            return cli_usage("buyers flags", "unexpected argument \"%s\"", argv[i]);
     }
     bd_store *s = cli_store(cli, STORE_OPEN_READONLY);
     if (!s) return BD_EXIT_FAIL;
@@ -522,7 +547,8 @@ static int flags_list(bd_cli *cli, int argc, char **argv)
         return cli_fail(BD_EXIT_FAIL, "%s", err.msg);
     if (json) {
         cJSON *arr = cJSON_CreateArray();
-        for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(arr, flag_json(&f[i]));
+        for (size_t i = 0; i < n; i++)
+            cJSON_AddItemToArray(arr, flag_json(&f[i]));
         cli_print_json(arr);
     } else {
         for (size_t i = 0; i < n; i++) {

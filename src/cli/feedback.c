@@ -16,13 +16,14 @@
 
 static void feedback_help(void)
 {
-    printf("usage: borderdesk feedback import [--quiet] [--no-tiers] FILE|-\n\n"
-           "One JSON object per line: {\"shop\", \"marketplace\", \"external_id\" (the\n"
-           "marketplace's feedback id; or \"order_id\"), \"buyer\": {\"external_id\", ...},\n"
-           "\"order_id\"?, \"kind\"? (seller_feedback | product_review), \"rating\" (positive |\n"
-           "neutral | negative) and/or \"stars\" (1-5), \"comment\"?, \"response\"?, \"left_at\"}.\n"
-           "Feedback that follows a ticket (same buyer and order, within 30 days of its last\n"
-           "message) is recorded on the ticket and its agent. Buyers' tiers are updated after.\n");
+    printf(
+        "usage: borderdesk feedback import [--quiet] [--no-tiers] FILE|-\n\n"
+        "One JSON object per line: {\"shop\", \"marketplace\", \"external_id\" (the\n"
+        "marketplace's feedback id; or \"order_id\"), \"buyer\": {\"external_id\", ...},\n"
+        "\"order_id\"?, \"kind\"? (seller_feedback | product_review), \"rating\" (positive |\n"
+        "neutral | negative) and/or \"stars\" (1-5), \"comment\"?, \"response\"?, \"left_at\"}.\n"
+        "Feedback that follows a ticket (same buyer and order, within 30 days of its last\n"
+        "message) is recorded on the ticket and its agent. Buyers' tiers are updated after.\n");
 }
 
 static int import_one(bd_store *s, const char *line, size_t len, int *result, bd_err *err)
@@ -46,9 +47,12 @@ static int feedback_import(bd_cli *cli, int argc, char **argv)
     int quiet = 0, tiers = 1, c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'q') quiet = 1;
-        else if (c == 't') tiers = 0;
-        else return cli_usage("feedback import", "unknown option");
+        if (c == 'q')
+            quiet = 1;
+        else if (c == 't')
+            tiers = 0;
+        else
+            return cli_usage("feedback import", "unknown option");
     }
     if (optind != argc - 1) return cli_usage("feedback import", "give one FILE, or - for stdin");
     const char *path = argv[optind];
@@ -69,9 +73,11 @@ static int feedback_import(bd_cli *cli, int argc, char **argv)
     while ((n = getline(&line, &cap, in)) != -1) {
         lines++;
         size_t len = (size_t)n;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
         size_t k = 0;
-        while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
+        while (k < len && (line[k] == ' ' || line[k] == '\t'))
+            k++;
         if (k == len) continue;
         if (!in_tx) {
             if (store_begin(s, &err)) {
@@ -95,8 +101,10 @@ static int feedback_import(bd_cli *cli, int argc, char **argv)
             rejected++;
         } else if (result == SAT_DUPLICATE) {
             duplicates++;
-            fprintf(stderr, "%s:%ld: duplicate: this feedback is already recorded; nothing"
-                    " changed\n", label, lines);
+            fprintf(stderr,
+                    "%s:%ld: duplicate: this feedback is already recorded; nothing"
+                    " changed\n",
+                    label, lines);
         } else if (result == SAT_REVISED) {
             revised++;
         } else {
@@ -114,8 +122,10 @@ static int feedback_import(bd_cli *cli, int argc, char **argv)
     free(line);
     if (in != stdin) fclose(in);
     if (in_tx) {
-        if (fatal) store_rollback(s);
-        else if (store_commit(s, &err)) fatal = cli_fail(BD_EXIT_FAIL, "%s", err.msg);
+        if (fatal)
+            store_rollback(s);
+        else if (store_commit(s, &err))
+            fatal = cli_fail(BD_EXIT_FAIL, "%s", err.msg);
     }
     if (fatal) return BD_EXIT_FAIL;
     if (!quiet)

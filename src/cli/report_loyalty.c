@@ -44,8 +44,10 @@ static int parse_period(const char *cmd, int argc, char **argv, int with_group, 
                 return cli_usage(cmd, "--%s needs a date (YYYY-MM-DD or RFC 3339): \"%s\"",
                                  c == 'f' ? "from" : "to", optarg);
             if (c == 't' && strlen(optarg) == 10) t += 86400; /* the whole day */
-            if (c == 'f') o->from = t, have_from = 1;
-            else o->to = t;
+            if (c == 'f')
+                o->from = t, have_from = 1;
+            else
+                o->to = t;
             break;
         }
         case 'g':
@@ -55,10 +57,14 @@ static int parse_period(const char *cmd, int argc, char **argv, int with_group, 
             o->group = optarg;
             break;
         case 'o':
-            if (!strcmp(optarg, "table")) o->format = FMT_TABLE;
-            else if (!strcmp(optarg, "csv")) o->format = FMT_CSV;
-            else if (!strcmp(optarg, "json")) o->format = FMT_JSON;
-            else return cli_usage(cmd, "--format is table, csv or json");
+            if (!strcmp(optarg, "table"))
+                o->format = FMT_TABLE;
+            else if (!strcmp(optarg, "csv"))
+                o->format = FMT_CSV;
+            else if (!strcmp(optarg, "json"))
+                o->format = FMT_JSON;
+            else
+                return cli_usage(cmd, "--format is table, csv or json");
             break;
         case 's':
             if (!with_shop) return cli_usage(cmd, "unknown option --shop");
@@ -71,7 +77,8 @@ static int parse_period(const char *cmd, int argc, char **argv, int with_group, 
                 return cli_usage(cmd, "--limit needs a number (0: all)");
             break;
         }
-        default: return cli_usage(cmd, "unknown option");
+        default:
+            return cli_usage(cmd, "unknown option");
         }
     }
     if (optind < argc) return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
@@ -98,8 +105,10 @@ static void sat_help(void)
 
 static void fmt_num(const cJSON *v, char *out, size_t n, int decimals)
 {
-    if (!v || cJSON_IsNull(v)) snprintf(out, n, "-");
-    else snprintf(out, n, "%.*f", decimals, v->valuedouble);
+    if (!v || cJSON_IsNull(v))
+        snprintf(out, n, "-");
+    else
+        snprintf(out, n, "%.*f", decimals, v->valuedouble);
 }
 
 static void sat_print_row(const cJSON *j, int csv)
@@ -107,19 +116,22 @@ static void sat_print_row(const cJSON *j, int csv)
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "dimension_avg");
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "feedback");
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "review_messages");
-    const char *names[] = {"surveys_sent", "responses", "response_rate_pct", "csat_pct", "nps",
-                           "ces_easy_pct"};
+    const char *names[] = {"surveys_sent", "responses", "response_rate_pct",
+                           "csat_pct",     "nps",       "ces_easy_pct"};
     const int dec[] = {0, 0, 1, 1, 1, 1};
     char cells[16][32];
     int k = 0;
     for (int i = 0; i < 6; i++)
         fmt_num(cJSON_GetObjectItemCaseSensitive(j, names[i]), cells[k++], 32, dec[i]);
     const char *dims[] = {"quality", "attitude", "speed", "price"};
-    for (int i = 0; i < 4; i++) fmt_num(cJSON_GetObjectItemCaseSensitive(d, dims[i]), cells[k++], 32, 2);
+    for (int i = 0; i < 4; i++)
+        fmt_num(cJSON_GetObjectItemCaseSensitive(d, dims[i]), cells[k++], 32, 2);
     const char *fb[] = {"positive", "neutral", "negative"};
-    for (int i = 0; i < 3; i++) fmt_num(cJSON_GetObjectItemCaseSensitive(f, fb[i]), cells[k++], 32, 0);
+    for (int i = 0; i < 3; i++)
+        fmt_num(cJSON_GetObjectItemCaseSensitive(f, fb[i]), cells[k++], 32, 0);
     const char *rv[] = {"positive", "negative", "revision"};
-    for (int i = 0; i < 3; i++) fmt_num(cJSON_GetObjectItemCaseSensitive(r, rv[i]), cells[k++], 32, 0);
+    for (int i = 0; i < 3; i++)
+        fmt_num(cJSON_GetObjectItemCaseSensitive(r, rv[i]), cells[k++], 32, 0);
     const char *group = bd_json_str(j, "group");
     if (csv) {
         /* CSV: quote the group, which is free text */
@@ -129,12 +141,14 @@ static void sat_print_row(const cJSON *j, int csv)
             putchar(*p);
         }
         putchar('"');
-        for (int i = 0; i < k; i++) printf(",%s", strcmp(cells[i], "-") ? cells[i] : "");
+        for (int i = 0; i < k; i++)
+            printf(",%s", strcmp(cells[i], "-") ? cells[i] : "");
         putchar('\n');
         return;
     }
     cli_cell(stdout, group, 20);
-    for (int i = 0; i < k; i++) printf(" %*s", i < 6 ? 7 : 5, cells[i]);
+    for (int i = 0; i < k; i++)
+        printf(" %*s", i < 6 ? 7 : 5, cells[i]);
     putchar('\n');
 }
 
@@ -161,7 +175,8 @@ int cli_report_satisfaction(bd_cli *cli, int argc, char **argv)
         json_add_time(j, "to", o.to);
         json_add_str(j, "group_by", o.group);
         cJSON *arr = cJSON_AddArrayToObject(j, "rows");
-        for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(arr, sat_row_json(&rows[i]));
+        for (size_t i = 0; i < n; i++)
+            cJSON_AddItemToArray(arr, sat_row_json(&rows[i]));
         cJSON_AddItemToObject(j, "total", sat_row_json(&total));
         cli_print_json(j);
     } else {
@@ -216,7 +231,8 @@ static void print_counts(const char *title, const cJSON *o, int csv, const char 
         return;
     }
     printf("  %-10s", title);
-    for (const cJSON *k = o->child; k; k = k->next) printf("  %s %.0f", k->string, k->valuedouble);
+    for (const cJSON *k = o->child; k; k = k->next)
+        printf("  %s %.0f", k->string, k->valuedouble);
     putchar('\n');
 }
 
@@ -228,7 +244,8 @@ static void print_tiers(const cJSON *j, int csv)
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "concentration");
     if (csv) {
         printf("section,group,key,value\n");
-        for (const cJSON *g = d->child; g; g = g->next) print_counts(g->string, g, 1, "distribution");
+        for (const cJSON *g = d->child; g; g = g->next)
+            print_counts(g->string, g, 1, "distribution");
         printf("movements,all,up,%.0f\nmovements,all,down,%.0f\n",
                cJSON_GetObjectItemCaseSensitive(m, "up")->valuedouble,
                cJSON_GetObjectItemCaseSensitive(m, "down")->valuedouble);
@@ -238,17 +255,21 @@ static void print_tiers(const cJSON *j, int csv)
             printf("churn_risk,\"%s:%s\",%s,%s\n", bd_json_str(b, "shop"), bd_json_str(b, "buyer"),
                    bd_json_str(b, "reason"), bd_json_str(b, "last_order_at"));
         for (const cJSON *k = c->child; k; k = k->next) {
-            if (cJSON_IsNumber(k)) printf("concentration,all,%s,%g\n", k->string, k->valuedouble);
-            else if (cJSON_IsString(k)) printf("concentration,all,%s,%s\n", k->string, k->valuestring);
-            else printf("concentration,all,%s,\n", k->string);
+            if (cJSON_IsNumber(k))
+                printf("concentration,all,%s,%g\n", k->string, k->valuedouble);
+            else if (cJSON_IsString(k))
+                printf("concentration,all,%s,%s\n", k->string, k->valuestring);
+            else
+                printf("concentration,all,%s,\n", k->string);
         }
         return;
     }
     printf("Tiers as of %s%s%s (the tier is the %s grading)\n\n", bd_json_str(j, "as_of"),
-           bd_json_str(j, "shop") ? ", shop " : "", bd_json_str(j, "shop") ? bd_json_str(j, "shop") : "",
-           bd_json_str(j, "tier_grading"));
+           bd_json_str(j, "shop") ? ", shop " : "",
+           bd_json_str(j, "shop") ? bd_json_str(j, "shop") : "", bd_json_str(j, "tier_grading"));
     printf("Distribution\n");
-    for (const cJSON *g = d->child; g; g = g->next) print_counts(g->string, g, 0, NULL);
+    for (const cJSON *g = d->child; g; g = g->next)
+        print_counts(g->string, g, 0, NULL);
     printf("\nMovements %s .. %s: %.0f up, %.0f down\n", bd_json_str(m, "from"),
            bd_json_str(m, "to"), cJSON_GetObjectItemCaseSensitive(m, "up")->valuedouble,
            cJSON_GetObjectItemCaseSensitive(m, "down")->valuedouble);
@@ -307,7 +328,8 @@ int cli_report_tiers(bd_cli *cli, int argc, char **argv)
                               .churn_limit = o.limit ? (size_t)o.limit : 0};
     int64_t as_of, full_at;
     char hash[32];
-    if (store_loyalty_state_get(s, &as_of, hash, sizeof hash, &full_at, &err) == 1) ro.as_of = as_of;
+    if (store_loyalty_state_get(s, &as_of, hash, sizeof hash, &full_at, &err) == 1)
+        ro.as_of = as_of;
     int limit_given = 0;
     for (int i = 1; i < argc; i++)
         if (!strncmp(argv[i], "--limit", 7)) limit_given = 1;

@@ -56,8 +56,10 @@ static int survey_respond_cmd(bd_cli *cli, int argc, char **argv)
         } else if (c == 'd') {
             char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg || r.n_dims == SURVEY_DIMENSIONS) {
-                rc = cli_usage("survey respond", "--dimension needs NAME=SCORE, e.g."
-                               " quality=4 (at most %d)", SURVEY_DIMENSIONS);
+                rc = cli_usage("survey respond",
+                               "--dimension needs NAME=SCORE, e.g."
+                               " quality=4 (at most %d)",
+                               SURVEY_DIMENSIONS);
                 goto out;
             }
             dims[r.n_dims] = bd_strndup(optarg, (size_t)(eq - optarg));
@@ -99,7 +101,8 @@ static int survey_respond_cmd(bd_cli *cli, int argc, char **argv)
         printf("survey: response recorded, thank you (score %d)\n", r.score);
     }
 out:
-    for (int i = 0; i < SURVEY_DIMENSIONS; i++) free(dims[i]);
+    for (int i = 0; i < SURVEY_DIMENSIONS; i++)
+        free(dims[i]);
     return rc;
 }
 
@@ -123,8 +126,10 @@ static cJSON *survey_json(const store_survey *v, int64_t now)
     json_add_time(j, "created_at", v->created_at);
     json_add_time(j, "expires_at", v->expires_at);
     json_add_time(j, "responded_at", v->responded_at);
-    if (v->responded_at) cJSON_AddNumberToObject(j, "score", v->score);
-    else cJSON_AddNullToObject(j, "score");
+    if (v->responded_at)
+        cJSON_AddNumberToObject(j, "score", v->score);
+    else
+        cJSON_AddNullToObject(j, "score");
     json_add_str(j, "comment", v->comment);
     cJSON *a = cJSON_AddObjectToObject(j, "answers");
     for (int k = 0; k < SURVEY_DIMENSIONS; k++)
@@ -144,8 +149,8 @@ static int survey_list(bd_cli *cli, int argc, char **argv)
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 's') {
-            if (!bd_str_in(optarg, (const char *const[]){"pending", "answered", "expired", "all",
-                                                          NULL}))
+            if (!bd_str_in(optarg,
+                           (const char *const[]){"pending", "answered", "expired", "all", NULL}))
                 return cli_usage("survey list", "--status is pending, answered, expired or all");
             f.status = strcmp(optarg, "all") == 0 ? NULL : optarg;
         } else if (c == 'p') {
@@ -170,7 +175,8 @@ static int survey_list(bd_cli *cli, int argc, char **argv)
     if (store_surveys_list(s, &f, &v, &n, &err)) return cli_fail(BD_EXIT_FAIL, "%s", err.msg);
     if (json) {
         cJSON *arr = cJSON_CreateArray();
-        for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(arr, survey_json(&v[i], f.now));
+        for (size_t i = 0; i < n; i++)
+            cJSON_AddItemToArray(arr, survey_json(&v[i], f.now));
         cli_print_json(arr);
     } else {
         printf("%-6s %-7s %-9s %-5s %-12s %-18s %-12s %-10s %-5s %s\n", "ID", "TICKET", "STATUS",
@@ -181,8 +187,10 @@ static int survey_list(bd_cli *cli, int argc, char **argv)
             snprintf(ticket, sizeof ticket, "%lld", (long long)v[i].ticket_id);
             bd_time_format(v[i].created_at, sent, sizeof sent);
             sent[10] = '\0';
-            if (v[i].responded_at) snprintf(score, sizeof score, "%d", v[i].score);
-            else snprintf(score, sizeof score, "-");
+            if (v[i].responded_at)
+                snprintf(score, sizeof score, "%d", v[i].score);
+            else
+                snprintf(score, sizeof score, "-");
             cli_cell(stdout, id, 6);
             putchar(' ');
             cli_cell(stdout, ticket, 7);
@@ -215,9 +223,12 @@ static int survey_show(bd_cli *cli, int argc, char **argv)
     int json = 0;
     const char *ref = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) json = 1;
-        else if (!ref) ref = argv[i];
-        else return cli_usage("survey show", "unexpected argument \"%s\"", argv[i]);
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (!ref)
+            ref = argv[i];
+        else
+            return cli_usage("survey show", "unexpected argument \"%s\"", argv[i]);
     }
     if (!ref) return cli_usage("survey show", "which survey? give its ID or TOKEN");
     bd_store *s = cli_store(cli, STORE_OPEN_READONLY);

@@ -68,8 +68,8 @@ static void print_summary(const loyalty_result *r, double ms, int json)
 }
 
 /* Runs one recompute in its own transaction. Returns an exit code; prints errors. */
-static int recompute(bd_cli *cli, int full, int64_t as_of, const char *actor, int json,
-                     int quiet, int warn_only)
+static int recompute(bd_cli *cli, int full, int64_t as_of, const char *actor, int json, int quiet,
+                     int warn_only)
 {
     bd_config *cfg = cli_config(cli);
     if (!cfg) return BD_EXIT_FAIL;
@@ -92,8 +92,10 @@ static int recompute(bd_cli *cli, int full, int64_t as_of, const char *actor, in
     if (rc) {
         store_rollback(s);
         int data = strncmp(err.msg, "database ", 9) != 0;
-        if (warn_only) fprintf(stderr, "borderdesk: warning: tiers not updated: %s\n", err.msg);
-        else cli_fail(data ? BD_EXIT_DATA : BD_EXIT_FAIL, "tiers: %s", err.msg);
+        if (warn_only)
+            fprintf(stderr, "borderdesk: warning: tiers not updated: %s\n", err.msg);
+        else
+            cli_fail(data ? BD_EXIT_DATA : BD_EXIT_FAIL, "tiers: %s", err.msg);
         code = warn_only ? BD_EXIT_OK : data ? BD_EXIT_DATA : BD_EXIT_FAIL;
     } else {
         for (size_t i = 0; i < r.n_issues; i++)
@@ -126,15 +128,24 @@ static int tiers_recompute(bd_cli *cli, int argc, char **argv)
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'f': full = 1; break;
-        case 'j': json = 1; break;
-        case 'q': quiet = 1; break;
+        case 'f':
+            full = 1;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
         case 'a':
             if (bd_time_parse_loose(optarg, &as_of))
-                return cli_usage("tiers recompute", "--as-of needs a date (RFC 3339 or"
-                                 " YYYY-MM-DD): \"%s\"", optarg);
+                return cli_usage("tiers recompute",
+                                 "--as-of needs a date (RFC 3339 or"
+                                 " YYYY-MM-DD): \"%s\"",
+                                 optarg);
             break;
-        default: return cli_usage("tiers recompute", "unknown option");
+        default:
+            return cli_usage("tiers recompute", "unknown option");
         }
     }
     if (optind < argc)

@@ -112,10 +112,11 @@ int loyalty_flag_confirm(bd_store *s, const loyalty_settings *set, int64_t flag_
     int rc = decide(s, &f, "confirmed", "flag_confirmed", reason, by, at, err);
     if (!rc) {
         int listed = store_blacklist_get(s, f.buyer_id, NULL, err);
-        if (listed < 0) rc = -1;
+        if (listed < 0)
+            rc = -1;
         else if (!listed) {
-            char *why = bd_asprintf("%s (flag %lld, %s: %s)", reason, (long long)f.id, f.kind,
-                                    f.evidence);
+            char *why =
+                bd_asprintf("%s (flag %lld, %s: %s)", reason, (long long)f.id, f.kind, f.evidence);
             rc = store_blacklist_add(s, f.buyer_id, why, by, at, f.id, err);
             if (!rc) {
                 char *d = detail_json("reason", why, "flag", f.id);

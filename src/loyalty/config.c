@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const grading_names[LOYALTY_GRADINGS_] = {"pyramid", "abc", "rfm", "loyalty",
-                                                              "lifecycle"};
+                                                             "lifecycle"};
 
 const char *loyalty_grading_name(int g)
 {
@@ -17,15 +17,30 @@ const char *loyalty_grading_name(int g)
 }
 
 /* Keys only the top-level object may carry. */
-static const char *const global_keys[] = {"base_currency",       "fx_rates",
-                                          "dissatisfaction_days", "claim_subcategories",
-                                          "chargeback_subcategories", NULL};
-static const char *const shop_keys[] = {
-    "tier",                "rfm_window_days",    "pyramid_period_days", "pyramid_percent",
-    "abc_percent",         "loyal_min_orders",   "loyal_min_tenure_days", "churn_silence_days",
-    "churn_min_orders",    "decline_window_days", "decline_min_orders", "decline_drop_percent",
-    "flags",               "priority_boost",     "not_sales_statuses",  "refund_statuses",
-    "chargeback_statuses", NULL};
+static const char *const global_keys[] = {"base_currency",
+                                          "fx_rates",
+                                          "dissatisfaction_days",
+                                          "claim_subcategories",
+                                          "chargeback_subcategories",
+                                          NULL};
+static const char *const shop_keys[] = {"tier",
+                                        "rfm_window_days",
+                                        "pyramid_period_days",
+                                        "pyramid_percent",
+                                        "abc_percent",
+                                        "loyal_min_orders",
+                                        "loyal_min_tenure_days",
+                                        "churn_silence_days",
+                                        "churn_min_orders",
+                                        "decline_window_days",
+                                        "decline_min_orders",
+                                        "decline_drop_percent",
+                                        "flags",
+                                        "priority_boost",
+                                        "not_sales_statuses",
+                                        "refund_statuses",
+                                        "chargeback_statuses",
+                                        NULL};
 
 static void normalise_status(const char *in, char *out, size_t n)
 {
@@ -40,7 +55,8 @@ static void normalise_status(const char *in, char *out, size_t n)
 static void set_list(char list[][32], int *n, const char *const *values)
 {
     *n = 0;
-    for (; *values && *n < LOYALTY_MAX_STATUSES; values++) normalise_status(*values, list[(*n)++], 32);
+    for (; *values && *n < LOYALTY_MAX_STATUSES; values++)
+        normalise_status(*values, list[(*n)++], 32);
 }
 
 static void set_boost(loyalty_config *c, const char *label, int boost)
@@ -159,15 +175,20 @@ static int get_pyramid(const cJSON *o, loyalty_config *c, const char *path, bd_e
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "pyramid_percent");
     if (!v) return 0;
     if (!cJSON_IsObject(v))
-        return bd_err_set(err, "%s.pyramid_percent must be an object {\"vip\", \"important\","
-                          " \"key_ordinary\"}", path);
+        return bd_err_set(err,
+                          "%s.pyramid_percent must be an object {\"vip\", \"important\","
+                          " \"key_ordinary\"}",
+                          path);
     static const char *const names[3] = {"vip", "important", "key_ordinary"};
     for (const cJSON *k = v->child; k; k = k->next) {
         int i = 0;
-        while (i < 3 && strcmp(k->string, names[i]) != 0) i++;
+        while (i < 3 && strcmp(k->string, names[i]) != 0)
+            i++;
         if (i == 3)
-            return bd_err_set(err, "%s.pyramid_percent: unknown band \"%s\" (vip, important,"
-                              " key_ordinary)", path, k->string);
+            return bd_err_set(err,
+                              "%s.pyramid_percent: unknown band \"%s\" (vip, important,"
+                              " key_ordinary)",
+                              path, k->string);
         if (percent_bp(k, path, k->string, &c->pyramid_bp[i], err)) return -1;
     }
     if (!(c->pyramid_bp[0] < c->pyramid_bp[1] && c->pyramid_bp[1] < c->pyramid_bp[2]))
@@ -199,11 +220,13 @@ static int get_flags(const cJSON *o, loyalty_config *c, const char *path, bd_err
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "flags");
     if (!v) return 0;
     if (!cJSON_IsObject(v))
-        return bd_err_set(err, "%s.flags must be an object {\"min_orders\", \"claims_percent\","
-                          " \"chargebacks\"}", path);
+        return bd_err_set(err,
+                          "%s.flags must be an object {\"min_orders\", \"claims_percent\","
+                          " \"chargebacks\"}",
+                          path);
     for (const cJSON *k = v->child; k; k = k->next)
-        if (!bd_str_in(k->string, (const char *const[]){"min_orders", "claims_percent",
-                                                         "chargebacks", NULL}))
+        if (!bd_str_in(k->string,
+                       (const char *const[]){"min_orders", "claims_percent", "chargebacks", NULL}))
             return bd_err_set(err, "%s.flags: unknown key \"%s\"", path, k->string);
     char sub[128];
     snprintf(sub, sizeof sub, "%s.flags", path);
@@ -222,13 +245,12 @@ static int get_boosts(const cJSON *o, loyalty_config *c, const char *path, bd_er
     if (!cJSON_IsObject(v))
         return bd_err_set(err, "%s.priority_boost must be an object {\"label\": boost}", path);
     for (const cJSON *k = v->child; k; k = k->next) {
-        if (!cJSON_IsNumber(k) || k->valuedouble != floor(k->valuedouble) ||
-            k->valuedouble < -3 || k->valuedouble > 3)
-            return bd_err_set(err, "%s.priority_boost.%s must be a whole number from -3 to 3",
-                              path, k->string);
-        if (strlen(k->string) >= STORE_LABEL_MAX)
-            return bd_err_set(err, "%s.priority_boost: label \"%s\" is too long", path,
+        if (!cJSON_IsNumber(k) || k->valuedouble != floor(k->valuedouble) || k->valuedouble < -3 ||
+            k->valuedouble > 3)
+            return bd_err_set(err, "%s.priority_boost.%s must be a whole number from -3 to 3", path,
                               k->string);
+        if (strlen(k->string) >= STORE_LABEL_MAX)
+            return bd_err_set(err, "%s.priority_boost: label \"%s\" is too long", path, k->string);
         set_boost(c, k->string, (int)k->valuedouble);
     }
     return 0;
@@ -263,8 +285,7 @@ static int apply(const cJSON *o, loyalty_config *c, const char *path, int top, b
         get_list(o, "chargeback_statuses", c->chargebacks, &c->n_chargebacks, path, err))
         return -1;
     const cJSON *drop = cJSON_GetObjectItemCaseSensitive(o, "decline_drop_percent");
-    if (drop && percent_bp(drop, path, "decline_drop_percent", &c->decline_drop_bp, err))
-        return -1;
+    if (drop && percent_bp(drop, path, "decline_drop_percent", &c->decline_drop_bp, err)) return -1;
     return 0;
 }
 
@@ -291,11 +312,14 @@ static int parse_rate(const cJSON *v, int64_t *nanos)
     if (*s == '.') {
         s++;
         for (; *s >= '0' && *s <= '9'; s++)
-            if (fd < 9) frac = frac * 10 + (*s - '0'), fd++;
-            else if (*s != '0') return -1;
+            if (fd < 9)
+                frac = frac * 10 + (*s - '0'), fd++;
+            else if (*s != '0')
+                return -1;
     }
     if (*s) return -1;
-    for (; fd < 9; fd++) frac *= 10;
+    for (; fd < 9; fd++)
+        frac *= 10;
     *nanos = whole * 1000000000 + frac;
     return *nanos > 0 ? 0 : -1;
 }
@@ -327,7 +351,7 @@ static int get_globals(const cJSON *o, loyalty_settings *s, bd_err *err)
     if (fx) {
         if (!cJSON_IsObject(fx))
             return bd_err_set(err, "loyalty.fx_rates must be an object {\"USD\": \"0.92\", ...}"
-                              " (units of the base currency for one unit)");
+                                   " (units of the base currency for one unit)");
         s->fx = bd_calloc((size_t)cJSON_GetArraySize(fx) + 1, sizeof *s->fx);
         for (const cJSON *r = fx->child; r; r = r->next) {
             if (!valid_code(r->string))
@@ -336,8 +360,10 @@ static int get_globals(const cJSON *o, loyalty_settings *s, bd_err *err)
             loyalty_fx_rate *e = &s->fx[s->n_fx++];
             snprintf(e->code, sizeof e->code, "%s", r->string);
             if (parse_rate(r, &e->nanos))
-                return bd_err_set(err, "loyalty.fx_rates.%s must be a positive decimal rate"
-                                  " (at most 9 decimals)", r->string);
+                return bd_err_set(err,
+                                  "loyalty.fx_rates.%s must be a positive decimal rate"
+                                  " (at most 9 decimals)",
+                                  r->string);
         }
     }
     static const char *const list_keys[2] = {"claim_subcategories", "chargeback_subcategories"};
@@ -349,7 +375,8 @@ static int get_globals(const cJSON *o, loyalty_settings *s, bd_err *err)
             return bd_err_set(err, "loyalty.%s must be an array of subcategory names",
                               list_keys[i]);
         for (const cJSON *e = v->child; e; e = e->next)
-            if (!cJSON_IsString(e)) return bd_err_set(err, "loyalty.%s must hold strings", list_keys[i]);
+            if (!cJSON_IsString(e))
+                return bd_err_set(err, "loyalty.%s must hold strings", list_keys[i]);
         char *printed = cJSON_PrintUnformatted(v);
         *dest[i] = bd_strdup(printed);
         cJSON_free(printed);
@@ -371,18 +398,21 @@ static void fingerprint(loyalty_settings *s)
     for (size_t i = 0; i <= s->n_shops; i++) {
         const loyalty_config *c = i < s->n_shops ? &s->shops[i].cfg : &s->defaults;
         bd_buf_printf(&b, "|%s:", i < s->n_shops ? s->shops[i].shop : "*");
-        bd_buf_printf(&b, "%lld,%lld,%lld,%lld,%lld,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d", (long long)c->rfm_window,
-                      (long long)c->pyramid_period, (long long)c->decline_window,
-                      (long long)c->churn_silence, (long long)c->loyal_tenure, c->pyramid_bp[0],
-                      c->pyramid_bp[1], c->pyramid_bp[2], c->abc_bp[0], c->abc_bp[1],
-                      c->loyal_min_orders, c->churn_min_orders, c->decline_min_orders,
-                      c->decline_drop_bp, c->flag_min_orders, c->flag_claims_bp,
-                      c->flag_chargebacks, c->grading);
+        bd_buf_printf(&b, "%lld,%lld,%lld,%lld,%lld,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d",
+                      (long long)c->rfm_window, (long long)c->pyramid_period,
+                      (long long)c->decline_window, (long long)c->churn_silence,
+                      (long long)c->loyal_tenure, c->pyramid_bp[0], c->pyramid_bp[1],
+                      c->pyramid_bp[2], c->abc_bp[0], c->abc_bp[1], c->loyal_min_orders,
+                      c->churn_min_orders, c->decline_min_orders, c->decline_drop_bp,
+                      c->flag_min_orders, c->flag_claims_bp, c->flag_chargebacks, c->grading);
         for (int k = 0; k < c->n_boosts; k++)
             bd_buf_printf(&b, ",%s=%d", c->boosts[k].label, c->boosts[k].boost);
-        for (int k = 0; k < c->n_not_sales; k++) bd_buf_printf(&b, ",n:%s", c->not_sales[k]);
-        for (int k = 0; k < c->n_refunds; k++) bd_buf_printf(&b, ",r:%s", c->refunds[k]);
-        for (int k = 0; k < c->n_chargebacks; k++) bd_buf_printf(&b, ",c:%s", c->chargebacks[k]);
+        for (int k = 0; k < c->n_not_sales; k++)
+            bd_buf_printf(&b, ",n:%s", c->not_sales[k]);
+        for (int k = 0; k < c->n_refunds; k++)
+            bd_buf_printf(&b, ",r:%s", c->refunds[k]);
+        for (int k = 0; k < c->n_chargebacks; k++)
+            bd_buf_printf(&b, ",c:%s", c->chargebacks[k]);
     }
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < b.len; i++) {
@@ -425,7 +455,8 @@ fail:
 void loyalty_settings_free(loyalty_settings *s)
 {
     if (!s) return;
-    for (size_t i = 0; i < s->n_shops; i++) free(s->shops[i].shop);
+    for (size_t i = 0; i < s->n_shops; i++)
+        free(s->shops[i].shop);
     free(s->shops);
     free(s->fx);
     free(s->claim_subcategories);
@@ -444,7 +475,8 @@ int loyalty_fx_lookup(const loyalty_settings *s, const char *currency, int64_t *
 {
     if (!currency || strlen(currency) != 3) return -1;
     char code[4] = {0};
-    for (int i = 0; i < 3; i++) code[i] = (char)toupper((unsigned char)currency[i]);
+    for (int i = 0; i < 3; i++)
+        code[i] = (char)toupper((unsigned char)currency[i]);
     if (strcmp(code, s->base_currency) == 0) {
         *nanos = 1000000000;
         return 0;
@@ -476,8 +508,10 @@ int loyalty_fx_convert(const loyalty_settings *s, const char *currency, int64_t 
 {
     int64_t nanos;
     if (loyalty_fx_lookup(s, currency, &nanos))
-        return bd_err_set(err, "no FX rate for %s to %s: add \"%s\" to loyalty.fx_rates in the"
-                          " configuration", currency ? currency : "(none)", s->base_currency,
+        return bd_err_set(err,
+                          "no FX rate for %s to %s: add \"%s\" to loyalty.fx_rates in the"
+                          " configuration",
+                          currency ? currency : "(none)", s->base_currency,
                           currency ? currency : "");
     if (loyalty_fx_apply(micros, nanos, base))
         return bd_err_set(err, "amount too large to convert from %s to %s", currency,

@@ -79,7 +79,8 @@ static void phase(loyalty_result *r, const char *name, double *t0)
 void loyalty_result_clear(loyalty_result *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->n_issues; i++) free(r->issues[i]);
+    for (size_t i = 0; i < r->n_issues; i++)
+        free(r->issues[i]);
     free(r->issues);
     memset(r, 0, sizeof *r);
 }
@@ -173,7 +174,8 @@ static int add_shop(void *ud, int64_t id, const char *name, bd_err *err)
     sh->name = bd_strdup(name);
     sh->cfg = loyalty_settings_shop(e->set, name);
     sh->totals.shop_id = id;
-    for (int b = 0; b < LY_BANDS; b++) ly_band_empty(&sh->bands[b]);
+    for (int b = 0; b < LY_BANDS; b++)
+        ly_band_empty(&sh->bands[b]);
     return 0;
 }
 
@@ -183,15 +185,18 @@ static ly_shop *shop_of(engine *e, int64_t id)
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         if (e->shops[mid].id == id) return &e->shops[mid];
-        if (e->shops[mid].id < id) lo = mid + 1;
-        else hi = mid;
+        if (e->shops[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }
 
 static void engine_free(engine *e)
 {
-    for (size_t i = 0; i < e->n_shops; i++) free(e->shops[i].name);
+    for (size_t i = 0; i < e->n_shops; i++)
+        free(e->shops[i].name);
     free(e->shops);
 }
 
@@ -223,8 +228,10 @@ static int aggregate(engine *e, ly_agg *a, const store_loyalty_order *o, bd_err 
         if (store_order_external_id(e->s, o->id, ext, sizeof ext, err) < 0) return -1;
         bd_money_format(o->total_micros, amount, sizeof amount);
         e->r->orders_skipped++;
-        issue(e, "%s order %s: negative total %s %s is not counted (a refund is an order"
-              " status, not a negative order)", sh->name, ext, amount, o->currency);
+        issue(e,
+              "%s order %s: negative total %s %s is not counted (a refund is an order"
+              " status, not a negative order)",
+              sh->name, ext, amount, o->currency);
     }
     return 0;
 }
@@ -233,8 +240,10 @@ static int fx_failure(engine *e, bd_err *err)
 {
     if (!e->missing_orders) return 0;
     bd_buf b = BD_BUF_INIT;
-    for (int i = 0; i < e->n_missing; i++) bd_buf_printf(&b, "%s%s", i ? ", " : "", e->missing[i]);
-    bd_err_set(err, "no FX rate for %s to %s (%lld order%s, e.g. %s): add %s to loyalty.fx_rates"
+    for (int i = 0; i < e->n_missing; i++)
+        bd_buf_printf(&b, "%s%s", i ? ", " : "", e->missing[i]);
+    bd_err_set(err,
+               "no FX rate for %s to %s (%lld order%s, e.g. %s): add %s to loyalty.fx_rates"
                " in the configuration; nothing was changed",
                b.data, e->set->base_currency, (long long)e->missing_orders,
                e->missing_orders == 1 ? "" : "s", e->missing_example,
@@ -248,9 +257,9 @@ static int fx_failure(engine *e, bd_err *err)
 
 typedef struct claim_sink {
     engine *e;
-    ly_agg *aggs;       /* full: indexed by buyer id */
+    ly_agg *aggs; /* full: indexed by buyer id */
     int64_t max_id;
-    ly_agg *one;        /* incremental: the buyer's */
+    ly_agg *one; /* incremental: the buyer's */
     int64_t cur_buyer;
     idvec seen_claim, seen_charge;
 } claim_sink;
@@ -284,8 +293,10 @@ static int on_claim(void *ud, const store_loyalty_claim *c, bd_err *err)
             if (seen->v[i] == c->order_id) return 0;
         idvec_push(seen, c->order_id);
     }
-    if (charge) a->chargebacks++;
-    else a->claims++;
+    if (charge)
+        a->chargebacks++;
+    else
+        a->claims++;
     return 0;
 }
 
@@ -324,8 +335,10 @@ static int on_negative(void *ud, int64_t buyer_id, int64_t count, bd_err *err)
 {
     (void)err;
     neg_sink *k = ud;
-    if (k->one) k->one->negatives += count;
-    else if (buyer_id <= k->max_id) k->aggs[buyer_id].negatives += count;
+    if (k->one)
+        k->one->negatives += count;
+    else if (buyer_id <= k->max_id)
+        k->aggs[buyer_id].negatives += count;
     return 0;
 }
 
@@ -377,8 +390,8 @@ int ly_reprioritize(bd_store *s, const char *actor, int64_t at, int64_t buyer_id
     return rc ? -1 : 0;
 }
 
-static int reprioritize(engine *e, int64_t buyer_id, int boost, const char *from,
-                        const char *to, bd_err *err)
+static int reprioritize(engine *e, int64_t buyer_id, int boost, const char *from, const char *to,
+                        bd_err *err)
 {
     char f[64], t[64];
     snprintf(f, sizeof f, "buyer tier %s", from[0] ? from : "none");
@@ -407,8 +420,8 @@ static int raise_flag(engine *e, const store_buyer_loyalty *p, const char *kind,
     if (!rc) {
         char *d = bd_asprintf("{\"flag\":%lld,\"kind\":\"%s\",\"level\":%lld,\"evidence\":%s}",
                               (long long)id, kind, (long long)level, txt);
-        rc = store_buyer_event_add(e->s, p->buyer_id, 0, e->ctx->actor, "flag_raised", d, e->T,
-                                   err);
+        rc =
+            store_buyer_event_add(e->s, p->buyer_id, 0, e->ctx->actor, "flag_raised", d, e->T, err);
         free(d);
         if (!rc) e->r->flags_raised++;
     }
@@ -445,8 +458,10 @@ static int effects(engine *e, const ly_shop *sh, const store_buyer_loyalty *old,
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "grading", loyalty_grading_name(sh->cfg->grading));
         cJSON_AddStringToObject(d, "from", old->tier);
-        if (p->tier[0]) cJSON_AddStringToObject(d, "to", p->tier);
-        else cJSON_AddNullToObject(d, "to");
+        if (p->tier[0])
+            cJSON_AddStringToObject(d, "to", p->tier);
+        else
+            cJSON_AddNullToObject(d, "to");
         cJSON_AddStringToObject(d, "direction", up ? "up" : "down");
         cJSON_AddStringToObject(d, "reason", reason);
         char *txt = cJSON_PrintUnformatted(d);
@@ -511,7 +526,8 @@ static int full_bands(full_run *f, ly_shop *sh, bd_err *err)
     size_t n[STORE_LM_COUNT_] = {0}, cap = 0;
     for (int64_t id = 1; id <= f->max_id; id++)
         if (f->aggs[id].orders_all && f->aggs[id].shop_id == sh->id) cap++;
-    for (int m = 0; m < STORE_LM_COUNT_; m++) vals[m] = bd_malloc((cap ? cap : 1) * sizeof **vals);
+    for (int m = 0; m < STORE_LM_COUNT_; m++)
+        vals[m] = bd_malloc((cap ? cap : 1) * sizeof **vals);
     store_loyalty_shop *t = &sh->totals;
     t->n_rfm = t->n_value = t->t_value = 0;
     for (int64_t id = 1; id <= f->max_id; id++) {
@@ -538,7 +554,8 @@ static int full_bands(full_run *f, ly_shop *sh, bd_err *err)
         int m = ly_band_metric(b);
         ly_band_from_sorted(b, sh->cfg, t, vals[m], n[m], &sh->bands[b]);
     }
-    for (int m = 0; m < STORE_LM_COUNT_; m++) free(vals[m]);
+    for (int m = 0; m < STORE_LM_COUNT_; m++)
+        free(vals[m]);
     sh->known = 1;
     return rc;
 }
@@ -553,7 +570,8 @@ static int collect_blacklist(engine *e, idvec *bl, bd_err *err)
     store_blacklist_entry *x;
     size_t n;
     if (store_blacklist_list(e->s, &x, &n, err)) return -1;
-    for (size_t i = 0; i < n; i++) idvec_push(bl, x[i].buyer_id);
+    for (size_t i = 0; i < n; i++)
+        idvec_push(bl, x[i].buyer_id);
     store_blacklist_entries_free(x, n);
     idvec_unique(bl);
     return 0;
@@ -739,8 +757,10 @@ static void apply_delta(const loyalty_config *cfg, store_loyalty_shop *t, store_
         int64_t x = p->metric[m], w = ly_band_weight(i, x) * sign;
         store_loyalty_band *b = &bands[i];
         if (x >= b->u) b->a += w;
-        if (x == b->u) b->e_u += w;
-        else if (x == b->b) b->e_b += w;
+        if (x == b->u)
+            b->e_u += w;
+        else if (x == b->b)
+            b->e_b += w;
         else if (sign > 0 && x > b->b && x < b->u) {
             band_gap *g = &gaps[i];
             if (!g->present || x > g->max) g->max = x, g->w = 0, g->present = 1;
@@ -766,13 +786,18 @@ static int walk(engine *e, ly_shop *sh, int i, const band_gap *g, bd_err *err)
     if (g->present) b->b = g->max, b->e_b = g->w;
     if (b->u != LY_NONE_U && b->e_u == 0) {
         if ((f = store_loyalty_metric_next(e->s, sh->id, m, b->u, 1, &v, &cnt, err)) < 0) return -1;
-        if (f) b->u = v, b->e_u = ly_band_weight(i, v) * cnt;
-        else b->u = LY_NONE_U;
+        if (f)
+            b->u = v, b->e_u = ly_band_weight(i, v) * cnt;
+        else
+            b->u = LY_NONE_U;
     }
     if (b->b != LY_NONE_B && b->e_b == 0) {
-        if ((f = store_loyalty_metric_next(e->s, sh->id, m, b->u, -1, &v, &cnt, err)) < 0) return -1;
-        if (f) b->b = v, b->e_b = ly_band_weight(i, v) * cnt;
-        else b->b = LY_NONE_B;
+        if ((f = store_loyalty_metric_next(e->s, sh->id, m, b->u, -1, &v, &cnt, err)) < 0)
+            return -1;
+        if (f)
+            b->b = v, b->e_b = ly_band_weight(i, v) * cnt;
+        else
+            b->b = LY_NONE_B;
     }
     /* Each step passes one distinct value; more steps than buyers means the stored state
      * was wrong. */
@@ -785,8 +810,10 @@ static int walk(engine *e, ly_shop *sh, int i, const band_gap *g, bd_err *err)
             b->e_b = b->e_u;
             if ((f = store_loyalty_metric_next(e->s, sh->id, m, b->u, 1, &v, &cnt, err)) < 0)
                 return -1;
-            if (f) b->u = v, b->e_u = ly_band_weight(i, v) * cnt;
-            else b->u = LY_NONE_U, b->e_u = 0;
+            if (f)
+                b->u = v, b->e_u = ly_band_weight(i, v) * cnt;
+            else
+                b->u = LY_NONE_U, b->e_u = 0;
             continue;
         }
         if (b->b != LY_NONE_B && ly_band_member_b(i, sh->cfg, &sh->totals, b)) {
@@ -795,8 +822,10 @@ static int walk(engine *e, ly_shop *sh, int i, const band_gap *g, bd_err *err)
             b->e_u = b->e_b;
             if ((f = store_loyalty_metric_next(e->s, sh->id, m, b->b, -1, &v, &cnt, err)) < 0)
                 return -1;
-            if (f) b->b = v, b->e_b = ly_band_weight(i, v) * cnt;
-            else b->b = LY_NONE_B, b->e_b = 0;
+            if (f)
+                b->b = v, b->e_b = ly_band_weight(i, v) * cnt;
+            else
+                b->b = LY_NONE_B, b->e_b = 0;
             continue;
         }
         return 0;
@@ -925,8 +954,7 @@ static int run_incremental(engine *e, int64_t prev, bd_err *err)
         if (!ly_profile_differs(&old, &now)) continue;
         now.updated_at = e->T;
         now.digest = (int64_t)ly_profile_digest(&now);
-        if (store_loyalty_put_labels(e->s, &now, err) || effects(e, sh, &old, &now, err))
-            goto done;
+        if (store_loyalty_put_labels(e->s, &now, err) || effects(e, sh, &old, &now, err)) goto done;
         e->r->written++;
     }
     phase(e->r, "label", &t0);
@@ -957,7 +985,8 @@ static int load_shop_states(engine *e, bd_err *err)
         if (!found) {
             memset(&sh->totals, 0, sizeof sh->totals);
             sh->totals.shop_id = sh->id;
-            for (int b = 0; b < LY_BANDS; b++) ly_band_empty(&sh->bands[b]);
+            for (int b = 0; b < LY_BANDS; b++)
+                ly_band_empty(&sh->bands[b]);
         }
     }
     return 0;
@@ -973,8 +1002,10 @@ int loyalty_recompute(const loyalty_ctx *ctx, int full, loyalty_result *r, bd_er
     char hash[32];
     int have = store_loyalty_state_get(e.s, &prev, hash, sizeof hash, &full_at, err);
     if (have < 0) goto out;
-    if (full) snprintf(r->why_full, sizeof r->why_full, "asked for");
-    else if (!have) snprintf(r->why_full, sizeof r->why_full, "first run");
+    if (full)
+        snprintf(r->why_full, sizeof r->why_full, "asked for");
+    else if (!have)
+        snprintf(r->why_full, sizeof r->why_full, "first run");
     else if (strcmp(hash, e.set->hash) != 0)
         snprintf(r->why_full, sizeof r->why_full, "the loyalty configuration changed");
     else if (e.T < prev)

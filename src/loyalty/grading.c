@@ -82,7 +82,8 @@ void ly_band_from_sorted(int band, const loyalty_config *cfg, const store_loyalt
     while (i > 0) {
         int64_t v = asc[i - 1].value;
         size_t j = i;
-        while (j > 0 && asc[j - 1].value == v) j--;
+        while (j > 0 && asc[j - 1].value == v)
+            j--;
         int64_t w = ly_band_weight(band, v) * (int64_t)(i - j);
         /* Would the group at v be in the band, given everything above it is? */
         store_loyalty_band probe = *out;
@@ -184,10 +185,14 @@ void ly_rank_labels(const ly_shop *sh, store_buyer_loyalty *p)
 int ly_band_sets_tier(int grading, int band)
 {
     switch (grading) {
-    case LOYALTY_PYRAMID: return band == 12 || band == 13;
-    case LOYALTY_ABC: return band == 15 || band == 16;
-    case LOYALTY_RFM: return band < 12;
-    default: return 0;
+    case LOYALTY_PYRAMID:
+        return band == 12 || band == 13;
+    case LOYALTY_ABC:
+        return band == 15 || band == 16;
+    case LOYALTY_RFM:
+        return band < 12;
+    default:
+        return 0;
     }
 }
 
@@ -200,29 +205,41 @@ void ly_label(const ly_shop *sh, int64_t as_of, int blacklisted, store_buyer_loy
     if (p->orders == 0) {
         put(p->loyalty, "potential");
     } else {
-        int silent = p->orders >= cfg->churn_min_orders &&
-                     as_of - p->last_order_at >= cfg->churn_silence;
+        int silent =
+            p->orders >= cfg->churn_min_orders && as_of - p->last_order_at >= cfg->churn_silence;
         int falling = p->orders_previous >= cfg->decline_min_orders &&
                       (__int128)p->orders_recent * 10000 <=
                           (__int128)p->orders_previous * (10000 - cfg->decline_drop_bp);
-        if (silent) put(p->churn, "silent");
-        else if (falling) put(p->churn, "falling");
-        int stable = p->orders >= cfg->loyal_min_orders &&
-                     as_of - p->first_order_at >= cfg->loyal_tenure;
-        put(p->lifecycle, p->churn[0] ? "decline"
+        if (silent)
+            put(p->churn, "silent");
+        else if (falling)
+            put(p->churn, "falling");
+        int stable =
+            p->orders >= cfg->loyal_min_orders && as_of - p->first_order_at >= cfg->loyal_tenure;
+        put(p->lifecycle, p->churn[0]      ? "decline"
                           : p->orders <= 1 ? "exploration"
-                          : stable ? "stability"
-                                   : "formation");
+                          : stable         ? "stability"
+                                           : "formation");
         put(p->loyalty, p->orders == 1                                ? "new"
                         : stable && !p->churn[0] && p->negatives == 0 ? "loyal"
                                                                       : "repeat");
     }
     switch (cfg->grading) {
-    case LOYALTY_PYRAMID: put(p->tier, p->pyramid); break;
-    case LOYALTY_ABC: memcpy(p->tier, p->abc, sizeof p->abc); break;
-    case LOYALTY_RFM: put(p->tier, p->segment); break;
-    case LOYALTY_CLASS: put(p->tier, p->loyalty); break;
-    default: put(p->tier, p->lifecycle); break;
+    case LOYALTY_PYRAMID:
+        put(p->tier, p->pyramid);
+        break;
+    case LOYALTY_ABC:
+        memcpy(p->tier, p->abc, sizeof p->abc);
+        break;
+    case LOYALTY_RFM:
+        put(p->tier, p->segment);
+        break;
+    case LOYALTY_CLASS:
+        put(p->tier, p->loyalty);
+        break;
+    default:
+        put(p->tier, p->lifecycle);
+        break;
     }
     p->boost = blacklisted || !p->tier[0] ? 0 : loyalty_boost(cfg, p->tier);
 }
@@ -245,10 +262,10 @@ int ly_profile_differs(const store_buyer_loyalty *a, const store_buyer_loyalty *
 uint64_t ly_profile_digest(const store_buyer_loyalty *p)
 {
     uint64_t h = 0x243F6A8885A308D3ULL;
-#define MIX(x)                                                                                 \
-    do {                                                                                       \
-        h = (h ^ (uint64_t)(x)) * 0x9E3779B97F4A7C15ULL;                                       \
-        h ^= h >> 29;                                                                          \
+#define MIX(x)                                                                                     \
+    do {                                                                                           \
+        h = (h ^ (uint64_t)(x)) * 0x9E3779B97F4A7C15ULL;                                           \
+        h ^= h >> 29;                                                                              \
     } while (0)
     MIX(p->shop_id);
     MIX(p->orders);
@@ -311,8 +328,8 @@ int ly_order_is_sale(int64_t as_of, const store_loyalty_order *o, int flags)
     return o->purchased_at <= as_of && !(flags & LY_NOT_SALE) && o->total_micros >= 0;
 }
 
-void ly_agg_order(ly_agg *a, const loyalty_config *cfg, int64_t as_of,
-                  const store_loyalty_order *o, int flags, int64_t base, int *skipped)
+void ly_agg_order(ly_agg *a, const loyalty_config *cfg, int64_t as_of, const store_loyalty_order *o,
+                  int flags, int64_t base, int *skipped)
 {
     *skipped = 0;
     a->shop_id = o->shop_id;
@@ -338,8 +355,10 @@ void ly_agg_order(ly_agg *a, const loyalty_config *cfg, int64_t as_of,
         a->value += base;
         a->has_value = 1;
     }
-    if (p > as_of - cfg->decline_window) a->recent++;
-    else if (p > as_of - 2 * cfg->decline_window) a->previous++;
+    if (p > as_of - cfg->decline_window)
+        a->recent++;
+    else if (p > as_of - 2 * cfg->decline_window)
+        a->previous++;
 }
 
 void ly_agg_to_profile(const ly_agg *a, int64_t buyer_id, store_buyer_loyalty *p)
@@ -380,8 +399,7 @@ static void money(const loyalty_settings *s, int64_t micros, char *out, size_t n
 }
 
 void loyalty_tier_reason(const loyalty_settings *s, const loyalty_config *cfg,
-                         const store_buyer_loyalty *p, int64_t population, char *out,
-                         size_t outlen)
+                         const store_buyer_loyalty *p, int64_t population, char *out, size_t outlen)
 {
     char amount[64];
     long long days_value = (long long)(cfg->pyramid_period / LOYALTY_DAY);
@@ -394,33 +412,39 @@ void loyalty_tier_reason(const loyalty_settings *s, const loyalty_config *cfg,
     case LOYALTY_ABC:
         money(s, p->has[STORE_LM_VALUE] ? p->metric[STORE_LM_VALUE] : 0, amount, sizeof amount);
         if (cfg->grading == LOYALTY_PYRAMID)
-            snprintf(out, outlen, "sales %s in %lld days: %s among %lld buyers (vip top %g%%,"
-                     " important top %g%%)", amount, days_value, p->pyramid,
-                     (long long)population, cfg->pyramid_bp[0] / 100.0,
-                     cfg->pyramid_bp[1] / 100.0);
+            snprintf(out, outlen,
+                     "sales %s in %lld days: %s among %lld buyers (vip top %g%%,"
+                     " important top %g%%)",
+                     amount, days_value, p->pyramid, (long long)population,
+                     cfg->pyramid_bp[0] / 100.0, cfg->pyramid_bp[1] / 100.0);
         else
-            snprintf(out, outlen, "sales %s in %lld days: class %s (A = first %g%% of the"
-                     " shop's sales, B = up to %g%%)", amount, days_value, p->abc,
-                     cfg->abc_bp[0] / 100.0, cfg->abc_bp[1] / 100.0);
+            snprintf(out, outlen,
+                     "sales %s in %lld days: class %s (A = first %g%% of the"
+                     " shop's sales, B = up to %g%%)",
+                     amount, days_value, p->abc, cfg->abc_bp[0] / 100.0, cfg->abc_bp[1] / 100.0);
         break;
     case LOYALTY_RFM:
-        snprintf(out, outlen, "RFM %d%d%d (recency, frequency, monetary quintiles among %lld"
-                 " buyers): %s", p->r, p->f, p->m, (long long)population, p->segment);
+        snprintf(out, outlen,
+                 "RFM %d%d%d (recency, frequency, monetary quintiles among %lld"
+                 " buyers): %s",
+                 p->r, p->f, p->m, (long long)population, p->segment);
         break;
     case LOYALTY_CLASS:
     case LOYALTY_LIFECYCLE: {
         char first[32];
         bd_time_format(p->first_order_at, first, sizeof first);
         first[10] = '\0';
-        const char *why = p->churn[0] ? (strcmp(p->churn, "silent") == 0
-                                             ? "; silent beyond the churn threshold"
-                                             : "; order volume falling")
-                          : p->negatives ? "; recent dissatisfaction"
-                                         : "";
+        const char *why =
+            p->churn[0] ? (strcmp(p->churn, "silent") == 0 ? "; silent beyond the churn threshold"
+                                                           : "; order volume falling")
+            : p->negatives ? "; recent dissatisfaction"
+                           : "";
         snprintf(out, outlen, "%lld orders since %s%s: %s", (long long)p->orders, first, why,
                  cfg->grading == LOYALTY_CLASS ? p->loyalty : p->lifecycle);
         break;
     }
-    default: snprintf(out, outlen, "%s", p->tier); break;
+    default:
+        snprintf(out, outlen, "%s", p->tier);
+        break;
     }
 }

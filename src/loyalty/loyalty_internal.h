@@ -64,8 +64,8 @@ int ly_status_flags(const loyalty_config *cfg, const char *status);
 /* Adds one order whose status has the flags and whose total is base micros of the base
  * currency (converted by the caller; ignored for orders that are not sales). An order with
  * a negative total is not counted: *skipped is set. */
-void ly_agg_order(ly_agg *a, const loyalty_config *cfg, int64_t as_of,
-                  const store_loyalty_order *o, int flags, int64_t base, int *skipped);
+void ly_agg_order(ly_agg *a, const loyalty_config *cfg, int64_t as_of, const store_loyalty_order *o,
+                  int flags, int64_t base, int *skipped);
 /* 1 when the order counts as a sale at as_of (so that it needs an FX rate). */
 int ly_order_is_sale(int64_t as_of, const store_loyalty_order *o, int flags);
 /* Copies the aggregates into a profile (labels untouched). */

@@ -37,11 +37,14 @@ static void add_counters(cJSON *parent, const char *name, const counters *c,
                          const char *const *order)
 {
     cJSON *o = cJSON_AddObjectToObject(parent, name);
-    for (int k = 0; order && order[k]; k++) cJSON_AddNumberToObject(o, order[k], 0);
+    for (int k = 0; order && order[k]; k++)
+        cJSON_AddNumberToObject(o, order[k], 0);
     for (int i = 0; i < c->n; i++) {
         cJSON *have = cJSON_GetObjectItemCaseSensitive(o, c->c[i].label);
-        if (have) cJSON_SetNumberValue(have, (double)c->c[i].n);
-        else cJSON_AddNumberToObject(o, c->c[i].label, (double)c->c[i].n);
+        if (have)
+            cJSON_SetNumberValue(have, (double)c->c[i].n);
+        else
+            cJSON_AddNumberToObject(o, c->c[i].label, (double)c->c[i].n);
     }
 }
 
@@ -116,7 +119,8 @@ static cJSON *concentration(collect *c, const char *base)
     cJSON *j = cJSON_CreateObject();
     if (c->n_values) qsort(c->values, c->n_values, sizeof *c->values, cmp_desc);
     __int128 total = 0;
-    for (size_t i = 0; i < c->n_values; i++) total += c->values[i];
+    for (size_t i = 0; i < c->n_values; i++)
+        total += c->values[i];
     cJSON_AddNumberToObject(j, "buyers", (double)c->n_values);
     char amount[48];
     bd_money_format((int64_t)total, amount, sizeof amount);
@@ -127,11 +131,13 @@ static cJSON *concentration(collect *c, const char *base)
     for (int k = 0; k < 3; k++) {
         size_t top = (c->n_values * (size_t)pct[k] + 99) / 100;
         __int128 part = 0;
-        for (size_t i = 0; i < top; i++) part += c->values[i];
+        for (size_t i = 0; i < top; i++)
+            part += c->values[i];
         if (total > 0)
             cJSON_AddNumberToObject(j, names[k],
                                     (double)llround((double)part * 1000.0 / (double)total) / 10.0);
-        else cJSON_AddNullToObject(j, names[k]);
+        else
+            cJSON_AddNullToObject(j, names[k]);
     }
     return j;
 }
@@ -149,13 +155,17 @@ static int on_change(void *ud, int64_t buyer_id, const store_event *e, bd_err *e
     if (!d) return 0;
     const char *dir = bd_json_str(d, "direction");
     const char *from = bd_json_str(d, "from"), *to = bd_json_str(d, "to");
-    if (bd_streq(dir, "up")) m->up++;
-    else m->down++;
+    if (bd_streq(dir, "up"))
+        m->up++;
+    else
+        m->down++;
     char key[96];
     snprintf(key, sizeof key, "%s -> %s", from ? from : "none", to ? to : "none");
     cJSON *have = cJSON_GetObjectItemCaseSensitive(m->pairs, key);
-    if (have) cJSON_SetNumberValue(have, have->valuedouble + 1);
-    else cJSON_AddNumberToObject(m->pairs, key, 1);
+    if (have)
+        cJSON_SetNumberValue(have, have->valuedouble + 1);
+    else
+        cJSON_AddNumberToObject(m->pairs, key, 1);
     cJSON_Delete(d);
     return 0;
 }
@@ -195,10 +205,14 @@ static int churn_list(bd_store *s, collect *c, const loyalty_report_opts *o, cJS
         cJSON_AddNumberToObject(j, "buyer_id", (double)x->buyer_id);
         cJSON_AddStringToObject(j, "shop", b.shop);
         cJSON_AddStringToObject(j, "buyer", b.external_id);
-        if (b.name) cJSON_AddStringToObject(j, "name", b.name);
-        else cJSON_AddNullToObject(j, "name");
-        if (b.email) cJSON_AddStringToObject(j, "email", b.email);
-        else cJSON_AddNullToObject(j, "email");
+        if (b.name)
+            cJSON_AddStringToObject(j, "name", b.name);
+        else
+            cJSON_AddNullToObject(j, "name");
+        if (b.email)
+            cJSON_AddStringToObject(j, "email", b.email);
+        else
+            cJSON_AddNullToObject(j, "email");
         cJSON_AddStringToObject(j, "reason", x->reason);
         cJSON_AddNumberToObject(j, "orders", (double)x->orders);
         char amount[48];
@@ -247,16 +261,18 @@ int loyalty_report(bd_store *s, const loyalty_settings *set, const loyalty_repor
         char when[32];
         bd_time_format(o->as_of, when, sizeof when);
         cJSON_AddStringToObject(j, "as_of", when);
-        if (o->shop) cJSON_AddStringToObject(j, "shop", o->shop);
-        else cJSON_AddNullToObject(j, "shop");
+        if (o->shop)
+            cJSON_AddStringToObject(j, "shop", o->shop);
+        else
+            cJSON_AddNullToObject(j, "shop");
         cJSON_AddStringToObject(j, "tier_grading",
                                 loyalty_grading_name(loyalty_settings_shop(set, o->shop)->grading));
         cJSON *d = cJSON_AddObjectToObject(j, "distribution");
         add_counters(d, "tier", &c.tier, NULL);
         add_counters(d, "pyramid", &c.pyramid,
                      (const char *const[]){"vip", "important", "ordinary", NULL});
-        cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(d, "pyramid"),
-                                "key_ordinary", (double)c.key_ordinary);
+        cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(d, "pyramid"), "key_ordinary",
+                                (double)c.key_ordinary);
         add_counters(d, "abc", &c.abc, (const char *const[]){"A", "B", "C", NULL});
         add_counters(d, "rfm", &c.rfm,
                      (const char *const[]){"champions", "active", "new", "needs_attention",
@@ -266,9 +282,9 @@ int loyalty_report(bd_store *s, const loyalty_settings *set, const loyalty_repor
         cJSON *pot = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(d, "loyalty"), "potential");
         cJSON_SetNumberValue(pot, pot->valuedouble + (double)unprofiled);
-        add_counters(d, "lifecycle", &c.lifecycle,
-                     (const char *const[]){"exploration", "formation", "stability", "decline",
-                                           NULL});
+        add_counters(
+            d, "lifecycle", &c.lifecycle,
+            (const char *const[]){"exploration", "formation", "stability", "decline", NULL});
         cJSON *m = cJSON_AddObjectToObject(j, "movements");
         json_add_time(m, "from", o->from);
         json_add_time(m, "to", o->to);

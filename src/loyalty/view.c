@@ -31,8 +31,7 @@ static int add(void *ud, int64_t id, const char *name, bd_err *err)
     return 0;
 }
 
-int loyalty_view_open(bd_store *s, const loyalty_settings *set, loyalty_view **out,
-                      bd_err *err)
+int loyalty_view_open(bd_store *s, const loyalty_settings *set, loyalty_view **out, bd_err *err)
 {
     loyalty_view *v = bd_calloc(1, sizeof *v);
     view_load l = {v, set, s};

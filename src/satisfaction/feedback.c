@@ -31,26 +31,32 @@ static int check(const sat_feedback *f, const char **rating, bd_err *err)
         return bd_err_set(err, "missing required field \"buyer.external_id\"");
     if (!f->external_id && !f->order_id)
         return bd_err_set(err, "a feedback needs \"external_id\" (the marketplace's feedback id)"
-                          " or \"order_id\", so that it is recorded once");
+                               " or \"order_id\", so that it is recorded once");
     if (f->kind && strcmp(f->kind, "seller_feedback") && strcmp(f->kind, "product_review"))
-        return bd_err_set(err, "field \"kind\" must be \"seller_feedback\" or"
-                          " \"product_review\", not \"%.40s\"", f->kind);
+        return bd_err_set(err,
+                          "field \"kind\" must be \"seller_feedback\" or"
+                          " \"product_review\", not \"%.40s\"",
+                          f->kind);
     if (f->stars && (f->stars < 1 || f->stars > 5))
         return bd_err_set(err, "field \"stars\" must be a whole number from 1 to 5, not %d",
                           f->stars);
-    if (f->rating && !bd_str_in(f->rating, (const char *const[]){"positive", "neutral",
-                                                                   "negative", NULL}))
-        return bd_err_set(err, "field \"rating\" must be positive, neutral or negative, not"
-                          " \"%.40s\"", f->rating);
+    if (f->rating &&
+        !bd_str_in(f->rating, (const char *const[]){"positive", "neutral", "negative", NULL}))
+        return bd_err_set(err,
+                          "field \"rating\" must be positive, neutral or negative, not"
+                          " \"%.40s\"",
+                          f->rating);
     if (!f->rating && !f->stars)
         return bd_err_set(err, "a feedback needs \"rating\" (positive, neutral, negative) or"
-                          " \"stars\" (1-5)");
+                               " \"stars\" (1-5)");
     if (f->rating && f->stars && strcmp(f->rating, sat_stars_rating(f->stars)) != 0)
         return bd_err_set(err, "rating \"%s\" contradicts %d star%s (%s)", f->rating, f->stars,
                           f->stars == 1 ? "" : "s", sat_stars_rating(f->stars));
     if (!f->left_at) return bd_err_set(err, "missing required field \"left_at\"");
-    if (text_ok("comment", f->comment, 16384, err) || text_ok("response", f->response, 16384, err) ||
-        text_ok("external_id", f->external_id, 256, err) || text_ok("order_id", f->order_id, 256, err))
+    if (text_ok("comment", f->comment, 16384, err) ||
+        text_ok("response", f->response, 16384, err) ||
+        text_ok("external_id", f->external_id, 256, err) ||
+        text_ok("order_id", f->order_id, 256, err))
         return -1;
     *rating = f->rating ? f->rating : sat_stars_rating(f->stars);
     return 0;
@@ -61,8 +67,7 @@ static int same_text(const char *a, const char *b)
     return bd_streq(a ? a : "", b ? b : "");
 }
 
-int sat_feedback_record(bd_store *s, const sat_feedback *f, int *result, int64_t *id,
-                        bd_err *err)
+int sat_feedback_record(bd_store *s, const sat_feedback *f, int *result, int64_t *id, bd_err *err)
 {
     const char *rating = NULL;
     *result = 0;
@@ -136,8 +141,8 @@ int sat_feedback_record(bd_store *s, const sat_feedback *f, int *result, int64_t
         char detail[160];
         snprintf(detail, sizeof detail, "{\"feedback\":%lld,\"kind\":\"%s\",\"rating\":\"%s\"}",
                  (long long)fid, kind, rating);
-        rc = store_event_add(s, ticket_id, "marketplace", "feedback_received", detail,
-                             f->left_at, err);
+        rc = store_event_add(s, ticket_id, "marketplace", "feedback_received", detail, f->left_at,
+                             err);
     }
     if (!rc) rc = store_loyalty_mark_dirty(s, buyer_id, err);
     free(agent);
@@ -151,8 +156,8 @@ int sat_feedback_from_json(const cJSON *obj, sat_feedback *f, bd_err *err)
 {
     memset(f, 0, sizeof *f);
     if (!cJSON_IsObject(obj)) return bd_err_set(err, "a feedback line must be a JSON object");
-    static const char *const strings[] = {"shop",   "marketplace", "external_id", "order_id",
-                                          "kind",   "rating",      "comment",     "response",
+    static const char *const strings[] = {"shop",    "marketplace", "external_id", "order_id",
+                                          "kind",    "rating",      "comment",     "response",
                                           "left_at", NULL};
     for (int i = 0; strings[i]; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, strings[i]);

@@ -56,11 +56,21 @@ static void key_of(const report *r, const char *agent, const char *shop, const c
                    int64_t at, char *out, size_t n)
 {
     switch (r->group_by) {
-    case SAT_BY_AGENT: snprintf(out, n, "%s", agent ? agent : "(unassigned)"); break;
-    case SAT_BY_SHOP: snprintf(out, n, "%s", shop ? shop : "(none)"); break;
-    case SAT_BY_CATEGORY: snprintf(out, n, "%s", category ? category : "(none)"); break;
-    case SAT_BY_WEEK: sat_iso_week(at, out, n); break;
-    default: snprintf(out, n, "all"); break;
+    case SAT_BY_AGENT:
+        snprintf(out, n, "%s", agent ? agent : "(unassigned)");
+        break;
+    case SAT_BY_SHOP:
+        snprintf(out, n, "%s", shop ? shop : "(none)");
+        break;
+    case SAT_BY_CATEGORY:
+        snprintf(out, n, "%s", category ? category : "(none)");
+        break;
+    case SAT_BY_WEEK:
+        sat_iso_week(at, out, n);
+        break;
+    default:
+        snprintf(out, n, "all");
+        break;
     }
 }
 
@@ -98,9 +108,12 @@ static int on_feedback(void *ud, const store_feedback *f, bd_err *err)
     char key[96];
     key_of(r, f->agent, f->shop, f->category, f->left_at, key, sizeof key);
     sat_row *row = row_for(r, key);
-    if (bd_streq(f->rating, "positive")) row->fb_positive++;
-    else if (bd_streq(f->rating, "neutral")) row->fb_neutral++;
-    else row->fb_negative++;
+    if (bd_streq(f->rating, "positive"))
+        row->fb_positive++;
+    else if (bd_streq(f->rating, "neutral"))
+        row->fb_neutral++;
+    else
+        row->fb_negative++;
     return 0;
 }
 
@@ -112,9 +125,12 @@ static int on_review(void *ud, const char *shop, const char *agent, const char *
     char key[96];
     key_of(r, agent, shop, "review", sent_at, key, sizeof key);
     sat_row *row = row_for(r, key);
-    if (bd_streq(subcategory, "positive")) row->review_positive++;
-    else if (bd_streq(subcategory, "negative")) row->review_negative++;
-    else row->review_revision++;
+    if (bd_streq(subcategory, "positive"))
+        row->review_positive++;
+    else if (bd_streq(subcategory, "negative"))
+        row->review_negative++;
+    else
+        row->review_revision++;
     return 0;
 }
 
@@ -169,8 +185,10 @@ int sat_report(bd_store *s, int64_t from, int64_t to, int group_by, sat_row **ro
 /* num / den with one decimal (num carries the x 100 of a percentage); null without den. */
 static void add_ratio(cJSON *j, const char *key, double num, double den)
 {
-    if (den > 0) cJSON_AddNumberToObject(j, key, (double)llround(num / den * 10.0) / 10.0);
-    else cJSON_AddNullToObject(j, key);
+    if (den > 0)
+        cJSON_AddNumberToObject(j, key, (double)llround(num / den * 10.0) / 10.0);
+    else
+        cJSON_AddNullToObject(j, key);
 }
 
 cJSON *sat_row_json(const sat_row *r)
@@ -193,9 +211,11 @@ cJSON *sat_row_json(const sat_row *r)
     cJSON *d = cJSON_AddObjectToObject(j, "dimension_avg");
     for (int k = 0; k < 4; k++) {
         if (r->dim_n[k])
-            cJSON_AddNumberToObject(d, dims[k], (double)llround((double)r->dim_sum[k] * 100.0 /
-                                                                (double)r->dim_n[k]) / 100.0);
-        else cJSON_AddNullToObject(d, dims[k]);
+            cJSON_AddNumberToObject(
+                d, dims[k],
+                (double)llround((double)r->dim_sum[k] * 100.0 / (double)r->dim_n[k]) / 100.0);
+        else
+            cJSON_AddNullToObject(d, dims[k]);
     }
     cJSON *f = cJSON_AddObjectToObject(j, "feedback");
     cJSON_AddNumberToObject(f, "positive", (double)r->fb_positive);

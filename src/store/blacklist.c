@@ -19,13 +19,14 @@ void store_blacklist_entry_clear(store_blacklist_entry *e)
 
 void store_blacklist_entries_free(store_blacklist_entry *e, size_t n)
 {
-    for (size_t i = 0; e && i < n; i++) store_blacklist_entry_clear(&e[i]);
+    for (size_t i = 0; e && i < n; i++)
+        store_blacklist_entry_clear(&e[i]);
     free(e);
 }
 
-#define BLACKLIST_COLUMNS                                                                      \
-    "SELECT x.buyer_id, b.shop_id, coalesce(x.flag_id, 0), x.added_at, s.name, b.external_id," \
-    " b.name, x.reason, x.added_by FROM buyer_blacklist x JOIN buyers b ON b.id = x.buyer_id"  \
+#define BLACKLIST_COLUMNS                                                                          \
+    "SELECT x.buyer_id, b.shop_id, coalesce(x.flag_id, 0), x.added_at, s.name, b.external_id,"     \
+    " b.name, x.reason, x.added_by FROM buyer_blacklist x JOIN buyers b ON b.id = x.buyer_id"      \
     " JOIN shops s ON s.id = b.shop_id"
 
 static void read_entry(sqlite3_stmt *st, store_blacklist_entry *e)
@@ -44,8 +45,7 @@ static void read_entry(sqlite3_stmt *st, store_blacklist_entry *e)
 int store_blacklist_get(bd_store *s, int64_t buyer_id, store_blacklist_entry *e, bd_err *err)
 {
     if (e) memset(e, 0, sizeof *e);
-    sqlite3_stmt *st =
-        store_stmt(s, ST_BL_GET, BLACKLIST_COLUMNS " WHERE x.buyer_id = ?1", err);
+    sqlite3_stmt *st = store_stmt(s, ST_BL_GET, BLACKLIST_COLUMNS " WHERE x.buyer_id = ?1", err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, buyer_id);
     int rc = sqlite3_step(st);
@@ -92,8 +92,8 @@ int store_blacklist_list(bd_store *s, store_blacklist_entry **out, size_t *n, bd
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = store_stmt(s, ST_BL_LIST, BLACKLIST_COLUMNS " ORDER BY x.added_at, x.buyer_id",
-                                  err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_BL_LIST, BLACKLIST_COLUMNS " ORDER BY x.added_at, x.buyer_id", err);
     if (!st) return -1;
     size_t cap = 0;
     int rc;
@@ -126,13 +126,14 @@ void store_buyer_flag_clear(store_buyer_flag *f)
 
 void store_buyer_flags_free(store_buyer_flag *f, size_t n)
 {
-    for (size_t i = 0; f && i < n; i++) store_buyer_flag_clear(&f[i]);
+    for (size_t i = 0; f && i < n; i++)
+        store_buyer_flag_clear(&f[i]);
     free(f);
 }
 
-#define FLAG_COLUMNS                                                                           \
-    "SELECT f.id, f.buyer_id, b.shop_id, f.level, f.raised_at, coalesce(f.decided_at, 0),"      \
-    " f.kind, f.status, f.evidence, f.decided_by, f.decision, s.name, b.external_id, b.name"    \
+#define FLAG_COLUMNS                                                                               \
+    "SELECT f.id, f.buyer_id, b.shop_id, f.level, f.raised_at, coalesce(f.decided_at, 0),"         \
+    " f.kind, f.status, f.evidence, f.decided_by, f.decision, s.name, b.external_id, b.name"       \
     " FROM buyer_flags f JOIN buyers b ON b.id = f.buyer_id JOIN shops s ON s.id = b.shop_id"
 
 static void read_flag(sqlite3_stmt *st, store_buyer_flag *f)

@@ -21,10 +21,10 @@ void store_feedback_clear(store_feedback *f)
     memset(f, 0, sizeof *f);
 }
 
-#define FEEDBACK_COLUMNS                                                                       \
-    "SELECT f.id, f.shop_id, f.buyer_id, coalesce(f.order_id, 0), coalesce(f.ticket_id, 0),"   \
-    " f.left_at, f.recorded_at, coalesce(f.stars, 0), f.external_id, f.order_external_id,"     \
-    " f.agent, f.kind, f.rating, f.comment, f.response, f.revised_from, s.name, t.category"    \
+#define FEEDBACK_COLUMNS                                                                           \
+    "SELECT f.id, f.shop_id, f.buyer_id, coalesce(f.order_id, 0), coalesce(f.ticket_id, 0),"       \
+    " f.left_at, f.recorded_at, coalesce(f.stars, 0), f.external_id, f.order_external_id,"         \
+    " f.agent, f.kind, f.rating, f.comment, f.response, f.revised_from, s.name, t.category"        \
     " FROM feedback f JOIN shops s ON s.id = f.shop_id LEFT JOIN tickets t ON t.id = f.ticket_id"
 
 static void read_feedback(sqlite3_stmt *st, store_feedback *f)
@@ -123,13 +123,13 @@ int store_feedback_ticket(bd_store *s, int64_t shop_id, int64_t buyer_id,
 {
     *ticket_id = 0;
     *agent = NULL;
-    sqlite3_stmt *st = store_stmt(
-        s, ST_FB_TICKET,
-        "SELECT id, assignee FROM tickets WHERE shop_id = ?1 AND buyer_id = ?2"
-        " AND (?3 IS NULL OR order_external_id = ?3) AND created_at <= ?4"
-        " AND coalesce(last_message_at, created_at) >= ?4 - ?5"
-        " ORDER BY id DESC LIMIT 1",
-        err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_FB_TICKET,
+                   "SELECT id, assignee FROM tickets WHERE shop_id = ?1 AND buyer_id = ?2"
+                   " AND (?3 IS NULL OR order_external_id = ?3) AND created_at <= ?4"
+                   " AND coalesce(last_message_at, created_at) >= ?4 - ?5"
+                   " ORDER BY id DESC LIMIT 1",
+                   err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, shop_id);
     sqlite3_bind_int64(st, 2, buyer_id);
@@ -170,16 +170,16 @@ int store_feedback_scan(bd_store *s, int64_t from, int64_t to, store_feedback_fn
     return 0;
 }
 
-int store_review_messages_scan(bd_store *s, int64_t from, int64_t to, store_review_fn fn,
-                               void *ud, bd_err *err)
+int store_review_messages_scan(bd_store *s, int64_t from, int64_t to, store_review_fn fn, void *ud,
+                               bd_err *err)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, ST_FB_REVIEWS,
-        "SELECT s.name, t.assignee, m.subcategory, m.sent_at FROM messages m"
-        " JOIN tickets t ON t.id = m.ticket_id JOIN shops s ON s.id = m.shop_id"
-        " WHERE m.direction = 'in' AND m.category = 'review'"
-        "   AND m.sent_at >= ?1 AND m.sent_at < ?2 ORDER BY m.sent_at, m.id",
-        err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_FB_REVIEWS,
+                   "SELECT s.name, t.assignee, m.subcategory, m.sent_at FROM messages m"
+                   " JOIN tickets t ON t.id = m.ticket_id JOIN shops s ON s.id = m.shop_id"
+                   " WHERE m.direction = 'in' AND m.category = 'review'"
+                   "   AND m.sent_at >= ?1 AND m.sent_at < ?2 ORDER BY m.sent_at, m.id",
+                   err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);

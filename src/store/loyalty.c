@@ -53,8 +53,7 @@ int store_loyalty_orders(bd_store *s, int64_t buyer_id, store_loyalty_order_fn f
     return 0;
 }
 
-int store_order_external_id(bd_store *s, int64_t order_id, char *out, size_t outlen,
-                            bd_err *err)
+int store_order_external_id(bd_store *s, int64_t order_id, char *out, size_t outlen, bd_err *err)
 {
     sqlite3_stmt *st =
         store_stmt(s, ST_LY_ORDER_EXT, "SELECT external_id FROM orders WHERE id = ?1", err);
@@ -110,24 +109,23 @@ int store_loyalty_negatives(bd_store *s, int64_t buyer_id, int64_t since, int64_
     /* One statement per case, so that one buyer's question uses the buyer indexes. */
     sqlite3_stmt *st = store_stmt(
         s, buyer_id ? ST_LY_NEGATIVES_ONE : ST_LY_NEGATIVES,
-        buyer_id
-            ? "SELECT ?1, (SELECT count(*) FROM surveys WHERE buyer_id = ?1"
-              "   AND responded_at > ?2 AND responded_at <= ?3"
-              "   AND ((kind = 'csat' AND score <= ?4) OR (kind = 'nps' AND score <= ?5)"
-              "     OR (kind = 'ces' AND score <= ?6)))"
-              " + (SELECT count(*) FROM feedback WHERE buyer_id = ?1 AND left_at > ?2"
-              "   AND left_at <= ?3 AND rating = 'negative')"
-            : "SELECT buyer_id, sum(n) FROM ("
-              "  SELECT buyer_id, count(*) AS n FROM surveys"
-              "   WHERE responded_at > ?2 AND responded_at <= ?3 AND ?1 = 0"
-              "     AND ((kind = 'csat' AND score <= ?4) OR (kind = 'nps' AND score <= ?5)"
-              "       OR (kind = 'ces' AND score <= ?6))"
-              "   GROUP BY buyer_id"
-              "  UNION ALL"
-              "  SELECT buyer_id, count(*) FROM feedback"
-              "   WHERE left_at > ?2 AND left_at <= ?3 AND rating = 'negative'"
-              "   GROUP BY buyer_id)"
-              " GROUP BY buyer_id",
+        buyer_id ? "SELECT ?1, (SELECT count(*) FROM surveys WHERE buyer_id = ?1"
+                   "   AND responded_at > ?2 AND responded_at <= ?3"
+                   "   AND ((kind = 'csat' AND score <= ?4) OR (kind = 'nps' AND score <= ?5)"
+                   "     OR (kind = 'ces' AND score <= ?6)))"
+                   " + (SELECT count(*) FROM feedback WHERE buyer_id = ?1 AND left_at > ?2"
+                   "   AND left_at <= ?3 AND rating = 'negative')"
+                 : "SELECT buyer_id, sum(n) FROM ("
+                   "  SELECT buyer_id, count(*) AS n FROM surveys"
+                   "   WHERE responded_at > ?2 AND responded_at <= ?3 AND ?1 = 0"
+                   "     AND ((kind = 'csat' AND score <= ?4) OR (kind = 'nps' AND score <= ?5)"
+                   "       OR (kind = 'ces' AND score <= ?6))"
+                   "   GROUP BY buyer_id"
+                   "  UNION ALL"
+                   "  SELECT buyer_id, count(*) FROM feedback"
+                   "   WHERE left_at > ?2 AND left_at <= ?3 AND rating = 'negative'"
+                   "   GROUP BY buyer_id)"
+                   " GROUP BY buyer_id",
         err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, buyer_id);
@@ -190,8 +188,8 @@ int store_loyalty_buyers_between(bd_store *s, int64_t from, int64_t to, int sati
 
 int store_loyalty_mark_dirty(bd_store *s, int64_t buyer_id, bd_err *err)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, ST_LY_DIRTY_ADD, "INSERT OR IGNORE INTO loyalty_dirty(buyer_id) VALUES (?1)", err);
+    sqlite3_stmt *st = store_stmt(s, ST_LY_DIRTY_ADD,
+                                  "INSERT OR IGNORE INTO loyalty_dirty(buyer_id) VALUES (?1)", err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, buyer_id);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, err, "queue buyer for tiers");
@@ -215,9 +213,9 @@ int store_loyalty_dirty_clear(bd_store *s, bd_err *err)
 
 /* ---- profiles ---- */
 
-#define PROFILE_COLUMNS                                                                        \
-    "buyer_id, shop_id, orders, orders_all, spend, first_order_at, last_order_at, recency,"    \
-    " frequency, monetary, value, orders_recent, orders_previous, claims, chargebacks,"        \
+#define PROFILE_COLUMNS                                                                            \
+    "buyer_id, shop_id, orders, orders_all, spend, first_order_at, last_order_at, recency,"        \
+    " frequency, monetary, value, orders_recent, orders_previous, claims, chargebacks,"            \
     " negatives, loyalty, lifecycle, churn, tier, boost, digest, updated_at"
 
 static void label(sqlite3_stmt *st, int col, char *out, size_t n)
@@ -273,8 +271,10 @@ int store_loyalty_get(bd_store *s, int64_t buyer_id, store_buyer_loyalty *p, bd_
 
 static void bind_label(sqlite3_stmt *st, int i, const char *v)
 {
-    if (v[0]) sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(st, i);
+    if (v[0])
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
 }
 
 int store_loyalty_put(bd_store *s, const store_buyer_loyalty *p, bd_err *err)
@@ -302,8 +302,10 @@ int store_loyalty_put(bd_store *s, const store_buyer_loyalty *p, bd_err *err)
     store_bind_time(st, c++, p->first_order_at);
     store_bind_time(st, c++, p->last_order_at);
     for (int m = 0; m < STORE_LM_COUNT_; m++, c++) {
-        if (p->has[m]) sqlite3_bind_int64(st, c, p->metric[m]);
-        else sqlite3_bind_null(st, c);
+        if (p->has[m])
+            sqlite3_bind_int64(st, c, p->metric[m]);
+        else
+            sqlite3_bind_null(st, c);
     }
     sqlite3_bind_int64(st, c++, p->orders_recent);
     sqlite3_bind_int64(st, c++, p->orders_previous);
@@ -323,11 +325,11 @@ int store_loyalty_put(bd_store *s, const store_buyer_loyalty *p, bd_err *err)
 
 int store_loyalty_put_labels(bd_store *s, const store_buyer_loyalty *p, bd_err *err)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, ST_LY_PUT_LABELS,
-        "UPDATE buyer_loyalty SET loyalty = ?2, lifecycle = ?3, churn = ?4, tier = ?5,"
-        " boost = ?6, digest = ?7, updated_at = ?8 WHERE buyer_id = ?1",
-        err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_LY_PUT_LABELS,
+                   "UPDATE buyer_loyalty SET loyalty = ?2, lifecycle = ?3, churn = ?4, tier = ?5,"
+                   " boost = ?6, digest = ?7, updated_at = ?8 WHERE buyer_id = ?1",
+                   err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, p->buyer_id);
     sqlite3_bind_text(st, 2, p->loyalty, -1, SQLITE_STATIC);
@@ -338,8 +340,8 @@ int store_loyalty_put_labels(bd_store *s, const store_buyer_loyalty *p, bd_err *
     sqlite3_bind_int64(st, 7, p->digest);
     sqlite3_bind_int64(st, 8, p->updated_at);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, err, "store loyalty labels");
-    if (sqlite3_changes(s->db) == 0) return bd_err_set(err, "no loyalty profile for buyer %lld",
-                                                       (long long)p->buyer_id);
+    if (sqlite3_changes(s->db) == 0)
+        return bd_err_set(err, "no loyalty profile for buyer %lld", (long long)p->buyer_id);
     return 0;
 }
 
@@ -400,7 +402,8 @@ int store_loyalty_scan(bd_store *s, int64_t shop_id, store_loyalty_profile_fn fn
 
 int store_loyalty_max_buyer_id(bd_store *s, int64_t *max, bd_err *err)
 {
-    sqlite3_stmt *st = store_stmt(s, ST_LY_MAX_BUYER, "SELECT coalesce(max(id), 0) FROM buyers", err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_LY_MAX_BUYER, "SELECT coalesce(max(id), 0) FROM buyers", err);
     if (!st) return -1;
     if (sqlite3_step(st) != SQLITE_ROW) return store_fail(s, err, "count buyers");
     *max = sqlite3_column_int64(st, 0);
@@ -509,9 +512,9 @@ int store_loyalty_shops_reset(bd_store *s, bd_err *err)
 int store_loyalty_state_get(bd_store *s, int64_t *as_of, char *config_hash, size_t hash_len,
                             int64_t *full_at, bd_err *err)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, ST_LY_STATE_GET, "SELECT as_of, config_hash, full_at FROM loyalty_state WHERE id = 1",
-        err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_LY_STATE_GET,
+                   "SELECT as_of, config_hash, full_at FROM loyalty_state WHERE id = 1", err);
     if (!st) return -1;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) return 0;
@@ -523,8 +526,8 @@ int store_loyalty_state_get(bd_store *s, int64_t *as_of, char *config_hash, size
     return 1;
 }
 
-int store_loyalty_state_put(bd_store *s, int64_t as_of, const char *config_hash,
-                            int64_t full_at, bd_err *err)
+int store_loyalty_state_put(bd_store *s, int64_t as_of, const char *config_hash, int64_t full_at,
+                            bd_err *err)
 {
     sqlite3_stmt *st = store_stmt(s, ST_LY_STATE_PUT,
                                   "INSERT OR REPLACE INTO loyalty_state(id, as_of, config_hash,"
@@ -560,8 +563,8 @@ int store_buyer_tier(bd_store *s, int64_t buyer_id, int *boost, char *tier, size
 {
     *boost = 0;
     if (tier && tier_len) tier[0] = '\0';
-    sqlite3_stmt *st = store_stmt(
-        s, ST_LY_TIER, "SELECT boost, tier FROM buyer_loyalty WHERE buyer_id = ?1", err);
+    sqlite3_stmt *st =
+        store_stmt(s, ST_LY_TIER, "SELECT boost, tier FROM buyer_loyalty WHERE buyer_id = ?1", err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, buyer_id);
     int rc = sqlite3_step(st);
@@ -717,8 +720,7 @@ static void read_event(sqlite3_stmt *st, store_event *e)
     e->detail = store_col_text(st, 5);
 }
 
-int store_buyer_events(bd_store *s, int64_t buyer_id, store_event **rows, size_t *n,
-                       bd_err *err)
+int store_buyer_events(bd_store *s, int64_t buyer_id, store_event **rows, size_t *n, bd_err *err)
 {
     *rows = NULL;
     *n = 0;

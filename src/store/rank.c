@@ -46,7 +46,8 @@ static void dir_free(rank_dir *d)
 void store_rank_cache_free(bd_store *s)
 {
     if (!s->rank) return;
-    for (size_t i = 0; i < s->rank->n; i++) dir_free(&s->rank->dirs[i]);
+    for (size_t i = 0; i < s->rank->n; i++)
+        dir_free(&s->rank->dirs[i]);
     free(s->rank->dirs);
     free(s->rank);
     s->rank = NULL;
@@ -55,13 +56,15 @@ void store_rank_cache_free(bd_store *s)
 static void put_le(unsigned char *p, int64_t v)
 {
     uint64_t u = (uint64_t)v;
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(u >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(u >> (8 * i));
 }
 
 static int64_t get_le(const unsigned char *p)
 {
     uint64_t u = 0;
-    for (int i = 7; i >= 0; i--) u = (u << 8) | p[i];
+    for (int i = 7; i >= 0; i--)
+        u = (u << 8) | p[i];
     return (int64_t)u;
 }
 
@@ -100,7 +103,8 @@ static int load_dir(bd_store *s, int64_t shop_id, int metric, rank_dir **out, bd
         if (sqlite3_column_int64(st, 0) != (int64_t)d.n_chunks) {
             sqlite3_reset(st);
             dir_free(&d);
-            return bd_err_set(err, "ranking of shop %lld is damaged (chunk %lld missing); run"
+            return bd_err_set(err,
+                              "ranking of shop %lld is damaged (chunk %lld missing); run"
                               " `borderdesk tiers recompute --full`",
                               (long long)shop_id, (long long)d.n_chunks);
         }
@@ -155,8 +159,10 @@ static int load_chunk(bd_store *s, rank_dir *d, size_t c, bd_err *err)
     size_t bytes = (size_t)sqlite3_column_bytes(st, 0);
     if (bytes != (size_t)d->count[c] * ENTRY_BYTES) {
         sqlite3_reset(st);
-        return bd_err_set(err, "ranking of shop %lld is damaged (chunk %zu); run `borderdesk"
-                          " tiers recompute --full`", (long long)d->shop_id, c);
+        return bd_err_set(err,
+                          "ranking of shop %lld is damaged (chunk %zu); run `borderdesk"
+                          " tiers recompute --full`",
+                          (long long)d->shop_id, c);
     }
     if (!d->entries) d->entries = bd_malloc(RANK_CHUNK * sizeof *d->entries);
     d->n_entries = (size_t)d->count[c];
@@ -175,8 +181,10 @@ static int base_bound(bd_store *s, rank_dir *d, int64_t v, int strict, int64_t *
     size_t lo = 0, hi = d->n_chunks; /* first chunk whose last value passes */
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (strict ? d->last[mid] > v : d->last[mid] >= v) hi = mid;
-        else lo = mid + 1;
+        if (strict ? d->last[mid] > v : d->last[mid] >= v)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     if (lo == d->n_chunks) {
         *pos = d->total;
@@ -186,8 +194,10 @@ static int base_bound(bd_store *s, rank_dir *d, int64_t v, int strict, int64_t *
     size_t a = 0, b = d->n_entries;
     while (a < b) {
         size_t mid = (a + b) / 2;
-        if (strict ? d->entries[mid].value > v : d->entries[mid].value >= v) b = mid;
-        else a = mid + 1;
+        if (strict ? d->entries[mid].value > v : d->entries[mid].value >= v)
+            b = mid;
+        else
+            a = mid + 1;
     }
     *pos = d->start[lo] + (int64_t)a;
     return 0;
@@ -198,8 +208,10 @@ static int base_at(bd_store *s, rank_dir *d, int64_t pos, store_rank_entry *e, b
     size_t lo = 0, hi = d->n_chunks;
     while (lo + 1 < hi) {
         size_t mid = (lo + hi) / 2;
-        if (d->start[mid] <= pos) lo = mid;
-        else hi = mid;
+        if (d->start[mid] <= pos)
+            lo = mid;
+        else
+            hi = mid;
     }
     if (load_chunk(s, d, lo, err)) return -1;
     *e = d->entries[pos - d->start[lo]];
@@ -212,8 +224,7 @@ int store_rank_rebuild(bd_store *s, int64_t shop_id, int metric, const store_ran
     if (metric_ok(metric, err)) return -1;
     forget_dir(s, shop_id, metric);
     sqlite3_stmt *st = store_stmt(
-        s, ST_RK_CLEAR,
-        "DELETE FROM loyalty_rank WHERE shop_id = ?1 AND metric = ?2", err);
+        s, ST_RK_CLEAR, "DELETE FROM loyalty_rank WHERE shop_id = ?1 AND metric = ?2", err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, shop_id);
     sqlite3_bind_int(st, 2, metric);
@@ -312,16 +323,20 @@ int store_rank_move(bd_store *s, int64_t shop_id, int metric, int64_t buyer_id, 
     sqlite3_bind_int64(st, 1, shop_id);
     sqlite3_bind_int(st, 2, metric);
     sqlite3_bind_int64(st, 3, buyer_id);
-    if (has_old) sqlite3_bind_int64(st, 4, old_value);
-    else sqlite3_bind_null(st, 4);
-    if (has_new) sqlite3_bind_int64(st, 5, new_value);
-    else sqlite3_bind_null(st, 5);
+    if (has_old)
+        sqlite3_bind_int64(st, 4, old_value);
+    else
+        sqlite3_bind_null(st, 4);
+    if (has_new)
+        sqlite3_bind_int64(st, 5, new_value);
+    else
+        sqlite3_bind_null(st, 5);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, err, "record ranking move");
     return 0;
 }
 
-static int delta_count(bd_store *s, int64_t shop_id, int metric, int64_t v, int cur,
-                       int64_t *n, bd_err *err)
+static int delta_count(bd_store *s, int64_t shop_id, int metric, int64_t v, int cur, int64_t *n,
+                       bd_err *err)
 {
     sqlite3_stmt *st = store_stmt(
         s, cur ? ST_RK_DCOUNT_CUR : ST_RK_DCOUNT_BASE,
@@ -341,16 +356,16 @@ static int delta_count(bd_store *s, int64_t shop_id, int metric, int64_t v, int 
 }
 
 /* The nearest current value of a moved buyer strictly above (dir > 0) or below from. */
-static int delta_next(bd_store *s, int64_t shop_id, int metric, int64_t from, int dir,
-                      int64_t *v, bd_err *err)
+static int delta_next(bd_store *s, int64_t shop_id, int metric, int64_t from, int dir, int64_t *v,
+                      bd_err *err)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, dir > 0 ? ST_RK_DNEXT_UP : ST_RK_DNEXT_DOWN,
-        dir > 0 ? "SELECT min(cur_value) FROM loyalty_rank_delta WHERE shop_id = ?1"
-                  " AND metric = ?2 AND cur_value > ?3"
-                : "SELECT max(cur_value) FROM loyalty_rank_delta WHERE shop_id = ?1"
-                  " AND metric = ?2 AND cur_value < ?3",
-        err);
+    sqlite3_stmt *st =
+        store_stmt(s, dir > 0 ? ST_RK_DNEXT_UP : ST_RK_DNEXT_DOWN,
+                   dir > 0 ? "SELECT min(cur_value) FROM loyalty_rank_delta WHERE shop_id = ?1"
+                             " AND metric = ?2 AND cur_value > ?3"
+                           : "SELECT max(cur_value) FROM loyalty_rank_delta WHERE shop_id = ?1"
+                             " AND metric = ?2 AND cur_value < ?3",
+                   err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, shop_id);
     sqlite3_bind_int(st, 2, metric);
@@ -401,10 +416,10 @@ int store_loyalty_metric_next(bd_store *s, int64_t shop_id, int metric, int64_t 
         have_delta = delta_next(s, shop_id, metric, from, dir, &delta_v, err);
         if (have_delta < 0) return -1;
         if (!have_base && !have_delta) return 0;
-        int64_t v = !have_base ? delta_v
+        int64_t v = !have_base    ? delta_v
                     : !have_delta ? base_v
-                    : dir > 0 ? (base_v < delta_v ? base_v : delta_v)
-                              : (base_v > delta_v ? base_v : delta_v);
+                    : dir > 0     ? (base_v < delta_v ? base_v : delta_v)
+                                  : (base_v > delta_v ? base_v : delta_v);
         int64_t n;
         if (count_now(s, d, v, &n, err)) return -1;
         if (n > 0) {
@@ -453,7 +468,8 @@ int store_rank_range(bd_store *s, int64_t shop_id, int metric, int64_t lo, int64
     sqlite3_bind_int64(st, 1, shop_id);
     sqlite3_bind_int(st, 2, metric);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) id_push(&moved, sqlite3_column_int64(st, 0));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        id_push(&moved, sqlite3_column_int64(st, 0));
     if (rc != SQLITE_DONE) {
         free(moved.v);
         return store_fail(s, err, "read ranking moves");

@@ -26,7 +26,8 @@ void store_survey_clear(store_survey *v)
 
 void store_surveys_free(store_survey *v, size_t n)
 {
-    for (size_t i = 0; v && i < n; i++) store_survey_clear(&v[i]);
+    for (size_t i = 0; v && i < n; i++)
+        store_survey_clear(&v[i]);
     free(v);
 }
 
@@ -61,13 +62,13 @@ int store_survey_insert(bd_store *s, const store_survey *v, int64_t *id, bd_err 
     return 0;
 }
 
-#define SURVEY_COLUMNS                                                                         \
-    "SELECT v.id, v.ticket_id, v.shop_id, v.buyer_id, v.created_at, v.expires_at,"             \
-    " coalesce(v.responded_at, 0), coalesce(v.score, 0), v.token, v.agent, v.category,"        \
-    " v.subcategory, v.language, v.kind, v.dimensions, v.comment, s.name, b.external_id,"      \
-    " b.name,"                                                                                 \
-    " (SELECT group_concat(a.dimension || '=' || a.score) FROM survey_answers a"               \
-    "   WHERE a.survey_id = v.id)"                                                             \
+#define SURVEY_COLUMNS                                                                             \
+    "SELECT v.id, v.ticket_id, v.shop_id, v.buyer_id, v.created_at, v.expires_at,"                 \
+    " coalesce(v.responded_at, 0), coalesce(v.score, 0), v.token, v.agent, v.category,"            \
+    " v.subcategory, v.language, v.kind, v.dimensions, v.comment, s.name, b.external_id,"          \
+    " b.name,"                                                                                     \
+    " (SELECT group_concat(a.dimension || '=' || a.score) FROM survey_answers a"                   \
+    "   WHERE a.survey_id = v.id)"                                                                 \
     " FROM surveys v JOIN shops s ON s.id = v.shop_id JOIN buyers b ON b.id = v.buyer_id"
 
 static void read_survey(sqlite3_stmt *st, store_survey *v)

@@ -20,10 +20,14 @@ static const char *const languages[] = {"en", "es", "fr", "de", "it", "pt", "ru"
 
 int survey_score_range(const char *kind, int *lo, int *hi)
 {
-    if (bd_streq(kind, "csat")) *lo = 1, *hi = 5;
-    else if (bd_streq(kind, "nps")) *lo = 0, *hi = 10;
-    else if (bd_streq(kind, "ces")) *lo = 1, *hi = 7;
-    else return -1;
+    if (bd_streq(kind, "csat"))
+        *lo = 1, *hi = 5;
+    else if (bd_streq(kind, "nps"))
+        *lo = 0, *hi = 10;
+    else if (bd_streq(kind, "ces"))
+        *lo = 1, *hi = 7;
+    else
+        return -1;
     return 0;
 }
 
@@ -31,13 +35,12 @@ int survey_score_range(const char *kind, int *lo, int *hi)
 
 static int apply(const cJSON *o, survey_policy *p, const char *path, bd_err *err)
 {
-    static const char *const keys[] = {"enabled", "kind", "expires_days", "dimensions", "url",
-                                       "skip_subcategories", NULL};
+    static const char *const keys[] = {
+        "enabled", "kind", "expires_days", "dimensions", "url", "skip_subcategories", NULL};
     if (!cJSON_IsObject(o)) return bd_err_set(err, "%s must be an object", path);
     for (const cJSON *k = o->child; k; k = k->next)
         if (!bd_str_in(k->string, keys))
-            return bd_err_set(err, "%s: unknown key \"%s\" (see docs/loyalty.md)", path,
-                              k->string);
+            return bd_err_set(err, "%s: unknown key \"%s\" (see docs/loyalty.md)", path, k->string);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "enabled");
     if (v) {
         if (!cJSON_IsBool(v)) return bd_err_set(err, "%s.enabled must be true or false", path);
@@ -60,8 +63,10 @@ static int apply(const cJSON *o, survey_policy *p, const char *path, bd_err *err
     v = cJSON_GetObjectItemCaseSensitive(o, "dimensions");
     if (v) {
         if (!cJSON_IsArray(v))
-            return bd_err_set(err, "%s.dimensions must be an array of quality, attitude, speed,"
-                              " price", path);
+            return bd_err_set(err,
+                              "%s.dimensions must be an array of quality, attitude, speed,"
+                              " price",
+                              path);
         memset(p->dimensions, 0, sizeof p->dimensions);
         for (const cJSON *d = v->child; d; d = d->next) {
             int k = 0;
@@ -69,8 +74,10 @@ static int apply(const cJSON *o, survey_policy *p, const char *path, bd_err *err
                    !(cJSON_IsString(d) && strcmp(d->valuestring, survey_dimension_names[k]) == 0))
                 k++;
             if (k == SURVEY_DIMENSIONS)
-                return bd_err_set(err, "%s.dimensions: unknown dimension (quality, attitude,"
-                                  " speed, price)", path);
+                return bd_err_set(err,
+                                  "%s.dimensions: unknown dimension (quality, attitude,"
+                                  " speed, price)",
+                                  path);
             p->dimensions[k] = 1;
         }
     }
@@ -78,15 +85,19 @@ static int apply(const cJSON *o, survey_policy *p, const char *path, bd_err *err
     if (v) {
         if (!cJSON_IsString(v) || !strstr(v->valuestring, "{token}") ||
             strlen(v->valuestring) >= sizeof p->url - 64)
-            return bd_err_set(err, "%s.url must be the answer page's address with {token} in it,"
-                              " e.g. \"https://feedback.example.com/s/{token}\"", path);
+            return bd_err_set(err,
+                              "%s.url must be the answer page's address with {token} in it,"
+                              " e.g. \"https://feedback.example.com/s/{token}\"",
+                              path);
         snprintf(p->url, sizeof p->url, "%s", v->valuestring);
     }
     v = cJSON_GetObjectItemCaseSensitive(o, "skip_subcategories");
     if (v) {
         if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > 8)
-            return bd_err_set(err, "%s.skip_subcategories must be an array of at most 8"
-                              " subcategory names", path);
+            return bd_err_set(err,
+                              "%s.skip_subcategories must be an array of at most 8"
+                              " subcategory names",
+                              path);
         p->n_skip = 0;
         for (const cJSON *d = v->child; d; d = d->next) {
             if (!cJSON_IsString(d))
@@ -113,8 +124,10 @@ int survey_policy_load(const bd_config *c, const char *shop, survey_policy *p, b
         if (apply(own, p, path, err)) return -1;
     }
     if (p->enabled && !p->url[0])
-        return bd_err_set(err, "surveys are enabled%s%s but \"url\" (the answer page, with"
-                          " {token}) is not set", shop ? " for shop " : "", shop ? shop : "");
+        return bd_err_set(err,
+                          "surveys are enabled%s%s but \"url\" (the answer page, with"
+                          " {token}) is not set",
+                          shop ? " for shop " : "", shop ? shop : "");
     return 0;
 }
 
@@ -154,8 +167,8 @@ static const char *survey_language(const store_ticket *t)
     return "en";
 }
 
-int survey_create_for_ticket(bd_store *s, const survey_policy *p, const store_ticket *t,
-                             int64_t at, int64_t *id, bd_err *err)
+int survey_create_for_ticket(bd_store *s, const survey_policy *p, const store_ticket *t, int64_t at,
+                             int64_t *id, bd_err *err)
 {
     *id = 0;
     if (!p->enabled) return 0;
@@ -216,8 +229,7 @@ static int check_response(const store_survey *v, const survey_response *r, bd_er
 {
     int lo, hi;
     if (survey_score_range(v->kind, &lo, &hi))
-        return bd_err_set(err, "survey %lld has an unknown kind \"%s\"", (long long)v->id,
-                          v->kind);
+        return bd_err_set(err, "survey %lld has an unknown kind \"%s\"", (long long)v->id, v->kind);
     if (r->score < lo || r->score > hi)
         return bd_err_set(err, "%s score is a whole number from %d to %d, not %d",
                           strcmp(v->kind, "nps") == 0   ? "an NPS"
@@ -231,7 +243,7 @@ static int check_response(const store_survey *v, const survey_response *r, bd_er
             return bd_err_set(err, "this survey does not ask about \"%s\" (it asks: %s)",
                               r->dims[i].name ? r->dims[i].name : "",
                               v->dimensions && strcmp(v->dimensions, "[]") ? v->dimensions
-                                                                          : "no dimensions");
+                                                                           : "no dimensions");
         for (int j = 0; j < i; j++)
             if (bd_streq(r->dims[j].name, r->dims[i].name))
                 return bd_err_set(err, "dimension \"%s\" is given twice", r->dims[i].name);
@@ -243,8 +255,7 @@ static int check_response(const store_survey *v, const survey_response *r, bd_er
         size_t n = strlen(r->comment);
         if (!bd_utf8_valid(r->comment, n)) return bd_err_set(err, "the comment is not valid UTF-8");
         if (bd_utf8_len(r->comment) > SURVEY_COMMENT_MAX)
-            return bd_err_set(err, "the comment is longer than %d characters",
-                              SURVEY_COMMENT_MAX);
+            return bd_err_set(err, "the comment is longer than %d characters", SURVEY_COMMENT_MAX);
     }
     return 0;
 }
@@ -261,21 +272,24 @@ int survey_respond(bd_store *s, const char *token, const survey_response *r, int
     int rc = 0;
     if (v.responded_at) {
         bd_time_format(v.responded_at, when, sizeof when);
-        rc = bd_err_set(err, "this survey was already answered on %s; a survey takes one"
-                        " response", when);
+        rc = bd_err_set(err,
+                        "this survey was already answered on %s; a survey takes one"
+                        " response",
+                        when);
     } else if (at >= v.expires_at) {
         bd_time_format(v.expires_at, when, sizeof when);
-        rc = bd_err_set(err, "this survey expired on %s; responses are no longer accepted",
-                        when);
+        rc = bd_err_set(err, "this survey expired on %s; responses are no longer accepted", when);
     } else {
         rc = check_response(&v, r, err);
     }
     const char *comment = r->comment && *r->comment ? r->comment : NULL;
     if (!rc) {
         int done = store_survey_respond(s, v.id, r->score, comment, at, err);
-        if (done == 0) rc = bd_err_set(err, "this survey was just answered; a survey takes one"
-                                       " response");
-        else if (done < 0) rc = -1;
+        if (done == 0)
+            rc = bd_err_set(err, "this survey was just answered; a survey takes one"
+                                 " response");
+        else if (done < 0)
+            rc = -1;
     }
     for (int i = 0; !rc && i < r->n_dims; i++)
         rc = store_survey_answer(s, v.id, r->dims[i].name, r->dims[i].score, err);
@@ -308,47 +322,58 @@ void survey_format_date(const char *language, int64_t t, char *out, size_t outle
     struct tm tm;
     gmtime_r(&tt, &tm);
     int d = tm.tm_mday, m = tm.tm_mon, y = tm.tm_year + 1900;
-    static const char *const en[] = {"January", "February", "March",     "April",
-                                     "May",     "June",     "July",      "August",
-                                     "September", "October", "November", "December"};
-    static const char *const es[] = {"enero", "febrero", "marzo",      "abril",
-                                     "mayo",  "junio",   "julio",      "agosto",
+    static const char *const en[] = {"January",   "February", "March",    "April",
+                                     "May",       "June",     "July",     "August",
+                                     "September", "October",  "November", "December"};
+    static const char *const es[] = {"enero",      "febrero", "marzo",     "abril",
+                                     "mayo",       "junio",   "julio",     "agosto",
                                      "septiembre", "octubre", "noviembre", "diciembre"};
-    static const char *const fr[] = {"janvier", "février", "mars",     "avril",
-                                     "mai",     "juin",    "juillet",  "août",
+    static const char *const fr[] = {"janvier",   "février", "mars",     "avril",
+                                     "mai",       "juin",    "juillet",  "août",
                                      "septembre", "octobre", "novembre", "décembre"};
-    static const char *const de[] = {"Januar", "Februar", "März",     "April",
-                                     "Mai",    "Juni",    "Juli",     "August",
+    static const char *const de[] = {"Januar",    "Februar", "März",     "April",
+                                     "Mai",       "Juni",    "Juli",     "August",
                                      "September", "Oktober", "November", "Dezember"};
-    static const char *const it[] = {"gennaio", "febbraio", "marzo",     "aprile",
-                                     "maggio",  "giugno",   "luglio",    "agosto",
-                                     "settembre", "ottobre", "novembre", "dicembre"};
-    static const char *const pt[] = {"janeiro", "fevereiro", "março",    "abril",
-                                     "maio",    "junho",     "julho",    "agosto",
-                                     "setembro", "outubro",  "novembro", "dezembro"};
+    static const char *const it[] = {"gennaio",   "febbraio", "marzo",    "aprile",
+                                     "maggio",    "giugno",   "luglio",   "agosto",
+                                     "settembre", "ottobre",  "novembre", "dicembre"};
+    static const char *const pt[] = {"janeiro",  "fevereiro", "março",    "abril",
+                                     "maio",     "junho",     "julho",    "agosto",
+                                     "setembro", "outubro",   "novembro", "dezembro"};
     /* Russian and Polish dates use the genitive month */
-    static const char *const ru[] = {"января", "февраля", "марта",    "апреля",
-                                     "мая",    "июня",    "июля",     "августа",
+    static const char *const ru[] = {"января",   "февраля", "марта",  "апреля",
+                                     "мая",      "июня",    "июля",   "августа",
                                      "сентября", "октября", "ноября", "декабря"};
-    static const char *const pl[] = {"stycznia", "lutego",   "marca",       "kwietnia",
-                                     "maja",     "czerwca",  "lipca",       "sierpnia",
+    static const char *const pl[] = {"stycznia", "lutego",       "marca",     "kwietnia",
+                                     "maja",     "czerwca",      "lipca",     "sierpnia",
                                      "września", "października", "listopada", "grudnia"};
-    static const char *const ar[] = {"يناير", "فبراير", "مارس",   "أبريل",
-                                     "مايو",  "يونيو",  "يوليو",  "أغسطس",
-                                     "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"};
+    static const char *const ar[] = {"يناير", "فبراير", "مارس",   "أبريل",  "مايو",   "يونيو",
+                                     "يوليو", "أغسطس",  "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"};
     const char *l = language ? language : "en";
-    if (!strcmp(l, "en")) snprintf(out, outlen, "%s %d, %d", en[m], d, y);
-    else if (!strcmp(l, "es")) snprintf(out, outlen, "%d de %s de %d", d, es[m], y);
-    else if (!strcmp(l, "fr")) snprintf(out, outlen, "%d%s %s %d", d, d == 1 ? "er" : "", fr[m], y);
-    else if (!strcmp(l, "de")) snprintf(out, outlen, "%d. %s %d", d, de[m], y);
-    else if (!strcmp(l, "it")) snprintf(out, outlen, "%d%s %s %d", d, d == 1 ? "º" : "", it[m], y);
-    else if (!strcmp(l, "pt")) snprintf(out, outlen, "%d de %s de %d", d, pt[m], y);
-    else if (!strcmp(l, "ru")) snprintf(out, outlen, "%d %s %d г.", d, ru[m], y);
-    else if (!strcmp(l, "pl")) snprintf(out, outlen, "%d %s %d r.", d, pl[m], y);
-    else if (!strcmp(l, "ja") || !strcmp(l, "zh")) snprintf(out, outlen, "%d年%d月%d日", y, m + 1, d);
-    else if (!strcmp(l, "ko")) snprintf(out, outlen, "%d년 %d월 %d일", y, m + 1, d);
-    else if (!strcmp(l, "ar")) snprintf(out, outlen, "%d %s %d", d, ar[m], y);
-    else snprintf(out, outlen, "%04d-%02d-%02d", y, m + 1, d);
+    if (!strcmp(l, "en"))
+        snprintf(out, outlen, "%s %d, %d", en[m], d, y);
+    else if (!strcmp(l, "es"))
+        snprintf(out, outlen, "%d de %s de %d", d, es[m], y);
+    else if (!strcmp(l, "fr"))
+        snprintf(out, outlen, "%d%s %s %d", d, d == 1 ? "er" : "", fr[m], y);
+    else if (!strcmp(l, "de"))
+        snprintf(out, outlen, "%d. %s %d", d, de[m], y);
+    else if (!strcmp(l, "it"))
+        snprintf(out, outlen, "%d%s %s %d", d, d == 1 ? "º" : "", it[m], y);
+    else if (!strcmp(l, "pt"))
+        snprintf(out, outlen, "%d de %s de %d", d, pt[m], y);
+    else if (!strcmp(l, "ru"))
+        snprintf(out, outlen, "%d %s %d г.", d, ru[m], y);
+    else if (!strcmp(l, "pl"))
+        snprintf(out, outlen, "%d %s %d r.", d, pl[m], y);
+    else if (!strcmp(l, "ja") || !strcmp(l, "zh"))
+        snprintf(out, outlen, "%d年%d月%d日", y, m + 1, d);
+    else if (!strcmp(l, "ko"))
+        snprintf(out, outlen, "%d년 %d월 %d일", y, m + 1, d);
+    else if (!strcmp(l, "ar"))
+        snprintf(out, outlen, "%d %s %d", d, ar[m], y);
+    else
+        snprintf(out, outlen, "%04d-%02d-%02d", y, m + 1, d);
 }
 
 cJSON *survey_invitation_data(const store_survey *v, const survey_policy *p)

@@ -63,8 +63,7 @@ static void configure(fixture *f, const char *loyalty_json)
 
 /* One order days_ago days before as-of. */
 static void order_full(fixture *f, const char *shop, const char *buyer, const char *ext,
-                       const char *status, double days_ago, const char *currency,
-                       const char *total)
+                       const char *status, double days_ago, const char *currency, const char *total)
 {
     char when[32], json[1024];
     bd_time_format(f->T - (int64_t)(days_ago * DAY), when, sizeof when);
@@ -94,8 +93,10 @@ static int recompute(fixture *f, int full, loyalty_result *r, bd_err *err)
     loyalty_ctx lc = {.store = f->s, .settings = f->set, .as_of = f->T, .actor = "tiers"};
     assert_int_equal(store_begin(f->s, err), 0);
     int rc = loyalty_recompute(&lc, full, r, err);
-    if (rc) store_rollback(f->s);
-    else assert_int_equal(store_commit(f->s, err), 0);
+    if (rc)
+        store_rollback(f->s);
+    else
+        assert_int_equal(store_commit(f->s, err), 0);
     return rc;
 }
 
@@ -149,12 +150,13 @@ static void rfm_fixture(fixture *f)
         int n;
         const char *each;
         double last;
-    } b[] = {{"b01", 5, "100", 1},  {"b02", 4, "100", 2},  {"b03", 4, "50", 2},
-             {"b04", 3, "100", 10}, {"b05", 3, "10", 20},  {"b06", 3, "10", 30},
+    } b[] = {{"b01", 5, "100", 1},   {"b02", 4, "100", 2},  {"b03", 4, "50", 2},
+             {"b04", 3, "100", 10},  {"b05", 3, "10", 20},  {"b06", 3, "10", 30},
              {"b07", 2, "500", 100}, {"b08", 1, "20", 200}, {"b09", 1, "20", 300},
              {"b10", 1, "5", 364}};
     for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
-        for (int k = 0; k < b[i].n; k++) order(f, b[i].id, b[i].last + k * 0.25, b[i].each);
+        for (int k = 0; k < b[i].n; k++)
+            order(f, b[i].id, b[i].last + k * 0.25, b[i].each);
 }
 
 static void test_rfm_quintiles_with_ties(void **state)
@@ -167,17 +169,22 @@ static void test_rfm_quintiles_with_ties(void **state)
         const char *id;
         int r, fq, m;
         const char *segment;
-    } want[] = {{"b01", 5, 5, 5, "champions"},      {"b02", 4, 4, 4, "champions"},
-                {"b03", 4, 4, 3, "active"},         {"b04", 4, 3, 4, "active"},
-                {"b05", 3, 3, 2, "needs_attention"}, {"b06", 3, 3, 2, "needs_attention"},
-                {"b07", 2, 2, 5, "at_risk"},        {"b08", 2, 1, 1, "hibernating"},
-                {"b09", 1, 1, 1, "lost"},           {"b10", 1, 1, 1, "lost"}};
+    } want[] = {{"b01", 5, 5, 5, "champions"},
+                {"b02", 4, 4, 4, "champions"},
+                {"b03", 4, 4, 3, "active"},
+                {"b04", 4, 3, 4, "active"},
+                {"b05", 3, 3, 2, "needs_attention"},
+                {"b06", 3, 3, 2, "needs_attention"},
+                {"b07", 2, 2, 5, "at_risk"},
+                {"b08", 2, 1, 1, "hibernating"},
+                {"b09", 1, 1, 1, "lost"},
+                {"b10", 1, 1, 1, "lost"}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         store_buyer_loyalty p = profile(f, "s1", want[i].id);
         if (p.r != want[i].r || p.f != want[i].fq || p.m != want[i].m ||
             strcmp(p.segment, want[i].segment) != 0)
-            fail_msg("%s: got RFM %d%d%d %s, want %d%d%d %s", want[i].id, p.r, p.f, p.m,
-                     p.segment, want[i].r, want[i].fq, want[i].m, want[i].segment);
+            fail_msg("%s: got RFM %d%d%d %s, want %d%d%d %s", want[i].id, p.r, p.f, p.m, p.segment,
+                     want[i].r, want[i].fq, want[i].m, want[i].segment);
         assert_string_equal(p.tier, want[i].segment);
     }
     /* frequency and monetary are the window's: b01 has 5 orders of 100 */
@@ -227,8 +234,7 @@ static void test_pyramid_default_percentiles(void **state)
         store_buyer_loyalty p = profile(f, "s1", id);
         const char *want = i >= 199 ? "vip" : i >= 191 ? "important" : "ordinary";
         if (strcmp(p.pyramid, want) != 0 || p.top20 != (i >= 161))
-            fail_msg("%s: pyramid %s top20 %d, want %s %d", id, p.pyramid, p.top20, want,
-                     i >= 161);
+            fail_msg("%s: pyramid %s top20 %d, want %s %d", id, p.pyramid, p.top20, want, i >= 161);
     }
 }
 
@@ -326,20 +332,23 @@ static void test_loyalty_lifecycle_churn(void **state)
     order(f, "r1", 50, "20"); /* two orders, 100 days: repeat, formation */
     /* six orders over 400 days, last 30 days ago; recent (180 d) 3, previous 2: loyal */
     double l1[] = {400, 300, 200, 150, 60, 30};
-    for (int i = 0; i < 6; i++) order(f, "l1", l1[i], "20");
+    for (int i = 0; i < 6; i++)
+        order(f, "l1", l1[i], "20");
     /* last order 200 days ago > 180: silent -> decline; 3 orders: repeat */
     double s1[] = {400, 350, 200};
-    for (int i = 0; i < 3; i++) order(f, "s1", s1[i], "20");
+    for (int i = 0; i < 3; i++)
+        order(f, "s1", s1[i], "20");
     /* previous window 4 orders, recent 1 <= 4 * 50%: falling -> decline */
     double f1[] = {300, 280, 250, 200, 10};
-    for (int i = 0; i < 5; i++) order(f, "f1", f1[i], "20");
+    for (int i = 0; i < 5; i++)
+        order(f, "f1", f1[i], "20");
     /* a cancelled order is not a sale: potential */
     order_full(f, "s1", "x1", "ox1", "Cancelled", 5, "EUR", "20");
     run(f, 1);
     struct {
         const char *id, *loyalty, *lifecycle, *churn;
-    } want[] = {{"n1", "new", "exploration", ""},    {"r1", "repeat", "formation", ""},
-                {"l1", "loyal", "stability", ""},    {"s1", "repeat", "decline", "silent"},
+    } want[] = {{"n1", "new", "exploration", ""},       {"r1", "repeat", "formation", ""},
+                {"l1", "loyal", "stability", ""},       {"s1", "repeat", "decline", "silent"},
                 {"f1", "repeat", "decline", "falling"}, {"x1", "potential", "", ""}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         store_buyer_loyalty p = profile(f, "s1", want[i].id);
@@ -538,8 +547,8 @@ static void test_tier_changes_priority_and_events(void **state)
 
     /* blacklisting removes the boost; the priority change is in the ticket's history */
     bd_err err;
-    assert_int_equal(loyalty_blacklist_add(f->s, f->set, v9, "abusive messages", "lead.li",
-                                           f->T, &err), 0);
+    assert_int_equal(
+        loyalty_blacklist_add(f->s, f->set, v9, "abusive messages", "lead.li", f->T, &err), 0);
     assert_int_equal(priority_of(f, t9), TICKET_PRIORITY_NORMAL);
     store_event *e;
     size_t ne;
@@ -560,8 +569,8 @@ static void test_tier_changes_priority_and_events(void **state)
     assert_int_equal(profile(f, "s1", "v9").boost, 0);
     assert_int_equal(loyalty_blacklist_add(f->s, f->set, v9, "again", "lead.li", f->T, &err), -1);
     assert_non_null(strstr(err.msg, "already blacklisted"));
-    assert_int_equal(loyalty_blacklist_remove(f->s, f->set, v9, "apologised", "lead.li", f->T,
-                                              &err), 0);
+    assert_int_equal(
+        loyalty_blacklist_remove(f->s, f->set, v9, "apologised", "lead.li", f->T, &err), 0);
     assert_int_equal(priority_of(f, t9), TICKET_PRIORITY_HIGH);
     assert_int_equal(loyalty_blacklist_add(f->s, f->set, v9, "", "lead.li", f->T, &err), -1);
     assert_non_null(strstr(err.msg, "a reason is required"));
@@ -612,8 +621,9 @@ static void test_flags_for_a_person_to_confirm(void **state)
     bd_err err;
     assert_int_equal(ticket_ingest_message(&f->ctx, &m, &res, &err), 0);
     bd_message_clear(&m);
-    assert_int_equal(store_ticket_set_classification(f->s, res.ticket_id, "dispute", "refund",
-                                                     "en", 2, 2, &err), 0);
+    assert_int_equal(
+        store_ticket_set_classification(f->s, res.ticket_id, "dispute", "refund", "en", 2, 2, &err),
+        0);
     /* the same order claimed twice counts once */
     snprintf(json, sizeof json,
              "{\"shop\":\"s1\",\"marketplace\":\"ebay\",\"external_id\":\"d2\","
@@ -622,8 +632,9 @@ static void test_flags_for_a_person_to_confirm(void **state)
     tu_message(&m, json);
     assert_int_equal(ticket_ingest_message(&f->ctx, &m, &res, &err), 0);
     bd_message_clear(&m);
-    assert_int_equal(store_ticket_set_classification(f->s, res.ticket_id, "dispute", "refund",
-                                                     "en", 2, 2, &err), 0);
+    assert_int_equal(
+        store_ticket_set_classification(f->s, res.ticket_id, "dispute", "refund", "en", 2, 2, &err),
+        0);
     assert_int_equal(store_loyalty_mark_dirty(f->s, buyer_id(f, "s1:k1"), &err), 0);
     run(f, 0);
     assert_int_equal(profile(f, "s1", "k1").claims, 2);
@@ -640,8 +651,8 @@ static void test_flags_for_a_person_to_confirm(void **state)
     assert_int_equal(open_flags(f, &fl, &n), 1);
     store_buyer_flags_free(fl, n);
     /* dismissed: not raised again until the claims grow */
-    assert_int_equal(loyalty_flag_dismiss(f->s, flag, "known good customer", "lead.li", f->T,
-                                          &err), 0);
+    assert_int_equal(loyalty_flag_dismiss(f->s, flag, "known good customer", "lead.li", f->T, &err),
+                     0);
     assert_int_equal(loyalty_flag_dismiss(f->s, flag, "twice", "lead.li", f->T, &err), -1);
     assert_non_null(strstr(err.msg, "already dismissed"));
     run(f, 1);
@@ -654,8 +665,8 @@ static void test_flags_for_a_person_to_confirm(void **state)
     flag = fl[0].id;
     store_buyer_flags_free(fl, n);
     /* confirmed by a person: blacklisted, with the flag as evidence */
-    assert_int_equal(loyalty_flag_confirm(f->s, f->set, flag, "pattern confirmed", "lead.li",
-                                          f->T, &err), 0);
+    assert_int_equal(
+        loyalty_flag_confirm(f->s, f->set, flag, "pattern confirmed", "lead.li", f->T, &err), 0);
     store_blacklist_entry be;
     assert_int_equal(store_blacklist_get(f->s, buyer_id(f, "s1:k1"), &be, &err), 1);
     assert_int_equal(be.flag_id, flag);

@@ -54,8 +54,8 @@ static void settings(world *w, const char *json)
 static void add_order(world *w, int shop, int buyer, const char *status, int64_t at,
                       int64_t updated, const char *ext)
 {
-    static const char *const amounts[] = {"0", "5", "10", "10", "20", "20", "50", "100",
-                                          "12.5", "-3"};
+    static const char *const amounts[] = {"0",  "5",  "10",  "10",   "20",
+                                          "20", "50", "100", "12.5", "-3"};
     static const char *const currencies[] = {"EUR", "EUR", "EUR", "USD"};
     char when[32], upd[32], json[1024];
     bd_time_format(at, when, sizeof when);
@@ -105,8 +105,10 @@ static void round_of_changes(world *w)
         else
             buyer = 1 + pick(w->buyers[shop - 1]);
         int r = pick(20);
-        const char *status = r == 0 ? "refunded" : r == 1 ? "cancelled" : r == 2 ? "chargeback"
-                                                                                  : "shipped";
+        const char *status = r == 0   ? "refunded"
+                             : r == 1 ? "cancelled"
+                             : r == 2 ? "chargeback"
+                                      : "shipped";
         /* whole days only, so recency ties are common; some orders lie in the future */
         int64_t at = w->T - (int64_t)pick(200) * DAY + (pick(15) == 0 ? 3 * DAY : 0);
         char ext[32];
@@ -182,7 +184,8 @@ static void check_round(world *w, int round)
     assert_int_equal(store_loyalty_scan(w->s, 0, snap_one, &before, &err), 0);
     store_loyalty_shop t1[2], t2[2];
     store_loyalty_band b1[2][NBANDS], b2[2][NBANDS];
-    for (int s = 0; s < 2; s++) bands_of(w, s + 1, &t1[s], b1[s]);
+    for (int s = 0; s < 2; s++)
+        bands_of(w, s + 1, &t1[s], b1[s]);
 
     recompute(w, 1, &r);
     if (r.written || r.tier_changes || r.flags_raised) {
@@ -200,29 +203,28 @@ static void check_round(world *w, int round)
                 a->m != b->m || strcmp(a->tier, b->tier) || strcmp(a->loyalty, b->loyalty) ||
                 strcmp(a->lifecycle, b->lifecycle) || strcmp(a->churn, b->churn) ||
                 a->boost != b->boost || a->top20 != b->top20 || strcmp(a->abc, b->abc))
-                print_error("buyer %lld shop %lld (incremental / full): orders %lld/%lld all "
-                            "%lld/%lld spend %lld/%lld first %lld/%lld last %lld/%lld recent "
-                            "%lld/%lld prev %lld/%lld claims %lld/%lld cb %lld/%lld neg %lld/%lld "
-                            "metrics %lld,%lld,%lld,%lld / %lld,%lld,%lld,%lld has %d%d%d%d/%d%d%d%d "
-                            "rfm %d%d%d/%d%d%d %s/%s %s/%s %s/%s %s/%s boost %d/%d\n",
-                            (long long)a->buyer_id, (long long)a->shop_id, F(orders),
-                            F(orders_all), F(spend), F(first_order_at), F(last_order_at),
-                            F(orders_recent), F(orders_previous), F(claims), F(chargebacks),
-                            F(negatives), (long long)a->metric[0], (long long)a->metric[1],
-                            (long long)a->metric[2], (long long)a->metric[3],
-                            (long long)b->metric[0], (long long)b->metric[1],
-                            (long long)b->metric[2], (long long)b->metric[3], a->has[0],
-                            a->has[1], a->has[2], a->has[3], b->has[0], b->has[1], b->has[2],
-                            b->has[3], a->r, a->f, a->m, b->r, b->f, b->m, a->tier, b->tier,
-                            a->loyalty, b->loyalty, a->lifecycle, b->lifecycle, a->churn,
-                            b->churn, a->boost, b->boost);
+                print_error(
+                    "buyer %lld shop %lld (incremental / full): orders %lld/%lld all "
+                    "%lld/%lld spend %lld/%lld first %lld/%lld last %lld/%lld recent "
+                    "%lld/%lld prev %lld/%lld claims %lld/%lld cb %lld/%lld neg %lld/%lld "
+                    "metrics %lld,%lld,%lld,%lld / %lld,%lld,%lld,%lld has %d%d%d%d/%d%d%d%d "
+                    "rfm %d%d%d/%d%d%d %s/%s %s/%s %s/%s %s/%s boost %d/%d\n",
+                    (long long)a->buyer_id, (long long)a->shop_id, F(orders), F(orders_all),
+                    F(spend), F(first_order_at), F(last_order_at), F(orders_recent),
+                    F(orders_previous), F(claims), F(chargebacks), F(negatives),
+                    (long long)a->metric[0], (long long)a->metric[1], (long long)a->metric[2],
+                    (long long)a->metric[3], (long long)b->metric[0], (long long)b->metric[1],
+                    (long long)b->metric[2], (long long)b->metric[3], a->has[0], a->has[1],
+                    a->has[2], a->has[3], b->has[0], b->has[1], b->has[2], b->has[3], a->r, a->f,
+                    a->m, b->r, b->f, b->m, a->tier, b->tier, a->loyalty, b->loyalty, a->lifecycle,
+                    b->lifecycle, a->churn, b->churn, a->boost, b->boost);
 #undef F
         }
         free(after.p);
         fail_msg("round %d: the full recompute changed %lld profiles (%lld tiers, %lld flags)"
                  " after the incremental one (%zu profiles before, %zu after)",
-                 round, (long long)r.written, (long long)r.tier_changes,
-                 (long long)r.flags_raised, before.n, after.n);
+                 round, (long long)r.written, (long long)r.tier_changes, (long long)r.flags_raised,
+                 before.n, after.n);
     }
     loyalty_result_clear(&r);
     for (int s = 0; s < 2; s++) {
@@ -297,8 +299,9 @@ static void test_incremental_equals_full_other_seeds(void **state)
     (void)state;
     run_world(12345, small_windows, 30);
     run_world(987654321, "{\"loyalty\": {\"tier\": \"abc\", \"fx_rates\": {\"USD\": 1.1}}}", 30);
-    run_world(42, "{\"loyalty\": {\"tier\": \"lifecycle\", \"fx_rates\": {\"USD\": 1},"
-                  " \"abc_percent\": {\"a\": 40, \"b\": 40}}}",
+    run_world(42,
+              "{\"loyalty\": {\"tier\": \"lifecycle\", \"fx_rates\": {\"USD\": 1},"
+              " \"abc_percent\": {\"a\": 40, \"b\": 40}}}",
               30);
 }
 

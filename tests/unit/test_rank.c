@@ -43,7 +43,8 @@ static int model_next(const model *m, int64_t from, int dir, int64_t *v, int64_t
     }
     if (!found) return 0;
     *count = 0;
-    for (int b = 1; b <= N; b++) *count += m->has[b] && m->v[b] == *v;
+    for (int b = 1; b <= N; b++)
+        *count += m->has[b] && m->v[b] == *v;
     return 1;
 }
 
@@ -69,8 +70,8 @@ static void check(bd_store *s, const model *m, int round)
             int want = model_next(m, from, dir, &mv, &mc);
             if (got < 0) fail_msg("metric_next: %s", err.msg);
             if (got != want || (got && (v != mv || c != mc)))
-                fail_msg("round %d: next %s %lld: got %d (%lld x%lld), want %d (%lld x%lld)",
-                         round, dir > 0 ? "above" : "below", (long long)from, got, (long long)v,
+                fail_msg("round %d: next %s %lld: got %d (%lld x%lld), want %d (%lld x%lld)", round,
+                         dir > 0 ? "above" : "below", (long long)from, got, (long long)v,
                          (long long)c, want, (long long)mv, (long long)mc);
         }
         int64_t lo = rnd(80) - 5, hi = lo + rnd(30);

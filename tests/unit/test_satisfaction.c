@@ -162,7 +162,8 @@ static void test_feedback_bad_input(void **state)
         sat_feedback in;
         const char *why;
     } bad[] = {
-        {fb("X1", "amy", NULL, "great", 0, "2026-11-10T10:00:00Z"), "positive, neutral or negative"},
+        {fb("X1", "amy", NULL, "great", 0, "2026-11-10T10:00:00Z"),
+         "positive, neutral or negative"},
         {fb("X2", "amy", NULL, NULL, 6, "2026-11-10T10:00:00Z"), "from 1 to 5, not 6"},
         {fb("X3", "amy", NULL, "positive", 2, "2026-11-10T10:00:00Z"), "contradicts 2 stars"},
         {fb(NULL, "amy", NULL, "positive", 0, "2026-11-10T10:00:00Z"), "\"external_id\""},
@@ -230,7 +231,8 @@ static void survey(fixture *f, const char *agent, const char *kind, int64_t crea
                       .dimensions = "[\"quality\"]"};
     int64_t id;
     assert_int_equal(store_survey_insert(f->s, &v, &id, &err), 0);
-    if (score >= 0) assert_int_equal(store_survey_respond(f->s, id, score, NULL, created + 3600, &err), 1);
+    if (score >= 0)
+        assert_int_equal(store_survey_respond(f->s, id, score, NULL, created + 3600, &err), 1);
     if (quality) assert_int_equal(store_survey_answer(f->s, id, "quality", quality, &err), 0);
     store_ticket_clear(&tk);
 }
@@ -265,10 +267,12 @@ static void test_report_hand_computed(void **state)
     /* bob, NPS: 10, 9, 9, 8, 6, 0 -> 3 promoters, 1 passive, 2 detractors of 6:
      * NPS = 50% - 33.3% = 16.7 */
     int nps[] = {10, 9, 9, 8, 6, 0};
-    for (int i = 0; i < 6; i++) survey(f, "bob", "nps", w47 + 7 * DAY + i, nps[i], 0);
+    for (int i = 0; i < 6; i++)
+        survey(f, "bob", "nps", w47 + 7 * DAY + i, nps[i], 0);
     /* cy, CES: 7, 5, 4, 1 -> 2 of 4 answer 5-7: 50% */
     int ces[] = {7, 5, 4, 1};
-    for (int i = 0; i < 4; i++) survey(f, NULL, "ces", w47 + 7 * DAY + i, ces[i], 0);
+    for (int i = 0; i < 4; i++)
+        survey(f, NULL, "ces", w47 + 7 * DAY + i, ces[i], 0);
     /* feedback: 2 positive, 1 neutral, 1 negative; one left outside the period */
     const char *ratings[] = {"positive", "positive", "neutral", "negative"};
     for (int i = 0; i < 4; i++) {

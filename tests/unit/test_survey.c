@@ -33,7 +33,8 @@ static int setup(void **state)
     fixture *f = bd_calloc(1, sizeof *f);
     f->s = tu_open_new(&f->path);
     f->cfg.root = cJSON_Parse(CONFIG);
-    f->cfg.templates_dir = bd_asprintf("%s/templates", getenv("BD_SOURCE_DIR") ? getenv("BD_SOURCE_DIR") : BD_SOURCE_DIR);
+    f->cfg.templates_dir = bd_asprintf(
+        "%s/templates", getenv("BD_SOURCE_DIR") ? getenv("BD_SOURCE_DIR") : BD_SOURCE_DIR);
     f->ctx.store = f->s;
     f->ctx.reopen_window = 7 * DAY;
     f->ctx.actor = "agent.wu";
@@ -138,9 +139,10 @@ static void test_tokens(void **state)
         assert_int_equal(survey_token(tokens[i], &err), 0);
         assert_int_equal(strlen(tokens[i]), 32); /* 24 bytes = 192 bits, base64url */
         for (int k = 0; k < 32; k++)
-            assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-                                   tokens[i][k]));
-        for (int j = 0; j < i; j++) assert_string_not_equal(tokens[i], tokens[j]);
+            assert_non_null(strchr(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", tokens[i][k]));
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(tokens[i], tokens[j]);
     }
 }
 
@@ -200,7 +202,8 @@ static void test_created_when_solved(void **state)
     solve(f, t4);
     assert_false(survey_of(f, t4, &v));
     int64_t t5 = ticket(f, "ebay-us", "eve", "m5", "en");
-    assert_int_equal(store_ticket_set_classification(f->s, t5, "other", "spam", "en", 0, 0, &err), 0);
+    assert_int_equal(store_ticket_set_classification(f->s, t5, "other", "spam", "en", 0, 0, &err),
+                     0);
     solve(f, t5);
     assert_false(survey_of(f, t5, &v));
 }
@@ -318,12 +321,12 @@ static void test_dates_in_each_language(void **state)
 {
     (void)state;
     const char *want[][2] = {
-        {"en", "December 1, 2026"},    {"es", "1 de diciembre de 2026"},
-        {"fr", "1er décembre 2026"},   {"de", "1. Dezember 2026"},
-        {"it", "1º dicembre 2026"},    {"pt", "1 de dezembro de 2026"},
-        {"ru", "1 декабря 2026 г."},   {"pl", "1 grudnia 2026 r."},
-        {"ja", "2026年12月1日"},       {"ko", "2026년 12월 1일"},
-        {"ar", "1 ديسمبر 2026"},       {"zh", "2026年12月1日"},
+        {"en", "December 1, 2026"},  {"es", "1 de diciembre de 2026"},
+        {"fr", "1er décembre 2026"}, {"de", "1. Dezember 2026"},
+        {"it", "1º dicembre 2026"},  {"pt", "1 de dezembro de 2026"},
+        {"ru", "1 декабря 2026 г."}, {"pl", "1 grudnia 2026 r."},
+        {"ja", "2026年12月1日"},     {"ko", "2026년 12월 1일"},
+        {"ar", "1 ديسمبر 2026"},     {"zh", "2026年12月1日"},
         {"xx", "2026-12-01"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -358,7 +361,8 @@ static char *render(const char *tpl, const cJSON *data)
         snprintf(tag, sizeof tag, "%.*s", (int)(close - open - 2 - triple), open + 2 + triple);
         p = close + 2 + triple;
         char kind = tag[0];
-        const char *name = (kind == '#' || kind == '^' || kind == '/' || kind == '!') ? tag + 1 : tag;
+        const char *name =
+            (kind == '#' || kind == '^' || kind == '/' || kind == '!') ? tag + 1 : tag;
         if (kind == '!') {
             if (*p == '\n') p++;
             continue;
@@ -369,7 +373,8 @@ static char *render(const char *tpl, const cJSON *data)
         const cJSON *v = NULL;
         if (dot) {
             *dot = '\0';
-            v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(data, key), dot + 1);
+            v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(data, key),
+                                                 dot + 1);
         }
         int truthy = v && !cJSON_IsNull(v) && !(cJSON_IsString(v) && !*v->valuestring);
         if (kind == '#' || kind == '^') {
@@ -381,8 +386,10 @@ static char *render(const char *tpl, const cJSON *data)
             if (skip && strcmp(skipping, name) == 0) skip = 0;
         } else if (!skip) {
             if (!v) fail_msg("template uses {{%s}}, which the invitation data lacks", name);
-            if (cJSON_IsString(v)) bd_buf_puts(&out, v->valuestring);
-            else bd_buf_printf(&out, "%g", v->valuedouble);
+            if (cJSON_IsString(v))
+                bd_buf_puts(&out, v->valuestring);
+            else
+                bd_buf_printf(&out, "%g", v->valuedouble);
         }
     }
     return bd_buf_detach(&out);
