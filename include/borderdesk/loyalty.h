@@ -97,6 +97,10 @@ int loyalty_fx_lookup(const loyalty_settings *s, const char *currency, int64_t *
 /* micros * nanos / 1e9, rounded half away from zero; -1 on overflow. */
 int loyalty_fx_apply(int64_t micros, int64_t nanos, int64_t *base);
 
+/* An amount of the base currency for people: rounded half away from zero to cents
+ * ("1922.65"); the stored micros stay exact. */
+void loyalty_money_format(int64_t micros, char *out, size_t outlen);
+
 /* The boost a label gives to ticket priority under cfg (0 when not configured). */
 int loyalty_boost(const loyalty_config *cfg, const char *label);
 

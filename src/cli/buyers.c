@@ -45,7 +45,7 @@ static cJSON *profile_json(const store_buyer_loyalty *p, int have, const char *b
     char amount[48];
     cJSON_AddNumberToObject(j, "orders", (double)p->orders);
     cJSON_AddNumberToObject(j, "orders_all", (double)p->orders_all);
-    bd_money_format(p->spend, amount, sizeof amount);
+    loyalty_money_format(p->spend, amount, sizeof amount);
     cJSON_AddStringToObject(j, "spend", amount);
     cJSON_AddStringToObject(j, "currency", base);
     json_add_time(j, "first_order_at", p->first_order_at);
@@ -58,14 +58,14 @@ static cJSON *profile_json(const store_buyer_loyalty *p, int have, const char *b
     if (p->has[STORE_LM_FREQUENCY])
         cJSON_AddNumberToObject(rfm, "frequency", (double)p->metric[STORE_LM_FREQUENCY]);
     if (p->has[STORE_LM_MONETARY]) {
-        bd_money_format(p->metric[STORE_LM_MONETARY], amount, sizeof amount);
+        loyalty_money_format(p->metric[STORE_LM_MONETARY], amount, sizeof amount);
         cJSON_AddStringToObject(rfm, "monetary", amount);
     }
     json_add_str(j, "pyramid", p->pyramid[0] ? p->pyramid : NULL);
     cJSON_AddBoolToObject(j, "top20", p->top20);
     json_add_str(j, "abc", p->abc[0] ? p->abc : NULL);
     if (p->has[STORE_LM_VALUE]) {
-        bd_money_format(p->metric[STORE_LM_VALUE], amount, sizeof amount);
+        loyalty_money_format(p->metric[STORE_LM_VALUE], amount, sizeof amount);
         cJSON_AddStringToObject(j, "period_sales", amount);
     } else {
         cJSON_AddNullToObject(j, "period_sales");
@@ -247,7 +247,7 @@ static int buyers_list(bd_cli *cli, int argc, char **argv)
             cJSON_AddItemToArray(arr, j);
         } else {
             char amount[48], rfm[8];
-            bd_money_format(p->spend, amount, sizeof amount);
+            loyalty_money_format(p->spend, amount, sizeof amount);
             snprintf(rfm, sizeof rfm, "%d%d%d", p->r, p->f, p->m);
             cli_cell(stdout, ref, 8);
             putchar(' ');
@@ -344,7 +344,7 @@ static int buyers_show(bd_cli *cli, int argc, char **argv)
             printf("Loyalty:   potential (no order yet)\n");
         } else {
             char amount[48], first[32], last[32];
-            bd_money_format(p.spend, amount, sizeof amount);
+            loyalty_money_format(p.spend, amount, sizeof amount);
             bd_time_format(p.first_order_at, first, sizeof first);
             bd_time_format(p.last_order_at, last, sizeof last);
             printf("Tier:      %s (%s grading), priority boost %+d\n", p.tier[0] ? p.tier : "-",

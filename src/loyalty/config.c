@@ -519,6 +519,12 @@ int loyalty_fx_convert(const loyalty_settings *s, const char *currency, int64_t 
     return 0;
 }
 
+void loyalty_money_format(int64_t micros, char *out, size_t outlen)
+{
+    int64_t cents = micros >= 0 ? (micros + 5000) / 10000 : -((-micros + 5000) / 10000);
+    bd_money_format(cents * 10000, out, outlen);
+}
+
 int loyalty_boost(const loyalty_config *cfg, const char *label)
 {
     for (int i = 0; label && i < cfg->n_boosts; i++)

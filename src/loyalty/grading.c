@@ -394,7 +394,7 @@ void ly_agg_to_profile(const ly_agg *a, int64_t buyer_id, store_buyer_loyalty *p
 static void money(const loyalty_settings *s, int64_t micros, char *out, size_t n)
 {
     char num[48];
-    bd_money_format(micros, num, sizeof num);
+    loyalty_money_format(micros, num, sizeof num);
     snprintf(out, n, "%s %s", num, s->base_currency);
 }
 

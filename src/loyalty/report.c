@@ -123,7 +123,7 @@ static cJSON *concentration(collect *c, const char *base)
         total += c->values[i];
     cJSON_AddNumberToObject(j, "buyers", (double)c->n_values);
     char amount[48];
-    bd_money_format((int64_t)total, amount, sizeof amount);
+    loyalty_money_format((int64_t)total, amount, sizeof amount);
     cJSON_AddStringToObject(j, "sales", amount);
     cJSON_AddStringToObject(j, "currency", base);
     static const int pct[3] = {1, 5, 20};
@@ -216,7 +216,7 @@ static int churn_list(bd_store *s, collect *c, const loyalty_report_opts *o, cJS
         cJSON_AddStringToObject(j, "reason", x->reason);
         cJSON_AddNumberToObject(j, "orders", (double)x->orders);
         char amount[48];
-        bd_money_format(x->spend, amount, sizeof amount);
+        loyalty_money_format(x->spend, amount, sizeof amount);
         cJSON_AddStringToObject(j, "spend", amount);
         char when[32];
         bd_time_format(x->last_order_at, when, sizeof when);
