@@ -116,6 +116,9 @@ typedef struct engine {
     int n_statuses;
     fx_memo fx[LY_CACHE];
     int n_fx;
+    /* incremental runs: loaded once instead of asked per buyer */
+    idvec *blacklist;
+    int any_negatives; /* a survey answer or feedback lies in the dissatisfaction window */
 } engine;
 
 static int status_flags(engine *e, const loyalty_config *cfg, const char *status)
@@ -604,7 +607,7 @@ static int run_full(engine *e, bd_err *err)
     if (collect_claims(e, 0, &ck, err) || collect_negatives(e, 0, &nk, err) ||
         collect_blacklist(e, &bl, err))
         goto done;
-    phase(e->r, "claims, satisfaction, blacklist", &t0);
+    phase(e->r, "claims+satisfaction+blacklist", &t0);
     if (store_loyalty_digests(e->s, full_old, &f, err)) goto done;
     phase(e->r, "read profiles", &t0);
     if (store_rank_reset(e->s, err)) goto done;
@@ -725,11 +728,10 @@ static int recompute_buyer(engine *e, change *c, bd_err *err)
     if (!c->has_new) return 0;
     claim_sink ck = {.e = e, .one = &a, .cur_buyer = -1};
     neg_sink nk = {.one = &a};
-    if (collect_claims(e, c->buyer_id, &ck, err) || collect_negatives(e, c->buyer_id, &nk, err))
+    if (collect_claims(e, c->buyer_id, &ck, err) ||
+        (e->any_negatives && collect_negatives(e, c->buyer_id, &nk, err)))
         return -1;
-    int bl = store_blacklist_get(e->s, c->buyer_id, NULL, err);
-    if (bl < 0) return -1;
-    c->blacklisted = bl;
+    c->blacklisted = idvec_has(e->blacklist, c->buyer_id);
     memset(&c->now, 0, sizeof c->now);
     ly_agg_to_profile(&a, c->buyer_id, &c->now);
     c->now.updated_at = e->T;
@@ -866,9 +868,17 @@ static int run_incremental(engine *e, int64_t prev, bd_err *err)
     band_gap(*gaps)[LY_BANDS] = NULL;
     store_loyalty_band(*old_bands)[LY_BANDS] = NULL;
     range_sink rs = {0};
+    idvec blacklist = {0};
     int rc = -1;
     double t0 = clock_ms();
-    if (dirty_buyers(e, prev, &ids, err)) goto done;
+    e->blacklist = &blacklist;
+    if (dirty_buyers(e, prev, &ids, err) || collect_blacklist(e, &blacklist, err)) goto done;
+    {
+        /* one question instead of one per buyer when nobody was dissatisfied lately */
+        neg_sink any = {.one = &(ly_agg){0}};
+        if (collect_negatives(e, 0, &any, err)) goto done;
+        e->any_negatives = any.one->negatives > 0;
+    }
     phase(e->r, "find buyers", &t0);
     ch = bd_calloc(ids.n ? ids.n : 1, sizeof *ch);
     for (size_t i = 0; i < ids.n; i++) {
@@ -947,9 +957,7 @@ static int run_incremental(engine *e, int64_t prev, bd_err *err)
         }
         now = old;
         ly_shop *sh = shop_of(e, old.shop_id);
-        int bl = store_blacklist_get(e->s, old.buyer_id, NULL, err);
-        if (bl < 0) goto done;
-        ly_label(sh, e->T, bl, &now);
+        ly_label(sh, e->T, idvec_has(e->blacklist, old.buyer_id), &now);
         e->r->rescored++;
         if (!ly_profile_differs(&old, &now)) continue;
         now.updated_at = e->T;
@@ -970,6 +978,8 @@ done:
     free(gaps);
     free(old_bands);
     free(rs.ids.v);
+    free(blacklist.v);
+    e->blacklist = NULL;
     return rc;
 }
 
