@@ -89,6 +89,8 @@ typedef struct store_ticket {
     int64_t message_count, unanswered;
     char *tier;      /* the buyer's loyalty tier (see src/loyalty), or NULL */
     int blacklisted; /* the buyer is on the blacklist */
+    int64_t due_at;  /* the next SLA due time, 0 when no clock with a target runs */
+    char *due_state; /* ok, warning, breached; NULL with no due time */
 } store_ticket;
 void store_ticket_clear(store_ticket *t);
 void store_tickets_free(store_ticket *t, size_t n);
@@ -141,6 +143,14 @@ int store_tickets_link_order(bd_store *s, int64_t shop_id, const char *order_ext
 int store_ticket_set_classification(bd_store *s, int64_t id, const char *category,
                                     const char *subcategory, const char *language, int urgency,
                                     int priority, bd_err *err);
+/* What the buyer is waiting for on a ticket: the public buyer messages sent after the last
+ * public reply (unanswered, the newest at last_unanswered_at) and that reply's time (0 when
+ * there is none). */
+typedef struct store_ticket_waiting {
+    int64_t unanswered, last_unanswered_at, last_reply_at;
+} store_ticket_waiting;
+int store_ticket_waiting_get(bd_store *s, int64_t ticket_id, store_ticket_waiting *w,
+                             bd_err *err);
 
 /* ---- messages ---- */
 typedef struct store_message {
@@ -209,10 +219,140 @@ int store_checkpoint_get(bd_store *s, int64_t shop_id, const char *resource, cha
 int store_checkpoint_set(bd_store *s, int64_t shop_id, const char *resource,
                          const char *cursor, int64_t at, bd_err *err);
 
+/* ---- SLA clocks: streaming reads of what the clocks are computed from (src/store/sla.c) ----
+ * Each scan calls fn once per row; the row and its strings live only during the call. fn
+ * returns 0 to go on, or -1 to stop the scan (the scan then returns -1; fn sets err). */
+typedef struct store_sla_scope {
+    int64_t ticket_id;      /* one ticket (an indexed lookup), or 0 for all */
+    int64_t created_before; /* tickets created before; 0: no limit */
+    int64_t active_since;   /* tickets updated at or after; 0: no limit */
+    int64_t before;         /* messages sent / events recorded before; 0: no limit */
+    int buyer_language;     /* tickets without a language take their buyer's */
+    int64_t ticket_from, ticket_to; /* messages: tickets with ids in [from, to); 0: open */
+} store_sla_scope;
+
+/* The largest ticket id (0 when there is none, -1 on error). */
+int64_t store_ticket_max_id(bd_store *s);
+
+typedef struct store_sla_ticket {
+    int64_t id, shop_id, created_at, due_at; /* due_at 0 when none */
+    int priority;
+    const char *status, *category, *subcategory;
+    const char *language; /* the ticket's (else the buyer's, with buyer_language) */
+    const char *assignee, *due_state;
+} store_sla_ticket;
+/* Tickets in id order. */
+int store_sla_tickets(bd_store *s, const store_sla_scope *sc,
+                      int (*fn)(void *ud, const store_sla_ticket *t, bd_err *err), void *ud,
+                      bd_err *err);
+
+typedef struct store_sla_message {
+    int64_t id, ticket_id, sent_at;
+    int direction; /* BD_DIR_* */
+    int note;      /* an internal note */
+    int marked;    /* an outbound message whose body contains the marker passed */
+    const char *author;
+} store_sla_message;
+/* Messages of the scope's tickets: without a marker in (ticket, time) order from a covering
+ * index; with one (checked against the body) in table order. marker may be NULL. */
+int store_sla_messages(bd_store *s, const store_sla_scope *sc, const char *marker,
+                       int (*fn)(void *ud, const store_sla_message *m, bd_err *err), void *ud,
+                       bd_err *err);
+
+typedef struct store_sla_event {
+    int64_t id, ticket_id, at;
+    const char *kind;   /* status_changed, reopened, no_response_needed, response_needed */
+    const char *status; /* the status it changed to (status_changed, reopened), else NULL */
+    int64_t message_id; /* no_response_needed / response_needed: the message, else 0 */
+} store_sla_event;
+/* The events that move clocks, by ticket, in the order they were recorded. */
+int store_sla_events(bd_store *s, const store_sla_scope *sc,
+                     int (*fn)(void *ud, const store_sla_event *e, bd_err *err), void *ud,
+                     bd_err *err);
+
+/* A second, read-only connection to the same database, for a scan in another thread. It
+ * sees committed data only. Close with store_close. */
+int store_open_reader(bd_store *s, bd_store **out, bd_err *err);
+
+/* Stores the ticket's next due time (0: none) and state (NULL: none). */
+int store_ticket_set_due(bd_store *s, int64_t id, int64_t due_at, const char *state,
+                         bd_err *err);
+
+typedef struct store_shop {
+    int64_t id;
+    char *name, *marketplace;
+} store_shop;
+int store_shops_list(bd_store *s, store_shop **out, size_t *n, bd_err *err);
+void store_shops_free(store_shop *shops, size_t n);
+
+/* ---- marketplace sync (src/store/sync.c) ---- */
+typedef struct store_feedback {
+    const char *external_id;
+    int64_t buyer_id;
+    const char *order_external_id; /* when the marketplace names the order */
+    const char *line_item_id;      /* else the order line: resolved through line refs */
+    const char *rating;            /* positive, neutral, negative */
+    int score;                     /* 1..5, 0 = none */
+    const char *comment, *reply, *extra;
+    int64_t left_at;
+} store_feedback;
+/* Inserts or updates the feedback (shop_id, external_id); links it to its order when the
+ * order (or the line it names) is known. *result: STORE_INSERTED/UPDATED/UNCHANGED. */
+int store_feedback_upsert(bd_store *s, int64_t shop_id, const store_feedback *f, int *result,
+                          bd_err *err);
+/* Remembers that an order line belongs to an order, and links feedback waiting for it. */
+int store_line_ref_add(bd_store *s, int64_t shop_id, const char *line_item_id,
+                       const char *order_external_id, bd_err *err);
+
+/* OAuth tokens of a shop, kept between runs (marketplaces rotate refresh tokens). */
+typedef struct store_tokens {
+    char *access_token, *refresh_token, *seed;
+    int64_t access_expires;
+} store_tokens;
+void store_tokens_clear(store_tokens *t);
+/* 1 found, 0 none, -1 error. */
+int store_tokens_get(bd_store *s, int64_t shop_id, store_tokens *t, bd_err *err);
+int store_tokens_set(bd_store *s, int64_t shop_id, const store_tokens *t, bd_err *err);
+
+/* Newest sent_at of the stored messages of a conversation; 0 when none, -1 on error. */
+int64_t store_conversation_last(bd_store *s, int64_t shop_id, const char *conversation_id,
+                                bd_err *err);
+
+/* ---- outbox delivery (src/store/outbox.c) ---- */
+typedef struct store_outbox_row {
+    int64_t id, ticket_id, message_id, shop_id;
+    char *shop, *marketplace, *channel, *status, *idempotency_key;
+    char *body, *conversation_id, *order_external_id, *buyer_external_id;
+    int attempts;
+    int64_t created_at, next_attempt_at;
+} store_outbox_row;
+void store_outbox_rows_free(store_outbox_row *rows, size_t n);
+/* Replies due at now (queued, or sending = an attempt whose outcome is unknown), oldest
+ * first; shop NULL for all shops; limit 0 = all. */
+int store_outbox_due(bd_store *s, int64_t now, const char *shop, size_t limit,
+                     store_outbox_row **rows, size_t *n, bd_err *err);
+/* Records an attempt before it is made: status sending, attempts + 1. */
+int store_outbox_mark_sending(bd_store *s, int64_t id, int64_t at, bd_err *err);
+/* Delivered: status sent, the marketplace's id on the outbox row and on the message (a
+ * copy of the message that a sync stored meanwhile is dropped). */
+int store_outbox_mark_sent(bd_store *s, int64_t id, const char *remote_id, int64_t at,
+                           bd_err *err);
+/* Not delivered yet: status (queued, or sending when the outcome is unknown), the error,
+ * and when to try again. */
+int store_outbox_reschedule(bd_store *s, int64_t id, const char *status, const char *error,
+                            int64_t next_at, bd_err *err);
+int store_outbox_mark_failed(bd_store *s, int64_t id, const char *error, int64_t at, bd_err *err);
+/* A seller message found by sync that is one of our replies whose delivery was not yet
+ * confirmed (status sending, same shop, same text, same conversation or buyer): marks it
+ * sent with remote_id. Returns 1 claimed, 0 not ours, -1 error. */
+int store_outbox_claim_echo(bd_store *s, int64_t shop_id, const char *conversation_id,
+                            const char *buyer_external_id, const char *body,
+                            const char *remote_id, int64_t at, bd_err *err);
+
 /* ---- counts, for summaries and tests ---- */
 /* Number of rows of a named table (one of: shops buyers orders order_items tickets
  * messages events users outbox sync_checkpoints buyer_loyalty loyalty_dirty buyer_blacklist
- * buyer_flags surveys survey_answers feedback). */
+ * buyer_flags surveys survey_answers feedback order_line_refs). */
 int64_t store_count(bd_store *s, const char *table);
 
 /* ==== loyalty: buyer profiles and tiers (src/store/loyalty.c) ====
@@ -376,13 +516,9 @@ int store_buyer_active_tickets(bd_store *s, int64_t buyer_id, store_ticket_prior
 int store_ticket_set_priority(bd_store *s, int64_t id, int priority, bd_err *err);
 
 /* ---- buyers ---- */
-typedef struct store_buyer_row {
-    int64_t id, shop_id;
-    char *shop, *marketplace, *external_id, *name, *email, *country, *language;
-    int64_t created_at;
-} store_buyer_row;
-void store_buyer_row_clear(store_buyer_row *b);
-/* By internal id, or "SHOP:EXTERNAL_ID". 1 found, 0 not found, -1 error. */
+typedef struct store_buyer_row store_buyer_row; /* below, with store_buyer_get */
+/* By internal id, or "SHOP:EXTERNAL_ID" (fills the buyer's own columns and shop; the counts
+ * stay 0). 1 found, 0 not found, -1 error. */
 int store_buyer_find(bd_store *s, const char *ref, store_buyer_row *b, bd_err *err);
 /* Last message from the buyer (0 when none). */
 int store_buyer_last_contact(bd_store *s, int64_t buyer_id, int64_t *at, bd_err *err);
@@ -466,28 +602,28 @@ int store_surveys_scan(bd_store *s, int64_t from, int64_t to, store_survey_fn fn
                        bd_err *err);
 
 /* ---- marketplace feedback (src/store/feedback.c) ---- */
-typedef struct store_feedback {
+typedef struct store_feedback_row {
     int64_t id, shop_id, buyer_id, order_id, ticket_id, left_at, recorded_at;
     int stars; /* 0 = none */
     char *external_id, *order_external_id, *agent, *kind, *rating, *comment, *response;
     char *revised_from;
     char *shop, *category; /* filled by scans: shop name, the followed ticket's category */
-} store_feedback;
-void store_feedback_clear(store_feedback *f);
+} store_feedback_row;
+void store_feedback_clear(store_feedback_row *f);
 /* 1 found, 0 none, -1 error. */
-int store_feedback_get(bd_store *s, int64_t shop_id, const char *external_id, store_feedback *f,
+int store_feedback_get(bd_store *s, int64_t shop_id, const char *external_id, store_feedback_row *f,
                        bd_err *err);
-int store_feedback_insert(bd_store *s, const store_feedback *f, int64_t *id, bd_err *err);
+int store_feedback_insert(bd_store *s, const store_feedback_row *f, int64_t *id, bd_err *err);
 /* A revised rating: rating, stars, comment, response and left_at change; revised_from keeps
  * the rating it replaced. */
-int store_feedback_revise(bd_store *s, int64_t id, const store_feedback *f, bd_err *err);
+int store_feedback_revise(bd_store *s, int64_t id, const store_feedback_row *f, bd_err *err);
 /* The ticket a feedback follows: the newest ticket of the shop and buyer (about order when
  * given) created at or before at whose last message is no more than window seconds before
  * at. 1 found (ticket_id, agent — caller frees), 0 none, -1 error. */
 int store_feedback_ticket(bd_store *s, int64_t shop_id, int64_t buyer_id,
                           const char *order_external_id, int64_t at, int64_t window,
                           int64_t *ticket_id, char **agent, bd_err *err);
-typedef int (*store_feedback_fn)(void *ud, const store_feedback *f, bd_err *err);
+typedef int (*store_feedback_fn)(void *ud, const store_feedback_row *f, bd_err *err);
 /* Feedback left in [from, to), for reports. */
 int store_feedback_scan(bd_store *s, int64_t from, int64_t to, store_feedback_fn fn, void *ud,
                         bd_err *err);
@@ -497,5 +633,161 @@ typedef int (*store_review_fn)(void *ud, const char *shop, const char *agent,
                                const char *subcategory, int64_t sent_at, bd_err *err);
 int store_review_messages_scan(bd_store *s, int64_t from, int64_t to, store_review_fn fn,
                                void *ud, bd_err *err);
+
+/* ==== the service (src/store/auth.c, src/store/api.c) ==== */
+
+/* ---- users: credentials and roles ---- */
+typedef struct store_user_auth {
+    int64_t id;
+    char *name, *role;
+    char *password_hash; /* argon2id encoded, or NULL when the user has no password */
+    int disabled;
+} store_user_auth;
+void store_user_auth_clear(store_user_auth *u); /* NULL-safe */
+/* 1 found, 0 not, -1 error. */
+int store_user_auth_get(bd_store *s, const char *name, store_user_auth *u, bd_err *err);
+/* hash NULL removes the password (the user can no longer log in). */
+int store_user_set_password(bd_store *s, const char *name, const char *hash, bd_err *err);
+int store_user_set_role(bd_store *s, const char *name, const char *role, bd_err *err);
+
+/* ---- login sessions: the cookie's token is stored hashed (SHA-256 hex) ---- */
+int store_session_add(bd_store *s, const char *token_hash, int64_t user_id,
+                      const char *csrf_token, int64_t created_at, int64_t expires_at,
+                      const char *remote, bd_err *err);
+typedef struct store_session {
+    int64_t user_id, created_at, expires_at;
+    char *user_name, *role, *csrf_token;
+    int disabled;
+} store_session;
+void store_session_clear(store_session *ss); /* NULL-safe */
+/* 1 found and not expired at now, 0 not (or expired), -1 error. */
+int store_session_find(bd_store *s, const char *token_hash, int64_t now, store_session *ss,
+                       bd_err *err);
+int store_session_delete(bd_store *s, const char *token_hash, bd_err *err);
+/* Deletes sessions expired at now (and every session of disabled users); *n deleted. */
+int store_sessions_expire(bd_store *s, int64_t now, int64_t *n, bd_err *err);
+
+/* ---- API tokens: stored hashed; prefix is the token's first characters, for lists ---- */
+typedef struct store_token {
+    int64_t id, user_id, created_at, last_used_at, revoked_at;
+    char *user_name, *role, *prefix, *label, *scope;
+    int user_disabled;
+} store_token;
+void store_token_clear(store_token *t); /* NULL-safe */
+void store_tokens_free(store_token *t, size_t n);
+int store_token_add(bd_store *s, int64_t user_id, const char *token_hash, const char *prefix,
+                    const char *label, const char *scope, int64_t at, int64_t *id, bd_err *err);
+/* The token with this hash, revoked or not: 1 found, 0 not, -1 error. */
+int store_token_find(bd_store *s, const char *token_hash, store_token *t, bd_err *err);
+/* Records a use; writes only when the stored time is older than at - granularity. */
+int store_token_used(bd_store *s, int64_t id, int64_t at, int64_t granularity, bd_err *err);
+/* 1 revoked now, 0 no such token or already revoked, -1 error. */
+int store_token_revoke(bd_store *s, int64_t id, int64_t at, bd_err *err);
+/* user NULL: every user's tokens; newest first. */
+int store_tokens_list(bd_store *s, const char *user, store_token **out, size_t *n,
+                      bd_err *err);
+/* 1 and *t when the token id exists, 0 not, -1 error. */
+int store_token_get(bd_store *s, int64_t id, store_token *t, bd_err *err);
+
+/* ---- ticket tags ---- */
+/* 1 added, 0 already there, -1 error. */
+int store_tag_add(bd_store *s, int64_t ticket_id, const char *tag, int64_t at, bd_err *err);
+/* 1 removed, 0 was not there, -1 error. */
+int store_tag_remove(bd_store *s, int64_t ticket_id, const char *tag, bd_err *err);
+/* Tags of a ticket, sorted; caller frees each string and the array. */
+int store_ticket_tags(bd_store *s, int64_t ticket_id, char ***tags, size_t *n, bd_err *err);
+void store_tags_free(char **tags, size_t n);
+
+/* ---- pages: keyset pagination (rows after a key, in a stable order) ---- */
+/* The API's queue: ordered by queue key (status group new/open → pending → solved/closed,
+ * priority high first, due or oldest waiting buyer message first), then id; or, with
+ * sort_due, only tickets with an SLA due time, soonest due first, then id (the key is
+ * then due_at). */
+typedef struct store_ticket_query {
+    const char *status;   /* exact status, "active" (new+open+pending), or NULL = all */
+    const char *shop, *marketplace, *category, *language;
+    const char *assignee; /* a user name, or "-" for unassigned */
+    const char *tag;
+    const char *due;      /* the SLA due state: "breached", "warning", "ok", or "none" */
+    const char *search;   /* text in the subject, the buyer's name or id, or the order id
+                             (case-insensitive for ASCII); a number also matches the ticket id */
+    int64_t buyer_id;     /* 0 = any */
+    int sort_due;         /* order by due time instead of the queue key */
+    int has_after;        /* continue after (after_key, after_id) */
+    int64_t after_key, after_id;
+    size_t limit;
+} store_ticket_query;
+/* Fills up to q->limit tickets; *keys (caller frees) receives each row's queue key. */
+int store_tickets_page(bd_store *s, const store_ticket_query *q, store_ticket **out,
+                       int64_t **keys, size_t *n, bd_err *err);
+
+/* Orders, newest purchase first, then id descending. */
+typedef struct store_order_query {
+    const char *shop, *status;
+    int64_t buyer_id;     /* 0 = any */
+    int has_after;
+    int64_t after_purchased_at, after_id;
+    size_t limit;
+} store_order_query;
+int store_orders_page(bd_store *s, const store_order_query *q, store_order_row **out, size_t *n,
+                      bd_err *err);
+
+/* One message by id (with its delivery state): 1 found, 0 not, -1 error. */
+int store_message_get(bd_store *s, int64_t id, store_message_row *row, bd_err *err);
+
+struct store_buyer_row {
+    int64_t id, shop_id, created_at, updated_at;
+    char *shop, *marketplace, *external_id, *name, *email, *country, *language;
+    int64_t order_count, ticket_count, open_ticket_count;
+    int64_t first_order_at, last_order_at;
+};
+void store_buyer_row_clear(store_buyer_row *b); /* NULL-safe */
+/* 1 found, 0 not, -1 error. */
+int store_buyer_get(bd_store *s, int64_t id, store_buyer_row *b, bd_err *err);
+
+/* An outbox entry as the API lists it (delivery uses store_outbox_row above). */
+typedef struct store_outbox_entry {
+    int64_t id, ticket_id, message_id, attempts, next_attempt_at, created_at, sent_at;
+    char *channel, *status, *last_error, *remote_id;
+} store_outbox_entry;
+void store_outbox_entries_free(store_outbox_entry *rows, size_t n);
+/* Newest first (id descending); status NULL = any; after_id 0 = from the newest. */
+int store_outbox_page(bd_store *s, const char *status, int64_t ticket_id, int64_t after_id,
+                      size_t limit, store_outbox_entry **out, size_t *n, bd_err *err);
+
+/* The audit log, oldest first (id ascending), after after_id. ticket_id 0 = every ticket
+ * and the events of no ticket (user and token administration). */
+typedef struct store_event_query {
+    int64_t ticket_id;
+    const char *actor, *kind;
+    int64_t since, until; /* 0 = unbounded */
+    int64_t after_id;
+    size_t limit;
+} store_event_query;
+int store_events_page(bd_store *s, const store_event_query *q, store_event **out, size_t *n,
+                      bd_err *err);
+
+/* 1 when the last failed call on s failed because another connection held the database
+ * (SQLITE_BUSY or SQLITE_LOCKED after the busy timeout), else 0. */
+int store_last_busy(bd_store *s);
+
+/* ---- many threads, many connections (the service) ---- */
+/* Call once at program start, before the first store_open, in a program that uses the
+ * store from several threads: turns off SQLite's global memory statistics, whose mutex
+ * every allocation of every connection would otherwise take. */
+void store_threads_init(void);
+/* A read transaction: every read until store_read_end sees one snapshot, and the file
+ * locks are taken once instead of once per statement. store_read_end is NULL-safe. */
+int store_read_begin(bd_store *s, bd_err *err);
+void store_read_end(bd_store *s);
+/* Reads through a shared memory map of up to bytes of the file instead of copying pages
+ * into each connection's cache (PRAGMA mmap_size). */
+int store_use_mmap(bd_store *s, int64_t bytes, bd_err *err);
+
+/* ---- housekeeping ---- */
+/* A passive WAL checkpoint: *wal_frames in the log, *checkpointed copied to the database. */
+int store_checkpoint_wal(bd_store *s, int *wal_frames, int *checkpointed, bd_err *err);
+/* Lets SQLite refresh the query planner's statistics where they are stale. */
+int store_optimize(bd_store *s, bd_err *err);
 
 #endif

@@ -30,12 +30,14 @@ typedef struct ticket_classification {
     const char *category, *subcategory, *language;
     int priority;          /* TICKET_PRIORITY_* */
     const char *json;      /* the full result, stored on the message; may be NULL */
+    int message_only;      /* 1: store it on the message but leave the ticket as it is (the
+                              message is older than the ticket's latest unanswered one) */
 } ticket_classification;
 
 /* Called for each new inbound message before it is stored; returns 0 and fills *out (its
  * strings must live until the next call), or -1 to leave the message unclassified. */
-typedef int (*ticket_classify_fn)(void *ud, const bd_message *m, int64_t ticket_id,
-                                  ticket_classification *out);
+typedef int (*ticket_classify_fn)(void *ud, bd_store *store, const bd_message *m,
+                                  int64_t ticket_id, ticket_classification *out);
 
 enum { TICKET_PRIORITY_LOW = 0, TICKET_PRIORITY_NORMAL = 1, TICKET_PRIORITY_HIGH = 2,
        TICKET_PRIORITY_URGENT = 3 };
@@ -62,6 +64,11 @@ struct ticket_ctx {
     ticket_solved_fn on_solved; /* optional */
     void *on_solved_ud;
     ticket_shop_cache *shops;   /* private; freed by ticket_ctx_clear */
+    /* Optional: called after every change to a ticket (a message threaded into it, its
+     * status, assignee, a reply or a note), inside the caller's transaction — e.g. the SLA
+     * due-time refresh. A failure fails the change. */
+    int (*on_change)(void *ud, int64_t ticket_id, bd_err *err);
+    void *on_change_ud;
 };
 void ticket_ctx_clear(ticket_ctx *ctx);
 
@@ -91,6 +98,12 @@ int ticket_note(ticket_ctx *ctx, int64_t ticket_id, const char *body, const char
                 int64_t *message_id, bd_err *err);
 
 int ticket_status_valid(const char *status);
+
+/* Loads the classifier's rules (locales_dir/<lang>/rules.json) and sets ctx->classify so
+ * that every new buyer message is classified (src/ticket/classify_hook.c). -1 with err
+ * when the rules cannot be loaded. ticket_classifier_close frees it (safe without open). */
+int ticket_classifier_open(ticket_ctx *ctx, const char *locales_dir, bd_err *err);
+void ticket_classifier_close(ticket_ctx *ctx);
 
 /* ---- JSON forms shared by the CLI (--json) and the REST API (README "JSON output") ---- */
 #ifndef BORDERDESK_TICKET_JSON

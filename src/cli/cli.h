@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "borderdesk/config.h"
+#include "borderdesk/sla.h"
 #include "borderdesk/store.h"
 #include "borderdesk/ticket.h"
 #include "borderdesk/util.h"
@@ -16,6 +17,7 @@ typedef struct bd_cli {
     const char *prog;        /* "borderdesk" */
     bd_config *config;       /* loaded by cli_config() */
     bd_store *store;         /* opened by cli_store() */
+    sla_config *sla;         /* the "sla" section, checked by cli_config() */
 } bd_cli;
 
 typedef int (*cli_cmd_fn)(bd_cli *cli, int argc, char **argv);
@@ -30,6 +32,10 @@ bd_store *cli_store(bd_cli *cli, int flags);
 void cli_ticket_ctx(bd_cli *cli, ticket_ctx *ctx, const char *actor);
 /* Who runs the command: $BORDERDESK_USER, else $USER, else "cli". */
 const char *cli_actor(void);
+/* Turns on classification of new buyer messages in ctx; without rules it warns on stderr
+ * (naming cmd) and messages are stored unclassified — a broken rules file must not stop
+ * the mail. Close with ticket_classifier_close. */
+void cli_ticket_classifier(bd_cli *cli, ticket_ctx *ctx, const char *cmd);
 
 /* Prints "borderdesk: msg" to stderr and returns code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -63,5 +69,16 @@ int cli_report_tiers(bd_cli *cli, int argc, char **argv);
 /* Updates buyers' tiers incrementally after orders were imported or synced (tiers.c). A
  * failure (a missing FX rate) is printed as a warning: the orders stay imported. */
 int cli_tiers_update(bd_cli *cli, int quiet);
+int cmd_suggest(bd_cli *cli, int argc, char **argv);
+int cmd_templates(bd_cli *cli, int argc, char **argv);
+int cmd_template(bd_cli *cli, int argc, char **argv);
+/* tickets_sla.c: `tickets no-response`, `tickets refresh-due` */
+int tickets_no_response(bd_cli *cli, int argc, char **argv);
+int tickets_refresh_due(bd_cli *cli, int argc, char **argv);
+int cmd_serve(bd_cli *cli, int argc, char **argv);
+int cmd_sync(bd_cli *cli, int argc, char **argv);
+int cmd_outbox(bd_cli *cli, int argc, char **argv);
+int cmd_classify(bd_cli *cli, int argc, char **argv);
+int cmd_rules(bd_cli *cli, int argc, char **argv);
 
 #endif

@@ -59,8 +59,11 @@ bd_config *cli_config(bd_cli *cli)
 {
     if (cli->config) return cli->config;
     bd_err err;
-    if (bd_config_load(cli->config_opt, &cli->config, &err)) {
+    if (bd_config_load(cli->config_opt, &cli->config, &err) ||
+        sla_config_load(cli->config, &cli->sla, &err)) {
         cli_fail(BD_EXIT_FAIL, "configuration: %s", err.msg);
+        bd_config_free(cli->config);
+        cli->config = NULL;
         return NULL;
     }
     return cli->config;
@@ -88,6 +91,12 @@ bd_store *cli_store(bd_cli *cli, int flags)
     return cli->store;
 }
 
+static int sla_changed(void *ud, int64_t ticket_id, bd_err *err)
+{
+    bd_cli *cli = ud;
+    return sla_ticket_refresh(cli->store, cli->sla, ticket_id, bd_now(), err);
+}
+
 void cli_ticket_ctx(bd_cli *cli, ticket_ctx *ctx, const char *actor)
 {
     memset(ctx, 0, sizeof *ctx);
@@ -97,6 +106,19 @@ void cli_ticket_ctx(bd_cli *cli, ticket_ctx *ctx, const char *actor)
     /* a solved ticket gets a satisfaction survey when the shop's configuration asks */
     ctx->on_solved = survey_on_ticket_solved;
     ctx->on_solved_ud = cli->config;
+    if (cli->sla) {
+        ctx->on_change = sla_changed;
+        ctx->on_change_ud = cli;
+    }
+}
+
+void cli_ticket_classifier(bd_cli *cli, ticket_ctx *ctx, const char *cmd)
+{
+    bd_config *c = cli_config(cli);
+    bd_err err;
+    if (!c || ticket_classifier_open(ctx, c->locales_dir, &err))
+        fprintf(stderr, "borderdesk %s: warning: messages are not classified: %s\n", cmd,
+                c ? err.msg : "no configuration");
 }
 
 void cli_cell(FILE *f, const char *s, size_t width)

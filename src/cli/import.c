@@ -1,12 +1,15 @@
 /* import.c — `borderdesk import orders|messages FILE|-`: JSON Lines into the store.
  * Every valid line is kept; a bad one is reported as FILE:LINE: reason and the exit code is
- * 3. --strict changes nothing unless every line is valid. */
+ * 3. --strict changes nothing unless every line is valid. Every new buyer message is
+ * classified (rules compiled once per run); the ticket takes the category of its latest
+ * unanswered buyer message and its priority from that message's urgency. */
 #include "cli.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+
 
 #define IMPORT_BATCH 5000              /* lines per transaction */
 #define IMPORT_MAX_LINE (16u << 20)    /* bytes */
@@ -106,6 +109,7 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
     }
     ticket_ctx ctx;
     cli_ticket_ctx(cli, &ctx, "import");
+    if (!orders) cli_ticket_classifier(cli, &ctx, "import");
     import_stats st = {0};
     bd_err err;
     int fatal = 0, in_tx = 0;
@@ -162,6 +166,7 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
             fatal = 1;
         }
     }
+    ticket_classifier_close(&ctx);
     ticket_ctx_clear(&ctx);
     if (fatal) return BD_EXIT_FAIL;
     if (strict && st.rejected) {

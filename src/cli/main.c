@@ -15,12 +15,20 @@ static const struct {
     {"import", cmd_import, "import orders or messages from JSON Lines"},
     {"tickets", cmd_tickets, "list, show, reply to, assign and change tickets"},
     {"orders", cmd_orders, "list and show orders"},
-    {"user", cmd_user, "add, list and disable the people who work tickets"},
     {"tiers", cmd_tiers, "recompute buyers' loyalty profiles and tiers"},
     {"survey", cmd_survey, "record survey responses, list and show satisfaction surveys"},
     {"feedback", cmd_feedback, "import marketplace feedback and reviews"},
     {"buyers", cmd_buyers, "buyers' loyalty profiles, blacklist and suspicion flags"},
-    {"report", cmd_report, "satisfaction and tier reports"},
+    {"user", cmd_user, "add, list and disable the people who work tickets; API tokens"},
+    {"suggest", cmd_suggest, "ranked reply suggestions for a ticket, in the buyer's language"},
+    {"templates", cmd_templates, "check the reply templates and their coverage; list them"},
+    {"template", cmd_template, "render a reply template (Mustache) with JSON data"},
+    {"report", cmd_report, "reports for team leads: sla, workload, satisfaction, tiers"},
+    {"serve", cmd_serve, "run the REST API and the background scheduler"},
+    {"sync", cmd_sync, "pull orders, messages and feedback from the marketplaces"},
+    {"outbox", cmd_outbox, "deliver queued replies to the marketplaces"},
+    {"classify", cmd_classify, "classify messages (JSON Lines in, JSON Lines out)"},
+    {"rules", cmd_rules, "check the classifier's rules files"},
 };
 
 static void usage(FILE *f)
@@ -83,5 +91,6 @@ int main(int argc, char **argv)
     }
     store_close(cli.store);
     bd_config_free(cli.config);
+    sla_config_free(cli.sla);
     return rc;
 }

@@ -16,7 +16,10 @@ static void tickets_help(void)
            "  note ID (--body TEXT | --body-file F) [--as USER]\n"
            "        an internal note, never sent to the buyer\n"
            "  assign ID USER                give the ticket to USER (\"-\" unassigns)\n"
-           "  status ID new|open|pending|solved|closed\n\n"
+           "  status ID new|open|pending|solved|closed\n"
+           "  no-response ID MESSAGE_ID --reason TEXT [--as USER] [--undo]\n"
+           "        the buyer message needs no answer: it starts no SLA clock\n"
+           "  refresh-due                   recompute every ticket's SLA due time and state\n\n"
            "Changes are recorded in the ticket's history with the acting user\n"
            "(--as, else $BORDERDESK_USER, else $USER).\n");
 }
@@ -31,8 +34,9 @@ static const char *category_label(const store_ticket *t, char *buf, size_t n)
 static void print_table(const store_ticket *t, size_t n)
 {
     int64_t now = bd_now();
-    printf("%-6s %-8s %-7s %-12s %-18s %-9s %-20s %-26s %-4s %-5s %s\n", "ID", "STATUS",
-           "PRIO", "SHOP", "BUYER", "TIER", "ORDER", "CATEGORY", "LANG", "WAIT", "SUBJECT");
+    printf("%-6s %-8s %-7s %-8s %-12s %-18s %-9s %-20s %-26s %-4s %-5s %s\n", "ID", "STATUS",
+           "PRIO", "DUE", "SHOP", "BUYER", "TIER", "ORDER", "CATEGORY", "LANG", "WAIT",
+           "SUBJECT");
     for (size_t i = 0; i < n; i++) {
         char id[24], wait[16], cat[64];
         snprintf(id, sizeof id, "%lld%s", (long long)t[i].id, t[i].unanswered ? "*" : "");
@@ -45,6 +49,8 @@ static void print_table(const store_ticket *t, size_t n)
         cli_cell(stdout, t[i].status, 8);
         putchar(' ');
         cli_cell(stdout, ticket_priority_name(t[i].priority), 7);
+        putchar(' ');
+        cli_cell(stdout, t[i].due_state ? t[i].due_state : "-", 8);
         putchar(' ');
         cli_cell(stdout, t[i].shop, 12);
         putchar(' ');
@@ -336,5 +342,7 @@ int cmd_tickets(bd_cli *cli, int argc, char **argv)
     if (strcmp(sub, "note") == 0) return tickets_text(cli, argc, argv, 1);
     if (strcmp(sub, "assign") == 0) return tickets_field(cli, argc, argv, "tickets assign", do_assign);
     if (strcmp(sub, "status") == 0) return tickets_field(cli, argc, argv, "tickets status", do_status);
+    if (strcmp(sub, "no-response") == 0) return tickets_no_response(cli, argc, argv);
+    if (strcmp(sub, "refresh-due") == 0) return tickets_refresh_due(cli, argc, argv);
     return cli_usage("tickets", "unknown subcommand \"%s\"", sub);
 }

@@ -81,7 +81,7 @@ int sat_feedback_record(bd_store *s, const sat_feedback *f, int *result, int64_t
     }
     int64_t shop_id, buyer_id, order_id = 0, fid = 0;
     if (store_shop_ensure(s, f->shop, f->marketplace, &shop_id, err)) return -1;
-    store_feedback old;
+    store_feedback_row old;
     int found = store_feedback_get(s, shop_id, ext, &old, err);
     if (found < 0) return -1;
     if (found) {
@@ -94,7 +94,7 @@ int sat_feedback_record(bd_store *s, const sat_feedback *f, int *result, int64_t
         if (same) {
             *result = SAT_DUPLICATE;
         } else {
-            store_feedback rev = {.rating = (char *)rating,
+            store_feedback_row rev = {.rating = (char *)rating,
                                   .stars = f->stars,
                                   .comment = (char *)f->comment,
                                   .response = (char *)f->response,
@@ -122,7 +122,7 @@ int sat_feedback_record(bd_store *s, const sat_feedback *f, int *result, int64_t
     if (store_feedback_ticket(s, shop_id, buyer_id, f->order_id, f->left_at, SAT_FOLLOW_WINDOW,
                               &ticket_id, &agent, err) < 0)
         return -1;
-    store_feedback nf = {.shop_id = shop_id,
+    store_feedback_row nf = {.shop_id = shop_id,
                          .buyer_id = buyer_id,
                          .order_id = order_id,
                          .ticket_id = ticket_id,

@@ -101,7 +101,7 @@ static int on_survey(void *ud, const store_survey *v, bd_err *err)
     return 0;
 }
 
-static int on_feedback(void *ud, const store_feedback *f, bd_err *err)
+static int on_feedback(void *ud, const store_feedback_row *f, bd_err *err)
 {
     (void)err;
     report *r = ud;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void store_feedback_clear(store_feedback *f)
+void store_feedback_clear(store_feedback_row *f)
 {
     if (!f) return;
     free(f->external_id);
@@ -23,11 +23,11 @@ void store_feedback_clear(store_feedback *f)
 
 #define FEEDBACK_COLUMNS                                                                           \
     "SELECT f.id, f.shop_id, f.buyer_id, coalesce(f.order_id, 0), coalesce(f.ticket_id, 0),"       \
-    " f.left_at, f.recorded_at, coalesce(f.stars, 0), f.external_id, f.order_external_id,"         \
-    " f.agent, f.kind, f.rating, f.comment, f.response, f.revised_from, s.name, t.category"        \
+    " f.left_at, f.updated_at, coalesce(f.score, 0), f.external_id, f.order_external_id,"         \
+    " f.agent, f.kind, f.rating, f.comment, f.reply, f.revised_from, s.name, t.category"        \
     " FROM feedback f JOIN shops s ON s.id = f.shop_id LEFT JOIN tickets t ON t.id = f.ticket_id"
 
-static void read_feedback(sqlite3_stmt *st, store_feedback *f)
+static void read_feedback(sqlite3_stmt *st, store_feedback_row *f)
 {
     memset(f, 0, sizeof *f);
     int c = 0;
@@ -51,7 +51,7 @@ static void read_feedback(sqlite3_stmt *st, store_feedback *f)
     f->category = store_col_text(st, c++);
 }
 
-int store_feedback_get(bd_store *s, int64_t shop_id, const char *external_id, store_feedback *f,
+int store_feedback_get(bd_store *s, int64_t shop_id, const char *external_id, store_feedback_row *f,
                        bd_err *err)
 {
     memset(f, 0, sizeof *f);
@@ -68,13 +68,13 @@ int store_feedback_get(bd_store *s, int64_t shop_id, const char *external_id, st
     return 1;
 }
 
-int store_feedback_insert(bd_store *s, const store_feedback *f, int64_t *id, bd_err *err)
+int store_feedback_insert(bd_store *s, const store_feedback_row *f, int64_t *id, bd_err *err)
 {
     sqlite3_stmt *st = store_stmt(
         s, ST_FB_INSERT,
         "INSERT INTO feedback(shop_id, external_id, buyer_id, order_id, order_external_id,"
-        " ticket_id, agent, kind, rating, stars, comment, response, left_at, recorded_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        " ticket_id, agent, kind, rating, score, comment, reply, left_at, created_at, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
         err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, f->shop_id);
@@ -96,13 +96,13 @@ int store_feedback_insert(bd_store *s, const store_feedback *f, int64_t *id, bd_
     return 0;
 }
 
-int store_feedback_revise(bd_store *s, int64_t id, const store_feedback *f, bd_err *err)
+int store_feedback_revise(bd_store *s, int64_t id, const store_feedback_row *f, bd_err *err)
 {
     sqlite3_stmt *st = store_stmt(
         s, ST_FB_REVISE,
         "UPDATE feedback SET revised_from = CASE WHEN rating IS NOT ?2 THEN rating"
         "   ELSE revised_from END,"
-        " rating = ?2, stars = ?3, comment = ?4, response = ?5, left_at = ?6, recorded_at = ?7"
+        " rating = ?2, score = ?3, comment = ?4, reply = ?5, left_at = ?6, updated_at = ?7"
         " WHERE id = ?1",
         err);
     if (!st) return -1;
@@ -157,7 +157,7 @@ int store_feedback_scan(bd_store *s, int64_t from, int64_t to, store_feedback_fn
     sqlite3_bind_int64(st, 2, to);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_feedback f;
+        store_feedback_row f;
         read_feedback(st, &f);
         int frc = fn(ud, &f, err);
         store_feedback_clear(&f);

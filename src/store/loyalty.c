@@ -622,19 +622,6 @@ int store_ticket_set_priority(bd_store *s, int64_t id, int priority, bd_err *err
 
 /* ---- buyers and their events ---- */
 
-void store_buyer_row_clear(store_buyer_row *b)
-{
-    if (!b) return;
-    free(b->shop);
-    free(b->marketplace);
-    free(b->external_id);
-    free(b->name);
-    free(b->email);
-    free(b->country);
-    free(b->language);
-    memset(b, 0, sizeof *b);
-}
-
 int store_buyer_find(bd_store *s, const char *ref, store_buyer_row *b, bd_err *err)
 {
     memset(b, 0, sizeof *b);

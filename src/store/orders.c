@@ -17,6 +17,7 @@ int store_shop_ensure(bd_store *s, const char *name, const char *marketplace, in
         if (strcmp(mk, marketplace) != 0)
             return bd_err_set(err, "shop \"%s\" is a %s shop, not %s", name, mk, marketplace);
         *id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
         return 0;
     }
     if (rc != SQLITE_DONE) return store_fail(s, err, "find shop");
@@ -297,16 +298,15 @@ int store_orders_list(bd_store *s, size_t limit, store_order_row **rows, size_t 
 static int order_get_by(bd_store *s, int by_id, long long num, const char *ref,
                         store_order_row *row, bd_err *err)
 {
-    sqlite3_stmt *st;
     const char *sql = by_id ? ORDER_COLUMNS " WHERE o.id = ?1"
                             : ORDER_COLUMNS " WHERE o.external_id = ?1 ORDER BY o.id LIMIT 1";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return store_fail(s, err, "get order");
+    sqlite3_stmt *st = store_stmt(s, by_id ? ST_ORDER_GET_ID : ST_ORDER_GET_REF, sql, err);
+    if (!st) return -1;
     if (by_id) sqlite3_bind_int64(st, 1, num);
     else sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) read_order(st, row);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (rc == SQLITE_DONE) return 0;
     if (rc != SQLITE_ROW) return store_fail(s, err, "get order");
     if (read_items(s, row, err)) return -1;

@@ -126,11 +126,117 @@ static const char *const migration_1 =
     "  sent_at INTEGER);"
     "CREATE INDEX outbox_due ON outbox(status, next_attempt_at);";
 
-/* Migration 2 — satisfaction and loyalty: buyer profiles and tiers (with the incremental
+/* SLA clocks read every message and clock event of a ticket in ticket order: covering
+ * indexes let a report over millions of messages scan them without the bodies. The new
+ * messages index starts with the columns of messages_ticket, which it replaces. */
+static const char *const migration_2 =
+    "CREATE INDEX messages_clock ON messages(ticket_id, sent_at, direction, kind, author);"
+    "DROP INDEX messages_ticket;"
+    "CREATE INDEX events_clock ON events(ticket_id, id, at, kind, detail)"
+    "  WHERE kind IN ('status_changed', 'reopened', 'no_response_needed', 'response_needed');"
+    "CREATE INDEX tickets_due ON tickets(due_at) WHERE due_at IS NOT NULL;";
+
+/* The service: login sessions, API tokens, ticket tags, and the API's queue order as one
+ * indexable key (status group, priority high first, oldest wait first) so that cursor
+ * pagination over a million tickets reads only the rows of one page. */
+static const char *const migration_3 =
+    "CREATE TABLE sessions ("
+    "  token_hash TEXT PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  csrf_token TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  remote TEXT) WITHOUT ROWID;"
+    "CREATE INDEX sessions_expiry ON sessions(expires_at);"
+
+    "CREATE TABLE api_tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  token_hash TEXT NOT NULL UNIQUE,"
+    "  prefix TEXT NOT NULL,"
+    "  label TEXT,"
+    "  scope TEXT NOT NULL CHECK (scope IN ('read','write','sync','admin')),"
+    "  created_at INTEGER NOT NULL,"
+    "  last_used_at INTEGER,"
+    "  revoked_at INTEGER);"
+
+    "CREATE TABLE ticket_tags ("
+    "  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+    "  tag TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (ticket_id, tag)) WITHOUT ROWID;"
+    "CREATE INDEX ticket_tags_tag ON ticket_tags(tag, ticket_id);"
+
+    "ALTER TABLE tickets ADD COLUMN queue_key INTEGER GENERATED ALWAYS AS ("
+    "  ((CASE status WHEN 'new' THEN 0 WHEN 'open' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END)"
+    "    * 4 + 3 - max(0, min(3, priority))) * 17179869184"
+    "  + max(0, min(17179869183, coalesce(due_at, last_inbound_at, created_at)))) VIRTUAL;"
+    "CREATE INDEX tickets_api_queue ON tickets(queue_key);"
+    "CREATE INDEX outbox_ticket ON outbox(ticket_id);"
+    "CREATE INDEX tickets_order ON tickets(order_id) WHERE order_id IS NOT NULL;"
+    "CREATE INDEX orders_external ON orders(external_id);";
+
+/* Marketplace sync: feedback as satisfaction data, the order lines feedback refers to,
+ * OAuth tokens that the marketplaces rotate, and a lookup index for conversations. */
+static const char *const migration_4 =
+    "CREATE TABLE feedback ("
+    "  id INTEGER PRIMARY KEY,"
+    "  shop_id INTEGER NOT NULL REFERENCES shops(id),"
+    "  external_id TEXT NOT NULL,"
+    "  buyer_id INTEGER NOT NULL REFERENCES buyers(id),"
+    "  order_id INTEGER REFERENCES orders(id),"
+    "  order_external_id TEXT,"
+    "  line_item_id TEXT,"
+    "  rating TEXT NOT NULL CHECK (rating IN ('positive','neutral','negative')),"
+    "  score INTEGER,"
+    "  comment TEXT,"
+    "  reply TEXT,"
+    "  left_at INTEGER NOT NULL,"
+    "  extra TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  UNIQUE (shop_id, external_id));"
+    "CREATE INDEX feedback_buyer ON feedback(buyer_id);"
+    "CREATE INDEX feedback_order ON feedback(order_id);"
+    "CREATE INDEX feedback_line ON feedback(shop_id, line_item_id);"
+
+    "CREATE TABLE order_line_refs ("
+    "  shop_id INTEGER NOT NULL REFERENCES shops(id),"
+    "  line_item_id TEXT NOT NULL,"
+    "  order_external_id TEXT NOT NULL,"
+    "  PRIMARY KEY (shop_id, line_item_id)) WITHOUT ROWID;"
+
+    "CREATE TABLE shop_tokens ("
+    "  shop_id INTEGER PRIMARY KEY REFERENCES shops(id),"
+    "  access_token TEXT,"
+    "  access_expires INTEGER,"
+    "  refresh_token TEXT,"
+    "  seed TEXT,"
+    "  updated_at INTEGER NOT NULL);"
+
+    "CREATE INDEX messages_conversation ON messages(shop_id, conversation_id, sent_at);"
+    /* store_tickets_link_order runs for every new order: without this it scans all tickets */
+    "CREATE INDEX tickets_order_ext ON tickets(shop_id, order_external_id)"
+    "  WHERE order_id IS NULL AND order_external_id IS NOT NULL;";
+
+/* The queue: a ticket with a running clock (a due time) comes before one that waits on
+ * nobody, whatever their priorities; then priority, then the earliest due time. */
+static const char *const migration_5 =
+    "DROP INDEX tickets_api_queue;"
+    "ALTER TABLE tickets DROP COLUMN queue_key;"
+    "ALTER TABLE tickets ADD COLUMN queue_key INTEGER GENERATED ALWAYS AS ("
+    "  (((CASE status WHEN 'new' THEN 0 WHEN 'open' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END)"
+    "    * 2 + (due_at IS NULL)) * 4 + 3 - max(0, min(3, priority))) * 17179869184"
+    "  + max(0, min(17179869183, coalesce(due_at, last_inbound_at, created_at)))) VIRTUAL;"
+    "CREATE INDEX tickets_api_queue ON tickets(queue_key);";
+
+/* Migration 6 — satisfaction and loyalty: buyer profiles and tiers (with the incremental
  * state that keeps `tiers recompute` cheap), the blacklist and suspicion flags, surveys
  * and marketplace feedback. Tickets keep the classifier's urgency apart from the priority
- * (which adds the buyer's tier boost); events can name a buyer (tier changes, blacklist). */
-static const char *const migration_2 =
+ * (which adds the buyer's tier boost); events can name a buyer (tier changes, blacklist).
+ * Marketplace feedback shares the table of migration 4 (sync writes it too): the columns the
+ * loyalty side needs are added to it; stars are `score`, the seller's response `reply`. */
+static const char *const migration_6 =
     /* A buyer's orders with what the loyalty engine reads, side by side in one index: the
      * incremental recompute reads one page per buyer, the full one reads orders in buyer
      * order. It replaces the narrower index of migration 1. */
@@ -229,28 +335,25 @@ static const char *const migration_2 =
     "  dimension TEXT NOT NULL CHECK (dimension IN ('quality','attitude','speed','price')),"
     "  score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),"
     "  PRIMARY KEY (survey_id, dimension)) WITHOUT ROWID;"
-
-    "CREATE TABLE feedback ("
-    "  id INTEGER PRIMARY KEY,"
-    "  shop_id INTEGER NOT NULL REFERENCES shops(id),"
-    "  external_id TEXT NOT NULL,"
-    "  buyer_id INTEGER NOT NULL REFERENCES buyers(id),"
-    "  order_id INTEGER REFERENCES orders(id), order_external_id TEXT,"
-    "  ticket_id INTEGER REFERENCES tickets(id), agent TEXT,"
-    "  kind TEXT NOT NULL CHECK (kind IN ('seller_feedback','product_review')),"
-    "  rating TEXT NOT NULL CHECK (rating IN ('positive','neutral','negative')),"
-    "  stars INTEGER CHECK (stars BETWEEN 1 AND 5),"
-    "  comment TEXT, response TEXT,"
-    "  left_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,"
-    "  revised_from TEXT,"
-    "  UNIQUE (shop_id, external_id));"
+    "ALTER TABLE feedback ADD COLUMN ticket_id INTEGER REFERENCES tickets(id);"
+    "ALTER TABLE feedback ADD COLUMN agent TEXT;"
+    "ALTER TABLE feedback ADD COLUMN kind TEXT NOT NULL DEFAULT 'seller_feedback'"
+    "  CHECK (kind IN ('seller_feedback','product_review'));"
+    "ALTER TABLE feedback ADD COLUMN revised_from TEXT;"
+    "DROP INDEX feedback_buyer;"
     "CREATE INDEX feedback_buyer ON feedback(buyer_id, left_at);"
     "CREATE INDEX feedback_left ON feedback(left_at);";
 
 const store_migration store_migrations[] = {
     {1, "shops, buyers, orders, tickets, messages, events, users, checkpoints, outbox",
      migration_1},
-    {2, "loyalty profiles and tiers, blacklist and flags, surveys, feedback", migration_2},
+    {2, "indexes for SLA clocks and the inbox's due times", migration_2},
+    {3, "sessions, api tokens, ticket tags, queue order key", migration_3},
+    {4, "feedback, order line references, shop tokens, conversation and order-link indexes",
+     migration_4},
+    {5, "queue order: tickets with a running clock first", migration_5},
+    {6, "loyalty profiles and tiers, blacklist and flags, surveys; feedback columns",
+     migration_6},
 };
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
 

@@ -169,6 +169,12 @@ int store_open(const char *path, int flags, bd_store **out, bd_err *err)
                    path, version, store_schema_latest());
         goto fail;
     }
+    if (version < store_schema_latest() && s->readonly && access(path, W_OK) == 0) {
+        /* a reader of an older database upgrades it once, when it may write */
+        store_close(s);
+        return store_open(path, flags & ~STORE_OPEN_READONLY, out, err) ? -1
+               : ((*out)->readonly = 1, 0);
+    }
     if (version < store_schema_latest()) {
         if (s->readonly) {
             bd_err_set(err, "database %s has schema version %d and needs an upgrade to %d; "
@@ -210,9 +216,19 @@ int store_schema_version(bd_store *s)
     return v;
 }
 
+/* A cached SELECT that stopped on a row keeps its read snapshot open; if another connection
+ * wrote since, BEGIN IMMEDIATE would fail at once with SQLITE_BUSY_SNAPSHOT instead of
+ * waiting. So every write transaction starts with no statement of this connection active. */
+static void reset_all(bd_store *s)
+{
+    for (sqlite3_stmt *st = sqlite3_next_stmt(s->db, NULL); st; st = sqlite3_next_stmt(s->db, st))
+        if (sqlite3_stmt_busy(st)) sqlite3_reset(st);
+}
+
 int store_begin(bd_store *s, bd_err *err)
 {
     store_rank_cache_free(s);
+    reset_all(s);
     return exec(s, "BEGIN IMMEDIATE", err, "begin transaction");
 }
 
@@ -234,7 +250,8 @@ int64_t store_count(bd_store *s, const char *table)
                                          "tickets",  "messages", "events", "users",
                                          "outbox",   "sync_checkpoints", "buyer_loyalty",
                                          "loyalty_dirty", "buyer_blacklist", "buyer_flags",
-                                         "surveys", "survey_answers", "feedback", NULL};
+                                         "surveys", "survey_answers", "feedback",
+                                         "order_line_refs", NULL};
     if (!bd_str_in(table, tables)) return -1;
     char sql[96];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);

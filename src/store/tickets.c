@@ -23,7 +23,8 @@ static char *thread_key(const char *order_external_id, const char *conversation_
     "   AND m.sent_at > coalesce((SELECT max(r.sent_at) FROM messages r"                      \
     "     WHERE r.ticket_id = t.id AND r.direction = 'out' AND r.kind = 'public'), 0)),"      \
     " (SELECT bl.tier FROM buyer_loyalty bl WHERE bl.buyer_id = t.buyer_id),"                 \
-    " EXISTS (SELECT 1 FROM buyer_blacklist x WHERE x.buyer_id = t.buyer_id)"                 \
+    " EXISTS (SELECT 1 FROM buyer_blacklist x WHERE x.buyer_id = t.buyer_id),"                \
+    " coalesce(t.due_at, 0), t.due_state"                                                      \
     " FROM tickets t JOIN shops s ON s.id = t.shop_id JOIN buyers b ON b.id = t.buyer_id"
 
 static void read_ticket(sqlite3_stmt *st, store_ticket *t)
@@ -59,6 +60,8 @@ static void read_ticket(sqlite3_stmt *st, store_ticket *t)
     t->unanswered = sqlite3_column_int64(st, c++);
     t->tier = store_col_text(st, c++);
     t->blacklisted = sqlite3_column_int(st, c++);
+    t->due_at = sqlite3_column_int64(st, c++);
+    t->due_state = store_col_text(st, c++);
 }
 
 void store_ticket_clear(store_ticket *t)
@@ -79,6 +82,7 @@ void store_ticket_clear(store_ticket *t)
     free(t->assignee);
     free(t->subject);
     free(t->tier);
+    free(t->due_state);
     memset(t, 0, sizeof *t);
 }
 
@@ -176,9 +180,8 @@ int store_tickets_list(bd_store *s, const store_ticket_filter *f, store_ticket *
     }
     if (f && f->shop) bd_buf_puts(&sql, " AND s.name = ?2");
     if (f && f->assignee) bd_buf_puts(&sql, " AND t.assignee = ?3");
-    bd_buf_puts(&sql, " ORDER BY CASE t.status WHEN 'new' THEN 0 WHEN 'open' THEN 0"
-                      " WHEN 'pending' THEN 1 ELSE 2 END, t.priority DESC,"
-                      " coalesce(t.due_at, t.last_inbound_at, t.created_at), t.id LIMIT ?4");
+    /* the same order as the API's queue_key (schema.c, migration 5) */
+    bd_buf_puts(&sql, " ORDER BY t.queue_key, t.id LIMIT ?4");
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
         bd_buf_free(&sql);

@@ -28,6 +28,7 @@ cJSON *ticket_json(const store_ticket *t)
     json_add_str(j, "shop", t->shop);
     json_add_str(j, "marketplace", t->marketplace);
     cJSON *b = cJSON_AddObjectToObject(j, "buyer");
+    cJSON_AddNumberToObject(b, "id", (double)t->buyer_id);
     json_add_str(b, "external_id", t->buyer_external_id);
     json_add_str(b, "name", t->buyer_name);
     json_add_str(b, "country", t->buyer_country);
@@ -47,6 +48,8 @@ cJSON *ticket_json(const store_ticket *t)
     json_add_time(j, "last_buyer_message_at", t->last_inbound_at);
     cJSON_AddNumberToObject(j, "message_count", (double)t->message_count);
     cJSON_AddNumberToObject(j, "unanswered", (double)t->unanswered);
+    json_add_time(j, "due_at", t->due_at);
+    json_add_str(j, "due_state", t->due_state);
     if (t->linked_ticket_id) cJSON_AddNumberToObject(j, "linked_ticket_id", (double)t->linked_ticket_id);
     else cJSON_AddNullToObject(j, "linked_ticket_id");
     json_add_str(j, "tier", t->tier);

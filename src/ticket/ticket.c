@@ -76,6 +76,11 @@ static char *detail(const char *k1, const char *v1, const char *k2, const char *
     return copy;
 }
 
+static int changed(ticket_ctx *ctx, int64_t ticket_id, bd_err *err)
+{
+    return ctx->on_change ? ctx->on_change(ctx->on_change_ud, ticket_id, err) : 0;
+}
+
 static int event(ticket_ctx *ctx, int64_t ticket_id, const char *kind, const char *k1,
                  const char *v1, const char *k2, const char *v2, int64_t at, bd_err *err)
 {
@@ -165,7 +170,7 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
 
     ticket_classification cl = {0};
     int classified = m->direction == BD_DIR_IN && ctx->classify &&
-                     ctx->classify(ctx->classify_ud, m, res->ticket_id, &cl) == 0;
+                     ctx->classify(ctx->classify_ud, ctx->store, m, res->ticket_id, &cl) == 0;
     store_message sm = {.shop_id = sid,
                         .external_id = m->external_id,
                         .ticket_id = res->ticket_id,
@@ -186,26 +191,29 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
     if (!res->created &&
         store_ticket_touch(ctx->store, res->ticket_id, m->direction, m->sent_at, m->subject, err))
         return -1;
-    if (!classified && !res->created) return 0;
-    /* The queue priority: the message's urgency combined with the buyer's tier. */
-    int boost = 0;
-    if (store_buyer_tier(ctx->store, buyer_id, &boost, NULL, 0, err)) return -1;
-    if (classified) {
-        if (store_ticket_set_classification(ctx->store, res->ticket_id, cl.category,
-                                            cl.subcategory, cl.language, cl.priority,
-                                            ticket_priority_combine(cl.priority, boost), err))
+    /* The queue priority: the message's urgency combined with the buyer's tier. A
+     * classification that concerns only the message leaves the ticket's alone. */
+    int classifies = classified && !cl.message_only;
+    if (classifies || res->created) {
+        int boost = 0;
+        if (store_buyer_tier(ctx->store, buyer_id, &boost, NULL, 0, err)) return -1;
+        if (classifies) {
+            if (store_ticket_set_classification(ctx->store, res->ticket_id, cl.category,
+                                                cl.subcategory, cl.language, cl.priority,
+                                                ticket_priority_combine(cl.priority, boost), err))
+                return -1;
+            /* A dispute (refund, chargeback...) counts toward the buyer's suspicion flags. */
+            if (bd_streq(cl.category, "dispute") &&
+                store_loyalty_mark_dirty(ctx->store, buyer_id, err))
+                return -1;
+        } else if (boost != 0 &&
+                   store_ticket_set_priority(ctx->store, res->ticket_id,
+                                             ticket_priority_combine(TICKET_PRIORITY_NORMAL, boost),
+                                             err)) {
             return -1;
-        /* A dispute (refund, chargeback...) counts toward the buyer's suspicion flags. */
-        if (bd_streq(cl.category, "dispute") &&
-            store_loyalty_mark_dirty(ctx->store, buyer_id, err))
-            return -1;
-    } else if (boost != 0 &&
-               store_ticket_set_priority(ctx->store, res->ticket_id,
-                                         ticket_priority_combine(TICKET_PRIORITY_NORMAL, boost),
-                                         err)) {
-        return -1;
+        }
     }
-    return 0;
+    return changed(ctx, res->ticket_id, err);
 }
 
 int ticket_ingest_order(ticket_ctx *ctx, const bd_order *o, int *result, bd_err *err)
@@ -246,7 +254,8 @@ int ticket_set_status(ticket_ctx *ctx, int64_t id, const char *status, bd_err *e
     } else {
         int64_t now = bd_now();
         rc = store_ticket_set_status(ctx->store, id, status, now, err) ||
-                     event(ctx, id, "status_changed", "from", t.status, "to", status, now, err)
+                     event(ctx, id, "status_changed", "from", t.status, "to", status, now, err) ||
+                     changed(ctx, id, err)
                  ? -1
                  : 0;
         if (!rc && strcmp(status, "solved") == 0 && ctx->on_solved)
@@ -275,7 +284,8 @@ int ticket_assign(ticket_ctx *ctx, int64_t id, const char *user, bd_err *err)
     if (!bd_streq(t.assignee, user)) {
         int64_t now = bd_now();
         rc = store_ticket_set_assignee(ctx->store, id, user, now, err) ||
-                     event(ctx, id, "assigned", "from", t.assignee, "to", user, now, err)
+                     event(ctx, id, "assigned", "from", t.assignee, "to", user, now, err) ||
+                     changed(ctx, id, err)
                  ? -1
                  : 0;
     }
@@ -314,7 +324,8 @@ static int add_message(ticket_ctx *ctx, int64_t id, const char *kind, const char
         char mid[32];
         snprintf(mid, sizeof mid, "%lld", (long long)*message_id);
         rc = event(ctx, id, strcmp(kind, "note") == 0 ? "note_added" : "reply_queued",
-                   "message_id", mid, NULL, NULL, now, err);
+                   "message_id", mid, NULL, NULL, now, err) ||
+             changed(ctx, id, err);
     }
     store_ticket_clear(&t);
     return rc ? -1 : 0;

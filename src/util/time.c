@@ -3,11 +3,16 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 int64_t bd_now(void)
 {
+    /* BORDERDESK_NOW (RFC 3339) replays history and makes tests reproducible */
+    const char *fixed = getenv("BORDERDESK_NOW");
+    int64_t t;
+    if (fixed && *fixed && bd_time_parse(fixed, &t) == 0) return t;
     return (int64_t)time(NULL);
 }
 

@@ -81,7 +81,7 @@ static void negative_feedback(world *w, int shop, int buyer, int64_t at)
     store_buyer_row b;
     bd_err err;
     if (store_buyer_find(w->s, ref, &b, &err) != 1) return;
-    store_feedback f = {.shop_id = b.shop_id, .buyer_id = b.id, .left_at = at, .recorded_at = at};
+    store_feedback_row f = {.shop_id = b.shop_id, .buyer_id = b.id, .left_at = at, .recorded_at = at};
     char ext[32];
     snprintf(ext, sizeof ext, "fb%d", ++w->feedback);
     f.external_id = ext;

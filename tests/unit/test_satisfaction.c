@@ -22,15 +22,17 @@ typedef struct fixture {
 } fixture;
 
 /* Messages whose body starts with "review:positive" etc. are classified as reviews. */
-static int classify(void *ud, const bd_message *m, int64_t ticket_id, ticket_classification *out)
+static int classify(void *ud, bd_store *store, const bd_message *m, int64_t ticket_id,
+                    ticket_classification *out)
 {
-    (void)ud, (void)ticket_id;
+    (void)ud, (void)store, (void)ticket_id;
     if (strncmp(m->body, "review:", 7) != 0) return -1;
     out->category = "review";
     out->subcategory = m->body + 7;
     out->language = "en";
     out->priority = TICKET_PRIORITY_NORMAL;
     out->json = NULL;
+    out->message_only = 0;
     return 0;
 }
 
@@ -105,7 +107,7 @@ static void test_feedback_follows_ticket(void **state)
     int64_t id;
     assert_int_equal(sat_feedback_record(f->s, &in, &result, &id, &err), 0);
     assert_int_equal(result, SAT_RECORDED);
-    store_feedback got;
+    store_feedback_row got;
     int64_t shop;
     assert_int_equal(store_shop_ensure(f->s, "ebay-us", "ebay", &shop, &err), 0);
     assert_int_equal(store_feedback_get(f->s, shop, "FB-1", &got, &err), 1);

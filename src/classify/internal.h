@@ -1,0 +1,163 @@
+/*
+ * internal.h — what the files of src/classify share and nobody else sees: the compiled
+ * rule set, the literal prefilter (Aho-Corasick over required substrings), the language
+ * detector's tables, text statistics gathered while normalising, and the scratch buffers.
+ */
+#ifndef BORDERDESK_CLASSIFY_INTERNAL_H
+#define BORDERDESK_CLASSIFY_INTERNAL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "borderdesk/classify.h"
+
+/* ---- taxonomy helpers (classify.c) ---- */
+enum cl_where { CL_WHERE_ANY = 0, CL_WHERE_SUBJECT = 1, CL_WHERE_BODY = 2 };
+/* Precedence tiers: a higher tier vote removes the lower ones listed in docs. */
+int cl_sub_is_defect(int sub);
+int cl_sub_is_problem(int sub); /* any shipping or dispute subcategory */
+int cl_sub_chargeback(void);
+int cl_sub_index(const char *name); /* by subcategory name alone, -1 if unknown */
+
+/* ---- text statistics gathered from the raw text while normalising ---- */
+typedef struct cl_stats {
+    uint32_t latin, cyrillic, arabic, hangul, kana, han, other;
+    uint32_t fullwidth;          /* full-width Latin letters (typed with a CJK input method) */
+    uint32_t arabic_marks;       /* Arabic punctuation and digits */
+    uint32_t shouted_words;      /* words of >= 3 letters written all in capitals */
+    float cue[CLASSIFY_N_LANGS]; /* evidence from letters only some languages use (ñ, ß, ł) */
+} cl_stats;
+
+/* A lookup table for the two-byte UTF-8 range, built once by the general path. */
+typedef struct cl_normtab cl_normtab;
+cl_normtab *cl_normtab_new(void);
+void cl_normtab_free(cl_normtab *t); /* NULL-safe */
+/* Appends the normalised form of s[0..n) to out; fills st (may be NULL; counts are added).
+ * t (may be NULL) only makes it faster. */
+void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st,
+                         const cl_normtab *t);
+
+/* ---- literal prefilter ---- */
+/* Strings one of which every match of pattern must contain, normalised like the text
+ * (so they can be searched in it). A leading / trailing byte \x01 says the pattern has a
+ * word boundary (\b) there. Returns the number of strings put in *out (caller frees each
+ * and the array); 0 means "no usable requirement: always run the pattern". *exact is set
+ * when the strings are all the pattern matches (plain lower-case ASCII, boundaries only at
+ * their ends): finding one, boundaries checked, is a match and PCRE2 need not run. *prefix
+ * is set when every match starts with one of the strings: PCRE2 may then start searching
+ * at the first one found. */
+size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *prefix);
+
+typedef struct cl_ac cl_ac;
+/* Builds an automaton over lits[0..n) (ids are the array indexes); every (may be NULL)
+ * marks literals whose every occurrence is reported, not only the first. */
+cl_ac *cl_ac_build(char *const *lits, const uint8_t *every, size_t n);
+void cl_ac_free(cl_ac *ac);
+/* Scans text; for the first occurrence of each literal (whose word boundaries hold) calls
+ * hit(ud, id, start, end, sure): where it is, and sure is 0 when a boundary could
+ * not be decided (a non-ASCII neighbour: PCRE2 must decide). seen must have room for as
+ * many uint32_t as literals; stamp is a fresh scan number. */
+void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t stamp,
+                void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure), void *ud);
+
+/* ---- the compiled rules ---- */
+typedef struct cl_pattern {
+    char *src;
+    pcre2_code *code;
+    uint32_t rule; /* index of its rule in the language */
+    int unless;    /* a veto pattern ("unless") rather than a trigger */
+    int filtered;  /* the prefilter knows its literals (else it always runs) */
+    int prefix;    /* every match starts with one of its literals */
+} cl_pattern;
+
+/* A literal of the prefilter as one pattern uses it. For a pattern that is just a list of
+ * strings (literal.c's "exact"), full is the whole string starting where the literal
+ * starts: finding it there is a match, and PCRE2 need not run. */
+typedef struct cl_lit_use {
+    uint32_t pat;
+    uint32_t full_len; /* 0: the literal only makes the pattern a candidate */
+    char *full;
+    int full_wend; /* a word boundary must follow full */
+} cl_lit_use;
+
+typedef struct cl_rule {
+    char *id;
+    int sub; /* index in classify_subcategories, -1 for a signal-only rule */
+    double weight;
+    int where;                       /* cl_where */
+    unsigned flags;                  /* CLASSIFY_FLAG_* */
+    int sentiment;                   /* -1, 0, +1 */
+    int urgency;                     /* 0 none, 2 high, 3 urgent */
+    uint32_t first_pat, n_pat;       /* triggers: pats[first_pat .. +n_pat) */
+    uint32_t first_unless, n_unless; /* vetoes */
+    char **examples;
+    size_t n_examples;
+} cl_rule;
+
+typedef struct cl_lang {
+    char *file; /* the rules file, NULL when the language has none */
+    cl_rule *rules;
+    size_t n_rules;
+    cl_pattern *pats;
+    size_t n_pats;
+    /* prefilter: literal l → its uses uses[lit_off[l] .. lit_off[l+1]) */
+    cl_ac *ac;
+    size_t n_lits;
+    uint32_t *lit_off;
+    cl_lit_use *uses;
+    size_t n_uses;
+    uint32_t *always; /* trigger patterns without a usable literal */
+    size_t n_always;
+} cl_lang;
+
+typedef struct cl_langdet cl_langdet;
+cl_langdet *cl_langdet_new(void);
+void cl_langdet_free(cl_langdet *d);
+/* norm: normalised text; st: its statistics. Returns a language index (or -1 when nothing
+ * tells) and sets *certainty. */
+int cl_langdet_run(const cl_langdet *d, const char *norm, size_t n, const cl_stats *st,
+                   double *certainty);
+
+struct classify_rules {
+    cl_lang langs[CLASSIFY_N_LANGS];
+    int naive;
+    size_t max_pats; /* largest n_pats / n_lits of any language, for scratch sizing */
+    size_t max_lits;
+    size_t max_rules;
+    cl_langdet *det;
+    cl_normtab *norm;
+};
+
+/* Parses and compiles one rules file into lang (lang_idx names the expected language).
+ * In check mode every problem is reported through report and loading goes on as far as it
+ * can; otherwise the first problem is returned in err. Returns the number of errors, or -1
+ * (not in check mode) with err. */
+typedef struct cl_diag {
+    classify_report_fn report; /* NULL: strict load */
+    void *ud;
+    int errors;
+    bd_err *err;
+} cl_diag;
+int cl_lang_load(cl_lang *lang, int lang_idx, const char *path, int naive, cl_diag *d);
+void cl_lang_clear(cl_lang *lang);
+/* Builds the prefilter of a compiled language. */
+void cl_lang_prefilter(cl_lang *lang);
+
+/* ---- per-thread buffers ---- */
+struct classify_scratch {
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jit_stack;
+    bd_buf text;          /* normalised "subject \n body" */
+    uint32_t *pat_stamp;  /* per pattern: scan number when it became a candidate */
+    uint32_t *pat_proven; /* per pattern: scan number when its literal proved a match */
+    uint32_t *pat_first;  /* per candidate pattern: where its first literal starts */
+    uint32_t *lit_seen;
+    uint32_t *rule_stamp;
+    uint32_t *cand; /* candidate rule indexes of the language being run */
+    size_t n_cand;
+    uint32_t stamp;
+    size_t cap_pats, cap_lits, cap_rules;
+};
+
+#endif

@@ -1,0 +1,266 @@
+/* classify.c — `borderdesk classify` (JSON Lines in, one result per line out, same order)
+ * and `borderdesk rules check` (lint the rules files). */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "borderdesk/classify.h"
+#include "borderdesk/model.h"
+
+#define CLASSIFY_MAX_LINE (16u << 20)
+
+static void classify_help(void)
+{
+    printf("usage: borderdesk classify [--explain] [--rules DIR]\n\n"
+           "Reads JSON Lines from standard input, one message per line:\n"
+           "  {\"id\", \"subject\"?, \"body\", \"lang\"?, \"marketplace\"?}\n"
+           "and writes one JSON object per line, in the same order:\n"
+           "  {\"id\", \"category\", \"subcategory\", \"language\", \"confidence\", \"urgency\",\n"
+           "   \"sentiment\", \"flags\": [...], \"entities\": {...}, \"rules\"?: [...]}\n\n"
+           "  --explain    add the ids of the rules that fired and the scores\n"
+           "  --rules DIR  the rules directory (DIR/<lang>/rules.json); default: the\n"
+           "               configuration's locales_dir, else <data dir>/locales\n\n"
+           "\"lang\", when given and one of en es fr de it pt ru pl ja ko ar zh, skips language\n"
+           "detection. A line that is not a JSON object with a string \"body\" gives\n"
+           "{\"id\": ..., \"error\": \"...\"} and the run goes on; the exit code is then 3.\n");
+}
+
+/* The rules directory: --rules, else the configuration's locales_dir. */
+static const char *rules_dir(bd_cli *cli, const char *opt)
+{
+    if (opt) return opt;
+    bd_config *c = cli_config(cli);
+    return c ? c->locales_dir : NULL;
+}
+
+static void put_json(cJSON *j, bd_buf *out)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    bd_buf_puts(out, s);
+    bd_buf_putc(out, '\n');
+    cJSON_free(s);
+    cJSON_Delete(j);
+}
+
+static void put_error(const cJSON *id, const char *msg, bd_buf *out)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "id", id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull());
+    cJSON_AddStringToObject(o, "error", msg);
+    put_json(o, out);
+}
+
+/* 1 when s needs no escaping inside a JSON string. */
+static int json_plain(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == '"' || *s == '\\') return 0;
+    return 1;
+}
+
+/* One input line to one output line; returns 0, 1 for a bad line, -1 for a failure. */
+static int classify_line(const classify_rules *rules, classify_scratch *scratch, int explain,
+                         const char *line, size_t len, long lineno, bd_buf *out)
+{
+    bd_err err;
+    cJSON *j = bd_json_parse(line, len, &err);
+    if (!j && !bd_utf8_valid(line, len)) { /* invalid UTF-8: read as U+FFFD */
+        char *fixed = bd_utf8_repair(line, len, &len);
+        j = bd_json_parse(fixed, len, &err);
+        free(fixed);
+    }
+    if (!j) {
+        fprintf(stderr, "borderdesk classify: line %ld: %s\n", lineno, err.msg);
+        put_error(NULL, err.msg, out);
+        return 1;
+    }
+    const cJSON *id = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, "id") : NULL;
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(j, "body");
+    const cJSON *subject = cJSON_GetObjectItemCaseSensitive(j, "subject");
+    const cJSON *lang = cJSON_GetObjectItemCaseSensitive(j, "lang");
+    const char *bad = NULL;
+    if (!cJSON_IsObject(j))
+        bad = "a line must be a JSON object";
+    else if (!cJSON_IsString(body))
+        bad = "\"body\" must be a string";
+    else if (subject && !cJSON_IsString(subject) && !cJSON_IsNull(subject))
+        bad = "\"subject\" must be a string";
+    else if (lang && !cJSON_IsString(lang) && !cJSON_IsNull(lang))
+        bad = "\"lang\" must be a string";
+    else if (id && !cJSON_IsString(id) && !cJSON_IsNumber(id) && !cJSON_IsNull(id))
+        bad = "\"id\" must be a string or a number";
+    if (bad) {
+        fprintf(stderr, "borderdesk classify: line %ld: %s\n", lineno, bad);
+        put_error(id && (cJSON_IsString(id) || cJSON_IsNumber(id)) ? id : NULL, bad, out);
+        cJSON_Delete(j);
+        return 1;
+    }
+    classify_input in = {0};
+    in.body = body->valuestring;
+    in.body_len = strlen(body->valuestring);
+    if (cJSON_IsString(subject)) {
+        in.subject = subject->valuestring;
+        in.subject_len = strlen(subject->valuestring);
+    }
+    if (cJSON_IsString(lang)) in.lang = lang->valuestring;
+    classify_result res;
+    if (classify_message(rules, scratch, &in, &res, &err)) {
+        fprintf(stderr, "borderdesk classify: line %ld: %s\n", lineno, err.msg);
+        put_error(id, err.msg, out);
+        cJSON_Delete(j);
+        return -1;
+    }
+    char *id_json = NULL;
+    if (cJSON_IsString(id) && json_plain(id->valuestring)) {
+        size_t n = strlen(id->valuestring);
+        id_json = bd_malloc(n + 3);
+        id_json[0] = '"';
+        memcpy(id_json + 1, id->valuestring, n);
+        memcpy(id_json + 1 + n, "\"", 2);
+    } else if (id && !cJSON_IsNull(id)) {
+        char *p = cJSON_PrintUnformatted(id);
+        id_json = bd_strdup(p);
+        cJSON_free(p);
+    }
+    classify_result_append_json(out, &res, id_json ? id_json : "null", explain);
+    bd_buf_putc(out, '\n');
+    free(id_json);
+    cJSON_Delete(j);
+    return 0;
+}
+
+int cmd_classify(bd_cli *cli, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        classify_help();
+        return BD_EXIT_OK;
+    }
+    int explain = 0, naive = 0;
+    const char *dir_opt = NULL;
+    static const struct option opts[] = {{"explain", no_argument, NULL, 'e'},
+                                         {"rules", required_argument, NULL, 'r'},
+                                         {"naive", no_argument, NULL, 'n'}, /* benchmarks */
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'e')
+            explain = 1;
+        else if (c == 'r')
+            dir_opt = optarg;
+        else if (c == 'n')
+            naive = 1;
+        else
+            return cli_usage("classify", "unknown option");
+    }
+    if (optind != argc) return cli_usage("classify", "unexpected argument \"%s\"", argv[optind]);
+    const char *dir = rules_dir(cli, dir_opt);
+    if (!dir) return BD_EXIT_FAIL;
+    classify_rules *rules;
+    bd_err err;
+    if (classify_rules_load(dir, naive ? CLASSIFY_LOAD_NAIVE : 0, &rules, &err))
+        return cli_fail(BD_EXIT_FAIL, "%s", err.msg);
+    classify_scratch *scratch = classify_scratch_new(rules);
+    bd_buf out = BD_BUF_INIT;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long lineno = 0, bad = 0;
+    int rc = BD_EXIT_OK;
+    while ((n = getline(&line, &cap, stdin)) != -1) {
+        lineno++;
+        size_t len = (size_t)n;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        size_t k = 0;
+        while (k < len && (line[k] == ' ' || line[k] == '\t'))
+            k++;
+        if (k == len) continue;
+        int r;
+        if (len > CLASSIFY_MAX_LINE) {
+            fprintf(stderr, "borderdesk classify: line %ld: longer than %u bytes\n", lineno,
+                    CLASSIFY_MAX_LINE);
+            put_error(NULL, "line too long", &out);
+            r = 1;
+        } else {
+            r = classify_line(rules, scratch, explain, line, len, lineno, &out);
+        }
+        if (r > 0) bad++;
+        if (r < 0) rc = BD_EXIT_FAIL;
+        if (out.len >= 64 * 1024) {
+            fwrite(out.data, 1, out.len, stdout);
+            bd_buf_reset(&out);
+        }
+    }
+    if (out.len) fwrite(out.data, 1, out.len, stdout);
+    if (fflush(stdout) != 0) rc = cli_fail(BD_EXIT_FAIL, "writing the results failed");
+    bd_buf_free(&out);
+    free(line);
+    classify_scratch_free(scratch);
+    classify_rules_free(rules);
+    if (rc == BD_EXIT_OK && bad) rc = BD_EXIT_DATA;
+    return rc;
+}
+
+/* ---- rules check ---- */
+
+typedef struct check_counts {
+    int errors, warnings;
+} check_counts;
+
+static void check_report(void *ud, int is_error, const char *file, const char *rule,
+                         const char *msg)
+{
+    check_counts *c = ud;
+    if (is_error)
+        c->errors++;
+    else
+        c->warnings++;
+    if (rule)
+        printf("%s: rule \"%s\": %s: %s\n", file, rule, is_error ? "error" : "warning", msg);
+    else
+        printf("%s: %s: %s\n", file, is_error ? "error" : "warning", msg);
+}
+
+static void rules_help(void)
+{
+    printf("usage: borderdesk rules check [--rules DIR]\n\n"
+           "Lints every DIR/<lang>/rules.json: JSON and keys, compile errors (with the PCRE2\n"
+           "message), duplicate ids, unknown categories, subcategories, flags and values,\n"
+           "patterns with accents (the text is accent-stripped, so they never match), rules\n"
+           "that can never decide because a rule of higher precedence fires whenever they do,\n"
+           "and \"examples\" that do not fire their rule. Exit code 0 when there is no error\n"
+           "(warnings are printed), 3 when there are errors.\n");
+}
+
+int cmd_rules(bd_cli *cli, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        rules_help();
+        return BD_EXIT_OK;
+    }
+    if (argc < 2 || strcmp(argv[1], "check") != 0)
+        return cli_usage("rules", "say what to do: check");
+    const char *dir_opt = NULL;
+    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'r')
+            dir_opt = optarg;
+        else
+            return cli_usage("rules", "unknown option");
+    }
+    if (optind != argc) return cli_usage("rules", "unexpected argument \"%s\"", argv[optind]);
+    const char *dir = rules_dir(cli, dir_opt);
+    if (!dir) return BD_EXIT_FAIL;
+    check_counts counts = {0, 0};
+    bd_err err;
+    int rc = classify_rules_check(dir, check_report, &counts, &err);
+    if (rc < 0) return cli_fail(BD_EXIT_FAIL, "%s", err.msg);
+    printf("%d error(s), %d warning(s)\n", counts.errors, counts.warnings);
+    return counts.errors ? BD_EXIT_DATA : BD_EXIT_OK;
+}

@@ -1,0 +1,28 @@
+// run.mjs — the browser tests of the web UI, in one chromium with a fresh profile: the
+// agent's flow, the lead's dashboard, the Chinese interface, the XSS payloads, the inbox of
+// 100,000 tickets. Started by tests/integration/browser.sh (which seeds the databases and
+// starts `borderdesk serve`); exits 1 when a step failed.
+import { launch, failures, URL_MAIN } from './lib.mjs';
+import * as agent from './agent.mjs';
+import * as dashboard from './dashboard.mjs';
+import * as i18n from './i18n.mjs';
+import * as xss from './xss.mjs';
+import * as big from './big.mjs';
+
+const { context, close } = await launch();
+try {
+  const ctx = { context, base: URL_MAIN };
+  await agent.run(ctx);
+  await dashboard.run(ctx);
+  await i18n.run(ctx);
+  await xss.run(ctx);
+  await big.run(ctx);
+} finally {
+  await close();
+}
+const failed = failures();
+if (failed.length) {
+  console.log('\n' + failed.length + ' browser test step(s) failed:\n  ' + failed.join('\n  '));
+  process.exit(1);
+}
+console.log('\nall browser test steps passed');
