@@ -87,6 +87,8 @@ typedef struct store_ticket {
     int64_t created_at, updated_at, solved_at, last_message_at, last_inbound_at;
     int64_t linked_ticket_id;
     int64_t message_count, unanswered;
+    char *tier;      /* the buyer's loyalty tier (see src/loyalty), or NULL */
+    int blacklisted; /* the buyer is on the blacklist */
     int64_t due_at;  /* the next SLA due time, 0 when no clock with a target runs */
     char *due_state; /* ok, warning, breached; NULL with no due time */
 } store_ticket;
@@ -136,9 +138,11 @@ int store_ticket_touch(bd_store *s, int64_t id, int direction, int64_t at, const
  * arrived. */
 int store_tickets_link_order(bd_store *s, int64_t shop_id, const char *order_external_id,
                              int64_t order_id, bd_err *err);
+/* urgency is the classifier's; priority is what the queue sorts by (urgency combined with
+ * the buyer's tier, see ticket_priority_combine). */
 int store_ticket_set_classification(bd_store *s, int64_t id, const char *category,
-                                    const char *subcategory, const char *language, int priority,
-                                    bd_err *err);
+                                    const char *subcategory, const char *language, int urgency,
+                                    int priority, bd_err *err);
 /* What the buyer is waiting for on a ticket: the public buyer messages sent after the last
  * public reply (unanswered, the newest at last_unanswered_at) and that reply's time (0 when
  * there is none). */
@@ -347,8 +351,288 @@ int store_outbox_claim_echo(bd_store *s, int64_t shop_id, const char *conversati
 
 /* ---- counts, for summaries and tests ---- */
 /* Number of rows of a named table (one of: shops buyers orders order_items tickets
- * messages events users outbox sync_checkpoints feedback order_line_refs). */
+ * messages events users outbox sync_checkpoints buyer_loyalty loyalty_dirty buyer_blacklist
+ * buyer_flags surveys survey_answers feedback order_line_refs). */
 int64_t store_count(bd_store *s, const char *table);
+
+/* ==== loyalty: buyer profiles and tiers (src/store/loyalty.c) ====
+ * The loyalty engine (src/loyalty) owns the meaning; the store keeps its rows and answers
+ * the few range questions the incremental recompute asks. */
+
+/* The values buyers are ranked by; columns of the buyer profile. */
+enum store_loyalty_metric {
+    STORE_LM_RECENCY = 0,   /* last counted order (time) */
+    STORE_LM_FREQUENCY = 1, /* counted orders in the RFM window */
+    STORE_LM_MONETARY = 2,  /* counted sales in the RFM window (base currency micros) */
+    STORE_LM_VALUE = 3,     /* counted sales in the pyramid period (base currency micros) */
+    STORE_LM_COUNT_ = 4
+};
+
+/* An order as the loyalty engine reads it; the strings live until the callback returns.
+ * external_id is not read (NULL): store_order_external_id() fetches it when needed. */
+typedef struct store_loyalty_order {
+    int64_t id, buyer_id, shop_id, purchased_at, total_micros;
+    const char *external_id, *currency, *status;
+} store_loyalty_order;
+/* The marketplace order id of an order. 1 found, 0 not, -1 error. */
+int store_order_external_id(bd_store *s, int64_t order_id, char *out, size_t outlen,
+                            bd_err *err);
+typedef int (*store_loyalty_order_fn)(void *ud, const store_loyalty_order *o, bd_err *err);
+/* Every order (buyer_id 0, grouped by buyer) or one buyer's orders. A callback returning -1
+ * stops the scan and the function returns -1 with the callback's err. */
+int store_loyalty_orders(bd_store *s, int64_t buyer_id, store_loyalty_order_fn fn, void *ud,
+                         bd_err *err);
+
+/* A ticket that claims something (its subcategory is in the JSON array subcategories), with
+ * the status of its order (NULL when it has none). */
+typedef struct store_loyalty_claim {
+    int64_t buyer_id, ticket_id, order_id; /* order_id 0 when none */
+    const char *subcategory, *order_status;
+} store_loyalty_claim;
+typedef int (*store_loyalty_claim_fn)(void *ud, const store_loyalty_claim *c, bd_err *err);
+int store_loyalty_claims(bd_store *s, int64_t buyer_id, const char *subcategories_json,
+                         store_loyalty_claim_fn fn, void *ud, bd_err *err);
+
+/* Negative satisfaction signals per buyer (buyer_id 0: all buyers) in (since, until]:
+ * survey answers at or below the floor of their kind (csat_max, nps_max, ces_max) and
+ * negative marketplace feedback. */
+typedef int (*store_loyalty_count_fn)(void *ud, int64_t buyer_id, int64_t count, bd_err *err);
+int store_loyalty_negatives(bd_store *s, int64_t buyer_id, int64_t since, int64_t until,
+                            int csat_max, int nps_max, int ces_max, store_loyalty_count_fn fn,
+                            void *ud, bd_err *err);
+
+typedef int (*store_id_fn)(void *ud, int64_t id, bd_err *err);
+/* Buyers with an order purchased in (from, to]; with satisfaction also those with a survey
+ * answer or feedback in (from, to]. A buyer may be reported more than once. */
+int store_loyalty_buyers_between(bd_store *s, int64_t from, int64_t to, int satisfaction,
+                                 store_id_fn fn, void *ud, bd_err *err);
+
+/* The queue of buyers whose profile must be recomputed (orders, disputes, surveys,
+ * feedback, blacklist changes add to it). */
+int store_loyalty_mark_dirty(bd_store *s, int64_t buyer_id, bd_err *err);
+int store_loyalty_dirty(bd_store *s, store_id_fn fn, void *ud, bd_err *err);
+int store_loyalty_dirty_clear(bd_store *s, bd_err *err);
+
+#define STORE_LABEL_MAX 24
+/* A buyer's loyalty profile. Empty label strings are stored as NULL; has[] says which
+ * metrics are set (a buyer outside a ranking's population has none). The rank-derived
+ * labels (r, f, m, segment, pyramid, top20, abc) are not stored: reads leave them empty and
+ * loyalty_view_labels() (loyalty.h) derives them from the metrics and the shop's bands. */
+typedef struct store_buyer_loyalty {
+    int64_t buyer_id, shop_id;
+    int64_t orders, orders_all, spend, first_order_at, last_order_at;
+    int64_t metric[STORE_LM_COUNT_];
+    int has[STORE_LM_COUNT_];
+    int64_t orders_recent, orders_previous, claims, chargebacks, negatives;
+    int boost;
+    char loyalty[STORE_LABEL_MAX], lifecycle[STORE_LABEL_MAX], churn[STORE_LABEL_MAX];
+    char tier[STORE_LABEL_MAX];
+    int64_t digest; /* the engine's fingerprint of the stored fields */
+    int64_t updated_at;
+    /* derived, never stored */
+    int r, f, m, top20;
+    char segment[STORE_LABEL_MAX], pyramid[STORE_LABEL_MAX], abc[4];
+} store_buyer_loyalty;
+/* 1 found, 0 none, -1 error. */
+int store_loyalty_get(bd_store *s, int64_t buyer_id, store_buyer_loyalty *p, bd_err *err);
+int store_loyalty_put(bd_store *s, const store_buyer_loyalty *p, bd_err *err);
+/* Rewrites only the labels (loyalty, lifecycle, churn, tier, boost, digest, updated_at) of an
+ * existing profile. */
+int store_loyalty_put_labels(bd_store *s, const store_buyer_loyalty *p, bd_err *err);
+int store_loyalty_delete(bd_store *s, int64_t buyer_id, bd_err *err);
+typedef int (*store_loyalty_profile_fn)(void *ud, const store_buyer_loyalty *p, bd_err *err);
+/* Every profile's buyer, digest, tier and boost, by buyer id (cheap: for change detection). */
+typedef int (*store_loyalty_digest_fn)(void *ud, int64_t buyer_id, int64_t digest,
+                                       const char *tier, int boost, bd_err *err);
+int store_loyalty_digests(bd_store *s, store_loyalty_digest_fn fn, void *ud, bd_err *err);
+/* Every profile (shop_id 0) or one shop's, by buyer id. */
+int store_loyalty_scan(bd_store *s, int64_t shop_id, store_loyalty_profile_fn fn, void *ud,
+                       bd_err *err);
+/* Largest buyer id (0 when there are no buyers). */
+int store_loyalty_max_buyer_id(bd_store *s, int64_t *max, bd_err *err);
+/* Buyers (of the shop; shop_id 0: all) that have no loyalty profile: they never ordered. */
+int store_loyalty_unprofiled(bd_store *s, int64_t shop_id, int64_t *n, bd_err *err);
+
+/* ---- rankings: each shop's buyers sorted by a metric (src/store/rank.c) ----
+ * A base written whole by a full recompute, plus the moves of single buyers since. */
+typedef struct store_rank_entry {
+    int64_t value, buyer_id;
+} store_rank_entry;
+/* Replaces the shop's ranking by metric with n entries sorted by value (ascending). */
+int store_rank_rebuild(bd_store *s, int64_t shop_id, int metric, const store_rank_entry *e,
+                       size_t n, bd_err *err);
+/* Forgets every ranking (before a full recompute rebuilds them). */
+int store_rank_reset(bd_store *s, bd_err *err);
+/* Records that a buyer's value moved (has_old / has_new: whether it was / is ranked). */
+int store_rank_move(bd_store *s, int64_t shop_id, int metric, int64_t buyer_id, int has_old,
+                    int64_t old_value, int has_new, int64_t new_value, bd_err *err);
+/* The nearest value strictly above (dir > 0) or below (dir < 0) from among the shop's ranked
+ * buyers, and how many buyers have it. 1 found, 0 none, -1 error. */
+int store_loyalty_metric_next(bd_store *s, int64_t shop_id, int metric, int64_t from, int dir,
+                              int64_t *value, int64_t *count, bd_err *err);
+/* The buyers whose value lies in [lo, hi), each once, in no particular order. */
+int store_rank_range(bd_store *s, int64_t shop_id, int metric, int64_t lo, int64_t hi,
+                     store_id_fn fn, void *ud, bd_err *err);
+
+/* A band of one ranking: its members are the profiles whose metric is >= u (u = INT64_MAX:
+ * none); a is their weight, e_u the weight at u, b the next value below u (INT64_MIN: none)
+ * and e_b the weight at b. */
+typedef struct store_loyalty_band {
+    int64_t u, e_u, a, b, e_b;
+} store_loyalty_band;
+typedef struct store_loyalty_shop {
+    int64_t shop_id, n_rfm, n_value, t_value;
+} store_loyalty_shop;
+/* 1 found (bands[0..nbands) filled), 0 none, -1 error. */
+int store_loyalty_shop_get(bd_store *s, int64_t shop_id, store_loyalty_shop *sh,
+                           store_loyalty_band *bands, int nbands, bd_err *err);
+int store_loyalty_shop_put(bd_store *s, const store_loyalty_shop *sh,
+                           const store_loyalty_band *bands, int nbands, bd_err *err);
+/* Forgets every shop's bands (before a full recompute). */
+int store_loyalty_shops_reset(bd_store *s, bd_err *err);
+
+/* When the profiles were last computed, and under which configuration. 1 / 0 / -1. */
+int store_loyalty_state_get(bd_store *s, int64_t *as_of, char *config_hash, size_t hash_len,
+                            int64_t *full_at, bd_err *err);
+int store_loyalty_state_put(bd_store *s, int64_t as_of, const char *config_hash,
+                            int64_t full_at, bd_err *err);
+
+/* Every shop: id and name. */
+typedef int (*store_shop_fn)(void *ud, int64_t id, const char *name, bd_err *err);
+int store_shops_each(bd_store *s, store_shop_fn fn, void *ud, bd_err *err);
+
+/* ---- the tier's effect on tickets ---- */
+/* The buyer's tier and priority boost (0 and "" without a profile). */
+int store_buyer_tier(bd_store *s, int64_t buyer_id, int *boost, char *tier, size_t tier_len,
+                     bd_err *err);
+typedef struct store_ticket_priority {
+    int64_t id;
+    int urgency; /* the classifier's, TICKET_PRIORITY_NORMAL when unclassified */
+    int priority;
+} store_ticket_priority;
+/* The buyer's new, open and pending tickets. Caller frees *out. */
+int store_buyer_active_tickets(bd_store *s, int64_t buyer_id, store_ticket_priority **out,
+                               size_t *n, bd_err *err);
+int store_ticket_set_priority(bd_store *s, int64_t id, int priority, bd_err *err);
+
+/* ---- buyers ---- */
+typedef struct store_buyer_row store_buyer_row; /* below, with store_buyer_get */
+/* By internal id, or "SHOP:EXTERNAL_ID" (fills the buyer's own columns and shop; the counts
+ * stay 0). 1 found, 0 not found, -1 error. */
+int store_buyer_find(bd_store *s, const char *ref, store_buyer_row *b, bd_err *err);
+/* Last message from the buyer (0 when none). */
+int store_buyer_last_contact(bd_store *s, int64_t buyer_id, int64_t *at, bd_err *err);
+
+/* Audit events about a buyer (ticket_id 0 when none): tier changes, blacklist, flags. */
+int store_buyer_event_add(bd_store *s, int64_t buyer_id, int64_t ticket_id, const char *actor,
+                          const char *kind, const char *detail_json, int64_t at, bd_err *err);
+int store_buyer_events(bd_store *s, int64_t buyer_id, store_event **rows, size_t *n,
+                       bd_err *err);
+/* Events of kind "tier_changed" with at in [from, to) (to 0: no end). */
+typedef int (*store_event_fn)(void *ud, int64_t buyer_id, const store_event *e, bd_err *err);
+int store_tier_changes(bd_store *s, int64_t from, int64_t to, store_event_fn fn, void *ud,
+                       bd_err *err);
+
+/* ---- blacklist and suspicion flags (src/store/blacklist.c) ---- */
+typedef struct store_blacklist_entry {
+    int64_t buyer_id, shop_id, flag_id, added_at;
+    char *shop, *buyer_external_id, *buyer_name, *reason, *added_by;
+} store_blacklist_entry;
+void store_blacklist_entry_clear(store_blacklist_entry *e);
+void store_blacklist_entries_free(store_blacklist_entry *e, size_t n);
+/* 1 listed, 0 not, -1 error; e may be NULL. */
+int store_blacklist_get(bd_store *s, int64_t buyer_id, store_blacklist_entry *e, bd_err *err);
+int store_blacklist_add(bd_store *s, int64_t buyer_id, const char *reason, const char *by,
+                        int64_t at, int64_t flag_id, bd_err *err);
+/* 1 removed, 0 was not listed. */
+int store_blacklist_remove(bd_store *s, int64_t buyer_id, bd_err *err);
+int store_blacklist_list(bd_store *s, store_blacklist_entry **out, size_t *n, bd_err *err);
+
+typedef struct store_buyer_flag {
+    int64_t id, buyer_id, shop_id, level, raised_at, decided_at;
+    char kind[16], status[12];
+    char *evidence, *decided_by, *decision, *shop, *buyer_external_id, *buyer_name;
+} store_buyer_flag;
+void store_buyer_flag_clear(store_buyer_flag *f);
+void store_buyer_flags_free(store_buyer_flag *f, size_t n);
+/* The newest flag of that kind for the buyer. 1 / 0 / -1. */
+int store_flag_latest(bd_store *s, int64_t buyer_id, const char *kind, store_buyer_flag *f,
+                      bd_err *err);
+int store_flag_get(bd_store *s, int64_t id, store_buyer_flag *f, bd_err *err);
+int store_flag_add(bd_store *s, int64_t buyer_id, const char *kind, int64_t level,
+                   const char *evidence_json, int64_t at, int64_t *id, bd_err *err);
+/* Moves an open flag to status (confirmed or dismissed). 1 done, 0 it was not open. */
+int store_flag_decide(bd_store *s, int64_t id, const char *status, const char *by,
+                      const char *decision, int64_t at, bd_err *err);
+/* Flags with the status (NULL: all), newest first. */
+int store_flags_list(bd_store *s, const char *status, store_buyer_flag **out, size_t *n,
+                     bd_err *err);
+
+/* ---- surveys (src/store/survey.c) ---- */
+typedef struct store_survey {
+    int64_t id, ticket_id, shop_id, buyer_id, created_at, expires_at, responded_at;
+    int score; /* valid when responded_at != 0 */
+    int dims[4]; /* answers: quality, attitude, speed, price; 0 = not answered */
+    char *token, *agent, *category, *subcategory, *language, *kind, *dimensions, *comment;
+    char *shop, *buyer_external_id, *buyer_name; /* filled by reads */
+} store_survey;
+void store_survey_clear(store_survey *v);
+void store_surveys_free(store_survey *v, size_t n);
+/* Inserts the survey (the read-only fields are ignored). */
+int store_survey_insert(bd_store *s, const store_survey *v, int64_t *id, bd_err *err);
+/* By token (ref a token) or id. 1 / 0 / -1. */
+int store_survey_get_token(bd_store *s, const char *token, store_survey *v, bd_err *err);
+int store_survey_get(bd_store *s, int64_t id, store_survey *v, bd_err *err);
+int store_survey_for_ticket(bd_store *s, int64_t ticket_id, int64_t *id, bd_err *err);
+/* Records the response unless one is stored: 1 recorded, 0 already answered. */
+int store_survey_respond(bd_store *s, int64_t id, int score, const char *comment, int64_t at,
+                         bd_err *err);
+int store_survey_answer(bd_store *s, int64_t id, const char *dimension, int score, bd_err *err);
+typedef struct store_survey_filter {
+    const char *status; /* pending, answered, expired or NULL (all) */
+    const char *shop;
+    int64_t now;        /* decides pending vs expired */
+    size_t limit;
+} store_survey_filter;
+int store_surveys_list(bd_store *s, const store_survey_filter *f, store_survey **out, size_t *n,
+                       bd_err *err);
+/* Surveys created in [from, to), with their answers, for reports. */
+typedef int (*store_survey_fn)(void *ud, const store_survey *v, bd_err *err);
+int store_surveys_scan(bd_store *s, int64_t from, int64_t to, store_survey_fn fn, void *ud,
+                       bd_err *err);
+
+/* ---- marketplace feedback (src/store/feedback.c) ---- */
+typedef struct store_feedback_row {
+    int64_t id, shop_id, buyer_id, order_id, ticket_id, left_at, recorded_at;
+    int stars; /* 0 = none */
+    char *external_id, *order_external_id, *agent, *kind, *rating, *comment, *response;
+    char *revised_from;
+    char *shop, *category; /* filled by scans: shop name, the followed ticket's category */
+} store_feedback_row;
+void store_feedback_clear(store_feedback_row *f);
+/* 1 found, 0 none, -1 error. */
+int store_feedback_get(bd_store *s, int64_t shop_id, const char *external_id, store_feedback_row *f,
+                       bd_err *err);
+int store_feedback_insert(bd_store *s, const store_feedback_row *f, int64_t *id, bd_err *err);
+/* A revised rating: rating, stars, comment, response and left_at change; revised_from keeps
+ * the rating it replaced. */
+int store_feedback_revise(bd_store *s, int64_t id, const store_feedback_row *f, bd_err *err);
+/* The ticket a feedback follows: the newest ticket of the shop and buyer (about order when
+ * given) created at or before at whose last message is no more than window seconds before
+ * at. 1 found (ticket_id, agent — caller frees), 0 none, -1 error. */
+int store_feedback_ticket(bd_store *s, int64_t shop_id, int64_t buyer_id,
+                          const char *order_external_id, int64_t at, int64_t window,
+                          int64_t *ticket_id, char **agent, bd_err *err);
+typedef int (*store_feedback_fn)(void *ud, const store_feedback_row *f, bd_err *err);
+/* Feedback left in [from, to), for reports. */
+int store_feedback_scan(bd_store *s, int64_t from, int64_t to, store_feedback_fn fn, void *ud,
+                        bd_err *err);
+/* Buyer messages classified review/<subcategory> sent in [from, to): shop, the ticket's
+ * assignee (NULL) and subcategory, for reports. */
+typedef int (*store_review_fn)(void *ud, const char *shop, const char *agent,
+                               const char *subcategory, int64_t sent_at, bd_err *err);
+int store_review_messages_scan(bd_store *s, int64_t from, int64_t to, store_review_fn fn,
+                               void *ud, bd_err *err);
 
 /* ==== the service (src/store/auth.c, src/store/api.c) ==== */
 
@@ -451,12 +735,12 @@ int store_orders_page(bd_store *s, const store_order_query *q, store_order_row *
 /* One message by id (with its delivery state): 1 found, 0 not, -1 error. */
 int store_message_get(bd_store *s, int64_t id, store_message_row *row, bd_err *err);
 
-typedef struct store_buyer_row {
+struct store_buyer_row {
     int64_t id, shop_id, created_at, updated_at;
     char *shop, *marketplace, *external_id, *name, *email, *country, *language;
     int64_t order_count, ticket_count, open_ticket_count;
     int64_t first_order_at, last_order_at;
-} store_buyer_row;
+};
 void store_buyer_row_clear(store_buyer_row *b); /* NULL-safe */
 /* 1 found, 0 not, -1 error. */
 int store_buyer_get(bd_store *s, int64_t id, store_buyer_row *b, bd_err *err);

@@ -42,22 +42,34 @@ typedef int (*ticket_classify_fn)(void *ud, bd_store *store, const bd_message *m
 enum { TICKET_PRIORITY_LOW = 0, TICKET_PRIORITY_NORMAL = 1, TICKET_PRIORITY_HIGH = 2,
        TICKET_PRIORITY_URGENT = 3 };
 const char *ticket_priority_name(int priority); /* "low".."urgent" */
+/* The queue priority of a ticket: the urgency of its messages (the classifier's, normal when
+ * unclassified) raised or lowered by the buyer's tier boost (see docs/loyalty.md), kept in
+ * low..urgent: min(urgent, max(low, urgency + boost)). */
+int ticket_priority_combine(int urgency, int tier_boost);
 
 typedef struct ticket_shop_cache ticket_shop_cache;
+typedef struct ticket_ctx ticket_ctx;
 
-typedef struct ticket_ctx {
+/* Called inside the caller's transaction right after a ticket became solved; t is the ticket
+ * as it was before the change. A satisfaction survey is created here (src/survey). */
+typedef int (*ticket_solved_fn)(void *ud, ticket_ctx *ctx, const store_ticket *t, int64_t at,
+                                bd_err *err);
+
+struct ticket_ctx {
     bd_store *store;
     int64_t reopen_window;      /* seconds */
     const char *actor;          /* who makes the changes: a user name, "import", "sync" */
     ticket_classify_fn classify; /* optional */
     void *classify_ud;
+    ticket_solved_fn on_solved; /* optional */
+    void *on_solved_ud;
     ticket_shop_cache *shops;   /* private; freed by ticket_ctx_clear */
     /* Optional: called after every change to a ticket (a message threaded into it, its
      * status, assignee, a reply or a note), inside the caller's transaction — e.g. the SLA
      * due-time refresh. A failure fails the change. */
     int (*on_change)(void *ud, int64_t ticket_id, bd_err *err);
     void *on_change_ud;
-} ticket_ctx;
+};
 void ticket_ctx_clear(ticket_ctx *ctx);
 
 typedef struct ticket_ingest_result {
@@ -69,7 +81,8 @@ typedef struct ticket_ingest_result {
 int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_result *res,
                           bd_err *err);
 
-/* Stores the order (and its buyer); links tickets that mentioned it before it arrived.
+/* Stores the order (and its buyer); links tickets that mentioned it before it arrived; a new
+ * or changed order queues its buyer for the next tier recompute (loyalty_recompute).
  * *result is STORE_INSERTED, STORE_UPDATED or STORE_UNCHANGED. */
 int ticket_ingest_order(ticket_ctx *ctx, const bd_order *o, int *result, bd_err *err);
 

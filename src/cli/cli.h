@@ -56,10 +56,22 @@ int cmd_import(bd_cli *cli, int argc, char **argv);
 int cmd_tickets(bd_cli *cli, int argc, char **argv);
 int cmd_orders(bd_cli *cli, int argc, char **argv);
 int cmd_user(bd_cli *cli, int argc, char **argv);
+int cmd_tiers(bd_cli *cli, int argc, char **argv);
+int cmd_survey(bd_cli *cli, int argc, char **argv);
+int cmd_report(bd_cli *cli, int argc, char **argv);
+int cmd_buyers(bd_cli *cli, int argc, char **argv);
+int cmd_feedback(bd_cli *cli, int argc, char **argv);
+
+/* The reports of report_loyalty.c, called by cmd_report (argv[0] is the report's name). */
+int cli_report_satisfaction(bd_cli *cli, int argc, char **argv);
+int cli_report_tiers(bd_cli *cli, int argc, char **argv);
+
+/* Updates buyers' tiers incrementally after orders were imported or synced (tiers.c). A
+ * failure (a missing FX rate) is printed as a warning: the orders stay imported. */
+int cli_tiers_update(bd_cli *cli, int quiet);
 int cmd_suggest(bd_cli *cli, int argc, char **argv);
 int cmd_templates(bd_cli *cli, int argc, char **argv);
 int cmd_template(bd_cli *cli, int argc, char **argv);
-int cmd_report(bd_cli *cli, int argc, char **argv);
 /* tickets_sla.c: `tickets no-response`, `tickets refresh-due` */
 int tickets_no_response(bd_cli *cli, int argc, char **argv);
 int tickets_refresh_due(bd_cli *cli, int argc, char **argv);

@@ -1,6 +1,8 @@
 /* common.c — helpers shared by the subcommands. */
 #include "cli.h"
 
+#include "borderdesk/survey.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +103,9 @@ void cli_ticket_ctx(bd_cli *cli, ticket_ctx *ctx, const char *actor)
     ctx->store = cli->store;
     ctx->reopen_window = cli->config ? cli->config->reopen_window : 7 * 86400;
     ctx->actor = actor;
+    /* a solved ticket gets a satisfaction survey when the shop's configuration asks */
+    ctx->on_solved = survey_on_ticket_solved;
+    ctx->on_solved_ud = cli->config;
     if (cli->sla) {
         ctx->on_change = sla_changed;
         ctx->on_change_ud = cli;

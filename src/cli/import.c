@@ -20,11 +20,12 @@ typedef struct import_stats {
 
 static void import_help(void)
 {
-    printf("usage: borderdesk import orders|messages [--strict] [--quiet] FILE|-\n\n"
+    printf("usage: borderdesk import orders|messages [--strict] [--quiet] [--no-tiers] FILE|-\n\n"
            "Reads JSON Lines (one object per line; README.md lists every field) from FILE or\n"
            "standard input and stores them. Importing the same data twice changes nothing.\n\n"
            "  --strict   import nothing unless every line is valid\n"
-           "  --quiet    no summary line\n\n"
+           "  --quiet    no summary line\n"
+           "  --no-tiers orders: do not update buyers' tiers afterwards (`tiers recompute`)\n\n"
            "A bad line is reported as FILE:LINE: reason on stderr; the other lines are kept\n"
            "and the exit code is 3.\n");
 }
@@ -81,9 +82,10 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
     int orders = strcmp(what, "orders") == 0;
     if (!orders && strcmp(what, "messages") != 0)
         return cli_usage("import", "unknown kind \"%s\" (orders or messages)", what);
-    int strict = 0, quiet = 0;
+    int strict = 0, quiet = 0, tiers = 1;
     static const struct option opts[] = {{"strict", no_argument, NULL, 's'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"no-tiers", no_argument, NULL, 't'},
                                          {NULL, 0, NULL, 0}};
     int c;
     argc--, argv++; /* options follow the kind */
@@ -91,6 +93,7 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 's') strict = 1;
         else if (c == 'q') quiet = 1;
+        else if (c == 't') tiers = 0;
         else return cli_usage("import", "unknown option");
     }
     if (optind != argc - 1) return cli_usage("import", "give one FILE, or - for standard input");
@@ -181,5 +184,7 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
                    st.inserted, st.unchanged, st.rejected, st.tickets_created,
                    st.tickets_reopened);
     }
+    /* New and changed orders queued their buyers: bring the tiers up to date. */
+    if (orders && tiers && st.inserted + st.updated > 0) cli_tiers_update(cli, quiet);
     return st.rejected ? BD_EXIT_DATA : BD_EXIT_OK;
 }

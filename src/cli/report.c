@@ -11,6 +11,8 @@ static const struct {
 } reports[] = {
     {"sla", cmd_report_sla, "response times against team targets and marketplace deadlines"},
     {"workload", cmd_report_workload, "open tickets per agent and queue, replies per day"},
+    {"satisfaction", cli_report_satisfaction, "CSAT, NPS, CES, response rate, dimensions, feedback"},
+    {"tiers", cli_report_tiers, "tier distribution, movements, churn-risk list, value concentration"},
 };
 
 static void report_help(FILE *f)

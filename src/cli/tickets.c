@@ -34,8 +34,9 @@ static const char *category_label(const store_ticket *t, char *buf, size_t n)
 static void print_table(const store_ticket *t, size_t n)
 {
     int64_t now = bd_now();
-    printf("%-6s %-8s %-7s %-8s %-12s %-18s %-20s %-26s %-4s %-5s %s\n", "ID", "STATUS", "PRIO",
-           "DUE", "SHOP", "BUYER", "ORDER", "CATEGORY", "LANG", "WAIT", "SUBJECT");
+    printf("%-6s %-8s %-7s %-8s %-12s %-18s %-9s %-20s %-26s %-4s %-5s %s\n", "ID", "STATUS",
+           "PRIO", "DUE", "SHOP", "BUYER", "TIER", "ORDER", "CATEGORY", "LANG", "WAIT",
+           "SUBJECT");
     for (size_t i = 0; i < n; i++) {
         char id[24], wait[16], cat[64];
         snprintf(id, sizeof id, "%lld%s", (long long)t[i].id, t[i].unanswered ? "*" : "");
@@ -54,6 +55,8 @@ static void print_table(const store_ticket *t, size_t n)
         cli_cell(stdout, t[i].shop, 12);
         putchar(' ');
         cli_cell(stdout, t[i].buyer_name ? t[i].buyer_name : t[i].buyer_external_id, 18);
+        putchar(' ');
+        cli_cell(stdout, t[i].blacklisted ? "BLACKLIST" : t[i].tier ? t[i].tier : "-", 9);
         putchar(' ');
         cli_cell(stdout, t[i].order_external_id ? t[i].order_external_id : "-", 20);
         putchar(' ');
@@ -123,9 +126,11 @@ static void print_ticket(const store_ticket *t, const store_order_row *o, int ha
     printf("Ticket %lld  [%s]  priority %s  %s\n", (long long)t->id, t->status,
            ticket_priority_name(t->priority), category_label(t, cat, sizeof cat));
     printf("Shop:     %s (%s)\n", t->shop, t->marketplace);
-    printf("Buyer:    %s <%s>%s%s%s%s\n", t->buyer_name ? t->buyer_name : "-", t->buyer_external_id,
-           t->buyer_country ? "  country " : "", t->buyer_country ? t->buyer_country : "",
-           t->buyer_language ? "  language " : "", t->buyer_language ? t->buyer_language : "");
+    printf("Buyer:    %s <%s>%s%s%s%s  tier %s%s\n", t->buyer_name ? t->buyer_name : "-",
+           t->buyer_external_id, t->buyer_country ? "  country " : "",
+           t->buyer_country ? t->buyer_country : "", t->buyer_language ? "  language " : "",
+           t->buyer_language ? t->buyer_language : "", t->tier ? t->tier : "-",
+           t->blacklisted ? "  BLACKLISTED (see `borderdesk buyers show`)" : "");
     if (t->assignee) printf("Assignee: %s\n", t->assignee);
     if (t->linked_ticket_id) printf("Follows:  ticket %lld\n", (long long)t->linked_ticket_id);
     if (has_order) {

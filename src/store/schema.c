@@ -230,6 +230,120 @@ static const char *const migration_5 =
     "  + max(0, min(17179869183, coalesce(due_at, last_inbound_at, created_at)))) VIRTUAL;"
     "CREATE INDEX tickets_api_queue ON tickets(queue_key);";
 
+/* Migration 6 — satisfaction and loyalty: buyer profiles and tiers (with the incremental
+ * state that keeps `tiers recompute` cheap), the blacklist and suspicion flags, surveys
+ * and marketplace feedback. Tickets keep the classifier's urgency apart from the priority
+ * (which adds the buyer's tier boost); events can name a buyer (tier changes, blacklist).
+ * Marketplace feedback shares the table of migration 4 (sync writes it too): the columns the
+ * loyalty side needs are added to it; stars are `score`, the seller's response `reply`. */
+static const char *const migration_6 =
+    /* A buyer's orders with what the loyalty engine reads, side by side in one index: the
+     * incremental recompute reads one page per buyer, the full one reads orders in buyer
+     * order. It replaces the narrower index of migration 1. */
+    "DROP INDEX orders_buyer;"
+    "CREATE INDEX orders_buyer ON orders(buyer_id, shop_id, purchased_at, total_micros,"
+    "  currency, status);"
+    "ALTER TABLE tickets ADD COLUMN urgency INTEGER;"
+    "ALTER TABLE events ADD COLUMN buyer_id INTEGER REFERENCES buyers(id);"
+    "CREATE INDEX events_buyer ON events(buyer_id, id) WHERE buyer_id IS NOT NULL;"
+    "CREATE INDEX events_tier ON events(at) WHERE kind = 'tier_changed';"
+
+    "CREATE TABLE buyer_loyalty ("
+    "  buyer_id INTEGER PRIMARY KEY REFERENCES buyers(id),"
+    "  shop_id INTEGER NOT NULL REFERENCES shops(id),"
+    "  orders INTEGER NOT NULL,"          /* orders counted as sales, all time */
+    "  orders_all INTEGER NOT NULL,"      /* every order, whatever its status */
+    "  spend INTEGER NOT NULL,"           /* counted sales, micros of the base currency */
+    "  first_order_at INTEGER, last_order_at INTEGER,"
+    "  recency INTEGER, frequency INTEGER, monetary INTEGER, value INTEGER,"
+    "  orders_recent INTEGER NOT NULL, orders_previous INTEGER NOT NULL,"
+    "  claims INTEGER NOT NULL, chargebacks INTEGER NOT NULL, negatives INTEGER NOT NULL,"
+    /* RFM scores, segment, pyramid band and ABC class follow from the metrics above and
+     * the shop's bands (loyalty_bands): they are derived when read, not stored */
+    "  loyalty TEXT NOT NULL, lifecycle TEXT, churn TEXT,"
+    "  tier TEXT, boost INTEGER NOT NULL,"
+    "  digest INTEGER NOT NULL,"          /* of all the above: a full recompute compares it */
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX buyer_loyalty_churn ON buyer_loyalty(shop_id) WHERE churn IS NOT NULL;"
+
+    /* Rankings: each shop's buyers sorted by a metric, written whole in 64 KB chunks of
+     * (value, buyer) pairs by a full recompute (loyalty_rank is the directory of the chunks
+     * in loyalty_rank_chunk); the moves since then are rows of loyalty_rank_delta (see
+     * src/store/rank.c). */
+    "CREATE TABLE loyalty_rank ("
+    "  shop_id INTEGER NOT NULL, metric INTEGER NOT NULL, chunk INTEGER NOT NULL,"
+    "  first_value INTEGER NOT NULL, last_value INTEGER NOT NULL, n INTEGER NOT NULL,"
+    "  PRIMARY KEY (shop_id, metric, chunk)) WITHOUT ROWID;"
+    "CREATE TABLE loyalty_rank_chunk ("
+    "  shop_id INTEGER NOT NULL, metric INTEGER NOT NULL, chunk INTEGER NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  PRIMARY KEY (shop_id, metric, chunk));"
+    "CREATE TABLE loyalty_rank_delta ("
+    "  shop_id INTEGER NOT NULL, metric INTEGER NOT NULL, buyer_id INTEGER NOT NULL,"
+    "  base_value INTEGER, cur_value INTEGER,"
+    "  PRIMARY KEY (shop_id, metric, buyer_id)) WITHOUT ROWID;"
+    "CREATE INDEX loyalty_rank_delta_base ON loyalty_rank_delta(shop_id, metric, base_value);"
+    "CREATE INDEX loyalty_rank_delta_cur ON loyalty_rank_delta(shop_id, metric, cur_value);"
+
+    "CREATE TABLE loyalty_dirty (buyer_id INTEGER PRIMARY KEY);"
+    "CREATE TABLE loyalty_shops ("
+    "  shop_id INTEGER PRIMARY KEY REFERENCES shops(id),"
+    "  n_rfm INTEGER NOT NULL, n_value INTEGER NOT NULL, t_value INTEGER NOT NULL);"
+    "CREATE TABLE loyalty_bands ("
+    "  shop_id INTEGER NOT NULL REFERENCES shops(id),"
+    "  band INTEGER NOT NULL,"
+    "  u INTEGER NOT NULL, e_u INTEGER NOT NULL, a INTEGER NOT NULL,"
+    "  b INTEGER NOT NULL, e_b INTEGER NOT NULL,"
+    "  PRIMARY KEY (shop_id, band)) WITHOUT ROWID;"
+    "CREATE TABLE loyalty_state ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  as_of INTEGER NOT NULL, config_hash TEXT NOT NULL, full_at INTEGER NOT NULL);"
+
+    "CREATE TABLE buyer_blacklist ("
+    "  buyer_id INTEGER PRIMARY KEY REFERENCES buyers(id),"
+    "  reason TEXT NOT NULL, added_by TEXT NOT NULL, added_at INTEGER NOT NULL,"
+    "  flag_id INTEGER REFERENCES buyer_flags(id));"
+    "CREATE TABLE buyer_flags ("
+    "  id INTEGER PRIMARY KEY,"
+    "  buyer_id INTEGER NOT NULL REFERENCES buyers(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('refund_claims','chargebacks')),"
+    "  status TEXT NOT NULL CHECK (status IN ('open','confirmed','dismissed')),"
+    "  level INTEGER NOT NULL,"           /* the count that raised it */
+    "  evidence TEXT NOT NULL,"           /* JSON: the numbers behind the flag */
+    "  raised_at INTEGER NOT NULL,"
+    "  decided_by TEXT, decided_at INTEGER, decision TEXT);"
+    "CREATE INDEX buyer_flags_buyer ON buyer_flags(buyer_id, kind, id);"
+    "CREATE INDEX buyer_flags_open ON buyer_flags(status, id);"
+
+    "CREATE TABLE surveys ("
+    "  id INTEGER PRIMARY KEY,"
+    "  token TEXT NOT NULL UNIQUE,"
+    "  ticket_id INTEGER NOT NULL UNIQUE REFERENCES tickets(id),"
+    "  shop_id INTEGER NOT NULL REFERENCES shops(id),"
+    "  buyer_id INTEGER NOT NULL REFERENCES buyers(id),"
+    "  agent TEXT, category TEXT, subcategory TEXT,"
+    "  language TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('csat','nps','ces')),"
+    "  dimensions TEXT NOT NULL,"         /* JSON array of the dimensions asked */
+    "  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    "  responded_at INTEGER, score INTEGER, comment TEXT);"
+    "CREATE INDEX surveys_created ON surveys(created_at);"
+    "CREATE INDEX surveys_buyer ON surveys(buyer_id, responded_at);"
+    "CREATE INDEX surveys_responded ON surveys(responded_at) WHERE responded_at IS NOT NULL;"
+    "CREATE TABLE survey_answers ("
+    "  survey_id INTEGER NOT NULL REFERENCES surveys(id),"
+    "  dimension TEXT NOT NULL CHECK (dimension IN ('quality','attitude','speed','price')),"
+    "  score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),"
+    "  PRIMARY KEY (survey_id, dimension)) WITHOUT ROWID;"
+    "ALTER TABLE feedback ADD COLUMN ticket_id INTEGER REFERENCES tickets(id);"
+    "ALTER TABLE feedback ADD COLUMN agent TEXT;"
+    "ALTER TABLE feedback ADD COLUMN kind TEXT NOT NULL DEFAULT 'seller_feedback'"
+    "  CHECK (kind IN ('seller_feedback','product_review'));"
+    "ALTER TABLE feedback ADD COLUMN revised_from TEXT;"
+    "DROP INDEX feedback_buyer;"
+    "CREATE INDEX feedback_buyer ON feedback(buyer_id, left_at);"
+    "CREATE INDEX feedback_left ON feedback(left_at);";
+
 const store_migration store_migrations[] = {
     {1, "shops, buyers, orders, tickets, messages, events, users, checkpoints, outbox",
      migration_1},
@@ -238,6 +352,8 @@ const store_migration store_migrations[] = {
     {4, "feedback, order line references, shop tokens, conversation and order-link indexes",
      migration_4},
     {5, "queue order: tickets with a running clock first", migration_5},
+    {6, "loyalty profiles and tiers, blacklist and flags, surveys; feedback columns",
+     migration_6},
 };
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
 

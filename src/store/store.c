@@ -201,6 +201,7 @@ fail:
 void store_close(bd_store *s)
 {
     if (!s) return;
+    store_rank_cache_free(s);
     for (int i = 0; i < ST_COUNT_; i++) sqlite3_finalize(s->stmts[i]);
     if (s->db) sqlite3_close(s->db);
     free(s->path);
@@ -226,17 +227,20 @@ static void reset_all(bd_store *s)
 
 int store_begin(bd_store *s, bd_err *err)
 {
+    store_rank_cache_free(s);
     reset_all(s);
     return exec(s, "BEGIN IMMEDIATE", err, "begin transaction");
 }
 
 int store_commit(bd_store *s, bd_err *err)
 {
+    store_rank_cache_free(s);
     return exec(s, "COMMIT", err, "commit");
 }
 
 void store_rollback(bd_store *s)
 {
+    store_rank_cache_free(s);
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -244,7 +248,9 @@ int64_t store_count(bd_store *s, const char *table)
 {
     static const char *const tables[] = {"shops",    "buyers", "orders", "order_items",
                                          "tickets",  "messages", "events", "users",
-                                         "outbox",   "sync_checkpoints", "feedback",
+                                         "outbox",   "sync_checkpoints", "buyer_loyalty",
+                                         "loyalty_dirty", "buyer_blacklist", "buyer_flags",
+                                         "surveys", "survey_answers", "feedback",
                                          "order_line_refs", NULL};
     if (!bd_str_in(table, tables)) return -1;
     char sql[96];

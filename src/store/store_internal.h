@@ -29,6 +29,27 @@ enum store_stmt_id {
     ST_OUTBOX_INSERT,
     ST_USER_GET, ST_USER_INSERT, ST_USER_DISABLE, ST_USER_LIST,
     ST_CKPT_GET, ST_CKPT_SET,
+    /* loyalty.c */
+    ST_LY_BUYER_ORDERS, ST_LY_ALL_ORDERS, ST_LY_CLAIMS, ST_LY_NEGATIVES, ST_LY_ORDERS_BETWEEN,
+    ST_LY_SAT_BETWEEN, ST_LY_DIRTY_ADD, ST_LY_DIRTY_LIST, ST_LY_DIRTY_CLEAR, ST_LY_GET,
+    ST_LY_PUT, ST_LY_DELETE, ST_LY_SCAN, ST_LY_MAX_BUYER, ST_LY_SHOP_GET, ST_LY_BANDS_GET,
+    ST_LY_SHOP_PUT, ST_LY_BAND_PUT, ST_LY_STATE_GET, ST_LY_STATE_PUT, ST_LY_SHOPS, ST_LY_TIER,
+    ST_LY_ACTIVE_TICKETS, ST_LY_SET_PRIORITY, ST_LY_ORDER_EXT, ST_LY_CLAIMS_ONE,
+    ST_LY_NEGATIVES_ONE, ST_LY_PUT_LABELS, ST_LY_DIGESTS, ST_LY_UNPROFILED, ST_LY_BUYER_BY_ID, ST_LY_BUYER_BY_REF,
+    ST_LY_LAST_CONTACT, ST_LY_EVENT_ADD, ST_LY_EVENT_LIST, ST_LY_TIER_CHANGES,
+    /* rank.c */
+    ST_RK_DIR, ST_RK_CHUNK, ST_RK_CLEAR, ST_RK_CLEAR_CHUNKS, ST_RK_CLEAR_DELTA, ST_RK_PUT,
+    ST_RK_PUT_CHUNK, ST_RK_MOVE,
+    ST_RK_DCOUNT_CUR, ST_RK_DCOUNT_BASE, ST_RK_DNEXT_UP, ST_RK_DNEXT_DOWN, ST_RK_MOVED,
+    ST_RK_DRANGE,
+    /* blacklist.c */
+    ST_BL_GET, ST_BL_ADD, ST_BL_REMOVE, ST_BL_LIST,
+    ST_FLAG_LATEST, ST_FLAG_GET, ST_FLAG_ADD, ST_FLAG_DECIDE, ST_FLAG_LIST,
+    /* survey.c */
+    ST_SV_INSERT, ST_SV_BY_TOKEN, ST_SV_BY_ID, ST_SV_FOR_TICKET, ST_SV_RESPOND, ST_SV_ANSWER,
+    ST_SV_LIST, ST_SV_SCAN,
+    /* feedback.c */
+    ST_FB_GET, ST_FB_INSERT, ST_FB_REVISE, ST_FB_TICKET, ST_FB_SCAN, ST_FB_REVIEWS,
     ST_SLA_TICKET, ST_SLA_MESSAGES_ONE, ST_SLA_EVENTS_ONE, ST_SLA_SET_DUE, ST_SLA_SHOPS, ST_SLA_MAX_TICKET,
     /* the service: src/store/auth.c, src/store/api.c */
     ST_USER_AUTH, ST_USER_PASSWORD, ST_USER_ROLE,
@@ -50,7 +71,11 @@ struct bd_store {
     char *path;
     int readonly;
     sqlite3_stmt *stmts[ST_COUNT_];
+    struct store_rank_cache *rank; /* rank.c: valid within one transaction */
 };
+
+/* Drops rank.c's cache (at every transaction boundary). */
+void store_rank_cache_free(bd_store *s);
 
 /* Returns the cached statement for id (reset and unbound), preparing sql the first time;
  * NULL with err set on a prepare error. */

@@ -89,7 +89,8 @@ int store_feedback_upsert(bd_store *s, int64_t shop_id, const store_feedback *f,
     if (rc == SQLITE_ROW) {
         *result = existed ? STORE_UPDATED : STORE_INSERTED;
         sqlite3_reset(st);
-        return 0;
+        /* a new or changed rating can move the buyer's loyalty class: recompute it */
+        return store_loyalty_mark_dirty(s, f->buyer_id, err);
     }
     if (rc != SQLITE_DONE) return store_fail(s, err, "store feedback");
     *result = STORE_UNCHANGED;

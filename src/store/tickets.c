@@ -22,6 +22,8 @@ static char *thread_key(const char *order_external_id, const char *conversation_
     " (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'"       \
     "   AND m.sent_at > coalesce((SELECT max(r.sent_at) FROM messages r"                      \
     "     WHERE r.ticket_id = t.id AND r.direction = 'out' AND r.kind = 'public'), 0)),"      \
+    " (SELECT bl.tier FROM buyer_loyalty bl WHERE bl.buyer_id = t.buyer_id),"                 \
+    " EXISTS (SELECT 1 FROM buyer_blacklist x WHERE x.buyer_id = t.buyer_id),"                \
     " coalesce(t.due_at, 0), t.due_state"                                                      \
     " FROM tickets t JOIN shops s ON s.id = t.shop_id JOIN buyers b ON b.id = t.buyer_id"
 
@@ -56,6 +58,8 @@ static void read_ticket(sqlite3_stmt *st, store_ticket *t)
     t->linked_ticket_id = sqlite3_column_int64(st, c++);
     t->message_count = sqlite3_column_int64(st, c++);
     t->unanswered = sqlite3_column_int64(st, c++);
+    t->tier = store_col_text(st, c++);
+    t->blacklisted = sqlite3_column_int(st, c++);
     t->due_at = sqlite3_column_int64(st, c++);
     t->due_state = store_col_text(st, c++);
 }
@@ -77,6 +81,7 @@ void store_ticket_clear(store_ticket *t)
     free(t->language);
     free(t->assignee);
     free(t->subject);
+    free(t->tier);
     free(t->due_state);
     memset(t, 0, sizeof *t);
 }
@@ -271,12 +276,13 @@ int store_tickets_link_order(bd_store *s, int64_t shop_id, const char *order_ext
 }
 
 int store_ticket_set_classification(bd_store *s, int64_t id, const char *category,
-                                    const char *subcategory, const char *language, int priority,
-                                    bd_err *err)
+                                    const char *subcategory, const char *language, int urgency,
+                                    int priority, bd_err *err)
 {
     sqlite3_stmt *st = store_stmt(s, ST_TICKET_CLASSIFY,
                                   "UPDATE tickets SET category = ?2, subcategory = ?3,"
-                                  " language = coalesce(?4, language), priority = ?5 WHERE id = ?1",
+                                  " language = coalesce(?4, language), priority = ?5,"
+                                  " urgency = ?6 WHERE id = ?1",
                                   err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, id);
@@ -284,6 +290,7 @@ int store_ticket_set_classification(bd_store *s, int64_t id, const char *categor
     store_bind_text(st, 3, subcategory);
     store_bind_text(st, 4, language);
     sqlite3_bind_int(st, 5, priority);
+    sqlite3_bind_int(st, 6, urgency);
     return exec_update(s, st, "classify ticket", err);
 }
 

@@ -52,6 +52,8 @@ cJSON *ticket_json(const store_ticket *t)
     json_add_str(j, "due_state", t->due_state);
     if (t->linked_ticket_id) cJSON_AddNumberToObject(j, "linked_ticket_id", (double)t->linked_ticket_id);
     else cJSON_AddNullToObject(j, "linked_ticket_id");
+    json_add_str(j, "tier", t->tier);
+    cJSON_AddBoolToObject(j, "blacklisted", t->blacklisted);
     return j;
 }
 

@@ -26,6 +26,14 @@ const char *ticket_priority_name(int p)
     return p >= 0 && p <= 3 ? names[p] : "normal";
 }
 
+int ticket_priority_combine(int urgency, int tier_boost)
+{
+    int p = urgency + tier_boost;
+    if (p < TICKET_PRIORITY_LOW) p = TICKET_PRIORITY_LOW;
+    if (p > TICKET_PRIORITY_URGENT) p = TICKET_PRIORITY_URGENT;
+    return p;
+}
+
 void ticket_ctx_clear(ticket_ctx *ctx)
 {
     if (!ctx->shops) return;
@@ -183,11 +191,28 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
     if (!res->created &&
         store_ticket_touch(ctx->store, res->ticket_id, m->direction, m->sent_at, m->subject, err))
         return -1;
-    if (classified && !cl.message_only &&
-        store_ticket_set_classification(ctx->store, res->ticket_id, cl.category,
-                                                      cl.subcategory, cl.language, cl.priority,
-                                                      err))
-        return -1;
+    /* The queue priority: the message's urgency combined with the buyer's tier. A
+     * classification that concerns only the message leaves the ticket's alone. */
+    int classifies = classified && !cl.message_only;
+    if (classifies || res->created) {
+        int boost = 0;
+        if (store_buyer_tier(ctx->store, buyer_id, &boost, NULL, 0, err)) return -1;
+        if (classifies) {
+            if (store_ticket_set_classification(ctx->store, res->ticket_id, cl.category,
+                                                cl.subcategory, cl.language, cl.priority,
+                                                ticket_priority_combine(cl.priority, boost), err))
+                return -1;
+            /* A dispute (refund, chargeback...) counts toward the buyer's suspicion flags. */
+            if (bd_streq(cl.category, "dispute") &&
+                store_loyalty_mark_dirty(ctx->store, buyer_id, err))
+                return -1;
+        } else if (boost != 0 &&
+                   store_ticket_set_priority(ctx->store, res->ticket_id,
+                                             ticket_priority_combine(TICKET_PRIORITY_NORMAL, boost),
+                                             err)) {
+            return -1;
+        }
+    }
     return changed(ctx, res->ticket_id, err);
 }
 
@@ -199,6 +224,8 @@ int ticket_ingest_order(ticket_ctx *ctx, const bd_order *o, int *result, bd_err 
     if (store_order_upsert(ctx->store, sid, buyer_id, o, &order_id, result, err)) return -1;
     if (*result == STORE_INSERTED &&
         store_tickets_link_order(ctx->store, sid, o->external_id, order_id, err))
+        return -1;
+    if (*result != STORE_UNCHANGED && store_loyalty_mark_dirty(ctx->store, buyer_id, err))
         return -1;
     return 0;
 }
@@ -231,6 +258,8 @@ int ticket_set_status(ticket_ctx *ctx, int64_t id, const char *status, bd_err *e
                      changed(ctx, id, err)
                  ? -1
                  : 0;
+        if (!rc && strcmp(status, "solved") == 0 && ctx->on_solved)
+            rc = ctx->on_solved(ctx->on_solved_ud, ctx, &t, now, err);
     }
     store_ticket_clear(&t);
     return rc;

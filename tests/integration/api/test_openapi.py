@@ -62,7 +62,7 @@ class Checker(unittest.TestCase):
                           "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
                           "solved_at": None, "last_message_at": None, "last_buyer_message_at": None,
                           "message_count": 0, "unanswered": 0, "linked_ticket_id": None, "tags": [],
-                          "due_at": None, "due_state": None}
+                          "due_at": None, "due_state": None, "tier": None, "blacklisted": False}
 
     def check(self, value, schema="Ticket"):
         bdapi.check({"$ref": "#/components/schemas/" + schema}, value, self.doc)
@@ -73,7 +73,7 @@ class Checker(unittest.TestCase):
     def test_rejects(self):
         cases = [("id", "1"), ("id", True), ("status", "lost"), ("created_at", "yesterday"),
                  ("created_at", None), ("tags", [1]), ("buyer", {"external_id": "b"}), ("priority", None),
-                 ("due_state", "late")]
+                 ("due_state", "late"), ("tier", 1), ("blacklisted", None)]
         for key, value in cases:
             bad = dict(self.ok_ticket, **{key: value})
             with self.assertRaises(bdapi.SchemaError, msg=(key, value)):
