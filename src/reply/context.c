@@ -198,6 +198,10 @@ int suggest_ticket_context(bd_store *s, const bd_config *cfg, int64_t ticket_id,
     snprintf(f->category, sizeof f->category, "%s", t.category ? t.category : "");
     snprintf(f->subcategory, sizeof f->subcategory, "%s", t.subcategory ? t.subcategory : "");
     snprintf(f->marketplace, sizeof f->marketplace, "%s", t.marketplace);
+    /* the loyalty tier chooses variants (`when: tier=vip`); other gradings' labels
+     * (RFM segments, ABC) name no template variant and leave it empty */
+    if (bd_str_in(t.tier, (const char *const[]){"vip", "important", "ordinary", NULL}))
+        snprintf(f->tier, sizeof f->tier, "%s", t.tier);
 
     cJSON *locale = load_locale(cfg, lang);
     const char *icu = locale ? bd_json_str(locale, "icu_locale") : NULL;
@@ -215,6 +219,7 @@ int suggest_ticket_context(bd_store *s, const bd_config *cfg, int64_t ticket_id,
     free(first);
     add_opt(b, "country", t.buyer_country);
     add_opt(b, "language", t.buyer_language);
+    add_opt(b, "tier", t.tier);
 
     const cJSON *shop_cfg = bd_config_shop(cfg, t.shop);
     cJSON *sj = cJSON_AddObjectToObject(ctx, "shop");

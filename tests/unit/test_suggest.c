@@ -157,6 +157,8 @@ static char *make_library(void)
         {"en/shipping/tracking.mustache", "{{! title: Tracking }}\nEN tracking\n"},
         {"en/other/unknown.mustache", "{{! title: Unknown }}\nEN unknown\n"},
         {"en/dispute/damaged.mustache", "{{! title: Damaged }}\nEN damaged {{fill.photo}}\n"},
+        {"en/dispute/damaged.vip.mustache",
+         "{{! title: Damaged, VIP\n    when: tier=vip\n}}\nEN damaged, a replacement is on its way\n"},
         {"pt/shipping/delay.mustache", "{{! title: Atraso }}\nPT atraso\n"},
         {"de/shipping/delay.mustache", "{{! title: broken }}\n{{#order.id}}unclosed\n"},
     };
@@ -184,7 +186,7 @@ static void test_ranking(void **state)
     int problems = 0;
     assert_int_equal(suggest_library_load(dir, count_problem, &problems, &lib, &err), 0);
     assert_int_equal(problems, 1); /* the broken German template is left out */
-    assert_int_equal(lib->n, 6);
+    assert_int_equal(lib->n, 7);
 
     suggest_facts f = {0};
     strcpy(f.language, "en");
@@ -226,7 +228,15 @@ static void test_ranking(void **state)
     strcpy(f.category, "dispute");
     strcpy(f.subcategory, "damaged");
     assert_int_equal(suggest_rank(lib, &f, ctx, 1, &s, &n, &err), 0);
-    assert_string_equal(s[0].text, "EN damaged [[photo]]\n");
+    assert_string_equal(s[0].text, "EN damaged [[photo]]\n"); /* no tier: no VIP variant */
+    suggestions_free(s, n);
+    strcpy(f.tier, "vip");
+    assert_int_equal(suggest_rank(lib, &f, ctx, 2, &s, &n, &err), 0);
+    assert_string_equal(s[0].tpl->id, "en/dispute/damaged.vip"); /* the goodwill offer first */
+    assert_string_equal(s[1].tpl->id, "en/dispute/damaged");
+    suggestions_free(s, n);
+    f.tier[0] = '\0';
+    assert_int_equal(suggest_rank(lib, &f, ctx, 1, &s, &n, &err), 0);
     assert_int_equal(s[0].n_missing, 1);
     assert_string_equal(s[0].missing[0], "photo");
     suggestions_free(s, n);
