@@ -34,7 +34,6 @@ typedef struct ebay_state {
     /* the last list page, kept between fetch() calls of one run */
     char *list_key;
     cJSON *list;
-    uint64_t last_page_sig;
     double *json_ms;
 } ebay_state;
 
@@ -292,12 +291,12 @@ static uint64_t page_sig(const cJSON *arr, const char *key)
 }
 
 /* GET a page; re-fetch (with backoff) when the answer is for another offset or repeats
- * the previous page exactly. */
+ * the previous page of the SAME listing exactly (*last_sig, which the caller keeps per
+ * listing — in the checkpoint when the listing spans fetches — and this updates). */
 static int get_page(mkt_shop *shop, const char *op, const char *url, int64_t offset,
-                    const char *array_key, const char *id_key, cJSON **out, mkt_page *page,
-                    bd_err *err)
+                    const char *array_key, const char *id_key, uint64_t *last_sig, cJSON **out,
+                    mkt_page *page, bd_err *err)
 {
-    ebay_state *st = shop->impl;
     uint64_t rng = (uint64_t)offset * 7919u + 17;
     for (int attempt = 0;; attempt++) {
         long status;
@@ -315,9 +314,9 @@ static int get_page(mkt_shop *shop, const char *op, const char *url, int64_t off
             return -1;
         }
         uint64_t sig = page_sig(arr, id_key);
-        int stale = got != offset || (offset > 0 && arr && arr->child && sig == st->last_page_sig);
+        int stale = got != offset || (offset > 0 && arr && arr->child && sig == *last_sig);
         if (!stale) {
-            st->last_page_sig = sig;
+            *last_sig = sig;
             return 0;
         }
         cJSON_Delete(*out);
@@ -346,7 +345,22 @@ static int page_error(mkt_shop *shop, const char *op, const char *url, bd_err *e
 /* A time window [from, to] paged by offset; "done" is where the last complete window ended. */
 typedef struct window {
     int64_t from, to, offset, total, index;
+    uint64_t sig; /* page_sig of the listing's last page, to notice it served again */
 } window;
+
+/* The signature as checkpoint text (a JSON number would lose bits). */
+static uint64_t cursor_sig(const cJSON *cur)
+{
+    const char *hex = bd_json_str(cur, "sig");
+    return hex ? strtoull(hex, NULL, 16) : 0;
+}
+
+static void add_sig(cJSON *c, uint64_t sig)
+{
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)sig);
+    cJSON_AddStringToObject(c, "sig", hex);
+}
 
 static void window_start(mkt_shop *shop, const cJSON *cur, int64_t since, window *w)
 {
@@ -358,6 +372,7 @@ static void window_start(mkt_shop *shop, const cJSON *cur, int64_t since, window
         w->offset = mkt_json_int(cur, "offset", 0);
         w->total = mkt_json_int(cur, "total", -1);
         w->index = mkt_json_int(cur, "index", 0);
+        w->sig = cursor_sig(cur);
         return;
     }
     w->from = since > 0 ? since : done > 0 ? done - shop->overlap : now - shop->initial_days * 86400;
@@ -365,6 +380,7 @@ static void window_start(mkt_shop *shop, const cJSON *cur, int64_t since, window
     w->offset = 0;
     w->total = -1;
     w->index = 0;
+    w->sig = 0;
 }
 
 static char *window_cursor(const window *w, int done)
@@ -378,6 +394,7 @@ static char *window_cursor(const window *w, int done)
         cJSON_AddNumberToObject(c, "offset", (double)w->offset);
         cJSON_AddNumberToObject(c, "total", (double)w->total);
         cJSON_AddNumberToObject(c, "index", (double)w->index);
+        add_sig(c, w->sig);
     }
     return mkt_json_text(c);
 }
@@ -408,7 +425,7 @@ static int fetch_orders(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_pag
     char *url = bd_asprintf("%s/sell/fulfillment/v1/order?filter=lastmodifieddate:%%5B%s..%s%%5D"
                             "&limit=%d&offset=%lld", st->base, a, b, limit, (long long)w.offset);
     cJSON *j = NULL;
-    if (get_page(shop, "getOrders", url, w.offset, "orders", "orderId", &j, page, err)) {
+    if (get_page(shop, "getOrders", url, w.offset, "orders", "orderId", &w.sig, &j, page, err)) {
         free(url);
         return -1;
     }
@@ -475,12 +492,12 @@ static int conversation_messages(mkt_shop *shop, const char *conv, mkt_page *pag
     ebay_state *st = shop->impl;
     bd_buf esc = BD_BUF_INIT;
     http_url_escape(&esc, conv);
-    st->last_page_sig = 0;
+    uint64_t sig = 0;
     for (int64_t off = 0;;) {
         char *url = bd_asprintf("%s/commerce/message/v1/conversation/%s?conversation_type=FROM_MEMBERS"
                                 "&limit=%d&offset=%lld", st->base, esc.data, EBAY_MSG_LIMIT, (long long)off);
         cJSON *j = NULL;
-        if (get_page(shop, "getConversation", url, off, "messages", "messageId", &j, page, err)) {
+        if (get_page(shop, "getConversation", url, off, "messages", "messageId", &sig, &j, page, err)) {
             free(url);
             bd_buf_free(&esc);
             return -1;
@@ -537,7 +554,7 @@ static int fetch_messages(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_p
         free(st->list_key);
         st->list_key = NULL;
         if (get_page(shop, "getConversations", url, w.offset, "conversations", "conversationId",
-                     &st->list, page, err)) {
+                     &w.sig, &st->list, page, err)) {
             free(url);
             return -1;
         }
@@ -651,8 +668,10 @@ static int fetch_feedback(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_p
 {
     ebay_state *st = shop->impl;
     int64_t offset = 0, stop, high;
+    uint64_t sig = 0;
     if (cur && cJSON_GetObjectItemCaseSensitive(cur, "offset") && since <= 0) {
         offset = mkt_json_int(cur, "offset", 0);
+        sig = cursor_sig(cur);
         stop = mkt_json_int(cur, "stop", 0);
         high = mkt_json_int(cur, "high", 0);
     } else {
@@ -667,7 +686,8 @@ static int fetch_feedback(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_p
                             EBAY_FEEDBACK_LIMIT, (long long)offset);
     bd_buf_free(&user);
     cJSON *j = NULL;
-    if (get_page(shop, "getFeedback", url, offset, "feedbackEntries", "feedbackId", &j, page, err)) {
+    if (get_page(shop, "getFeedback", url, offset, "feedbackEntries", "feedbackId", &sig, &j, page,
+                 err)) {
         free(url);
         return -1;
     }
@@ -699,6 +719,7 @@ static int fetch_feedback(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_p
         cJSON_AddNumberToObject(c, "offset", (double)offset);
         cJSON_AddNumberToObject(c, "stop", (double)stop);
         cJSON_AddNumberToObject(c, "high", (double)high);
+        add_sig(c, sig);
     }
     page->cursor = mkt_json_text(c);
     page->done = done;

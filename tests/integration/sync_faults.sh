@@ -33,6 +33,9 @@ run_fault truncated '["truncate:0.1"]'
 run_fault malformed '["malformed:0.1"]'
 run_fault duplicate_pages '["duplicate:0.25"]'
 run_fault reordered_pages '["reorder:0.6"]'
+# a stale conversation list between fetches of single conversations: the repeat must be
+# noticed against the list's previous page, not the last conversation's
+run_fault stale_conversation_list '["duplicate:0.5@/commerce/message/v1/conversation$"]'
 run_fault everything '["500:0.04", "503:0.04", "truncate:0.04", "malformed:0.04", "duplicate:0.1", "reorder:0.3", "expire:0.02:3", "429:0.1:2"]'
 
 # A fault that does not go away: the shop fails, the other shop still syncs, and the

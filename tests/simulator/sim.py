@@ -28,7 +28,7 @@ Control endpoints (never faulted): GET /_sim/health, /_sim/stats, /_sim/counts,
 {"marketplace"?, "shop"?, "orders": n, "messages": n}, /_sim/expire_tokens,
 /_sim/reset_stats, /_sim/rate_limits {"limits": [SPEC...]}.
 
-Fault SPEC: KIND:PROBABILITY[:MAX_COUNT][@PATH_SUBSTRING], KIND one of 429 500 503 slow
+Fault SPEC: KIND:PROBABILITY[:MAX_COUNT][@PATH_SUBSTRING, or @PATH$ for that path exactly], KIND one of 429 500 503 slow
 expire truncate malformed duplicate reorder after500 afterslow badfield (an item misses a
 required field) badutf8 (a byte that is not UTF-8).
 Rate limit SPEC: OPERATION=RATE:BURST (OPERATION "*" for every operation), per shop.
@@ -218,7 +218,7 @@ class Sim:
         got = set()
         with self.lock:
             for f in self.faults:
-                if f.path and f.path not in path:
+                if f.path and (path != f.path[:-1] if f.path.endswith("$") else f.path not in path):
                     continue
                 if f.max is not None and f.count >= f.max:
                     continue
