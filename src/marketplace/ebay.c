@@ -291,11 +291,11 @@ static uint64_t page_sig(const cJSON *arr, const char *key)
 }
 
 /* GET a page; re-fetch (with backoff) when the answer is for another offset or repeats
- * the previous page of the SAME listing exactly (*last_sig, which the caller keeps per
- * listing — in the checkpoint when the listing spans fetches — and this updates). */
+ * exactly the page before it in the SAME listing (prev_sig, which the caller keeps per
+ * listing — in the checkpoint when the listing spans fetches). *sig gets the page's. */
 static int get_page(mkt_shop *shop, const char *op, const char *url, int64_t offset,
-                    const char *array_key, const char *id_key, uint64_t *last_sig, cJSON **out,
-                    mkt_page *page, bd_err *err)
+                    const char *array_key, const char *id_key, uint64_t prev_sig, uint64_t *sig_out,
+                    cJSON **out, mkt_page *page, bd_err *err)
 {
     uint64_t rng = (uint64_t)offset * 7919u + 17;
     for (int attempt = 0;; attempt++) {
@@ -314,9 +314,9 @@ static int get_page(mkt_shop *shop, const char *op, const char *url, int64_t off
             return -1;
         }
         uint64_t sig = page_sig(arr, id_key);
-        int stale = got != offset || (offset > 0 && arr && arr->child && sig == *last_sig);
+        int stale = got != offset || (offset > 0 && arr && arr->child && sig == prev_sig);
         if (!stale) {
-            *last_sig = sig;
+            *sig_out = sig;
             return 0;
         }
         cJSON_Delete(*out);
@@ -345,21 +345,22 @@ static int page_error(mkt_shop *shop, const char *op, const char *url, bd_err *e
 /* A time window [from, to] paged by offset; "done" is where the last complete window ended. */
 typedef struct window {
     int64_t from, to, offset, total, index;
-    uint64_t sig; /* page_sig of the listing's last page, to notice it served again */
+    uint64_t sig;     /* page_sig of the page before offset, to notice it served again */
+    uint64_t cur_sig; /* page_sig of the page at offset, once read (conversations) */
 } window;
 
 /* The signature as checkpoint text (a JSON number would lose bits). */
-static uint64_t cursor_sig(const cJSON *cur)
+static uint64_t cursor_sig(const cJSON *cur, const char *key)
 {
-    const char *hex = bd_json_str(cur, "sig");
+    const char *hex = bd_json_str(cur, key);
     return hex ? strtoull(hex, NULL, 16) : 0;
 }
 
-static void add_sig(cJSON *c, uint64_t sig)
+static void add_sig(cJSON *c, const char *key, uint64_t sig)
 {
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)sig);
-    cJSON_AddStringToObject(c, "sig", hex);
+    cJSON_AddStringToObject(c, key, hex);
 }
 
 static void window_start(mkt_shop *shop, const cJSON *cur, int64_t since, window *w)
@@ -372,7 +373,8 @@ static void window_start(mkt_shop *shop, const cJSON *cur, int64_t since, window
         w->offset = mkt_json_int(cur, "offset", 0);
         w->total = mkt_json_int(cur, "total", -1);
         w->index = mkt_json_int(cur, "index", 0);
-        w->sig = cursor_sig(cur);
+        w->sig = cursor_sig(cur, "sig");
+        w->cur_sig = cursor_sig(cur, "cur_sig");
         return;
     }
     w->from = since > 0 ? since : done > 0 ? done - shop->overlap : now - shop->initial_days * 86400;
@@ -380,7 +382,7 @@ static void window_start(mkt_shop *shop, const cJSON *cur, int64_t since, window
     w->offset = 0;
     w->total = -1;
     w->index = 0;
-    w->sig = 0;
+    w->sig = w->cur_sig = 0;
 }
 
 static char *window_cursor(const window *w, int done)
@@ -394,7 +396,8 @@ static char *window_cursor(const window *w, int done)
         cJSON_AddNumberToObject(c, "offset", (double)w->offset);
         cJSON_AddNumberToObject(c, "total", (double)w->total);
         cJSON_AddNumberToObject(c, "index", (double)w->index);
-        add_sig(c, w->sig);
+        add_sig(c, "sig", w->sig);
+        if (w->cur_sig) add_sig(c, "cur_sig", w->cur_sig);
     }
     return mkt_json_text(c);
 }
@@ -425,7 +428,7 @@ static int fetch_orders(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_pag
     char *url = bd_asprintf("%s/sell/fulfillment/v1/order?filter=lastmodifieddate:%%5B%s..%s%%5D"
                             "&limit=%d&offset=%lld", st->base, a, b, limit, (long long)w.offset);
     cJSON *j = NULL;
-    if (get_page(shop, "getOrders", url, w.offset, "orders", "orderId", &w.sig, &j, page, err)) {
+    if (get_page(shop, "getOrders", url, w.offset, "orders", "orderId", w.sig, &w.sig, &j, page, err)) {
         free(url);
         return -1;
     }
@@ -497,7 +500,7 @@ static int conversation_messages(mkt_shop *shop, const char *conv, mkt_page *pag
         char *url = bd_asprintf("%s/commerce/message/v1/conversation/%s?conversation_type=FROM_MEMBERS"
                                 "&limit=%d&offset=%lld", st->base, esc.data, EBAY_MSG_LIMIT, (long long)off);
         cJSON *j = NULL;
-        if (get_page(shop, "getConversation", url, off, "messages", "messageId", &sig, &j, page, err)) {
+        if (get_page(shop, "getConversation", url, off, "messages", "messageId", sig, &sig, &j, page, err)) {
             free(url);
             bd_buf_free(&esc);
             return -1;
@@ -554,7 +557,7 @@ static int fetch_messages(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_p
         free(st->list_key);
         st->list_key = NULL;
         if (get_page(shop, "getConversations", url, w.offset, "conversations", "conversationId",
-                     &w.sig, &st->list, page, err)) {
+                     w.sig, &w.cur_sig, &st->list, page, err)) {
             free(url);
             return -1;
         }
@@ -566,6 +569,7 @@ static int fetch_messages(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_p
             window_advance(&back, 0, total);
             if (back.offset != w.offset) {
                 back.index = 0;
+                back.cur_sig = 0; /* the page at the new offset is still to be read */
                 page->cursor = window_cursor(&back, 0);
                 free(url);
                 return 0;
@@ -588,6 +592,8 @@ static int fetch_messages(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_p
     if (w.index >= n) {
         window_advance(&w, n, total);
         w.index = 0;
+        w.sig = w.cur_sig; /* the page just finished is the one before the next */
+        w.cur_sig = 0;
     }
     int done = n == 0 || (w.index == 0 && w.offset >= total);
     page->cursor = window_cursor(&w, done);
@@ -671,7 +677,7 @@ static int fetch_feedback(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_p
     uint64_t sig = 0;
     if (cur && cJSON_GetObjectItemCaseSensitive(cur, "offset") && since <= 0) {
         offset = mkt_json_int(cur, "offset", 0);
-        sig = cursor_sig(cur);
+        sig = cursor_sig(cur, "sig");
         stop = mkt_json_int(cur, "stop", 0);
         high = mkt_json_int(cur, "high", 0);
     } else {
@@ -686,7 +692,7 @@ static int fetch_feedback(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_p
                             EBAY_FEEDBACK_LIMIT, (long long)offset);
     bd_buf_free(&user);
     cJSON *j = NULL;
-    if (get_page(shop, "getFeedback", url, offset, "feedbackEntries", "feedbackId", &sig, &j, page,
+    if (get_page(shop, "getFeedback", url, offset, "feedbackEntries", "feedbackId", sig, &sig, &j, page,
                  err)) {
         free(url);
         return -1;
@@ -719,7 +725,7 @@ static int fetch_feedback(mkt_shop *shop, const cJSON *cur, int64_t since, mkt_p
         cJSON_AddNumberToObject(c, "offset", (double)offset);
         cJSON_AddNumberToObject(c, "stop", (double)stop);
         cJSON_AddNumberToObject(c, "high", (double)high);
-        add_sig(c, sig);
+        add_sig(c, "sig", sig);
     }
     page->cursor = mkt_json_text(c);
     page->done = done;
