@@ -80,6 +80,19 @@ int sat_report(bd_store *s, int64_t from, int64_t to, int group_by, sat_row **ro
 /* The row's figures with the formulas applied (percentages null when nothing to divide). */
 cJSON *sat_row_json(const sat_row *r);
 
+/* The report document of `borderdesk report satisfaction --format json` and of
+ * GET /api/v1/reports/satisfaction: {"from", "to", "group_by" (name or null), "rows": [...],
+ * "total"}. Caller deletes. */
+cJSON *sat_report_json(int64_t from, int64_t to, const char *group_by, const sat_row *rows,
+                       size_t n, const sat_row *total);
+
+/* The period of a report from its from/to arguments as the CLI and the API take them: a
+ * date (YYYY-MM-DD) or an RFC 3339 time; a "to" date includes its whole day; without "to"
+ * the period ends at now, without "from" it starts 30 days before its end. -1 with err when
+ * an argument is not a date or the end is not after the start. */
+int sat_report_period(const char *from, const char *to, int64_t now, int64_t *f, int64_t *t,
+                      bd_err *err);
+
 /* "2026-W47": the ISO 8601 week of a time. */
 void sat_iso_week(int64_t t, char *out, size_t outlen);
 

@@ -43,7 +43,8 @@ typedef struct srv_scheduler srv_scheduler;
 /* A scheduler whose tasks use the database at db_path. NULL-safe free (stops it first). */
 srv_scheduler *srv_scheduler_new(const char *db_path);
 void srv_scheduler_free(srv_scheduler *s);
-/* Registers a task run every interval seconds (>= 1), first right after start. Names are
+/* Registers a task run every interval seconds (>= 1), first right after start, or with
+ * interval 0 a task that runs only when srv_scheduler_run_now asks. Names are
  * unique ([a-z0-9._:-], at most 64). May be called before or after start. Returns 0 or -1
  * with err. ud is owned by the caller and must outlive the scheduler. */
 int srv_scheduler_add(srv_scheduler *s, const char *name, int64_t interval, srv_task_fn fn,
@@ -52,8 +53,11 @@ int srv_scheduler_add(srv_scheduler *s, const char *name, int64_t interval, srv_
 int srv_scheduler_start(srv_scheduler *s, bd_err *err);
 /* Waits for a running task to end, then stops the thread and closes its database. */
 void srv_scheduler_stop(srv_scheduler *s);
-/* Makes the named task due now. 1 done, 0 no such task. */
+/* Makes the named task due now (a task that is running runs once more when it ends).
+ * 1 done, 0 no such task. */
 int srv_scheduler_run_now(srv_scheduler *s, const char *name);
+/* When the named task runs next: 0 when there is no such task, it is on demand, or running. */
+int64_t srv_scheduler_next_run(srv_scheduler *s, const char *name);
 /* The task table: [{"name", "interval_seconds", "last_run_at", "last_result", "last_ok",
  * "last_duration_ms", "next_run_at", "runs", "failures", "running"}]. Caller deletes. */
 cJSON *srv_scheduler_json(srv_scheduler *s);
@@ -91,13 +95,17 @@ typedef struct srv_options {
                                 error (the default one only leaves the UI out, logged) */
     int64_t sync_interval;   /* seconds between syncs of every shop; 0 = no sync task */
     int64_t outbox_interval; /* seconds between outbox runs; 0 = no outbox task */
+    int64_t tiers_interval;  /* seconds between incremental tier recomputes; 0 = none */
+    int public_max_per_address; /* requests to the public survey routes per address ... */
+    int64_t public_window;      /* ... in this many seconds: 120 in 600 */
 } srv_options;
 
 /* Fills the defaults; then srv_options_config applies the configuration file's "server"
  * object: listen, threads, max_body_bytes, connection_timeout_seconds, max_connections,
  * behind_tls, session_hours, login_max_failures_per_account, login_max_failures_per_address,
  * login_window_seconds, sync_interval_seconds (300), outbox_interval_seconds (60),
- * web_dir. srv_options_clear frees what they allocated. */
+ * tiers_interval_seconds (3600), public_max_requests_per_address (120),
+ * public_window_seconds (600), web_dir. srv_options_clear frees what they allocated. */
 void srv_options_defaults(srv_options *o);
 int srv_options_config(srv_options *o, const bd_config *c, bd_err *err);
 /* Parses "ADDR:PORT", "PORT" or "[v6]:PORT" into o. */

@@ -575,6 +575,7 @@ typedef struct store_survey {
     int dims[4]; /* answers: quality, attitude, speed, price; 0 = not answered */
     char *token, *agent, *category, *subcategory, *language, *kind, *dimensions, *comment;
     char *shop, *buyer_external_id, *buyer_name; /* filled by reads */
+    char *order_external_id;                     /* the ticket's order, filled by reads */
 } store_survey;
 void store_survey_clear(store_survey *v);
 void store_surveys_free(store_survey *v, size_t n);
@@ -596,6 +597,9 @@ typedef struct store_survey_filter {
 } store_survey_filter;
 int store_surveys_list(bd_store *s, const store_survey_filter *f, store_survey **out, size_t *n,
                        bd_err *err);
+/* A buyer's answered surveys, newest answer first (limit 0: all). */
+int store_buyer_surveys(bd_store *s, int64_t buyer_id, size_t limit, store_survey **out, size_t *n,
+                        bd_err *err);
 /* Surveys created in [from, to), with their answers, for reports. */
 typedef int (*store_survey_fn)(void *ud, const store_survey *v, bd_err *err);
 int store_surveys_scan(bd_store *s, int64_t from, int64_t to, store_survey_fn fn, void *ud,
@@ -623,6 +627,10 @@ int store_feedback_revise(bd_store *s, int64_t id, const store_feedback_row *f, 
 int store_feedback_ticket(bd_store *s, int64_t shop_id, int64_t buyer_id,
                           const char *order_external_id, int64_t at, int64_t window,
                           int64_t *ticket_id, char **agent, bd_err *err);
+void store_feedback_rows_free(store_feedback_row *f, size_t n); /* NULL-safe */
+/* A buyer's feedback, newest first (limit 0: all). */
+int store_buyer_feedback(bd_store *s, int64_t buyer_id, size_t limit, store_feedback_row **out,
+                         size_t *n, bd_err *err);
 typedef int (*store_feedback_fn)(void *ud, const store_feedback_row *f, bd_err *err);
 /* Feedback left in [from, to), for reports. */
 int store_feedback_scan(bd_store *s, int64_t from, int64_t to, store_feedback_fn fn, void *ud,
@@ -708,6 +716,7 @@ typedef struct store_ticket_query {
     const char *shop, *marketplace, *category, *language;
     const char *assignee; /* a user name, or "-" for unassigned */
     const char *tag;
+    const char *tier;     /* the buyer's loyalty tier (buyer_loyalty.tier) */
     const char *due;      /* the SLA due state: "breached", "warning", "ok", or "none" */
     const char *search;   /* text in the subject, the buyer's name or id, or the order id
                              (case-insensitive for ASCII); a number also matches the ticket id */
@@ -744,6 +753,28 @@ struct store_buyer_row {
 void store_buyer_row_clear(store_buyer_row *b); /* NULL-safe */
 /* 1 found, 0 not, -1 error. */
 int store_buyer_get(bd_store *s, int64_t id, store_buyer_row *b, bd_err *err);
+
+/* The API's list of buyers (src/store/buyers.c): highest spend first (micros of the base
+ * currency; 0 for a buyer without a loyalty profile), then id. */
+typedef struct store_buyer_query {
+    const char *shop, *tier; /* NULL: any */
+    int churn_risk;          /* only buyers at churn risk */
+    int blacklisted;         /* only blacklisted buyers */
+    int has_after;           /* continue after (after_spend, after_id) */
+    int64_t after_spend, after_id;
+    size_t limit;
+} store_buyer_query;
+/* Fills ids and spends of up to q->limit buyers (caller frees both). */
+int store_buyers_page(bd_store *s, const store_buyer_query *q, int64_t **ids, int64_t **spend,
+                      size_t *n, bd_err *err);
+
+/* Every stored sync checkpoint: shop name, resource, cursor text, when it was written. */
+typedef struct store_checkpoint_row {
+    char *shop, *resource, *cursor;
+    int64_t updated_at;
+} store_checkpoint_row;
+int store_checkpoints_list(bd_store *s, store_checkpoint_row **out, size_t *n, bd_err *err);
+void store_checkpoint_rows_free(store_checkpoint_row *rows, size_t n); /* NULL-safe */
 
 /* An outbox entry as the API lists it (delivery uses store_outbox_row above). */
 typedef struct store_outbox_entry {

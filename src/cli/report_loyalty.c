@@ -170,15 +170,7 @@ int cli_report_satisfaction(bd_cli *cli, int argc, char **argv)
     if (sat_report(s, o.from, o.to, group, &rows, &n, &total, &err))
         return cli_fail(BD_EXIT_FAIL, "%s", err.msg);
     if (o.format == FMT_JSON) {
-        cJSON *j = cJSON_CreateObject();
-        json_add_time(j, "from", o.from);
-        json_add_time(j, "to", o.to);
-        json_add_str(j, "group_by", o.group);
-        cJSON *arr = cJSON_AddArrayToObject(j, "rows");
-        for (size_t i = 0; i < n; i++)
-            cJSON_AddItemToArray(arr, sat_row_json(&rows[i]));
-        cJSON_AddItemToObject(j, "total", sat_row_json(&total));
-        cli_print_json(j);
+        cli_print_json(sat_report_json(o.from, o.to, o.group, rows, n, &total));
     } else {
         int csv = o.format == FMT_CSV;
         if (csv)

@@ -1,6 +1,7 @@
 /* report.c — the satisfaction report: surveys (response rate, CSAT, NPS, CES, dimensions),
  * marketplace feedback and review messages, grouped by agent, shop, category or week. */
 #include "borderdesk/satisfaction.h"
+#include "borderdesk/ticket.h" /* json_add_time, json_add_str */
 
 #include <math.h>
 #include <stdio.h>
@@ -226,4 +227,34 @@ cJSON *sat_row_json(const sat_row *r)
     cJSON_AddNumberToObject(rv, "negative", (double)r->review_negative);
     cJSON_AddNumberToObject(rv, "revision", (double)r->review_revision);
     return j;
+}
+
+cJSON *sat_report_json(int64_t from, int64_t to, const char *group_by, const sat_row *rows,
+                       size_t n, const sat_row *total)
+{
+    cJSON *j = cJSON_CreateObject();
+    json_add_time(j, "from", from);
+    json_add_time(j, "to", to);
+    json_add_str(j, "group_by", group_by);
+    cJSON *arr = cJSON_AddArrayToObject(j, "rows");
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, sat_row_json(&rows[i]));
+    cJSON_AddItemToObject(j, "total", sat_row_json(total));
+    return j;
+}
+
+int sat_report_period(const char *from, const char *to, int64_t now, int64_t *f, int64_t *t,
+                      bd_err *err)
+{
+    *t = now;
+    if (to) {
+        if (bd_time_parse_loose(to, t))
+            return bd_err_set(err, "to needs a date (YYYY-MM-DD or RFC 3339): \"%s\"", to);
+        if (strlen(to) == 10) *t += 86400; /* the whole day */
+    }
+    *f = *t - 30 * 86400;
+    if (from && bd_time_parse_loose(from, f))
+        return bd_err_set(err, "from needs a date (YYYY-MM-DD or RFC 3339): \"%s\"", from);
+    if (*t <= *f) return bd_err_set(err, "to must come after from");
+    return 0;
 }

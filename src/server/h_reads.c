@@ -55,7 +55,7 @@ void h_shops_list(srv_request *r)
 
 /* ---- buyers ---- */
 
-static cJSON *buyer_json(const store_buyer_row *b)
+cJSON *srv_buyer_json(const store_buyer_row *b)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "id", (double)b->id);
@@ -98,7 +98,11 @@ void h_buyer_get(srv_request *r)
     store_buyer_row b;
     int64_t id;
     if (!load_buyer(r, s, &b, &id)) return;
-    srv_reply_json(r, 200, buyer_json(&b));
+    cJSON *j = srv_buyer_json(&b);
+    if (srv_buyer_extras(r, s, &b, j) == 0)
+        srv_reply_json(r, 200, j);
+    else
+        cJSON_Delete(j);
     store_buyer_row_clear(&b);
 }
 

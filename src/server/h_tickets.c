@@ -102,7 +102,7 @@ static int ticket_query(srv_request *r, store_ticket_query *q, const char *defau
         valid_text_param(r, "category", &q->category) ||
         valid_text_param(r, "language", &q->language) ||
         valid_text_param(r, "assignee", &q->assignee) || valid_text_param(r, "tag", &q->tag) ||
-        valid_text_param(r, "q", &q->search))
+        valid_text_param(r, "tier", &q->tier) || valid_text_param(r, "q", &q->search))
         return -1;
     if (q->search && !*q->search) q->search = NULL;
     q->due = srv_query(r, "due");

@@ -4,6 +4,8 @@
 #include "server_internal.h"
 #include "borderdesk/sla.h"
 #include "borderdesk/outbox.h"
+#include "borderdesk/loyalty.h"
+#include "borderdesk/survey.h"
 #include "borderdesk/sync.h"
 
 #include <arpa/inet.h>
@@ -305,58 +307,14 @@ void srv_ticket_ctx(srv_request *r, bd_store *s, ticket_ctx *ctx)
     ctx->store = s;
     ctx->reopen_window = r->srv->opt.reopen_window;
     ctx->actor = r->user;
+    /* a solved ticket gets a satisfaction survey (and its invitation) when configured */
+    ctx->on_solved = survey_on_ticket_solved;
+    ctx->on_solved_ud = (void *)r->srv->opt.config;
     if (r->srv->opt.sla) {
         r->sla_store = s;
         ctx->on_change = sla_changed;
         ctx->on_change_ud = r;
     }
-}
-
-/* The scheduler's sync and outbox tasks run on the scheduler's own connection; their
- * ticket changes refresh the SLA due state under the same lock as the API's. */
-typedef struct task_hook {
-    srv_server *srv;
-    bd_store *store;
-} task_hook;
-
-static int task_sla_changed(void *ud, int64_t ticket_id, bd_err *err)
-{
-    task_hook *h = ud;
-    pthread_mutex_lock(&h->srv->sla_lock);
-    int rc = sla_ticket_refresh(h->store, h->srv->opt.sla, ticket_id, bd_now(), err);
-    pthread_mutex_unlock(&h->srv->sla_lock);
-    return rc;
-}
-
-/* "sync": every configured shop, from its checkpoints (safe beside a manual
- * `borderdesk sync`: pages are upserted and checkpoints only move forward). */
-static int task_sync(void *ud, bd_store *store, char **summary, bd_err *err)
-{
-    srv_server *srv = ud;
-    task_hook hook = {srv, store};
-    sync_options o = {.reopen_window = srv->opt.reopen_window, .actor = "scheduler"};
-    if (srv->opt.sla) {
-        o.on_change = task_sla_changed;
-        o.on_change_ud = &hook;
-    }
-    ticket_ctx classifier = {0};
-    bd_err cerr;
-    if (ticket_classifier_open(&classifier, srv->opt.config->locales_dir, &cerr) == 0) {
-        o.classify = classifier.classify;
-        o.classify_ud = classifier.classify_ud;
-    }
-    sync_shop_result *r = NULL;
-    size_t n = 0;
-    int rc = sync_run(store, srv->opt.config, &o, &r, &n, err);
-    ticket_classifier_close(&classifier);
-    if (rc < 0) return -1;
-    bd_buf b = BD_BUF_INIT;
-    for (size_t i = 0; i < n; i++)
-        bd_buf_printf(&b, "%s%s %s", i ? "; " : "", r[i].shop, r[i].ok ? "ok" : r[i].error);
-    sync_results_free(r, n);
-    *summary = bd_buf_detach(&b);
-    if (rc) return bd_err_set(err, "%s", *summary);
-    return 0;
 }
 
 /* "outbox-send": delivers the replies agents queued. */
@@ -497,7 +455,9 @@ static int allowed(srv_request *r, const srv_route *route)
                   "\"Authorization: Bearer TOKEN\"");
         return 0;
     }
-    if (r->role < route->min_role) {
+    int by_scope = route->token_scope_suffices && r->auth == SRV_AUTH_TOKEN &&
+                   (r->scopes & route->scope);
+    if (r->role < route->min_role && !by_scope) {
         srv_error(r, 403, "forbidden", "this needs the %s role; %s is %s",
                   auth_role_name(route->min_role), r->user, auth_role_name(r->role));
         return 0;
@@ -763,10 +723,12 @@ int srv_start(const srv_options *o, srv_server **out, bd_err *err)
     srv->per_address = auth_limiter_new(o->login_max_per_address, o->login_window);
     pthread_mutex_init(&srv->sla_lock, NULL);
     srv->sched = srv_scheduler_new(o->db_path);
-    if (srv_housekeeping_register(srv->sched, err) ||
+    srv->public_per_address = auth_limiter_new(o->public_max_per_address, o->public_window);
+    srv->sync = srv_sync_new();
+    if (loyalty_settings_load(o->config, &srv->loyalty, err) ||
+        srv_housekeeping_register(srv->sched, err) ||
         (o->sla && srv_scheduler_add(srv->sched, "sla-refresh", 60, task_sla_refresh, srv, err)) ||
-        (has_shops(o->config) && o->sync_interval &&
-         srv_scheduler_add(srv->sched, "sync", o->sync_interval, task_sync, srv, err)) ||
+        srv_sync_register(srv, err) ||
         (has_shops(o->config) && o->outbox_interval &&
          srv_scheduler_add(srv->sched, "outbox-send", o->outbox_interval, task_outbox, srv, err)) ||
         srv_scheduler_start(srv->sched, err)) {
@@ -820,6 +782,9 @@ void srv_stop(srv_server *srv, int grace)
     pthread_key_delete(srv->store_key);
     auth_limiter_free(srv->per_account);
     auth_limiter_free(srv->per_address);
+    auth_limiter_free(srv->public_per_address);
+    srv_sync_free(srv->sync);
+    loyalty_settings_free(srv->loyalty);
     pthread_mutex_destroy(&srv->sla_lock);
     suggest_library_free(srv->templates);
     srv_files_free(srv->files);

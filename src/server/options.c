@@ -22,6 +22,9 @@ void srv_options_defaults(srv_options *o)
     o->login_window = 900;
     o->sync_interval = 300;
     o->outbox_interval = 60;
+    o->tiers_interval = 3600;
+    o->public_max_per_address = 120;
+    o->public_window = 600;
     o->reopen_window = 7 * 86400;
     o->openapi_path = bd_asprintf("%s/docs/openapi.json", bd_data_dir());
     o->web_dir = bd_asprintf("%s/web", bd_data_dir());
@@ -105,6 +108,13 @@ int srv_options_config(srv_options *o, const bd_config *c, bd_err *err)
     if (rc) o->sync_interval = (int64_t)v;
     if ((rc = number(s, "outbox_interval_seconds", 0, 86400, &v, path, err)) < 0) return -1;
     if (rc) o->outbox_interval = (int64_t)v;
+    if ((rc = number(s, "tiers_interval_seconds", 0, 7 * 86400, &v, path, err)) < 0) return -1;
+    if (rc) o->tiers_interval = (int64_t)v;
+    if ((rc = number(s, "public_max_requests_per_address", 1, 1000000, &v, path, err)) < 0)
+        return -1;
+    if (rc) o->public_max_per_address = (int)v;
+    if ((rc = number(s, "public_window_seconds", 1, 86400, &v, path, err)) < 0) return -1;
+    if (rc) o->public_window = (int64_t)v;
     const cJSON *web = cJSON_GetObjectItemCaseSensitive(s, "web_dir");
     if (web) {
         if (!cJSON_IsString(web) || !*web->valuestring)

@@ -5,16 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PUBLIC AUTH_ROLE_NONE, 0
-#define AGENT_READ AUTH_ROLE_AGENT, AUTH_SCOPE_READ
-#define AGENT_WRITE AUTH_ROLE_AGENT, AUTH_SCOPE_WRITE
-#define LEAD_READ AUTH_ROLE_LEAD, AUTH_SCOPE_READ
-#define ADMIN_ONLY AUTH_ROLE_ADMIN, AUTH_SCOPE_ADMIN
+#define PUBLIC AUTH_ROLE_NONE, 0, 0
+#define AGENT_READ AUTH_ROLE_AGENT, AUTH_SCOPE_READ, 0
+#define AGENT_WRITE AUTH_ROLE_AGENT, AUTH_SCOPE_WRITE, 0
+#define LEAD_READ AUTH_ROLE_LEAD, AUTH_SCOPE_READ, 0
+#define LEAD_WRITE AUTH_ROLE_LEAD, AUTH_SCOPE_WRITE, 0
+#define ADMIN_ONLY AUTH_ROLE_ADMIN, AUTH_SCOPE_ADMIN, 0
+/* a lead, or any user's token whose scope is sync (scripts that sync) */
+#define LEAD_OR_SYNC_TOKEN AUTH_ROLE_LEAD, AUTH_SCOPE_SYNC, 1
 
 const srv_route srv_routes[] = {
     {"GET", "/api/v1/health", h_health, PUBLIC},
     {"GET", "/api/v1/openapi.json", h_openapi, PUBLIC},
     {"POST", "/api/v1/session", h_session_login, PUBLIC},
+    {"GET", "/api/v1/public/surveys/{token}", h_public_survey_get, PUBLIC},
+    {"POST", "/api/v1/public/surveys/{token}", h_public_survey_answer, PUBLIC},
     {"GET", "/api/v1/session", h_session_get, AGENT_READ},
     {"DELETE", "/api/v1/session", h_session_logout, AGENT_READ},
     {"GET", "/api/v1/tickets", h_tickets_list, AGENT_READ},
@@ -31,7 +36,10 @@ const srv_route srv_routes[] = {
     {"GET", "/api/v1/templates", h_templates_list, AGENT_READ},
     {"POST", "/api/v1/templates/preview", h_template_preview, AGENT_READ},
     {"GET", "/api/v1/shops", h_shops_list, AGENT_READ},
+    {"GET", "/api/v1/buyers", h_buyers_list, AGENT_READ},
     {"GET", "/api/v1/buyers/{id}", h_buyer_get, AGENT_READ},
+    {"PUT", "/api/v1/buyers/{id}/blacklist", h_buyer_blacklist_put, LEAD_WRITE},
+    {"DELETE", "/api/v1/buyers/{id}/blacklist", h_buyer_blacklist_delete, LEAD_WRITE},
     {"GET", "/api/v1/buyers/{id}/orders", h_buyer_orders, AGENT_READ},
     {"GET", "/api/v1/buyers/{id}/tickets", h_buyer_tickets, AGENT_READ},
     {"GET", "/api/v1/orders", h_orders_list, AGENT_READ},
@@ -40,6 +48,10 @@ const srv_route srv_routes[] = {
     {"GET", "/api/v1/audit", h_audit_list, LEAD_READ},
     {"GET", "/api/v1/reports/sla", h_report_sla, LEAD_READ},
     {"GET", "/api/v1/reports/workload", h_report_workload, LEAD_READ},
+    {"GET", "/api/v1/reports/satisfaction", h_report_satisfaction, LEAD_READ},
+    {"GET", "/api/v1/reports/tiers", h_report_tiers, LEAD_READ},
+    {"GET", "/api/v1/sync", h_sync_get, LEAD_READ},
+    {"POST", "/api/v1/sync", h_sync_post, LEAD_OR_SYNC_TOKEN},
     {"GET", "/api/v1/scheduler", h_scheduler_get, LEAD_READ},
     {"POST", "/api/v1/scheduler/{name}/run", h_scheduler_run, ADMIN_ONLY},
     {"GET", "/api/v1/users", h_users_list, LEAD_READ},

@@ -15,9 +15,12 @@ typedef struct srv_task {
     void *ud;
     int64_t last_run, next_run, runs, failures;
     double last_ms;
+    int64_t started; /* when the current or last run started */
     int last_ok, running;
     char *last_result;
 } srv_task;
+
+#define SRV_NEVER INT64_MAX
 
 struct srv_scheduler {
     pthread_mutex_t mu;
@@ -56,8 +59,8 @@ int srv_scheduler_add(srv_scheduler *s, const char *name, int64_t interval, srv_
 {
     if (!name_valid(name))
         return bd_err_set(err, "task name \"%s\" is not [a-z0-9._:-]{1,64}", name ? name : "");
-    if (interval < 1 || !fn)
-        return bd_err_set(err, "task %s: needs an interval >= 1 s and a function", name);
+    if (interval < 0 || !fn)
+        return bd_err_set(err, "task %s: needs an interval >= 0 s and a function", name);
     pthread_mutex_lock(&s->mu);
     for (size_t i = 0; i < s->n; i++)
         if (strcmp(s->tasks[i].name, name) == 0) {
@@ -74,7 +77,7 @@ int srv_scheduler_add(srv_scheduler *s, const char *name, int64_t interval, srv_
     t->interval = interval;
     t->fn = fn;
     t->ud = ud;
-    t->next_run = bd_now();
+    t->next_run = interval ? bd_now() : SRV_NEVER; /* an on-demand task waits for run_now */
     pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->mu);
     return 0;
@@ -92,6 +95,8 @@ static void run_task(srv_scheduler *s, size_t i, bd_store **store)
 {
     srv_task *t = &s->tasks[i];
     t->running = 1;
+    t->started = bd_now();
+    t->next_run = SRV_NEVER - 1; /* not due again unless run_now asks while it runs */
     srv_task_fn fn = t->fn;
     void *ud = t->ud;
     pthread_mutex_unlock(&s->mu);
@@ -112,7 +117,9 @@ static void run_task(srv_scheduler *s, size_t i, bd_store **store)
     if (rc) t->failures++;
     t->last_ms = ms;
     t->last_run = bd_now();
-    t->next_run = t->last_run + t->interval;
+    /* unless run_now asked for another run meanwhile, the next is an interval away */
+    if (t->next_run == SRV_NEVER - 1)
+        t->next_run = t->interval ? t->last_run + t->interval : SRV_NEVER;
     free(t->last_result);
     t->last_result = rc == 0 ? (summary ? summary : bd_strdup("ok")) : bd_strdup(err.msg);
     if (rc) free(summary);
@@ -177,6 +184,17 @@ void srv_scheduler_free(srv_scheduler *s)
     free(s);
 }
 
+int64_t srv_scheduler_next_run(srv_scheduler *s, const char *name)
+{
+    int64_t at = 0;
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->tasks[i].name, name) == 0 && s->tasks[i].next_run < SRV_NEVER - 1)
+            at = s->tasks[i].next_run;
+    pthread_mutex_unlock(&s->mu);
+    return at;
+}
+
 int srv_scheduler_run_now(srv_scheduler *s, const char *name)
 {
     int found = 0;
@@ -211,7 +229,7 @@ cJSON *srv_scheduler_json(srv_scheduler *s)
                                     (double)(int64_t)(t->last_ms * 1000) / 1000.0);
         else
             cJSON_AddNullToObject(j, "last_duration_ms");
-        json_add_time(j, "next_run_at", t->next_run);
+        json_add_time(j, "next_run_at", t->next_run >= SRV_NEVER - 1 ? 0 : t->next_run);
         cJSON_AddNumberToObject(j, "runs", (double)t->runs);
         cJSON_AddNumberToObject(j, "failures", (double)t->failures);
         cJSON_AddBoolToObject(j, "running", t->running);

@@ -30,6 +30,9 @@ struct srv_server {
     pthread_mutex_t sla_lock; /* the SLA calendars hold ICU calendars: one user at a time */
     suggest_library *templates; /* reply templates, loaded once; read-only afterwards */
     struct srv_files *files;    /* the web UI's static files, loaded once; read-only */
+    auth_limiter *public_per_address;   /* requests to the public survey routes */
+    struct loyalty_settings *loyalty;   /* the "loyalty" configuration, loaded once; read-only */
+    struct srv_sync *sync;              /* sync status and requested runs (h_sync.c) */
 };
 
 enum srv_auth_kind { SRV_AUTH_NONE = 0, SRV_AUTH_TOKEN = 1, SRV_AUTH_SESSION = 2 };
@@ -83,6 +86,7 @@ typedef struct srv_route {
     srv_handler fn;
     int min_role;   /* AUTH_ROLE_NONE: public */
     unsigned scope; /* AUTH_SCOPE_* the credentials must grant */
+    int token_scope_suffices; /* a token with the scope passes whatever its user's role */
 } srv_route;
 
 extern const srv_route srv_routes[];
@@ -147,6 +151,23 @@ void srv_static(srv_request *r);
  * number): the API's form of an order. */
 cJSON *srv_order_json(const store_order_row *o);
 
+/* ---- sync and tiers in the scheduler (h_sync.c) ---- */
+typedef struct srv_sync srv_sync;
+srv_sync *srv_sync_new(void);
+void srv_sync_free(srv_sync *s); /* NULL-safe */
+/* Registers the scheduler's "sync" (every shop, periodic), "sync-requests" (runs asked for
+ * with POST /sync) and "tiers-recompute" tasks as the options ask. */
+int srv_sync_register(srv_server *srv, bd_err *err);
+/* ticket_ctx.on_change for changes the scheduler's tasks make on store. */
+typedef struct srv_task_hook {
+    srv_server *srv;
+    bd_store *store;
+} srv_task_hook;
+int srv_task_sla_changed(void *ud, int64_t ticket_id, bd_err *err);
+
+/* A buyer's own columns and counts, as GET /buyers/{id} and the list show them. */
+cJSON *srv_buyer_json(const store_buyer_row *b);
+
 /* ---- ticket context for changes made by the request's user ---- */
 void srv_ticket_ctx(srv_request *r, bd_store *s, ticket_ctx *ctx);
 
@@ -188,6 +209,21 @@ void h_report_workload(srv_request *r);
 void h_tokens_list(srv_request *r);
 void h_token_create(srv_request *r);
 void h_token_revoke(srv_request *r);
+/* h_survey.c: the buyers' survey page (public) */
+void h_public_survey_get(srv_request *r);
+void h_public_survey_answer(srv_request *r);
+/* h_loyalty.c: buyers' loyalty, satisfaction, blacklist; the satisfaction and tiers reports */
+void h_buyers_list(srv_request *r);
+void h_buyer_blacklist_put(srv_request *r);
+void h_buyer_blacklist_delete(srv_request *r);
+void h_report_satisfaction(srv_request *r);
+void h_report_tiers(srv_request *r);
+/* Adds "loyalty", "satisfaction", "blacklist" and "suspicion" to a buyer's document; -1
+ * after answering. */
+int srv_buyer_extras(srv_request *r, bd_store *s, const store_buyer_row *b, cJSON *j);
+/* h_sync.c */
+void h_sync_get(srv_request *r);
+void h_sync_post(srv_request *r);
 
 /* Authenticates the request from its Authorization header or session cookie. Returns 1
  * authenticated, 0 no or bad credentials (caller answers 401), -1 after answering. */

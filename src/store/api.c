@@ -87,6 +87,9 @@ static void append_ticket_filters(bd_buf *sql, const store_ticket_query *q)
         bd_buf_puts(sql, " AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id"
                          " AND g.tag = :tag)");
     if (q->buyer_id) bd_buf_puts(sql, " AND t.buyer_id = :buyer");
+    if (q->tier)
+        bd_buf_puts(sql, " AND t.buyer_id IN (SELECT l.buyer_id FROM buyer_loyalty l"
+                         " WHERE l.tier = :tier)");
     if (q->due) {
         /* the SLA's due state (src/sla), recomputed on every change of the ticket */
         if (strcmp(q->due, "none") == 0) bd_buf_puts(sql, " AND t.due_state IS NULL");
@@ -151,6 +154,7 @@ int store_tickets_page(bd_store *s, const store_ticket_query *q, store_ticket **
     bind_named_text(st, ":language", q->language);
     bind_named_text(st, ":assignee", q->assignee);
     bind_named_text(st, ":tag", q->tag);
+    bind_named_text(st, ":tier", q->tier);
     bind_named_int(st, ":buyer", q->buyer_id);
     bind_named_text(st, ":due", q->due);
     if (q->search) {

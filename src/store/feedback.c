@@ -195,3 +195,42 @@ int store_review_messages_scan(bd_store *s, int64_t from, int64_t to, store_revi
     if (rc != SQLITE_DONE) return store_fail(s, err, "read review messages");
     return 0;
 }
+
+void store_feedback_rows_free(store_feedback_row *f, size_t n)
+{
+    for (size_t i = 0; f && i < n; i++)
+        store_feedback_clear(&f[i]);
+    free(f);
+}
+
+int store_buyer_feedback(bd_store *s, int64_t buyer_id, size_t limit, store_feedback_row **out,
+                         size_t *n, bd_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           FEEDBACK_COLUMNS " WHERE f.buyer_id = ?1"
+                                            " ORDER BY f.left_at DESC, f.id DESC LIMIT ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, err, "read the buyer's feedback");
+    sqlite3_bind_int64(st, 1, buyer_id);
+    sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = bd_realloc(*out, cap * sizeof **out);
+        }
+        read_feedback(st, &(*out)[(*n)++]);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        store_feedback_rows_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return store_fail(s, err, "read the buyer's feedback");
+    }
+    return 0;
+}

@@ -21,6 +21,7 @@ void store_survey_clear(store_survey *v)
     free(v->shop);
     free(v->buyer_external_id);
     free(v->buyer_name);
+    free(v->order_external_id);
     memset(v, 0, sizeof *v);
 }
 
@@ -68,7 +69,8 @@ int store_survey_insert(bd_store *s, const store_survey *v, int64_t *id, bd_err 
     " v.subcategory, v.language, v.kind, v.dimensions, v.comment, s.name, b.external_id,"          \
     " b.name,"                                                                                     \
     " (SELECT group_concat(a.dimension || '=' || a.score) FROM survey_answers a"                   \
-    "   WHERE a.survey_id = v.id)"                                                                 \
+    "   WHERE a.survey_id = v.id),"                                                                \
+    " (SELECT t.order_external_id FROM tickets t WHERE t.id = v.ticket_id)"                        \
     " FROM surveys v JOIN shops s ON s.id = v.shop_id JOIN buyers b ON b.id = v.buyer_id"
 
 static void read_survey(sqlite3_stmt *st, store_survey *v)
@@ -105,6 +107,7 @@ static void read_survey(sqlite3_stmt *st, store_survey *v)
         a = strchr(a, ',');
         if (a) a++;
     }
+    v->order_external_id = store_col_text(st, c++);
 }
 
 static int one_survey(bd_store *s, sqlite3_stmt *st, store_survey *v, bd_err *err)
@@ -233,5 +236,38 @@ int store_surveys_scan(bd_store *s, int64_t from, int64_t to, store_survey_fn fn
         }
     }
     if (rc != SQLITE_DONE) return store_fail(s, err, "read surveys");
+    return 0;
+}
+
+int store_buyer_surveys(bd_store *s, int64_t buyer_id, size_t limit, store_survey **out, size_t *n,
+                        bd_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    /* prepared per call: a buyer's page is read far less often than the cached statements */
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           SURVEY_COLUMNS " WHERE v.buyer_id = ?1 AND v.responded_at IS NOT NULL"
+                                          " ORDER BY v.responded_at DESC, v.id DESC LIMIT ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, err, "read the buyer's surveys");
+    sqlite3_bind_int64(st, 1, buyer_id);
+    sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = bd_realloc(*out, cap * sizeof **out);
+        }
+        read_survey(st, &(*out)[(*n)++]);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        store_surveys_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return store_fail(s, err, "read the buyer's surveys");
+    }
     return 0;
 }

@@ -23,7 +23,8 @@ sql()  { sqlite3 "$BORDERDESK_DB" "$1"; }
 # py EXPR: evaluates a Python expression over j = the JSON in $work/out
 py()   { python3 -c "import json,sys; j=json.load(open('$work/out')); print($1)"; }
 
-sed 's#"url": "https://feedback.example.com/s/{token}"#"url": "https://fb.example/s/{token}"#' \
+# the demo's configuration, with the address buyers reach the survey page at
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["public_url"]="https://fb.example/"; print(json.dumps(c))' \
   "$SRC/tests/fixtures/demo/borderdesk.json" > borderdesk.json
 
 # --- help

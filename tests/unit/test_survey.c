@@ -113,8 +113,18 @@ static void test_policy(void **state)
     assert_false(p.enabled);
     assert_int_equal(survey_policy_load(NULL, NULL, &p, &err), 0); /* defaults: off */
     assert_false(p.enabled);
+    /* without "url" the link is the page borderdesk serves: <public_url>/s/{token} */
+    bd_config d = {.root = cJSON_Parse("{\"surveys\": {\"enabled\": true}}")};
+    assert_int_equal(survey_policy_load(&d, NULL, &p, &err), 0);
+    assert_string_equal(p.url, "http://127.0.0.1:8080/s/{token}");
+    cJSON_Delete(d.root);
+    d.root = cJSON_Parse("{\"surveys\": {\"enabled\": true}, \"public_url\": \"https://h.example/help/\"}");
+    assert_int_equal(survey_policy_load(&d, NULL, &p, &err), 0);
+    assert_string_equal(p.url, "https://h.example/help/s/{token}");
+    cJSON_Delete(d.root);
     const char *bad[][2] = {
-        {"{\"surveys\": {\"enabled\": true}}", "\"url\""},
+        {"{\"surveys\": {\"enabled\": true}, \"public_url\": \"ftp://x\"}", "public_url"},
+        {"{\"surveys\": {\"enabled\": true}, \"public_url\": 5}", "public_url"},
         {"{\"surveys\": {\"kind\": \"stars\"}}", "kind must be"},
         {"{\"surveys\": {\"url\": \"https://x/\"}}", "{token}"},
         {"{\"surveys\": {\"dimensions\": [\"taste\"]}}", "unknown dimension"},
