@@ -41,6 +41,10 @@ typedef struct bd_order {
 
 enum bd_direction { BD_DIR_IN = 0, BD_DIR_OUT = 1 };
 
+/* Messages whose author starts with this are written by borderdesk itself (a survey
+ * invitation is "borderdesk:survey"), never by a person: login names cannot contain ':'. */
+#define BD_AUTHOR_AUTOMATIC "borderdesk:"
+
 typedef struct bd_message {
     char *shop, *marketplace, *external_id;
     bd_buyer buyer;

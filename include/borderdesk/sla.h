@@ -92,7 +92,9 @@ int64_t sla_target(const sla_team *team, const char *category, const char *subca
                    int priority, int clock);
 /* The marketplace's reply deadline in calendar seconds. */
 int64_t sla_marketplace_deadline(const sla_config *c, const char *marketplace);
-/* 1 when a reply by author with this text is an auto-acknowledgement. */
+/* 1 when a reply by author with this text is an auto-acknowledgement: a configured author
+ * or marker, or one of borderdesk's own automatic messages (author BD_AUTHOR_AUTOMATIC...,
+ * e.g. a survey invitation). */
 int sla_is_auto_ack(const sla_config *c, const char *author, const char *body);
 
 /* ---- one ticket's clocks ---- */

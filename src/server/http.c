@@ -4,6 +4,7 @@
 #include "server_internal.h"
 #include "borderdesk/sla.h"
 #include "borderdesk/outbox.h"
+#include "borderdesk/survey.h"
 #include "borderdesk/sync.h"
 
 #include <arpa/inet.h>
@@ -305,6 +306,9 @@ void srv_ticket_ctx(srv_request *r, bd_store *s, ticket_ctx *ctx)
     ctx->store = s;
     ctx->reopen_window = r->srv->opt.reopen_window;
     ctx->actor = r->user;
+    /* a solved ticket gets a satisfaction survey (and its invitation) when configured */
+    ctx->on_solved = survey_on_ticket_solved;
+    ctx->on_solved_ud = (void *)r->srv->opt.config;
     if (r->srv->opt.sla) {
         r->sla_store = s;
         ctx->on_change = sla_changed;

@@ -496,6 +496,8 @@ int64_t sla_marketplace_deadline(const sla_config *c, const char *marketplace)
 
 int sla_is_auto_ack(const sla_config *c, const char *author, const char *body)
 {
+    /* borderdesk's own messages (survey invitations) are never a person's reply */
+    if (author && strncmp(author, BD_AUTHOR_AUTOMATIC, strlen(BD_AUTHOR_AUTOMATIC)) == 0) return 1;
     for (size_t i = 0; author && i < c->n_auto_authors; i++)
         if (strcmp(c->auto_authors[i], author) == 0) return 1;
     return c->auto_marker && body && strstr(body, c->auto_marker) != NULL;

@@ -21,7 +21,8 @@ static char *thread_key(const char *order_external_id, const char *conversation_
     " (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.kind = 'public'),"      \
     " (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'"       \
     "   AND m.sent_at > coalesce((SELECT max(r.sent_at) FROM messages r"                      \
-    "     WHERE r.ticket_id = t.id AND r.direction = 'out' AND r.kind = 'public'), 0)),"      \
+    "     WHERE r.ticket_id = t.id AND r.direction = 'out' AND r.kind = 'public'"               \
+    "       AND coalesce(r.author, '') NOT GLOB '" BD_AUTHOR_AUTOMATIC "*'), 0)),"              \
     " (SELECT bl.tier FROM buyer_loyalty bl WHERE bl.buyer_id = t.buyer_id),"                 \
     " EXISTS (SELECT 1 FROM buyer_blacklist x WHERE x.buyer_id = t.buyer_id),"                \
     " coalesce(t.due_at, 0), t.due_state"                                                      \

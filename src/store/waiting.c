@@ -1,5 +1,6 @@
 /* waiting.c — what a ticket's buyer is waiting for: unanswered messages since the last reply
- * (the classifier's repeated_contact signal and the ticket's current request). */
+ * (the classifier's repeated_contact signal and the ticket's current request). borderdesk's
+ * own automatic messages (survey invitations) answer nothing. */
 #include "store_internal.h"
 
 #include <string.h>
@@ -10,7 +11,8 @@ int store_ticket_waiting_get(bd_store *s, int64_t ticket_id, store_ticket_waitin
     sqlite3_stmt *st =
         store_stmt(s, ST_TICKET_WAITING,
                    "WITH last AS (SELECT coalesce(max(sent_at), 0) AS at FROM messages"
-                   "  WHERE ticket_id = ?1 AND direction = 'out' AND kind = 'public')"
+                   "  WHERE ticket_id = ?1 AND direction = 'out' AND kind = 'public'"
+                   "   AND coalesce(author, '') NOT GLOB '" BD_AUTHOR_AUTOMATIC "*')"
                    " SELECT count(m.id), coalesce(max(m.sent_at), 0), last.at FROM last"
                    " LEFT JOIN messages m ON m.ticket_id = ?1 AND m.direction = 'in'"
                    "  AND m.kind = 'public' AND m.sent_at > last.at",

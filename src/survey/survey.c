@@ -1,6 +1,7 @@
 /* survey.c — satisfaction surveys: policy, creation when a ticket is solved, tokens,
  * responses, and the data of the invitation template. */
 #include "borderdesk/survey.h"
+#include "borderdesk/template.h"
 
 #include <errno.h>
 #include <math.h>
@@ -108,6 +109,28 @@ static int apply(const cJSON *o, survey_policy *p, const char *path, bd_err *err
     return 0;
 }
 
+int survey_public_url(const bd_config *c, char *out, size_t outlen, bd_err *err)
+{
+    const cJSON *v = c ? cJSON_GetObjectItemCaseSensitive(c->root, "public_url") : NULL;
+    const char *url = SURVEY_PUBLIC_URL_DEFAULT;
+    if (v) {
+        if (!cJSON_IsString(v) ||
+            (strncmp(v->valuestring, "http://", 7) != 0 &&
+             strncmp(v->valuestring, "https://", 8) != 0) ||
+            strlen(v->valuestring) < 9 || strpbrk(v->valuestring, " \t\r\n{}\"<>") ||
+            strlen(v->valuestring) >= outlen || strlen(v->valuestring) > 400)
+            return bd_err_set(err,
+                              "public_url must be the address buyers reach borderdesk at,"
+                              " e.g. \"https://help.example.com\" (http or https, at most 400"
+                              " characters)");
+        url = v->valuestring;
+    }
+    snprintf(out, outlen, "%s", url);
+    size_t n = strlen(out);
+    while (n > 0 && out[n - 1] == '/') out[--n] = '\0'; /* "/s/..." follows */
+    return 0;
+}
+
 int survey_policy_load(const bd_config *c, const char *shop, survey_policy *p, bd_err *err)
 {
     memset(p, 0, sizeof *p);
@@ -123,11 +146,13 @@ int survey_policy_load(const bd_config *c, const char *shop, survey_policy *p, b
         snprintf(path, sizeof path, "shops[%s].surveys", shop);
         if (apply(own, p, path, err)) return -1;
     }
-    if (p->enabled && !p->url[0])
-        return bd_err_set(err,
-                          "surveys are enabled%s%s but \"url\" (the answer page, with"
-                          " {token}) is not set",
-                          shop ? " for shop " : "", shop ? shop : "");
+    if (!p->url[0]) { /* the answer page borderdesk serves itself */
+        char base[448];
+        if (survey_public_url(c, base, sizeof base, err)) return -1;
+        snprintf(p->url, sizeof p->url, "%s/s/{token}", base);
+    }
+    const char *display = sh ? bd_json_str(sh, "display_name") : NULL;
+    snprintf(p->shop_name, sizeof p->shop_name, "%s", display && *display ? display : shop ? shop : "");
     return 0;
 }
 
@@ -204,17 +229,57 @@ int survey_create_for_ticket(bd_store *s, const survey_policy *p, const store_ti
     return rc;
 }
 
+/* Queues the invitation of survey id to the buyer: a public message by SURVEY_AUTHOR on the
+ * ticket's conversation, and its outbox entry for the ticket's marketplace. */
+static int queue_invitation(const bd_config *c, ticket_ctx *ctx, const survey_policy *p,
+                            const store_ticket *t, int64_t id, int64_t at, int64_t *message_id,
+                            bd_err *err)
+{
+    store_survey v;
+    int found = store_survey_get(ctx->store, id, &v, err);
+    if (found <= 0) return found < 0 ? -1 : bd_err_set(err, "survey %lld vanished", (long long)id);
+    char *body = survey_invitation_render(c, &v, p, err);
+    int rc = -1;
+    if (body) {
+        store_message m = {.shop_id = t->shop_id,
+                           .ticket_id = t->id,
+                           .buyer_id = t->buyer_id,
+                           .direction = BD_DIR_OUT,
+                           .kind = "public",
+                           .author = SURVEY_AUTHOR,
+                           .body = body,
+                           .sent_at = at,
+                           .order_external_id = t->order_external_id,
+                           .conversation_id = t->conversation_id};
+        int64_t outbox_id;
+        rc = store_message_insert(ctx->store, &m, message_id, err) ||
+                     store_outbox_add(ctx->store, t->id, *message_id, t->marketplace, at,
+                                      &outbox_id, err) ||
+                     store_ticket_touch(ctx->store, t->id, BD_DIR_OUT, at, NULL, err)
+                 ? -1
+                 : 0;
+    }
+    free(body);
+    store_survey_clear(&v);
+    return rc;
+}
+
 int survey_on_ticket_solved(void *ud, ticket_ctx *ctx, const store_ticket *t, int64_t at,
                             bd_err *err)
 {
     survey_policy p;
     if (survey_policy_load(ud, t->shop, &p, err)) return -1;
-    int64_t id;
+    int64_t id, message_id = 0;
     if (survey_create_for_ticket(ctx->store, &p, t, at, &id, err)) return -1;
     if (!id) return 0;
-    char detail[96];
-    snprintf(detail, sizeof detail, "{\"survey\":%lld,\"kind\":\"%s\"}", (long long)id, p.kind);
-    return store_event_add(ctx->store, t->id, ctx->actor, "survey_created", detail, at, err);
+    if (queue_invitation(ud, ctx, &p, t, id, at, &message_id, err)) return -1;
+    char detail[160];
+    snprintf(detail, sizeof detail,
+             "{\"survey\":%lld,\"kind\":\"%s\",\"invitation_message_id\":%lld}", (long long)id,
+             p.kind, (long long)message_id);
+    if (store_event_add(ctx->store, t->id, ctx->actor, "survey_created", detail, at, err))
+        return -1;
+    return ctx->on_change ? ctx->on_change(ctx->on_change_ud, t->id, err) : 0;
 }
 
 /* ---- responses ---- */
@@ -382,7 +447,10 @@ cJSON *survey_invitation_data(const store_survey *v, const survey_policy *p)
     cJSON *b = cJSON_AddObjectToObject(j, "buyer");
     if (v->buyer_name) cJSON_AddStringToObject(b, "name", v->buyer_name);
     cJSON *sh = cJSON_AddObjectToObject(j, "shop");
-    if (v->shop) cJSON_AddStringToObject(sh, "name", v->shop);
+    if (p && p->shop_name[0])
+        cJSON_AddStringToObject(sh, "name", p->shop_name);
+    else if (v->shop)
+        cJSON_AddStringToObject(sh, "name", v->shop);
     cJSON *sv = cJSON_AddObjectToObject(j, "survey");
     bd_buf url = BD_BUF_INIT;
     const char *tpl = p && p->url[0] ? p->url : "{token}";
@@ -399,4 +467,40 @@ cJSON *survey_invitation_data(const store_survey *v, const survey_policy *p)
     cJSON *t = cJSON_AddObjectToObject(j, "ticket");
     cJSON_AddNumberToObject(t, "id", (double)v->ticket_id);
     return j;
+}
+
+char *survey_invitation_render(const bd_config *c, const store_survey *v, const survey_policy *p,
+                               bd_err *err)
+{
+    char *path = survey_invitation_template(c, v->language);
+    size_t len;
+    char *text = bd_read_file(path, 1 << 20, &len, err);
+    char *out = NULL;
+    if (text) {
+        cJSON *data = survey_invitation_data(v, p);
+        tpl_render_opts o = {.plain_text = 1};
+        bd_buf b = BD_BUF_INIT;
+        if (tpl_render_text(text, len, path, data, &o, &b, err) == 0) {
+            /* the template's trailing newline is not part of the message */
+            while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == ' '))
+                b.data[--b.len] = '\0';
+            if (b.len)
+                out = bd_buf_detach(&b);
+            else
+                bd_err_set(err, "%s: the survey invitation renders as an empty text", path);
+        } else {
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            bd_err_set(err, "the survey invitation cannot be rendered: %s", msg);
+        }
+        bd_buf_free(&b);
+        cJSON_Delete(data);
+    } else {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        bd_err_set(err, "the survey invitation template cannot be read: %s", msg);
+    }
+    free(text);
+    free(path);
+    return out;
 }
