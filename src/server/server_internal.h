@@ -137,14 +137,16 @@ cJSON *srv_page(cJSON *items, char *next_cursor);
 /* ---- the web UI's static files (static.c) ---- */
 typedef struct srv_files srv_files;
 /* Loads every file under web_dir (no dot files; at most 4 MiB each) as /PATH, and each
- * locales_dir/LANG/ui.json as /locales/LANG/ui.json with /locales/index.json listing those
- * languages. A missing web_dir gives an empty table unless required. */
+ * locales_dir/LANG/ui.json and survey.json as /locales/LANG/..., with /locales/index.json
+ * listing the languages that have ui.json. A missing web_dir gives an empty table unless
+ * required. */
 int srv_files_load(const char *web_dir, int required, const char *locales_dir,
                    srv_files **out, bd_err *err);
 void srv_files_free(srv_files *f);
 size_t srv_files_count(const srv_files *f);
 /* Answers a GET or HEAD for a path outside /api/ from the table (with caching headers and
- * the UI's Content-Security-Policy); 404 when the path is not a file of the table. */
+ * the UI's Content-Security-Policy): / is /index.html, /s/{token} the buyers' survey page
+ * /survey.html; 404 when the path is not a file of the table. */
 void srv_static(srv_request *r);
 
 /* order_json plus "tracking_url" (the carrier's tracking page, or null without a tracking

@@ -1,5 +1,6 @@
 /* static.c — the web UI's files: everything under web/ (HTML, CSS, JavaScript modules, no
- * build step) and the interface strings locales/<lang>/ui.json, read once when the server
+ * build step) and the interface strings locales/<lang>/ui.json and survey.json (the buyers'
+ * survey page, /s/{token}, served as web/survey.html), read once when the server
  * starts and served from memory at / with a strong ETag (304 on If-None-Match),
  * "Cache-Control: no-cache" (the browser keeps a copy and revalidates it, so a new
  * release shows at the next load) and a strict Content-Security-Policy. Only the files of
@@ -121,7 +122,25 @@ static int load_dir(srv_files *t, const char *dir, const char *url, int depth, b
     return rc;
 }
 
-/* locales_dir/<lang>/ui.json as /locales/<lang>/ui.json, and /locales/index.json. */
+/* locales_dir/<lang>/NAME as /locales/<lang>/NAME when the file exists; 1 when it does. */
+static int load_locale_file(srv_files *t, const char *locales_dir, const char *lang,
+                            const char *name)
+{
+    char *path = bd_asprintf("%s/%s/%s", locales_dir, lang, name);
+    size_t len;
+    bd_err err;
+    char *data = bd_read_file(path, FILE_MAX_BYTES, &len, &err);
+    free(path);
+    if (!data) return 0;
+    char *url = bd_asprintf("/locales/%s/%s", lang, name);
+    files_add(t, url, data, len);
+    free(url);
+    return 1;
+}
+
+/* locales_dir/<lang>/ui.json and survey.json as /locales/<lang>/..., and /locales/index.json
+ * listing the languages with interface strings. The survey page asks for its language's
+ * survey.json and falls back to English on a 404, so it needs no list. */
 static void load_locales(srv_files *t, const char *locales_dir)
 {
     DIR *d = locales_dir ? opendir(locales_dir) : NULL;
@@ -129,16 +148,9 @@ static void load_locales(srv_files *t, const char *locales_dir)
     struct dirent *e;
     while (d && (e = readdir(d))) {
         if (!name_ok(e->d_name) || strlen(e->d_name) > 16) continue;
-        char *path = bd_asprintf("%s/%s/ui.json", locales_dir, e->d_name);
-        size_t len;
-        bd_err err;
-        char *data = bd_read_file(path, FILE_MAX_BYTES, &len, &err);
-        free(path);
-        if (!data) continue;
-        char *url = bd_asprintf("/locales/%s/ui.json", e->d_name);
-        files_add(t, url, data, len);
-        free(url);
-        cJSON_AddItemToArray(langs, cJSON_CreateString(e->d_name));
+        load_locale_file(t, locales_dir, e->d_name, "survey.json");
+        if (load_locale_file(t, locales_dir, e->d_name, "ui.json"))
+            cJSON_AddItemToArray(langs, cJSON_CreateString(e->d_name));
     }
     if (d) closedir(d);
     cJSON *index = cJSON_CreateObject();
@@ -201,9 +213,20 @@ static int etag_matches(const char *header, const char *etag)
     return 0;
 }
 
+/* 1 for /s/{token}: a survey's token is base64url (32 characters as issued; up to 128 are
+ * let through so that the page itself can say "not found" for a mangled link). */
+static int survey_path(const char *path)
+{
+    if (strncmp(path, "/s/", 3) != 0) return 0;
+    size_t n = strspn(path + 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+    return n > 0 && n <= 128 && path[3 + n] == '\0';
+}
+
 void srv_static(srv_request *r)
 {
-    const char *path = strcmp(r->path, "/") == 0 ? "/index.html" : r->path;
+    const char *path = strcmp(r->path, "/") == 0 ? "/index.html"
+                       : survey_path(r->path)    ? "/survey.html"
+                                                 : r->path;
     srv_files *t = r->srv->files;
     srv_file key = {.path = (char *)path};
     srv_file *f = t && t->n ? bsearch(&key, t->f, t->n, sizeof *t->f, by_path) : NULL;

@@ -2,6 +2,8 @@
 // countdown, filters, search, unread marks, keys j/k/Enter/Escape/r/e), then the oldest
 // breaching ticket: insert a suggestion, fill in the fact it lacks, send, see the reply in
 // the outbox with its delivery state.
+import fs from 'node:fs';
+import path from 'node:path';
 import { api, apiAll, assert, csrfOnEveryChange, equal, login, newPage, noProblems, shot, step, env } from './lib.mjs';
 
 const rowIds = (page) => page.$$eval('#inbox-rows tr', (rows) => rows.map((r) => Number(r.dataset.id)));
@@ -189,27 +191,54 @@ export async function run({ context, base }) {
     noProblems(page, 'ticket changes');
   });
 
-  await step('buyer panel: loyalty fields appear only when the API has them', async () => {
+  await step('buyer panel: tier, RFM, spend, blacklist, suspicion and satisfaction from the buyers API', async () => {
     const tk = (await api(base, token, '/tickets?limit=1')).items[0];
+    const real = await api(base, token, '/buyers/' + tk.buyer.id);
+    // a document with every part, in the shapes of `borderdesk buyers show --json`: the real
+    // one where the API has them, else the real one with them added
+    const doc = 'loyalty' in real ? real : { ...real,
+      loyalty: { orders: 4, spend: '101.14', currency: 'EUR', rfm: { r: 5, f: 4, m: 5, segment: 'champions' }, pyramid: 'vip', abc: 'A',
+        loyalty: 'repeat', lifecycle: 'formation', churn_risk: 'falling', tier: 'vip', claims: 3, chargebacks: 1 },
+      blacklist: { reason: 'Chargebacks on three orders', added_by: 'lena', added_at: '2026-11-20T10:00:00Z' },
+      suspicion: [{ kind: 'refund_claims', status: 'open', detail: { claims: 3, orders: 4 } }],
+      satisfaction: { surveys: [{ kind: 'csat', score: 4, comment: 'Quick and kind', responded_at: '2026-11-12T09:00:00Z' }],
+        feedback: [{ kind: 'seller_feedback', rating: 'negative', comment: 'Late', left_at: '2026-11-02T09:00:00Z' }] } };
+    if (!('loyalty' in real)) {
+      await page.route(/\/api\/v1\/buyers\/\d+$/, (route) => route.fulfill({ json: doc }));
+    }
     await page.goto(base + '/#/ticket/' + tk.id);
     await page.waitForSelector('main[data-loaded=ticket]');
-    for (const id of ['#buyer-tier', '#buyer-rfm', '#buyer-satisfaction', '#buyer-blacklist']) {
-      equal(await page.locator(id).count(), 0, id + ' without data from the API');
-    }
-    // Tier, RFM, satisfaction and the blacklist come from the loyalty work (another branch):
-    // until GET /buyers/{id} returns them, this test adds them to the real answer.
+    await page.waitForSelector('#buyer-tier');
+    const l = doc.loyalty;
+    const en = JSON.parse(fs.readFileSync(path.join(env.BD_SOURCE_DIR, 'locales/en/ui.json'), 'utf8'));
+    const label = (k) => en['tier.' + k] ?? k;
+    equal(await page.textContent('#buyer-tier'), l.tier ? label(l.tier) : en['buyer.no_tier'], 'tier');
+    if (l.rfm) equal(await page.textContent('#buyer-rfm'), 'R' + l.rfm.r + ' F' + l.rfm.f + ' M' + l.rfm.m + (l.rfm.segment ? ' · ' + label(l.rfm.segment) : ''), 'RFM');
+    assert((await page.textContent('#buyer-spend')).includes(String(l.orders)), 'orders beside the spend');
+    equal(await page.locator('#buyer-blacklist .blacklisted').count(), doc.blacklist ? 1 : 0, 'the blacklist flag');
+    if (doc.blacklist) assert((await page.textContent('#buyer-blacklist')).includes(doc.blacklist.reason), 'the blacklist reason');
+    const flags = Array.isArray(doc.suspicion) ? doc.suspicion : doc.suspicion?.flags || [];
+    equal(await page.locator('#buyer-suspicion li').count(), flags.length, 'suspicion flags');
+    const sat = doc.satisfaction;
+    const lists = Array.isArray(sat) ? [sat] : Object.values(sat || {}).filter(Array.isArray);
+    equal(await page.locator('#buyer-satisfaction li').count(), lists.reduce((n, x) => n + Math.min(x.length, 20), 0), 'satisfaction history entries (20 a list)');
+    await shot(page, 'ticket-buyer-loyalty');
+    await page.unroute(/\/api\/v1\/buyers\/\d+$/);
+    // without any of it the panel has none of these rows
     await page.route(/\/api\/v1\/buyers\/\d+$/, async (route) => {
       const res = await route.fetch();
-      const json = { ...(await res.json()), tier: 'vip', rfm: { r: 5, f: 4, m: 5 }, satisfaction: { csat: 4.5, responses: 2 }, blacklisted: true };
-      await route.fulfill({ response: res, json });
+      const bare = await res.json();
+      for (const k of ['loyalty', 'tier', 'rfm', 'blacklist', 'blacklisted', 'suspicion', 'satisfaction']) delete bare[k];
+      await route.fulfill({ response: res, json: bare });
     });
     await page.reload();
     await page.waitForSelector('main[data-loaded=ticket]');
-    equal(await page.textContent('#buyer-tier'), 'vip', 'tier');
-    equal(await page.textContent('#buyer-rfm'), 'r: 5, f: 4, m: 5', 'RFM');
-    equal(await page.textContent('#buyer-satisfaction'), 'csat: 4.5, responses: 2', 'satisfaction');
-    assert(await page.isVisible('#buyer-blacklist .blacklisted'), 'the blacklist flag');
+    await page.waitForSelector('#buyer-panel dl');
+    for (const id of ['#buyer-tier', '#buyer-rfm', '#buyer-satisfaction', '#buyer-blacklist', '#buyer-suspicion']) {
+      equal(await page.locator(id).count(), 0, id + ' without data from the API');
+    }
     await page.unroute(/\/api\/v1\/buyers\/\d+$/);
+    noProblems(page, 'buyer panel');
   });
 
   await step('an agent cannot open the dashboard', async () => {

@@ -1,8 +1,10 @@
 // dashboard.mjs — the lead's dashboard shows the numbers of `borderdesk report sla` and the
 // workload API: tables, chart bars and the histogram on the team and the marketplace clock,
-// grouped by agent and by shop; the CSV download is the CLI's CSV.
+// grouped by agent and by shop; the CSV download is the CLI's CSV. Satisfaction (CSAT, NPS,
+// CES, response rate, feedback by week) and tiers (pyramid, concentration, churn risk) are
+// checked against numbers computed by expected.py from the seeded rows.
 import fs from 'node:fs';
-import { api, assert, cli, equal, login, newPage, noProblems, shot, step, env } from './lib.mjs';
+import { api, assert, cli, equal, expected, login, newPage, noProblems, shot, sql, step, env } from './lib.mjs';
 
 const FROM = '2026-10-01';
 const TO = '2026-11-15'; // in the past: running clocks are measured at its end, so the numbers hold still
@@ -90,6 +92,87 @@ export async function run({ context, base }) {
     for (const a of want.answered) perDay[a.day] = (perDay[a.day] || 0) + a.replies;
     equal(answered, Object.keys(perDay).sort().map((d) => [d, perDay[d]]), 'replies per day chart');
     noProblems(page, 'dashboard');
+  });
+
+  await step('dashboard: satisfaction by week is the seeded surveys and feedback, charts and CSV alike', async () => {
+    const want = expected(FROM, TO).satisfaction;
+    await open(page, base, 'from=' + FROM + '&to=' + TO + '&group=week&clock=team');
+    await page.waitForSelector('#table-satisfaction');
+    const weeks = Object.keys(want.weeks);
+    assert(weeks.length >= 6 && want.total.nps_responses > 0 && want.total.ces_responses > 0 && want.total.csat_responses > 0,
+      'the seeded period has every kind of survey over six weeks');
+    const close = (shown, exact, what) => {
+      if (exact === null) equal(shown, '', what);
+      else assert(shown !== '' && Math.abs(Number(shown) - exact) <= 0.051, what + ': shown ' + shown + ', computed ' + exact);
+    };
+    const rows = await page.$$eval('#table-satisfaction tbody tr', (trs) => trs.map((r) => ({ key: r.dataset.key,
+      cells: [...r.cells].map((c) => c.dataset.v ?? c.textContent) })));
+    const zero = { surveys_sent: 0, responses: 0, response_rate_pct: null, csat_pct: null, nps: null, ces_easy_pct: null, feedback: { positive: 0, neutral: 0, negative: 0 } };
+    for (const r of rows) {
+      const w = r.key === 'total' ? want.total : want.weeks[r.key] || zero; // a week with only review messages counts none
+      const what = 'week ' + r.key;
+      equal([r.cells[1], r.cells[2]].map(Number), [w.surveys_sent, w.responses], what + ': sent, answered');
+      close(r.cells[3], w.response_rate_pct, what + ' response rate');
+      close(r.cells[4], w.csat_pct, what + ' CSAT');
+      close(r.cells[5], w.nps, what + ' NPS');
+      close(r.cells[6], w.ces_easy_pct, what + ' CES');
+      equal(r.cells.slice(11, 14).map(Number), [w.feedback.positive, w.feedback.neutral, w.feedback.negative], what + ': feedback');
+    }
+    equal(rows.filter((r) => r.key !== 'total').map((r) => r.key).filter((k) => want.weeks[k]), weeks, 'every seeded week, in order');
+    for (const [id, key] of [['#sat-csat', 'csat_pct'], ['#sat-ces', 'ces_easy_pct'], ['#sat-rate', 'response_rate_pct']]) {
+      close((await page.textContent(id + ' .stat-value')).replace('%', ''), want.total[key], id + ' card');
+    }
+    // the trend: one point per week and kind with answers, at the computed value
+    const points = await page.$$eval('#chart-sat-trend g.point, #chart-sat-nps g.point', (gs) => gs.map((g) => [g.dataset.series, g.dataset.label, Number(g.dataset.value)]));
+    const wantPoints = [];
+    for (const [series, key] of [['csat', 'csat_pct'], ['ces', 'ces_easy_pct'], ['nps', 'nps']]) {
+      for (const w of weeks) if (want.weeks[w][key] !== null) wantPoints.push([series, w, want.weeks[w][key]]);
+    }
+    equal(points.length, wantPoints.length, 'trend points');
+    for (const [i, p] of wantPoints.entries()) {
+      equal(points[i].slice(0, 2), p.slice(0, 2), 'trend point ' + i);
+      assert(Math.abs(points[i][2] - p[2]) <= 0.051, 'trend point ' + p.join(' ') + ': ' + points[i][2]);
+    }
+    const fb = await page.$$eval('#chart-sat-feedback g.bar', (gs) => Object.fromEntries(gs.map((g) => [g.dataset.label, Number(g.dataset.value)])));
+    for (const w of weeks) {
+      const f = want.weeks[w].feedback;
+      equal(fb[w] || 0, f.positive + f.neutral + f.negative, 'feedback bar of ' + w);
+    }
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[data-csv="satisfaction-week.csv"]')]);
+    const csv = fs.readFileSync(await download.path(), 'utf8').trim().split(/\r\n/).map((l) => l.split(','));
+    equal(csv[0].slice(0, 3), ['week', 'surveys_sent', 'responses'], 'CSV header');
+    const last = csv[csv.length - 1];
+    equal([last[0], Number(last[1]), Number(last[2])], ['total', want.total.surveys_sent, want.total.responses], 'CSV total row');
+    close(last[5], want.total.csat_pct, 'CSV CSAT');
+    await page.click('button[data-target=dash-satisfaction]');
+    await shot(page, 'dashboard-satisfaction');
+    noProblems(page, 'satisfaction');
+  });
+
+  await step('dashboard: tiers are the pyramid and concentration of the seeded orders; the churn list links to tickets', async () => {
+    const want = expected(FROM, TO).tiers;
+    await page.waitForSelector('#table-tier-distribution');
+    const pyramid = await page.$$eval('#table-tier-distribution tr[data-grading=pyramid]', (trs) => Object.fromEntries(trs.map((r) => [r.dataset.key, Number(r.cells[2].textContent)])));
+    equal(pyramid, want.pyramid, 'pyramid distribution');
+    assert(want.pyramid.vip > 0 && want.pyramid.important > 0, 'the seeded data has VIP and important buyers');
+    const bars = await page.$$eval('#chart-tiers g.bar', (gs) => Object.fromEntries(gs.map((g) => [g.dataset.key, Number(g.dataset.value)])));
+    for (const k of ['vip', 'important', 'ordinary']) equal(bars[k], want.pyramid[k], 'tier chart: ' + k);
+    const conc = await page.$$eval('#table-concentration tbody tr', (trs) => Object.fromEntries(trs.map((r) => [r.dataset.key, Number(r.dataset.v)])));
+    for (const k of ['top_1_pct', 'top_5_pct', 'top_20_pct']) {
+      assert(Math.abs(conc[k] - want.concentration[k]) <= 0.051, k + ': shown ' + conc[k] + ', computed ' + want.concentration[k]);
+    }
+    const churn = await page.$$eval('#table-churn tbody tr[data-buyer]', (trs) => trs.map((r) => r.querySelector('small').textContent));
+    assert(churn.includes('webshop-us:quiet-1'), 'the buyer silent for 200 days is at risk: ' + churn.join(', '));
+    const link = await page.getAttribute('#table-churn tr[data-buyer] a.buyer-tickets', 'href');
+    assert(/^#\/inbox\?/.test(link), 'a link to the buyer\'s tickets: ' + link);
+    const [quiet] = sql("SELECT b.id FROM buyers b WHERE b.external_id = 'quiet-1'");
+    await page.click('button[data-target=dash-tiers]');
+    await shot(page, 'dashboard-tiers');
+    const row = '#table-churn tr[data-buyer="' + quiet.id + '"]';
+    await page.click(row + ' a.buyer-tickets');
+    await page.waitForSelector('main[data-loaded=inbox]');
+    assert(page.url().includes('q=quiet-1'), 'the inbox searches the buyer');
+    noProblems(page, 'tiers');
   });
   await page.close();
 }

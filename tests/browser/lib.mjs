@@ -41,13 +41,20 @@ export function failures() {
   return results.filter(([, ok]) => !ok).map(([n]) => n);
 }
 
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// A second chromium for pages that need contexts of their own (the buyer's phone).
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
+}
+
 export async function launch() {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ARGS,
     viewport: { width: 1440, height: 960 },
     locale: 'en-US',
     timezoneId: 'UTC',
@@ -134,6 +141,21 @@ export async function apiAll(base, token, pathAndQuery) {
 // `borderdesk ARGS...` on the test database; stdout.
 export function cli(...args) {
   return execFileSync(env.BD_BINARY, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+// A query on the test database with the sqlite3 tool (not through borderdesk): rows as
+// objects.
+export function sql(query, ...params) {
+  let q = query;
+  for (const p of params) q = q.replace('?', typeof p === 'number' ? String(p) : "'" + String(p).replace(/'/g, "''") + "'");
+  const out = execFileSync('sqlite3', ['-json', env.BORDERDESK_DB, q], { encoding: 'utf8' });
+  return out.trim() ? JSON.parse(out) : [];
+}
+
+// The numbers the dashboard must show for a period, computed by expected.py from the rows.
+export function expected(from, to) {
+  return JSON.parse(execFileSync('python3', [path.join(env.BD_SOURCE_DIR, 'tests/browser/expected.py'), env.BORDERDESK_DB,
+    env.BORDERDESK_CONFIG, from, to], { encoding: 'utf8' }));
 }
 
 // The table's body cells as text, row by row.

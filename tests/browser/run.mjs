@@ -1,10 +1,11 @@
 // run.mjs — the browser tests of the web UI, in one chromium with a fresh profile: the
-// agent's flow, the lead's dashboard, the Chinese interface, the XSS payloads, the inbox of
-// 100,000 tickets. Started by tests/integration/browser.sh (which seeds the databases and
+// agent's flow, the lead's dashboard, the buyers' survey page on a phone, the Chinese
+// interface, the XSS payloads, the inbox of 100,000 tickets. Started by tests/integration/browser.sh (which seeds the databases and
 // starts `borderdesk serve`); exits 1 when a step failed.
 import { launch, failures, URL_MAIN } from './lib.mjs';
 import * as agent from './agent.mjs';
 import * as dashboard from './dashboard.mjs';
+import * as survey from './survey.mjs';
 import * as i18n from './i18n.mjs';
 import * as xss from './xss.mjs';
 import * as big from './big.mjs';
@@ -14,6 +15,7 @@ try {
   const ctx = { context, base: URL_MAIN };
   await agent.run(ctx);
   await dashboard.run(ctx);
+  await survey.run(ctx);
   await i18n.run(ctx);
   await xss.run(ctx);
   await big.run(ctx);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # browser.sh — the web UI in a real browser: Debian's chromium, headless, driven by
 # playwright-core (tests/browser/*.mjs), against `borderdesk serve` on free loopback ports:
-#  - a database with the demo data (tests/fixtures/demo), two tickets written just now (one
-#    due within the warning time, one on time), a buyer whose data is XSS payloads
-#    (tests/browser/xss-payloads.json), an agent and a lead with passwords;
+#  - the main database (tests/browser/seed-main.sh): the demo data, fresh tickets, XSS
+#    payloads, satisfaction surveys and feedback over six weeks, a buyer at risk of
+#    churning, open surveys for the survey page, an agent and a lead with passwords;
 #  - a database with 100,000 open tickets filled straight through SQLite (the inbox's
 #    first page is timed and the time printed).
 # Screenshots go to $BD_BUILD_DIR/browser-shots. Exit 77 (ctest: skipped) only when chromium
@@ -44,56 +44,8 @@ trap cleanup EXIT
 export BORDERDESK_USER=setup
 unset BORDERDESK_NOW
 
-# ---- the main database ----
-cat >"$work/borderdesk.json" <<'EOF'
-{"sla": {"warning_minutes": 120, "marketplace_deadline_hours": {"webshop": 1}}}
-EOF
-export BORDERDESK_DB="$work/bd.db" BORDERDESK_CONFIG="$work/borderdesk.json"
-"$bin" init >/dev/null
-"$bin" import orders "$src/tests/fixtures/demo/orders.jsonl" >/dev/null
-"$bin" import messages "$src/tests/fixtures/demo/messages.jsonl" >/dev/null
-python3 - "$work" "$browser_dir/xss-payloads.json" <<'EOF'
-import datetime, json, sys
-work, payloads = sys.argv[1], json.load(open(sys.argv[2]))
-now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
-xss_buyer = {"external_id": "mallory-xss", "name": payloads["buyer_name"], "country": "US", "language": "en"}
-orders = [{"shop": "webshop-us", "marketplace": "webshop", "external_id": payloads["order_id"], "buyer": xss_buyer,
-           "status": "Shipped", "purchased_at": iso(now - datetime.timedelta(days=9)), "currency": "USD", "total": "19.90",
-           "items": [{"sku": payloads["sku"], "title": payloads["item_title"], "quantity": 1, "price": "19.90"}],
-           "carrier": payloads["carrier"], "tracking_number": payloads["tracking_number"],
-           "shipped_at": iso(now - datetime.timedelta(days=8))}]
-messages = [
-    # written 10 minutes ago on a marketplace with a 1-hour deadline: due soon (warning)
-    {"shop": "webshop-us", "marketplace": "webshop", "external_id": "fresh-warning-1",
-     "buyer": {"external_id": "fresh-1", "name": "Olivia Brown", "country": "US", "language": "en"},
-     "conversation_id": "fresh-1", "direction": "in", "subject": "Can I still change the colour?",
-     "body": "Hello, I ordered the blue one an hour ago. Can I still change it to black?", "sent_at": iso(now - datetime.timedelta(minutes=10))},
-    # written just now on eBay (24 hours): on time
-    {"shop": "ebay-us", "marketplace": "ebay", "external_id": "fresh-ok-1",
-     "buyer": {"external_id": "fresh-2", "name": "Noah Wilson", "country": "US", "language": "en"},
-     "conversation_id": "fresh-2", "direction": "in", "subject": "Question about the warranty",
-     "body": "Does the charger come with a warranty?", "sent_at": iso(now - datetime.timedelta(minutes=1))},
-    {"shop": "webshop-us", "marketplace": "webshop", "external_id": "xss-1", "buyer": xss_buyer,
-     "order_id": payloads["order_id"], "direction": "in", "subject": payloads["subject"], "body": payloads["body"],
-     "sent_at": iso(now - datetime.timedelta(days=2))},
-]
-for name, rows in (("orders", orders), ("messages", messages)):
-    with open("%s/%s.jsonl" % (work, name), "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-EOF
-"$bin" import orders "$work/orders.jsonl" >/dev/null
-"$bin" import messages "$work/messages.jsonl" >/dev/null
-# what the classifier (another module) stores on a message: shown with the rules that fired
-sqlite3 "$BORDERDESK_DB" "UPDATE messages SET language = 'en', category = 'shipping', subcategory = 'order_change',
-  classification = '{\"category\":\"shipping\",\"subcategory\":\"order_change\",\"language\":\"en\",\"confidence\":0.91,\"urgency\":\"high\",\"sentiment\":\"neutral\",\"flags\":[],\"entities\":{},\"rules\":[\"en.shipping.order_change.change_colour\",\"en.urgency.before_packing\"]}'
-  WHERE external_id = 'fresh-warning-1'"
-pass_agent="alice-browser-pass-1" pass_lead="lena-browser-pass-2"
-"$bin" user add alice --role agent --display-name "Alice Wang" --password-stdin <<<"$pass_agent" >/dev/null
-"$bin" user add lena --role lead --display-name "Lena Li" --password-stdin <<<"$pass_lead" >/dev/null
-token_agent=$("$bin" user token create alice --scope read 2>/dev/null)
-token_lead=$("$bin" user token create lena --scope read 2>/dev/null)
+# ---- the main database (tests/browser/seed-main.sh, shared with browser_firefox.sh) ----
+. "$src/tests/browser/seed-main.sh"
 
 # ---- 100,000 open tickets, straight into SQLite (like scripts/bench-serve) ----
 big_n=100000
@@ -178,8 +130,8 @@ big_url=$url
 wait_refreshed "$main_url" "$token_lead"
 wait_refreshed "$big_url" "$big_token"
 
-rm -rf "$shots"
 mkdir -p "$shots"
+find "$shots" -maxdepth 1 -name '*.png' ! -name 'firefox-*' -delete # browser_firefox.sh's stay
 status=0
 BD_URL="$main_url" BD_BIG_URL="$big_url" BD_SHOTS="$shots" BD_SOURCE_DIR="$src" BD_BINARY="$bin" \
 BD_TOKEN_AGENT="$token_agent" BD_TOKEN_LEAD="$token_lead" BD_BIG_TOKEN="$big_token" BD_BIG_OPEN="$big_open" \

@@ -1,7 +1,9 @@
 // chart.js — the dashboard's charts as SVG drawn by the page: horizontal bars (one value per
-// label), a histogram (counts per bucket) and stacked bars (several parts per label). Every
-// bar carries data-label and data-value and a <title> tooltip, and its value is written
-// beside it, so the numbers are readable without hovering (and testable).
+// label), a histogram (counts per bucket), stacked bars (several parts per label) and lines
+// (several series over the same labels, e.g. weeks). Every bar carries data-label and
+// data-value and a <title> tooltip, and its value is written beside it, so the numbers are
+// readable without hovering (and testable); every point of a line carries data-series,
+// data-label and data-value.
 import { svg, h } from './dom.js';
 
 const ROW = 22;
@@ -77,6 +79,59 @@ export function stackedBars({ items, series, width = 560, caption }) {
     g.appendChild(svg('text', { x: LABEL_W + plotW + 6, y: y + 15, class: 'value' }, String(totals[i])));
     root.appendChild(g);
   });
+  const legend = h('ul', { class: 'legend' }, series.map((s) => h('li', {}, h('span', { class: 'swatch ' + s.cls }), s.label)));
+  return figure(root, caption, legend);
+}
+
+// labels: the x axis (e.g. weeks); series: [{name, label, cls, values: [number|null per
+// label]}]; the y scale runs from min to max with a line at 0 when 0 is inside. A null value
+// breaks the line (a week without answers is not a week at zero).
+export function lineChart({ labels, series, min = 0, max = 100, width = 560, height = 220, caption, valueText }) {
+  const left = 44;
+  const right = 32; // room for the last label, centred on its point
+  const top = 12;
+  const bottom = 34;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const step = labels.length > 1 ? plotW / (labels.length - 1) : 0;
+  const xOf = (i) => left + (labels.length > 1 ? i * step : plotW / 2);
+  const yOf = (v) => top + plotH - ((Math.min(max, Math.max(min, v)) - min) / (max - min || 1)) * plotH;
+  const text = (v) => (valueText ? valueText(v) : String(v));
+  const root = svg('svg', { class: 'chart lines', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': caption || '' });
+  const ticks = [min, max];
+  if (min < 0 && max > 0) ticks.splice(1, 0, 0);
+  else ticks.splice(1, 0, (min + max) / 2);
+  for (const v of ticks) {
+    root.appendChild(svg('line', { x1: left, x2: width - right, y1: yOf(v).toFixed(1), y2: yOf(v).toFixed(1), class: v === 0 && min < 0 ? 'axis zero' : 'grid' }));
+    root.appendChild(svg('text', { x: left - 6, y: (yOf(v) + 4).toFixed(1), class: 'value', 'text-anchor': 'end' }, text(v)));
+  }
+  // at most about 12 labels on the x axis: every k-th one (the last always)
+  const every = Math.max(1, Math.ceil(labels.length / 12));
+  labels.forEach((l, i) => {
+    if (i % every && i !== labels.length - 1) return;
+    root.appendChild(svg('text', { x: xOf(i).toFixed(1), y: height - 12, class: 'label', 'text-anchor': 'middle' }, truncate(l, 10)));
+  });
+  for (const s of series) {
+    let d = '';
+    let pen = false;
+    s.values.forEach((v, i) => {
+      if (v === null || v === undefined) {
+        pen = false;
+        return;
+      }
+      d += (pen ? ' L' : ' M') + xOf(i).toFixed(1) + ' ' + yOf(v).toFixed(1);
+      pen = true;
+    });
+    const g = svg('g', { class: 'series ' + (s.cls || ''), 'data-series': s.name });
+    if (d) g.appendChild(svg('path', { d: d.trim(), class: 'line' }));
+    s.values.forEach((v, i) => {
+      if (v === null || v === undefined) return;
+      g.appendChild(svg('g', { class: 'point', 'data-series': s.name, 'data-label': labels[i], 'data-value': v },
+        svg('title', {}, s.label + ' · ' + labels[i] + ': ' + text(v)),
+        svg('circle', { cx: xOf(i).toFixed(1), cy: yOf(v).toFixed(1), r: 4 })));
+    });
+    root.appendChild(g);
+  }
   const legend = h('ul', { class: 'legend' }, series.map((s) => h('li', {}, h('span', { class: 'swatch ' + s.cls }), s.label)));
   return figure(root, caption, legend);
 }

@@ -12,6 +12,8 @@ import { t } from './i18n.js';
 import { dateTime, duration, number, percent } from './format.js';
 import { barChart, histogram, stackedBars } from './chart.js';
 import { csvButton } from './csv.js';
+import { table, card } from './report.js';
+import * as loyalty from './dash-loyalty.js';
 
 const CLOCKS = ['first_reply', 'next_reply', 'resolution'];
 const GROUPS = ['agent', 'shop', 'marketplace', 'category', 'language', 'day', 'week', 'none'];
@@ -25,14 +27,6 @@ function daysAgo(n) {
   const d = new Date();
   d.setDate(d.getDate() - n);
   return isoDay(d);
-}
-
-function table(id, header, rows, csv) {
-  return h('div', { class: 'report-table' },
-    h('div', { class: 'table-tools' }, csv),
-    h('div', { class: 'table-wrap' }, h('table', { id, class: 'data' },
-      h('thead', {}, h('tr', {}, header.map((x) => h('th', {}, x)))),
-      h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colSpan: header.length, class: 'empty' }, t('report.no_rows')))))));
 }
 
 function bucketLabel(b) {
@@ -64,9 +58,15 @@ export async function render(main, app, params) {
     field(t('dash.measure'), select({ id: 'dash-measure', on: { change: (e) => go({ measure: e.target.value }) } },
       CLOCKS.map((c) => [c, t('measure.' + c)]), sel.measure)),
     h('button', { type: 'submit' }, t('dash.show')));
-  put(main, h('section', { class: 'dashboard' }, h('div', { class: 'screen-head' }, h('h1', {}, t('dash.title'))), controls,
+  // the page is long: buttons that scroll to each part (hash links are the router's)
+  const jump = h('nav', { class: 'jump', id: 'dash-jump' }, t('dash.jump'),
+    [['dash-sla', 'dash.section.sla'], ['dash-workload', 'dash.section.workload'], ['dash-satisfaction', 'sat.title'], ['dash-tiers', 'tiers.title']]
+      .map(([id, key]) => h('button', { type: 'button', class: 'link', dataset: { target: id },
+        on: { click: () => document.getElementById(id)?.scrollIntoView({ block: 'start' }) } }, t(key))));
+  put(main, h('section', { class: 'dashboard' }, h('div', { class: 'screen-head' }, h('h1', {}, t('dash.title'))), controls, jump,
     h('p', { class: 'loading', id: 'dash-loading' }, t('common.loading'))));
 
+  const loyaltyData = loyalty.fetchAll(sel); // satisfaction and tiers, in parallel; never rejects
   let sla;
   let wl;
   try {
@@ -131,7 +131,7 @@ export async function render(main, app, params) {
   const slaRows = (sla.group_by === 'none' ? [] : sla.groups).concat([sla.total]);
   const slaCsv = () => slaRows.flatMap((r) => CLOCKS.map((c) => [r.key, c, r[c].count, r[c].running, r[c].median_seconds ?? '',
     r[c].p90_seconds ?? '', r[c].with_target, r[c].within_target, pctText(r[c].within_target_pct), r[c].breaches]));
-  add(body, h('h2', {}, t('dash.sla_table')), table('table-sla',
+  add(body, h('h2', { id: 'dash-sla' }, t('dash.sla_table')), table('table-sla',
     [t('group.' + sla.group_by), t('dash.col.clock'), t('dash.col.count'), t('dash.col.running'), t('dash.col.median'), t('dash.col.p90'),
       t('dash.col.within'), t('dash.col.with_target'), t('dash.col.breaches')],
     slaRows.flatMap((r) => CLOCKS.map((c, i) => h('tr', { class: r === sla.total ? 'total' : '', dataset: { key: r.key, clock: c } },
@@ -187,7 +187,7 @@ export async function render(main, app, params) {
     items: days.map((d) => ({ label: d, parts: wl.answered.filter((x) => x.day === d).map((x) => ({ name: x.agent, value: x.replies })) })),
   });
   chartAns.id = 'chart-answered';
-  add(body, h('h2', {}, t('dash.workload', { at: dateTime(wl.as_of) })), h('div', { class: 'charts' }, chartWl, chartAns),
+  add(body, h('h2', { id: 'dash-workload' }, t('dash.workload', { at: dateTime(wl.as_of) })), h('div', { class: 'charts' }, chartWl, chartAns),
     h('h3', {}, t('dash.per_agent')), table('table-agents', [t('col.assignee'), ...wlHeader], wlRows(wl.agents, 'agent'),
       csvButton(t('dash.csv'), 'workload-agents.csv', ['agent', ...wlCsvHeader], wlCsv(wl.agents, 'agent'))),
     h('h3', {}, t('dash.per_queue')), table('table-queues', [t('col.shop'), ...wlHeader], wlRows(wl.queues, 'shop'),
@@ -196,10 +196,10 @@ export async function render(main, app, params) {
       [t('col.assignee'), t('dash.col.day'), t('dash.col.replies')],
       wl.answered.map((a) => h('tr', {}, h('td', {}, a.agent), h('td', {}, a.day), h('td', { class: 'num' }, String(a.replies)))),
       csvButton(t('dash.csv'), 'answered-per-day.csv', ['agent', 'day', 'replies'], () => wl.answered.map((a) => [a.agent, a.day, a.replies]))));
+
+  // ---- satisfaction and loyalty tiers (dash-loyalty.js) ----
+  loyalty.draw(body, await loyaltyData);
   main.dataset.loaded = 'dashboard';
   return {};
 }
 
-function card(label, value, id) {
-  return h('div', { class: 'card stat', id }, h('span', { class: 'stat-label' }, label), h('strong', { class: 'stat-value' }, value));
-}

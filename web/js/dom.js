@@ -47,6 +47,7 @@ export function h(tag, props, ...children) {
       if (url) el.href = url;
     } else if (key === 'text') el.textContent = String(v);
     else if (key === 'aria') for (const [k, x] of Object.entries(v)) el.setAttribute('aria-' + k, String(x));
+    else if (key === 'role') el.setAttribute('role', String(v));
     else if (PROPS.has(key)) el[key] = v;
     else throw new Error('dom.h: property ' + key + ' is not allowed');
   }

@@ -9,6 +9,7 @@ import { h, clear, select, field, add, put } from './dom.js';
 import { t, tOr, language } from './i18n.js';
 import { countdown, dueState, dateTime, date, money, percent } from './format.js';
 import { STATUSES, markSeen } from './model.js';
+import { loyaltyFacts, suspicion, satisfaction, valueText } from './buyer.js';
 
 const MARKER = /\[\[([a-z0-9_]+)\]\]/g;
 
@@ -19,13 +20,6 @@ function markers(text) {
 function dl(rows) {
   return h('dl', { class: 'facts' }, rows.filter((r) => r && r[1] !== undefined).flatMap(([k, v, id]) => [
     h('dt', {}, k), h('dd', id ? { id } : {}, v === null || v === '' ? '—' : v)]));
-}
-
-// A value of a field another module may add later (tier, RFM, ...), as text.
-function valueText(v) {
-  if (v === null || v === undefined) return '—';
-  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => k + ': ' + valueText(x)).join(', ');
-  return String(v);
 }
 
 export async function render(main, app, id, params) {
@@ -197,13 +191,11 @@ export async function render(main, app, id, params) {
       facts.push([t('buyer.email'), b.email], [t('buyer.orders'), String(b.order_count)],
         [t('buyer.tickets'), String(b.ticket_count) + ' (' + t('buyer.open', { n: b.open_ticket_count }) + ')'],
         [t('buyer.first_order'), date(b.first_order_at)], [t('buyer.last_order'), date(b.last_order_at)]);
-      // loyalty and satisfaction come from other modules: shown when the API has them
-      if ('tier' in b) facts.push([t('buyer.tier'), valueText(b.tier), 'buyer-tier']);
-      if ('rfm' in b) facts.push([t('buyer.rfm'), valueText(b.rfm), 'buyer-rfm']);
-      if ('satisfaction' in b) facts.push([t('buyer.satisfaction'), valueText(b.satisfaction), 'buyer-satisfaction']);
-      if (b.blacklisted) facts.push([t('buyer.blacklist'), h('span', { class: 'badge blacklisted' }, t('buyer.blacklisted')), 'buyer-blacklist']);
+      // tier, RFM, blacklist: shown when the API has them (buyer.js)
+      facts.push(...loyaltyFacts(b));
     }
     add(buyerBox, dl(facts));
+    if (b) add(buyerBox, suspicion(b), satisfaction(b));
     const rest = others.filter((o) => o.id !== state.detail.id);
     if (rest.length) {
       add(buyerBox, h('h3', {}, t('buyer.other_tickets')), h('ul', { class: 'other-tickets' },

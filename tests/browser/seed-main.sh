@@ -1,0 +1,73 @@
+# seed-main.sh — sourced by tests/integration/browser*.sh: the main database of the browser
+# tests in $work (bd.db, borderdesk.json), with $bin the borderdesk binary and $src the
+# source tree:
+#  - the demo data (tests/fixtures/demo), with the demo's loyalty settings (FX rates, pyramid)
+#    and surveys on solved tickets (CSAT with three dimensions);
+#  - two tickets written just now (one due within the warning time, one on time), a buyer
+#    whose data is XSS payloads (tests/browser/xss-payloads.json), a buyer whose last orders
+#    are 200 and 260 days old (at risk of churning);
+#  - surveys and feedback over six weeks and open surveys for the survey page
+#    (seed-satisfaction.py);
+#  - an agent (alice) and a lead (lena) with passwords and read tokens.
+# Exports BORDERDESK_DB and BORDERDESK_CONFIG; sets pass_agent, pass_lead, token_agent,
+# token_lead.
+browser_dir="$src/tests/browser"
+python3 - "$src/tests/fixtures/demo/borderdesk.json" >"$work/borderdesk.json" <<'EOF'
+import json, sys
+demo = json.load(open(sys.argv[1]))
+surveys = dict(demo["surveys"], url="http://127.0.0.1/s/{token}")
+print(json.dumps({"sla": {"warning_minutes": 120, "marketplace_deadline_hours": {"webshop": 1}},
+                  "loyalty": demo["loyalty"], "surveys": surveys}))
+EOF
+export BORDERDESK_DB="$work/bd.db" BORDERDESK_CONFIG="$work/borderdesk.json"
+"$bin" init >/dev/null
+"$bin" import orders "$src/tests/fixtures/demo/orders.jsonl" >/dev/null
+"$bin" import messages "$src/tests/fixtures/demo/messages.jsonl" >/dev/null
+python3 - "$work" "$browser_dir/xss-payloads.json" <<'EOF'
+import datetime, json, sys
+work, payloads = sys.argv[1], json.load(open(sys.argv[2]))
+now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
+xss_buyer = {"external_id": "mallory-xss", "name": payloads["buyer_name"], "country": "US", "language": "en"}
+orders = [{"shop": "webshop-us", "marketplace": "webshop", "external_id": payloads["order_id"], "buyer": xss_buyer,
+           "status": "Shipped", "purchased_at": iso(now - datetime.timedelta(days=9)), "currency": "USD", "total": "19.90",
+           "items": [{"sku": payloads["sku"], "title": payloads["item_title"], "quantity": 1, "price": "19.90"}],
+           "carrier": payloads["carrier"], "tracking_number": payloads["tracking_number"],
+           "shipped_at": iso(now - datetime.timedelta(days=8))}]
+# a buyer who has not ordered for 200 days: silent, at risk of churning
+churner = {"external_id": "quiet-1", "name": "Grace Hall", "country": "GB", "language": "en"}
+orders += [{"shop": "webshop-us", "marketplace": "webshop", "external_id": "QUIET-%d" % d, "buyer": churner,
+            "status": "Delivered", "purchased_at": iso(now - datetime.timedelta(days=d)), "currency": "GBP",
+            "total": "240.00", "items": [{"title": "Standing desk", "quantity": 1, "price": "240.00"}]} for d in (200, 260)]
+messages = [
+    # written 10 minutes ago on a marketplace with a 1-hour deadline: due soon (warning)
+    {"shop": "webshop-us", "marketplace": "webshop", "external_id": "fresh-warning-1",
+     "buyer": {"external_id": "fresh-1", "name": "Olivia Brown", "country": "US", "language": "en"},
+     "conversation_id": "fresh-1", "direction": "in", "subject": "Can I still change the colour?",
+     "body": "Hello, I ordered the blue one an hour ago. Can I still change it to black?", "sent_at": iso(now - datetime.timedelta(minutes=10))},
+    # written just now on eBay (24 hours): on time
+    {"shop": "ebay-us", "marketplace": "ebay", "external_id": "fresh-ok-1",
+     "buyer": {"external_id": "fresh-2", "name": "Noah Wilson", "country": "US", "language": "en"},
+     "conversation_id": "fresh-2", "direction": "in", "subject": "Question about the warranty",
+     "body": "Does the charger come with a warranty?", "sent_at": iso(now - datetime.timedelta(minutes=1))},
+    {"shop": "webshop-us", "marketplace": "webshop", "external_id": "xss-1", "buyer": xss_buyer,
+     "order_id": payloads["order_id"], "direction": "in", "subject": payloads["subject"], "body": payloads["body"],
+     "sent_at": iso(now - datetime.timedelta(days=2))},
+]
+for name, rows in (("orders", orders), ("messages", messages)):
+    with open("%s/%s.jsonl" % (work, name), "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+EOF
+"$bin" import orders "$work/orders.jsonl" >/dev/null
+"$bin" import messages "$work/messages.jsonl" >/dev/null
+# what the classifier (another module) stores on a message: shown with the rules that fired
+sqlite3 "$BORDERDESK_DB" "UPDATE messages SET language = 'en', category = 'shipping', subcategory = 'order_change',
+  classification = '{\"category\":\"shipping\",\"subcategory\":\"order_change\",\"language\":\"en\",\"confidence\":0.91,\"urgency\":\"high\",\"sentiment\":\"neutral\",\"flags\":[],\"entities\":{},\"rules\":[\"en.shipping.order_change.change_colour\",\"en.urgency.before_packing\"]}'
+  WHERE external_id = 'fresh-warning-1'"
+pass_agent="alice-browser-pass-1" pass_lead="lena-browser-pass-2"
+"$bin" user add alice --role agent --display-name "Alice Wang" --password-stdin <<<"$pass_agent" >/dev/null
+"$bin" user add lena --role lead --display-name "Lena Li" --password-stdin <<<"$pass_lead" >/dev/null
+token_agent=$("$bin" user token create alice --scope read 2>/dev/null)
+token_lead=$("$bin" user token create lena --scope read 2>/dev/null)
+python3 "$browser_dir/seed-satisfaction.py" "$BORDERDESK_DB"
