@@ -179,11 +179,6 @@ typedef struct run_ctx {
     int failed;
 } run_ctx;
 
-static int ascii_word(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (c >= 'A' && c <= 'Z');
-}
-
 /* A literal seen at [start, end): its patterns become candidates. For a pattern that is a
  * list of strings, only a whole string found there counts: with sure boundaries it proves
  * the pattern, otherwise PCRE2 decides (every occurrence of such a literal is reported). */
@@ -201,12 +196,13 @@ static void on_literal(void *ud, uint32_t id, size_t start, size_t end, int sure
             if (start + u->full_len > c->len || memcmp(c->text + start, u->full, u->full_len))
                 continue; /* not here */
             size_t e = start + u->full_len;
-            unsigned char next = e < c->len ? (unsigned char)c->text[e] : ' ';
-            if (u->full_wend && ascii_word(next)) continue;
+            int next = u->full_wend ? cl_word_after(c->text, c->len, e) : 0;
+            if (u->full_wend == CL_NEXT_NONWORD && next == 1) continue;
+            if (u->full_wend == CL_NEXT_WORD && next == 0) continue;
             int where = l->rules[l->pats[p].rule].where;
             int inside = where == CL_WHERE_ANY || (where == CL_WHERE_SUBJECT && e <= c->subj_end) ||
                          (where == CL_WHERE_BODY && start >= c->body_start);
-            if (sure && inside && !(u->full_wend && next >= 0x80)) s->pat_proven[p] = s->stamp;
+            if (sure && inside && next != 2) s->pat_proven[p] = s->stamp;
         }
         if (s->pat_stamp[p] != s->stamp || start < s->pat_first[p])
             s->pat_first[p] = (uint32_t)start; /* where its earliest literal starts */

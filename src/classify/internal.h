@@ -48,6 +48,15 @@ void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st,
  * at the first one found. */
 size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *prefix);
 
+/* Word characters as PCRE2 sees them with UCP (\w, \b): letters and numbers of any script
+ * and the underscore. 1 word, 0 not, 2 undecided (marks and connector punctuation: PCRE2
+ * 10.43 counts them as word characters, earlier versions do not; PCRE2 must decide). */
+int cl_word_cp(int32_t cp);
+/* The same for the character that starts at text[i] (0 at the end, i >= n) and for the one
+ * that ends just before text[i] (0 at the start). text is UTF-8. */
+int cl_word_after(const char *text, size_t n, size_t i);
+int cl_word_before(const char *text, size_t i);
+
 typedef struct cl_ac cl_ac;
 /* Builds an automaton over lits[0..n) (ids are the array indexes); every (may be NULL)
  * marks literals whose every occurrence is reported, not only the first. */
@@ -73,11 +82,12 @@ typedef struct cl_pattern {
 /* A literal of the prefilter as one pattern uses it. For a pattern that is just a list of
  * strings (literal.c's "exact"), full is the whole string starting where the literal
  * starts: finding it there is a match, and PCRE2 need not run. */
+enum { CL_NEXT_ANY = 0, CL_NEXT_NONWORD = 1, CL_NEXT_WORD = 2 };
 typedef struct cl_lit_use {
     uint32_t pat;
     uint32_t full_len; /* 0: the literal only makes the pattern a candidate */
     char *full;
-    int full_wend; /* a word boundary must follow full */
+    int full_wend; /* CL_NEXT_*: what must follow full */
 } cl_lit_use;
 
 typedef struct cl_rule {

@@ -379,21 +379,31 @@ static int cmp_pair(const void *a, const void *b)
     return x->use.pat < y->use.pat ? -1 : x->use.pat > y->use.pat;
 }
 
-/* The searched literal of an exact string m (markers at its ends): its first bytes. */
+/* The searched literal of an exact string m (markers at its ends, literal.c): its first
+ * bytes, cut on a character boundary. */
 static lit_pair exact_pair(const char *m, uint32_t pat)
 {
     lit_pair lp;
     memset(&lp, 0, sizeof lp);
     size_t n = strlen(m);
-    int ws = n && m[0] == '\x01', we = n > (size_t)ws && m[n - 1] == '\x01';
+    int ws = n && m[0] == '\x01';
+    int next = n > (size_t)ws && m[n - 1] == '\x01'   ? CL_NEXT_NONWORD
+               : n > (size_t)ws && m[n - 1] == '\x03' ? CL_NEXT_WORD
+                                                      : CL_NEXT_ANY;
     const char *bare = m + ws;
-    size_t bl = n - (size_t)ws - (size_t)we;
+    size_t bl = n - (size_t)ws - (next != CL_NEXT_ANY);
     lp.use.pat = pat;
     lp.use.full = bd_strndup(bare, bl);
     lp.use.full_len = (uint32_t)bl;
-    lp.use.full_wend = we;
-    size_t k = bl > CL_LIT_MAX ? CL_LIT_MAX : bl; /* ASCII: any cut is a character boundary */
-    lp.lit = bd_asprintf("%s%.*s%s", ws ? "\x01" : "", (int)k, bare, we && k == bl ? "\x01" : "");
+    lp.use.full_wend = next;
+    size_t k = bl;
+    if (k > CL_LIT_MAX) {
+        k = CL_LIT_MAX;
+        while (k > 0 && ((unsigned char)bare[k] & 0xC0) == 0x80)
+            k--;
+    }
+    lp.lit = bd_asprintf("%s%.*s%s", ws ? "\x01" : "", (int)k, bare,
+                         next == CL_NEXT_NONWORD && k == bl ? "\x01" : "");
     return lp;
 }
 

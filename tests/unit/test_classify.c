@@ -312,6 +312,8 @@ static void assert_lits_x(const char *pattern, const char *want, int want_exact)
         for (const char *c = lits[i]; *c; c++)
             if (*c == '\x01')
                 bd_buf_puts(&b, "\\b");
+            else if (*c == '\x03')
+                bd_buf_puts(&b, "\\w+");
             else
                 bd_buf_putc(&b, *c);
         free(lits[i]);
@@ -350,8 +352,17 @@ static void test_literals(void **state)
     assert_lits_x("[ck]at", "cat|kat", 1);
     assert_lits("[a-z]at", "at");
     assert_lits("\\Qa.b\\E+", "a.b");
-    assert_lits("\\x{4E2D}\\x{6587}", "中文");
-    assert_lits("未着|届いて(い)?ない", "届い|未着");
+    assert_lits_x("\\x{4E2D}\\x{6587}", "中文", 1); /* any script is a list of strings */
+    assert_lits_x("未着|届いて(い)?ない", "届いていない|届いてない|未着", 1);
+    assert_lits("未着|届いて(い)?ない\\s", "届い|未着");
+    assert_lits("Возврат", "воз"); /* upper case: not exact; 6 bytes */
+    /* a word's tail: \w* asks for nothing after the stem, \w+ for one more word character */
+    assert_lits_x("\\b(?:разбит|треснут)\\w*", "\\bразбит|\\bтреснут", 1);
+    assert_lits_x("\\bвозврат\\w*\\b", "\\bвозврат", 1);
+    assert_lits_x("\\bслома\\w+", "\\bслома\\w+", 1);
+    assert_lits_x("\\bнет\\b", "\\bнет\\b", 1); /* Cyrillic letters are word characters */
+    assert_lits("\\bприш\\w* \\d", "\\bпри"); /* a tail inside: not exact; 6 bytes */
+    assert_lits("\\bre \\w*\\b", "\\bre ");     /* \w*\b after a space needs a word */
     assert_lits("😡|🤬", "😡|🤬");
     assert_lits_x("\\bhi\\b", "\\bhi\\b", 1); /* word boundaries become flags */
     assert_lits("^hi$", "hi");                /* anchors: not exact */
