@@ -53,6 +53,7 @@ typedef struct info {
     lset ex;
     int has_req; /* req: one of these is in every match */
     lset req;
+    long max; /* the most characters a match can have, -1 when unbounded */
 } info;
 
 typedef struct parser {
@@ -102,15 +103,21 @@ static void info_free(info *f)
 
 static info info_empty(void)
 {
-    info f = {1, {NULL, 0}, 0, {NULL, 0}};
+    info f = {1, {NULL, 0}, 0, {NULL, 0}, 0};
     lset_add(&f.ex, "", 0);
     return f;
 }
 
-static info info_any(void)
+static info info_any(void) /* any one character */
 {
-    info f = {0, {NULL, 0}, 0, {NULL, 0}};
+    info f = {0, {NULL, 0}, 0, {NULL, 0}, 1};
     return f;
+}
+
+/* a + b for lengths that may be unbounded (-1) */
+static long len_add(long a, long b)
+{
+    return a < 0 || b < 0 ? -1 : a + b;
 }
 
 /* Length of s without word-boundary markers. */
@@ -232,8 +239,10 @@ static size_t char_len(const char *p, const char *end)
 
 static info info_char(const char *s, size_t n)
 {
-    info f = {1, {NULL, 0}, 0, {NULL, 0}};
+    info f = {1, {NULL, 0}, 0, {NULL, 0}, 1};
     lset_add(&f.ex, s, n);
+    if (n == 1 && s[0] == WB[0]) f.max = 0; /* an assertion */
+    if (n == 1 && (s[0] == WT[0] || s[0] == WP[0])) f.max = -1;
     return f;
 }
 
@@ -285,6 +294,16 @@ static info parse_escape(parser *ps)
     switch (c) {
     case 'b':
         return info_char(WB, 1); /* a word boundary: kept as a marker, see below */
+    case 'R': {
+        info f = info_any();
+        f.max = 2; /* \r\n */
+        return f;
+    }
+    case 'X': {
+        info f = info_any();
+        f.max = -1; /* a grapheme cluster */
+        return f;
+    }
     case 'B':
     case 'A':
     case 'z':
@@ -303,8 +322,6 @@ static info parse_escape(parser *ps)
     case 'H':
     case 'v':
     case 'V':
-    case 'R':
-    case 'X':
     case 'N':
     case 'C':
     case 'n':
@@ -350,8 +367,10 @@ static info parse_escape(parser *ps)
         while (stop < ps->end && !(stop[0] == '\\' && stop + 1 < ps->end && stop[1] == 'E'))
             stop++;
         ps->p = stop < ps->end ? stop + 2 : ps->end;
-        info f = {1, {NULL, 0}, 0, {NULL, 0}};
+        info f = {1, {NULL, 0}, 0, {NULL, 0}, 0};
         lset_add(&f.ex, start, (size_t)(stop - start));
+        for (const char *q = start; q < stop; q++)
+            f.max += ((unsigned char)*q & 0xC0) != 0x80;
         return f;
     }
     case 'E':
@@ -380,7 +399,7 @@ static info parse_escape(parser *ps)
 /* A character class; ps->p is after '['. Small lists of plain characters stay exact. */
 static info parse_class(parser *ps)
 {
-    info f = {1, {NULL, 0}, 0, {NULL, 0}};
+    info f = {1, {NULL, 0}, 0, {NULL, 0}, 1};
     int simple = 1, first = 1;
     if (ps->p < ps->end && *ps->p == '^') simple = 0, ps->p++;
     while (ps->p < ps->end) {
@@ -558,7 +577,7 @@ static int read_braces(parser *ps, long *min, long *max)
 
 static info quantify(info a, long min, long max)
 {
-    (void)max;
+    long most = a.max < 0 || max < 0 ? -1 : a.max * max;
     if (min == 0) {
         if (a.exact && a.ex.n < LSET_MAX && max == 1) {
             lset_free(&a.req);
@@ -567,9 +586,12 @@ static info quantify(info a, long min, long max)
             return a;
         }
         info_free(&a);
-        return info_any();
+        info f = info_any();
+        f.exact = 0, f.max = most;
+        return f;
     }
     info f = info_any();
+    f.max = most;
     f.req = info_best(&a);
     f.has_req = f.req.n > 0;
     if (min >= 2 && a.exact && a.ex.n * a.ex.n <= LSET_MAX) {
@@ -597,6 +619,7 @@ static info parse_seq(parser *ps)
     lset_add(&cur, "", 0);
     int broken = 0; /* the sequence is no longer one exact set */
     info out = info_any();
+    out.max = 0;
     while (ps->p < ps->end && *ps->p != '|' && *ps->p != ')' && !ps->bail) {
         info a;
         if (ps->tails && ps->end - ps->p >= 3 && ps->p[0] == '\\' && ps->p[1] == 'w' &&
@@ -626,6 +649,7 @@ static info parse_seq(parser *ps)
                 a = quantify(a, min, max);
             }
         }
+        out.max = len_add(out.max, a.max);
         if (a.exact && cur.n * a.ex.n <= ps->cross_max) {
             lset next = {NULL, 0};
             char buf[512];
@@ -671,12 +695,14 @@ static info parse_alt(parser *ps)
     if (ps->p >= ps->end || *ps->p != '|') return first;
     if (ps->depth == 0) ps->branches = 1;
     info acc = first;
+    long most = first.max;
     int all_req = 1;
     lset reqs = info_best(&acc);
     if (!reqs.n) all_req = 0;
     while (ps->p < ps->end && *ps->p == '|' && !ps->bail) {
         ps->p++;
         info b = parse_seq(ps);
+        most = most < 0 || b.max < 0 ? -1 : most > b.max ? most : b.max;
         if (acc.exact && b.exact && acc.ex.n + b.ex.n <= ps->cross_max) {
             for (size_t i = 0; i < b.ex.n; i++)
                 lset_add(&acc.ex, b.ex.s[i], strlen(b.ex.s[i]));
@@ -692,6 +718,7 @@ static info parse_alt(parser *ps)
         info_free(&b);
     }
     info out = info_any();
+    out.max = most;
     if (acc.exact) {
         out.exact = 1;
         out.ex = lset_copy(&acc.ex);
@@ -770,11 +797,13 @@ static int lset_same(const lset *a, const lset *b)
     return 1;
 }
 
-size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *prefix)
+size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *prefix,
+                            long *max_bytes)
 {
     *out = NULL;
     *exact = 0;
     *prefix = 0;
+    *max_bytes = -1;
     /* first as a list of strings (large cross products allowed), else for a requirement
      * (small ones: fewer, shorter literals) */
     parser ps = {pattern, pattern + strlen(pattern), EXACT_MAX, 0, 0, 0, 0, 1, {NULL, 0}};
@@ -794,6 +823,8 @@ size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *p
     f = parse_alt(&ps);
     if (ps.p < ps.end) ps.bail = 1;
     lset best = ps.bail ? (lset){NULL, 0} : info_best(&f);
+    /* a character of the text is at most 4 bytes of UTF-8 */
+    if (!ps.bail && f.max >= 0 && f.max < (1L << 20)) *max_bytes = 4 * f.max;
     info_free(&f);
     /* every match starts with one of them: the search may start at the first one found */
     int starts = !ps.branches && best.n && lset_same(&best, &ps.prefix);

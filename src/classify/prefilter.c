@@ -200,13 +200,12 @@ int cl_word_before(const char *text, size_t i)
 
 /* Reports the outputs of state s at text offset i (the last byte of the match). */
 static void outputs(const cl_ac *ac, uint32_t s, const unsigned char *p, size_t n, size_t i,
-                    uint32_t *seen, uint32_t stamp,
+                    uint32_t *seen, uint32_t *last, uint32_t stamp,
                     void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure),
                     void *ud)
 {
     for (uint32_t j = ac->out_off[s]; j < ac->out_off[s + 1]; j++) {
         uint32_t id = ac->out[j];
-        if (seen[id] == stamp) continue;
         uint8_t f = ac->flags[id];
         int sure = 1;
         size_t start = i + 1 - ac->len[id];
@@ -223,12 +222,15 @@ static void outputs(const cl_ac *ac, uint32_t s, const unsigned char *p, size_t 
                 if (w == 2) sure = 0;
             }
         }
-        if (!(f & AC_EVERY)) seen[id] = stamp; /* else: each occurrence may prove */
+        last[id] = (uint32_t)start;
+        if (seen[id] == stamp && !(f & AC_EVERY)) continue; /* reported already */
+        seen[id] = stamp; /* with AC_EVERY each occurrence is reported: each may prove */
         hit(ud, id, start, i + 1, sure);
     }
 }
 
-void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t stamp,
+void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t *last,
+                uint32_t stamp,
                 void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure), void *ud)
 {
     const unsigned char *p = (const unsigned char *)text;
@@ -239,13 +241,14 @@ void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uin
         for (size_t i = 0; i < n; i++) {
             uint32_t t = d[s * nc + ac->cls[p[i]]];
             s = t & ~AC_OUT16;
-            if (t & AC_OUT16) outputs(ac, s, p, n, i, seen, stamp, hit, ud);
+            if (t & AC_OUT16) outputs(ac, s, p, n, i, seen, last, stamp, hit, ud);
         }
         return;
     }
     uint32_t s = 0;
     for (size_t i = 0; i < n; i++) {
         s = ac->delta[s * nc + ac->cls[p[i]]];
-        if (ac->out_off[s] != ac->out_off[s + 1]) outputs(ac, s, p, n, i, seen, stamp, hit, ud);
+        if (ac->out_off[s] != ac->out_off[s + 1])
+            outputs(ac, s, p, n, i, seen, last, stamp, hit, ud);
     }
 }

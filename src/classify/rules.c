@@ -18,6 +18,8 @@
 
 #define CL_MAX_RULES_FILE (8u << 20)
 #define CL_PCRE_OPTS (PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MATCH_INVALID_UTF)
+/* the prefilter tells where a match can start at the latest (pcre2_set_offset_limit) */
+#define CL_PCRE_FAST_OPTS (CL_PCRE_OPTS | PCRE2_USE_OFFSET_LIMIT)
 
 /* Reports one problem. In strict mode the first error is kept in d->err. */
 static void diag(cl_diag *d, int is_error, const char *file, const char *rule, const char *fmt, ...)
@@ -63,6 +65,8 @@ void cl_lang_clear(cl_lang *lang)
     for (size_t i = 0; i < lang->n_uses; i++)
         free(lang->uses[i].full);
     free(lang->uses);
+    free(lang->pat_lit_off);
+    free(lang->pat_lits);
     free(lang->always);
     free(lang->file);
     memset(lang, 0, sizeof *lang);
@@ -74,8 +78,8 @@ static pcre2_code *compile(const char *src, int naive, cl_diag *d, const char *f
 {
     int code;
     PCRE2_SIZE off;
-    pcre2_code *re =
-        pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, CL_PCRE_OPTS, &code, &off, NULL);
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
+                                   naive ? CL_PCRE_OPTS : CL_PCRE_FAST_OPTS, &code, &off, NULL);
     if (!re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(code, msg, sizeof msg);
@@ -416,7 +420,7 @@ void cl_lang_prefilter(cl_lang *lang)
         if (!pat->code) continue;
         char **lits;
         int exact, prefix;
-        size_t n = cl_required_literals(pat->src, &lits, &exact, &prefix);
+        size_t n = cl_required_literals(pat->src, &lits, &exact, &prefix, &pat->max_len);
         if (!n) {
             if (!pat->unless) {
                 lang->always =
@@ -460,6 +464,20 @@ void cl_lang_prefilter(cl_lang *lang)
     lang->lit_off[nl] = (uint32_t)n_pairs;
     lang->n_lits = nl;
     lang->n_uses = n_pairs;
+    /* the reverse: each pattern's literals (where its last one is tells how far PCRE2 needs
+     * to look) */
+    lang->pat_lit_off = bd_calloc(lang->n_pats + 1, sizeof *lang->pat_lit_off);
+    lang->pat_lits = bd_malloc((n_pairs ? n_pairs : 1) * sizeof *lang->pat_lits);
+    for (size_t i = 0; i < n_pairs; i++)
+        lang->pat_lit_off[lang->uses[i].pat + 1]++;
+    for (size_t p = 0; p < lang->n_pats; p++)
+        lang->pat_lit_off[p + 1] += lang->pat_lit_off[p];
+    uint32_t *fill = bd_malloc((lang->n_pats ? lang->n_pats : 1) * sizeof *fill);
+    memcpy(fill, lang->pat_lit_off, lang->n_pats * sizeof *fill);
+    for (size_t l = 0; l < nl; l++)
+        for (uint32_t k = lang->lit_off[l]; k < lang->lit_off[l + 1]; k++)
+            lang->pat_lits[fill[lang->uses[k].pat]++] = (uint32_t)l;
+    free(fill);
     lang->ac = cl_ac_build(uniq, every, nl);
     free(every);
     for (size_t i = 0; i < nl; i++)
