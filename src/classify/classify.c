@@ -128,6 +128,7 @@ classify_scratch *classify_scratch_new(const classify_rules *r)
     s->pat_proven = bd_calloc(s->cap_pats, sizeof *s->pat_proven);
     s->pat_first = bd_calloc(s->cap_pats, sizeof *s->pat_first);
     s->lit_seen = bd_calloc(s->cap_lits, sizeof *s->lit_seen);
+    s->lit_last = bd_calloc(s->cap_lits, sizeof *s->lit_last);
     s->rule_stamp = bd_calloc(s->cap_rules, sizeof *s->rule_stamp);
     s->cand = bd_malloc(s->cap_rules * sizeof *s->cand);
     return s;
@@ -144,6 +145,7 @@ void classify_scratch_free(classify_scratch *s)
     free(s->pat_proven);
     free(s->pat_first);
     free(s->lit_seen);
+    free(s->lit_last);
     free(s->rule_stamp);
     free(s->cand);
     free(s);
@@ -179,11 +181,6 @@ typedef struct run_ctx {
     int failed;
 } run_ctx;
 
-static int ascii_word(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (c >= 'A' && c <= 'Z');
-}
-
 /* A literal seen at [start, end): its patterns become candidates. For a pattern that is a
  * list of strings, only a whole string found there counts: with sure boundaries it proves
  * the pattern, otherwise PCRE2 decides (every occurrence of such a literal is reported). */
@@ -201,12 +198,13 @@ static void on_literal(void *ud, uint32_t id, size_t start, size_t end, int sure
             if (start + u->full_len > c->len || memcmp(c->text + start, u->full, u->full_len))
                 continue; /* not here */
             size_t e = start + u->full_len;
-            unsigned char next = e < c->len ? (unsigned char)c->text[e] : ' ';
-            if (u->full_wend && ascii_word(next)) continue;
+            int next = u->full_wend ? cl_word_after(c->text, c->len, e) : 0;
+            if (u->full_wend == CL_NEXT_NONWORD && next == 1) continue;
+            if (u->full_wend == CL_NEXT_WORD && next == 0) continue;
             int where = l->rules[l->pats[p].rule].where;
             int inside = where == CL_WHERE_ANY || (where == CL_WHERE_SUBJECT && e <= c->subj_end) ||
                          (where == CL_WHERE_BODY && start >= c->body_start);
-            if (sure && inside && !(u->full_wend && next >= 0x80)) s->pat_proven[p] = s->stamp;
+            if (sure && inside && next != 2) s->pat_proven[p] = s->stamp;
         }
         if (s->pat_stamp[p] != s->stamp || start < s->pat_first[p])
             s->pat_first[p] = (uint32_t)start; /* where its earliest literal starts */
@@ -220,19 +218,50 @@ static void on_literal(void *ud, uint32_t id, size_t start, size_t end, int sure
     }
 }
 
-/* 1 match, 0 no match (or a limit hit), -1 error. from: where in the text a match can
- * start at the earliest (0 when unknown). */
-static int match(run_ctx *c, const cl_pattern *p, int where, size_t from)
+/* Where a match of pattern pi can start, from what the prefilter saw: every match holds an
+ * occurrence of one of its literals, so it starts at the latest where the last one starts
+ * (*limit), and at the earliest where the first one starts, less the longest match the
+ * pattern allows (*from; the first itself when every match starts with a literal). Without
+ * literals: anywhere (0, PCRE2_UNSET). */
+static void window(const run_ctx *c, uint32_t pi, size_t *from, size_t *limit)
+{
+    const cl_lang *l = c->lang;
+    const classify_scratch *s = c->s;
+    const cl_pattern *p = &l->pats[pi];
+    *from = 0;
+    *limit = PCRE2_UNSET;
+    if (!p->filtered || s->pat_stamp[pi] != s->stamp) return;
+    size_t first = s->pat_first[pi];
+    if (p->prefix)
+        *from = first;
+    else if (p->max_len >= 0)
+        *from = first > (size_t)p->max_len ? first - (size_t)p->max_len : 0;
+    uint32_t last = 0;
+    for (uint32_t k = l->pat_lit_off[pi]; k < l->pat_lit_off[pi + 1]; k++) {
+        uint32_t lit = l->pat_lits[k];
+        if (s->lit_seen[lit] == s->stamp && s->lit_last[lit] > last) last = s->lit_last[lit];
+    }
+    *limit = last;
+}
+
+/* 1 match, 0 no match (or a limit hit), -1 error. A match must start in [from, limit]
+ * (offsets in the whole text; limit PCRE2_UNSET: anywhere). */
+static int match(run_ctx *c, const cl_pattern *p, int where, size_t from, size_t limit)
 {
     const char *t = c->text;
     size_t n = c->len;
-    if (where == CL_WHERE_SUBJECT)
+    if (where == CL_WHERE_SUBJECT) {
         n = c->subj_end;
-    else if (where == CL_WHERE_BODY) {
+    } else if (where == CL_WHERE_BODY) {
         t += c->body_start, n -= c->body_start;
         from = from > c->body_start ? from - c->body_start : 0;
+        if (limit != PCRE2_UNSET) {
+            if (limit < c->body_start) return 0; /* its literals are all in the subject */
+            limit -= c->body_start;
+        }
     }
-    if (from > n) return 0;
+    if (from > n || (limit != PCRE2_UNSET && from > limit)) return 0;
+    if (!c->rules->naive) pcre2_set_offset_limit(c->s->mctx, limit);
     int rc = pcre2_match(p->code, (PCRE2_SPTR)t, n, from, PCRE2_NO_UTF_CHECK, c->s->md, c->s->mctx);
     if (rc >= 0) return 1;
     if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
@@ -269,8 +298,9 @@ static int run_rule(run_ctx *c, uint32_t ri, int prefiltered)
             fired = 1;
             break;
         }
-        size_t from = prefiltered && l->pats[p].prefix ? c->s->pat_first[p] : 0;
-        int m = match(c, &l->pats[p], r->where, from);
+        size_t from = 0, limit = PCRE2_UNSET;
+        if (prefiltered) window(c, p, &from, &limit);
+        int m = match(c, &l->pats[p], r->where, from, limit);
         if (m < 0) return -1;
         fired = m;
     }
@@ -285,10 +315,9 @@ static int run_rule(run_ctx *c, uint32_t ri, int prefiltered)
                 break;
             }
         }
-        size_t from = prefiltered && p->prefix && c->s->pat_stamp[pi] == c->s->stamp
-                          ? c->s->pat_first[pi]
-                          : 0;
-        int m = match(c, p, r->where, from);
+        size_t from = 0, limit = PCRE2_UNSET;
+        if (prefiltered) window(c, pi, &from, &limit);
+        int m = match(c, p, r->where, from, limit);
         if (m < 0) return -1;
         if (m) fired = 0;
     }
@@ -314,7 +343,7 @@ static int run_lang(run_ctx *c, const cl_lang *l)
     classify_scratch *s = c->s;
     next_stamp(s);
     s->n_cand = 0;
-    cl_ac_scan(l->ac, c->text, c->len, s->lit_seen, s->stamp, on_literal, c);
+    cl_ac_scan(l->ac, c->text, c->len, s->lit_seen, s->lit_last, s->stamp, on_literal, c);
     for (size_t k = 0; k < l->n_always; k++) {
         uint32_t p = l->always[k];
         s->pat_stamp[p] = s->stamp;

@@ -45,8 +45,19 @@ void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st,
  * when the strings are all the pattern matches (plain lower-case ASCII, boundaries only at
  * their ends): finding one, boundaries checked, is a match and PCRE2 need not run. *prefix
  * is set when every match starts with one of the strings: PCRE2 may then start searching
- * at the first one found. */
-size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *prefix);
+ * at the first one found. *max_bytes gets the longest match in bytes, -1 when unbounded or
+ * not known (only set for a requirement, not for exact strings). */
+size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *prefix,
+                            long *max_bytes);
+
+/* Word characters as PCRE2 sees them with UCP (\w, \b): letters and numbers of any script
+ * and the underscore. 1 word, 0 not, 2 undecided (marks and connector punctuation: PCRE2
+ * 10.43 counts them as word characters, earlier versions do not; PCRE2 must decide). */
+int cl_word_cp(int32_t cp);
+/* The same for the character that starts at text[i] (0 at the end, i >= n) and for the one
+ * that ends just before text[i] (0 at the start). text is UTF-8. */
+int cl_word_after(const char *text, size_t n, size_t i);
+int cl_word_before(const char *text, size_t i);
 
 typedef struct cl_ac cl_ac;
 /* Builds an automaton over lits[0..n) (ids are the array indexes); every (may be NULL)
@@ -55,9 +66,11 @@ cl_ac *cl_ac_build(char *const *lits, const uint8_t *every, size_t n);
 void cl_ac_free(cl_ac *ac);
 /* Scans text; for the first occurrence of each literal (whose word boundaries hold) calls
  * hit(ud, id, start, end, sure): where it is, and sure is 0 when a boundary could
- * not be decided (a non-ASCII neighbour: PCRE2 must decide). seen must have room for as
- * many uint32_t as literals; stamp is a fresh scan number. */
-void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t stamp,
+ * not be decided (PCRE2 must decide). seen and last must have room for as many uint32_t as
+ * literals; stamp is a fresh scan number. After the scan, a literal l was found when
+ * seen[l] == stamp, and last[l] is where its last occurrence starts. */
+void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t *last,
+                uint32_t stamp,
                 void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure), void *ud);
 
 /* ---- the compiled rules ---- */
@@ -68,16 +81,18 @@ typedef struct cl_pattern {
     int unless;    /* a veto pattern ("unless") rather than a trigger */
     int filtered;  /* the prefilter knows its literals (else it always runs) */
     int prefix;    /* every match starts with one of its literals */
+    long max_len;  /* the longest match in bytes, -1 when unbounded */
 } cl_pattern;
 
 /* A literal of the prefilter as one pattern uses it. For a pattern that is just a list of
  * strings (literal.c's "exact"), full is the whole string starting where the literal
  * starts: finding it there is a match, and PCRE2 need not run. */
+enum { CL_NEXT_ANY = 0, CL_NEXT_NONWORD = 1, CL_NEXT_WORD = 2 };
 typedef struct cl_lit_use {
     uint32_t pat;
     uint32_t full_len; /* 0: the literal only makes the pattern a candidate */
     char *full;
-    int full_wend; /* a word boundary must follow full */
+    int full_wend; /* CL_NEXT_*: what must follow full */
 } cl_lit_use;
 
 typedef struct cl_rule {
@@ -106,6 +121,8 @@ typedef struct cl_lang {
     uint32_t *lit_off;
     cl_lit_use *uses;
     size_t n_uses;
+    /* pattern p → its literals pat_lits[pat_lit_off[p] .. pat_lit_off[p+1]) */
+    uint32_t *pat_lit_off, *pat_lits;
     uint32_t *always; /* trigger patterns without a usable literal */
     size_t n_always;
 } cl_lang;
@@ -153,6 +170,7 @@ struct classify_scratch {
     uint32_t *pat_proven; /* per pattern: scan number when its literal proved a match */
     uint32_t *pat_first;  /* per candidate pattern: where its first literal starts */
     uint32_t *lit_seen;
+    uint32_t *lit_last; /* per literal: where its last occurrence starts */
     uint32_t *rule_stamp;
     uint32_t *cand; /* candidate rule indexes of the language being run */
     size_t n_cand;

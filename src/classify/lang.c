@@ -171,7 +171,8 @@ static const struct {
            "poluchila prishla prishel prishlo otpravili otpravka otpravit trek nomer nedel "
            "nedeli nedelya mesyac dnya dney segodnya vchera zhdat zhdu skidku skidka kupil "
            "kupila pokupatel otzyv otlichnyi khoroshiy plokhoy brak slomano slomalsya ili "
-           "chtoby esli posle pri dlya bez pro ot iz"},
+           "chtoby esli posle pri dlya bez pro ot iz mozhno vozmozhno vozmozhna oplata oplatit "
+           "dostavka dostavku kogda seichas seychas tozhe kakoi kakoy kakaya pochta pochtoi"},
 };
 
 /* Endings and letter groups that lean to one language. */
@@ -190,6 +191,10 @@ static const struct {
     {"ment", 1, L_FR, 0.2f},   {"eux", 1, L_FR, 0.4f},    {"mente", 1, L_ES, 0.15f},
     {"mente", 1, L_IT, 0.15f}, {"mente", 1, L_PT, 0.15f}, {"ssimo", 1, L_IT, 0.5f},
     {"gli", 0, L_IT, 0.3f},    {"nh", 0, L_PT, 0.4f},     {"lh", 0, L_PT, 0.4f},
+    /* Russian typed in Latin letters (transliterated): its digraphs and endings */
+    {"zh", 0, L_RU, 0.5f},     {"kh", 0, L_RU, 0.3f},     {"shch", 0, L_RU, 0.6f},
+    {"aya", 1, L_RU, 0.5f},    {"yy", 1, L_RU, 0.5f},     {"ogo", 1, L_RU, 0.4f},
+    {"tsya", 1, L_RU, 0.6f},   {"sya", 1, L_RU, 0.4f},
 };
 
 #define DET_SLOTS 4096

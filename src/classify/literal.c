@@ -30,10 +30,17 @@
 #define UNION_MAX 64   /* members of a union (X|Y) before it is given up */
 #define LIT_MAX 6      /* bytes of a literal searched for */
 #define WB "\x01"      /* a word boundary (\b) inside a string of the analysis */
+#define WT "\x02"      /* \w* (any word characters, or none) — first pass only */
+#define WP "\x03"      /* \w+ (at least one word character) — first pass only */
 
-static int is_ascii_word(unsigned char c)
+/* 1 when the first (last) character of s[0..n) is surely a word character for PCRE2. */
+static int starts_word(const char *s, size_t n)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    return n && cl_word_after(s, n, 0) == 1;
+}
+static int ends_word(const char *s, size_t n)
+{
+    return n && cl_word_before(s, n) == 1;
 }
 
 typedef struct lset {
@@ -46,6 +53,7 @@ typedef struct info {
     lset ex;
     int has_req; /* req: one of these is in every match */
     lset req;
+    long max; /* the most characters a match can have, -1 when unbounded */
 } info;
 
 typedef struct parser {
@@ -55,6 +63,7 @@ typedef struct parser {
     int assertions;   /* anchors, lookarounds, \B ...: the literals are not the whole story */
     int depth;        /* groups around the current piece */
     int branches;     /* the pattern has top-level alternatives */
+    int tails;        /* read \w* and \w+ as the markers WT and WP (the first pass) */
     lset prefix;      /* the strings every match starts with (the leading exact run) */
 } parser;
 
@@ -94,15 +103,21 @@ static void info_free(info *f)
 
 static info info_empty(void)
 {
-    info f = {1, {NULL, 0}, 0, {NULL, 0}};
+    info f = {1, {NULL, 0}, 0, {NULL, 0}, 0};
     lset_add(&f.ex, "", 0);
     return f;
 }
 
-static info info_any(void)
+static info info_any(void) /* any one character */
 {
-    info f = {0, {NULL, 0}, 0, {NULL, 0}};
+    info f = {0, {NULL, 0}, 0, {NULL, 0}, 1};
     return f;
+}
+
+/* a + b for lengths that may be unbounded (-1) */
+static long len_add(long a, long b)
+{
+    return a < 0 || b < 0 ? -1 : a + b;
 }
 
 /* Length of s without word-boundary markers. */
@@ -224,8 +239,10 @@ static size_t char_len(const char *p, const char *end)
 
 static info info_char(const char *s, size_t n)
 {
-    info f = {1, {NULL, 0}, 0, {NULL, 0}};
+    info f = {1, {NULL, 0}, 0, {NULL, 0}, 1};
     lset_add(&f.ex, s, n);
+    if (n == 1 && s[0] == WB[0]) f.max = 0; /* an assertion */
+    if (n == 1 && (s[0] == WT[0] || s[0] == WP[0])) f.max = -1;
     return f;
 }
 
@@ -277,6 +294,16 @@ static info parse_escape(parser *ps)
     switch (c) {
     case 'b':
         return info_char(WB, 1); /* a word boundary: kept as a marker, see below */
+    case 'R': {
+        info f = info_any();
+        f.max = 2; /* \r\n */
+        return f;
+    }
+    case 'X': {
+        info f = info_any();
+        f.max = -1; /* a grapheme cluster */
+        return f;
+    }
     case 'B':
     case 'A':
     case 'z':
@@ -295,8 +322,6 @@ static info parse_escape(parser *ps)
     case 'H':
     case 'v':
     case 'V':
-    case 'R':
-    case 'X':
     case 'N':
     case 'C':
     case 'n':
@@ -342,8 +367,10 @@ static info parse_escape(parser *ps)
         while (stop < ps->end && !(stop[0] == '\\' && stop + 1 < ps->end && stop[1] == 'E'))
             stop++;
         ps->p = stop < ps->end ? stop + 2 : ps->end;
-        info f = {1, {NULL, 0}, 0, {NULL, 0}};
+        info f = {1, {NULL, 0}, 0, {NULL, 0}, 0};
         lset_add(&f.ex, start, (size_t)(stop - start));
+        for (const char *q = start; q < stop; q++)
+            f.max += ((unsigned char)*q & 0xC0) != 0x80;
         return f;
     }
     case 'E':
@@ -372,7 +399,7 @@ static info parse_escape(parser *ps)
 /* A character class; ps->p is after '['. Small lists of plain characters stay exact. */
 static info parse_class(parser *ps)
 {
-    info f = {1, {NULL, 0}, 0, {NULL, 0}};
+    info f = {1, {NULL, 0}, 0, {NULL, 0}, 1};
     int simple = 1, first = 1;
     if (ps->p < ps->end && *ps->p == '^') simple = 0, ps->p++;
     while (ps->p < ps->end) {
@@ -513,6 +540,7 @@ static info parse_atom(parser *ps)
         return info_empty();
     default: {
         size_t n = char_len(ps->p, ps->end);
+        if ((unsigned char)c <= WP[0]) ps->bail = 1; /* a raw marker byte: not analysed */
         info f = info_char(ps->p, n);
         ps->p += n;
         return f;
@@ -549,7 +577,7 @@ static int read_braces(parser *ps, long *min, long *max)
 
 static info quantify(info a, long min, long max)
 {
-    (void)max;
+    long most = a.max < 0 || max < 0 ? -1 : a.max * max;
     if (min == 0) {
         if (a.exact && a.ex.n < LSET_MAX && max == 1) {
             lset_free(&a.req);
@@ -558,9 +586,12 @@ static info quantify(info a, long min, long max)
             return a;
         }
         info_free(&a);
-        return info_any();
+        info f = info_any();
+        f.exact = 0, f.max = most;
+        return f;
     }
     info f = info_any();
+    f.max = most;
     f.req = info_best(&a);
     f.has_req = f.req.n > 0;
     if (min >= 2 && a.exact && a.ex.n * a.ex.n <= LSET_MAX) {
@@ -588,10 +619,21 @@ static info parse_seq(parser *ps)
     lset_add(&cur, "", 0);
     int broken = 0; /* the sequence is no longer one exact set */
     info out = info_any();
+    out.max = 0;
     while (ps->p < ps->end && *ps->p != '|' && *ps->p != ')' && !ps->bail) {
-        info a = parse_atom(ps);
+        info a;
+        if (ps->tails && ps->end - ps->p >= 3 && ps->p[0] == '\\' && ps->p[1] == 'w' &&
+            (ps->p[2] == '*' || ps->p[2] == '+')) {
+            /* a word's tail: exact_literals() takes it at the end of a string */
+            a = info_char(ps->p[2] == '*' ? WT : WP, 1);
+            ps->p += 3;
+            if (ps->p < ps->end && (*ps->p == '?' || *ps->p == '+')) ps->p++;
+        } else {
+            a = parse_atom(ps);
+        }
         /* quantifier */
-        if (ps->p < ps->end) {
+        if (ps->p < ps->end && !(a.exact && a.ex.n == 1 && (a.ex.s[0][0] == WT[0] ||
+                                                           a.ex.s[0][0] == WP[0]))) {
             long min = -1, max = -1;
             char q = *ps->p;
             if (q == '?')
@@ -607,6 +649,7 @@ static info parse_seq(parser *ps)
                 a = quantify(a, min, max);
             }
         }
+        out.max = len_add(out.max, a.max);
         if (a.exact && cur.n * a.ex.n <= ps->cross_max) {
             lset next = {NULL, 0};
             char buf[512];
@@ -652,12 +695,14 @@ static info parse_alt(parser *ps)
     if (ps->p >= ps->end || *ps->p != '|') return first;
     if (ps->depth == 0) ps->branches = 1;
     info acc = first;
+    long most = first.max;
     int all_req = 1;
     lset reqs = info_best(&acc);
     if (!reqs.n) all_req = 0;
     while (ps->p < ps->end && *ps->p == '|' && !ps->bail) {
         ps->p++;
         info b = parse_seq(ps);
+        most = most < 0 || b.max < 0 ? -1 : most > b.max ? most : b.max;
         if (acc.exact && b.exact && acc.ex.n + b.ex.n <= ps->cross_max) {
             for (size_t i = 0; i < b.ex.n; i++)
                 lset_add(&acc.ex, b.ex.s[i], strlen(b.ex.s[i]));
@@ -673,6 +718,7 @@ static info parse_alt(parser *ps)
         info_free(&b);
     }
     info out = info_any();
+    out.max = most;
     if (acc.exact) {
         out.exact = 1;
         out.ex = lset_copy(&acc.ex);
@@ -687,32 +733,55 @@ static info parse_alt(parser *ps)
     return out;
 }
 
-/* The whole pattern is a finite set of plain ASCII strings, with word boundaries at most at
- * their ends: finding one in the text (boundaries checked) is a match. Fills *out. */
+/* The whole pattern is a finite set of strings, with word boundaries at most at their ends
+ * and perhaps a word's tail (\w* or \w+) at the end: finding one in the text (boundaries
+ * checked) is a match. Fills *out with each string as [WB] text [WB | WP]: WB asks for a
+ * boundary, a trailing WP for a word character after the text (\w+); a trailing \w* asks
+ * for nothing (it may match no character), and \w*\b nothing either after a word
+ * character. */
 static size_t exact_literals(const info *f, char ***out)
 {
     if (!f->exact || !f->ex.n || f->ex.n > EXACT_MAX) return 0;
-    for (size_t i = 0; i < f->ex.n; i++) {
-        const char *m = f->ex.s[i];
+    char **res = bd_calloc(f->ex.n, sizeof *res);
+    size_t k = 0;
+    for (; k < f->ex.n; k++) {
+        const char *m = f->ex.s[k];
         size_t n = strlen(m);
-        size_t a = n && m[0] == WB[0], z = n > a && m[n - 1] == WB[0];
-        if (n - a - z < 2) return 0;
-        for (size_t k = a; k < n - z; k++) {
-            unsigned char c = (unsigned char)m[k];
-            if (c == WB[0] || c >= 0x80 || c < 0x20 || (c >= 'A' && c <= 'Z')) return 0;
+        size_t a = n && m[0] == WB[0];
+        const char *tail = "";
+        if (n > a + 1 && m[n - 1] == WB[0] && (m[n - 2] == WT[0] || m[n - 2] == WP[0])) n--;
+        if (n > a && m[n - 1] == WT[0]) {
+            n--;
+            if (m[n + 1] == WB[0] && !ends_word(m + a, n - a)) break; /* \w*\b after a non-word */
+        } else if (n > a && m[n - 1] == WP[0]) {
+            n--, tail = WP;
+        } else if (n > a && m[n - 1] == WB[0]) {
+            n--, tail = WB;
         }
-        if ((a && !is_ascii_word((unsigned char)m[a])) ||
-            (z && !is_ascii_word((unsigned char)m[n - z - 1])))
-            return 0;
+        const char *t = m + a;
+        size_t tn = n - a;
+        int bad = 0;
+        for (size_t i = 0; i < tn && !bad; i++)
+            bad = (unsigned char)t[i] < 0x20 || (t[i] >= 'A' && t[i] <= 'Z');
+        size_t chars = 0;
+        for (size_t i = 0; i < tn; i++)
+            chars += ((unsigned char)t[i] & 0xC0) != 0x80;
+        if (bad || chars < 2) break;
+        if ((a && !starts_word(t, tn)) || (tail[0] == WB[0] && !ends_word(t, tn))) break;
         size_t nl;
-        char *norm = classify_normalize(m + a, n - a - z, &nl);
-        int same = nl == n - a - z && memcmp(norm, m + a, nl) == 0;
+        char *norm = classify_normalize(t, tn, &nl);
+        int same = nl == tn && memcmp(norm, t, nl) == 0;
         free(norm);
-        if (!same) return 0; /* the text never holds it as written */
+        if (!same) break; /* the text never holds it as written */
+        res[k] = bd_asprintf("%s%.*s%s", a ? WB : "", (int)tn, t, tail);
     }
-    *out = bd_malloc(f->ex.n * sizeof **out);
-    for (size_t i = 0; i < f->ex.n; i++)
-        (*out)[i] = bd_strdup(f->ex.s[i]);
+    if (k < f->ex.n) {
+        for (size_t i = 0; i < k; i++)
+            free(res[i]);
+        free(res);
+        return 0;
+    }
+    *out = res;
     return f->ex.n;
 }
 
@@ -728,14 +797,16 @@ static int lset_same(const lset *a, const lset *b)
     return 1;
 }
 
-size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *prefix)
+size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *prefix,
+                            long *max_bytes)
 {
     *out = NULL;
     *exact = 0;
     *prefix = 0;
+    *max_bytes = -1;
     /* first as a list of strings (large cross products allowed), else for a requirement
      * (small ones: fewer, shorter literals) */
-    parser ps = {pattern, pattern + strlen(pattern), EXACT_MAX, 0, 0, 0, 0, {NULL, 0}};
+    parser ps = {pattern, pattern + strlen(pattern), EXACT_MAX, 0, 0, 0, 0, 1, {NULL, 0}};
     info f = parse_alt(&ps);
     if (ps.p < ps.end) ps.bail = 1; /* an unbalanced ')' */
     lset_free(&ps.prefix);
@@ -748,10 +819,12 @@ size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *p
         }
     }
     info_free(&f);
-    ps = (parser){pattern, pattern + strlen(pattern), LSET_MAX, 0, 0, 0, 0, {NULL, 0}};
+    ps = (parser){pattern, pattern + strlen(pattern), LSET_MAX, 0, 0, 0, 0, 0, {NULL, 0}};
     f = parse_alt(&ps);
     if (ps.p < ps.end) ps.bail = 1;
     lset best = ps.bail ? (lset){NULL, 0} : info_best(&f);
+    /* a character of the text is at most 4 bytes of UTF-8 */
+    if (!ps.bail && f.max >= 0 && f.max < (1L << 20)) *max_bytes = 4 * f.max;
     info_free(&f);
     /* every match starts with one of them: the search may start at the first one found */
     int starts = !ps.branches && best.n && lset_same(&best, &ps.prefix);
@@ -780,10 +853,10 @@ size_t cl_required_literals(const char *pattern, char ***out, int *exact, int *p
                 n--;
             end = 0;
         }
-        /* a boundary only means "no ASCII letter or digit next to it" when the literal
-         * itself starts (ends) with one */
-        if (n && !is_ascii_word((unsigned char)s[0])) start = 0;
-        if (n && !is_ascii_word((unsigned char)s[n - 1])) end = 0;
+        /* a boundary only means "no word character next to it" when the literal itself
+         * starts (ends) with one */
+        if (!starts_word(s, n)) start = 0;
+        if (!ends_word(s, n)) end = 0;
         if (n < 2) {
             ok = 0;
         } else {

@@ -4,13 +4,15 @@
  * occurs; only the patterns owning one of them (plus the few without a usable literal) are
  * then run through PCRE2. The automaton is a full DFA over byte classes: bytes that appear
  * in no literal share class 0, so the table stays small. A literal that follows (precedes) a
- * \b in its pattern only counts where no ASCII letter or digit stands before (after) it:
- * "hi" in "this" does not wake up /\bhi\b/.
+ * \b in its pattern only counts where no word character (a letter or digit of any script, as
+ * PCRE2 sees them with UCP) stands before (after) it: "hi" in "this" does not wake up
+ * /\bhi\b/, nor "нет" in "монета" /\bнет\b/.
  */
 #include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 enum { AC_WSTART = 1, AC_WEND = 2, AC_EVERY = 4 };
 #define AC_OUT16 0x8000u /* in a 16-bit transition: the target state has outputs */
@@ -155,40 +157,80 @@ void cl_ac_free(cl_ac *ac)
     free(ac);
 }
 
-static int ascii_word(unsigned char c)
+int cl_word_cp(int32_t cp)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
+               cp == '_';
+    utf8proc_category_t c = utf8proc_category(cp);
+    if (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) return 1;
+    if (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO) return 1;
+    if ((c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) || c == UTF8PROC_CATEGORY_PC)
+        return 2;
+    return 0;
+}
+
+/* The code point of the UTF-8 sequence at p[0..n) (n > 0), or -1 when it is not one. */
+static int32_t cp_at(const unsigned char *p, size_t n)
+{
+    utf8proc_int32_t cp;
+    return utf8proc_iterate(p, (utf8proc_ssize_t)(n < 4 ? n : 4), &cp) > 0 ? cp : -1;
+}
+
+int cl_word_after(const char *text, size_t n, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    if (i >= n) return 0;
+    if (p[i] < 0x80) return cl_word_cp(p[i]);
+    int32_t cp = cp_at(p + i, n - i);
+    return cp < 0 ? 2 : cl_word_cp(cp);
+}
+
+int cl_word_before(const char *text, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    if (i == 0) return 0;
+    if (p[i - 1] < 0x80) return cl_word_cp(p[i - 1]);
+    size_t k = i - 1;
+    while (k > 0 && i - k < 4 && (p[k] & 0xC0) == 0x80)
+        k--;
+    int32_t cp = cp_at(p + k, i - k);
+    return cp < 0 ? 2 : cl_word_cp(cp);
 }
 
 /* Reports the outputs of state s at text offset i (the last byte of the match). */
 static void outputs(const cl_ac *ac, uint32_t s, const unsigned char *p, size_t n, size_t i,
-                    uint32_t *seen, uint32_t stamp,
+                    uint32_t *seen, uint32_t *last, uint32_t stamp,
                     void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure),
                     void *ud)
 {
     for (uint32_t j = ac->out_off[s]; j < ac->out_off[s + 1]; j++) {
         uint32_t id = ac->out[j];
-        if (seen[id] == stamp) continue;
         uint8_t f = ac->flags[id];
         int sure = 1;
         size_t start = i + 1 - ac->len[id];
-        if (f & (AC_WSTART | AC_WEND)) { /* ASCII letters and digits are word characters;
-                                            others may be */
-            if ((f & AC_WSTART) && start > 0) {
-                if (ascii_word(p[start - 1])) continue;
-                if (p[start - 1] >= 0x80) sure = 0;
+        if (f & (AC_WSTART | AC_WEND)) { /* the literal's end is a word character: a word
+                                            character next to it breaks the \b */
+            if (f & AC_WSTART) {
+                int w = cl_word_before((const char *)p, start);
+                if (w == 1) continue;
+                if (w == 2) sure = 0;
             }
-            if ((f & AC_WEND) && i + 1 < n) {
-                if (ascii_word(p[i + 1])) continue;
-                if (p[i + 1] >= 0x80) sure = 0;
+            if (f & AC_WEND) {
+                int w = cl_word_after((const char *)p, n, i + 1);
+                if (w == 1) continue;
+                if (w == 2) sure = 0;
             }
         }
-        if (!(f & AC_EVERY)) seen[id] = stamp; /* else: each occurrence may prove */
+        last[id] = (uint32_t)start;
+        if (seen[id] == stamp && !(f & AC_EVERY)) continue; /* reported already */
+        seen[id] = stamp; /* with AC_EVERY each occurrence is reported: each may prove */
         hit(ud, id, start, i + 1, sure);
     }
 }
 
-void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t stamp,
+void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t *last,
+                uint32_t stamp,
                 void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure), void *ud)
 {
     const unsigned char *p = (const unsigned char *)text;
@@ -199,13 +241,14 @@ void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uin
         for (size_t i = 0; i < n; i++) {
             uint32_t t = d[s * nc + ac->cls[p[i]]];
             s = t & ~AC_OUT16;
-            if (t & AC_OUT16) outputs(ac, s, p, n, i, seen, stamp, hit, ud);
+            if (t & AC_OUT16) outputs(ac, s, p, n, i, seen, last, stamp, hit, ud);
         }
         return;
     }
     uint32_t s = 0;
     for (size_t i = 0; i < n; i++) {
         s = ac->delta[s * nc + ac->cls[p[i]]];
-        if (ac->out_off[s] != ac->out_off[s + 1]) outputs(ac, s, p, n, i, seen, stamp, hit, ud);
+        if (ac->out_off[s] != ac->out_off[s + 1])
+            outputs(ac, s, p, n, i, seen, last, stamp, hit, ud);
     }
 }

@@ -18,6 +18,8 @@
 
 #define CL_MAX_RULES_FILE (8u << 20)
 #define CL_PCRE_OPTS (PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MATCH_INVALID_UTF)
+/* the prefilter tells where a match can start at the latest (pcre2_set_offset_limit) */
+#define CL_PCRE_FAST_OPTS (CL_PCRE_OPTS | PCRE2_USE_OFFSET_LIMIT)
 
 /* Reports one problem. In strict mode the first error is kept in d->err. */
 static void diag(cl_diag *d, int is_error, const char *file, const char *rule, const char *fmt, ...)
@@ -63,6 +65,8 @@ void cl_lang_clear(cl_lang *lang)
     for (size_t i = 0; i < lang->n_uses; i++)
         free(lang->uses[i].full);
     free(lang->uses);
+    free(lang->pat_lit_off);
+    free(lang->pat_lits);
     free(lang->always);
     free(lang->file);
     memset(lang, 0, sizeof *lang);
@@ -74,8 +78,8 @@ static pcre2_code *compile(const char *src, int naive, cl_diag *d, const char *f
 {
     int code;
     PCRE2_SIZE off;
-    pcre2_code *re =
-        pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, CL_PCRE_OPTS, &code, &off, NULL);
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
+                                   naive ? CL_PCRE_OPTS : CL_PCRE_FAST_OPTS, &code, &off, NULL);
     if (!re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(code, msg, sizeof msg);
@@ -379,21 +383,31 @@ static int cmp_pair(const void *a, const void *b)
     return x->use.pat < y->use.pat ? -1 : x->use.pat > y->use.pat;
 }
 
-/* The searched literal of an exact string m (markers at its ends): its first bytes. */
+/* The searched literal of an exact string m (markers at its ends, literal.c): its first
+ * bytes, cut on a character boundary. */
 static lit_pair exact_pair(const char *m, uint32_t pat)
 {
     lit_pair lp;
     memset(&lp, 0, sizeof lp);
     size_t n = strlen(m);
-    int ws = n && m[0] == '\x01', we = n > (size_t)ws && m[n - 1] == '\x01';
+    int ws = n && m[0] == '\x01';
+    int next = n > (size_t)ws && m[n - 1] == '\x01'   ? CL_NEXT_NONWORD
+               : n > (size_t)ws && m[n - 1] == '\x03' ? CL_NEXT_WORD
+                                                      : CL_NEXT_ANY;
     const char *bare = m + ws;
-    size_t bl = n - (size_t)ws - (size_t)we;
+    size_t bl = n - (size_t)ws - (next != CL_NEXT_ANY);
     lp.use.pat = pat;
     lp.use.full = bd_strndup(bare, bl);
     lp.use.full_len = (uint32_t)bl;
-    lp.use.full_wend = we;
-    size_t k = bl > CL_LIT_MAX ? CL_LIT_MAX : bl; /* ASCII: any cut is a character boundary */
-    lp.lit = bd_asprintf("%s%.*s%s", ws ? "\x01" : "", (int)k, bare, we && k == bl ? "\x01" : "");
+    lp.use.full_wend = next;
+    size_t k = bl;
+    if (k > CL_LIT_MAX) {
+        k = CL_LIT_MAX;
+        while (k > 0 && ((unsigned char)bare[k] & 0xC0) == 0x80)
+            k--;
+    }
+    lp.lit = bd_asprintf("%s%.*s%s", ws ? "\x01" : "", (int)k, bare,
+                         next == CL_NEXT_NONWORD && k == bl ? "\x01" : "");
     return lp;
 }
 
@@ -406,7 +420,7 @@ void cl_lang_prefilter(cl_lang *lang)
         if (!pat->code) continue;
         char **lits;
         int exact, prefix;
-        size_t n = cl_required_literals(pat->src, &lits, &exact, &prefix);
+        size_t n = cl_required_literals(pat->src, &lits, &exact, &prefix, &pat->max_len);
         if (!n) {
             if (!pat->unless) {
                 lang->always =
@@ -450,6 +464,20 @@ void cl_lang_prefilter(cl_lang *lang)
     lang->lit_off[nl] = (uint32_t)n_pairs;
     lang->n_lits = nl;
     lang->n_uses = n_pairs;
+    /* the reverse: each pattern's literals (where its last one is tells how far PCRE2 needs
+     * to look) */
+    lang->pat_lit_off = bd_calloc(lang->n_pats + 1, sizeof *lang->pat_lit_off);
+    lang->pat_lits = bd_malloc((n_pairs ? n_pairs : 1) * sizeof *lang->pat_lits);
+    for (size_t i = 0; i < n_pairs; i++)
+        lang->pat_lit_off[lang->uses[i].pat + 1]++;
+    for (size_t p = 0; p < lang->n_pats; p++)
+        lang->pat_lit_off[p + 1] += lang->pat_lit_off[p];
+    uint32_t *fill = bd_malloc((lang->n_pats ? lang->n_pats : 1) * sizeof *fill);
+    memcpy(fill, lang->pat_lit_off, lang->n_pats * sizeof *fill);
+    for (size_t l = 0; l < nl; l++)
+        for (uint32_t k = lang->lit_off[l]; k < lang->lit_off[l + 1]; k++)
+            lang->pat_lits[fill[lang->uses[k].pat]++] = (uint32_t)l;
+    free(fill);
     lang->ac = cl_ac_build(uniq, every, nl);
     free(every);
     for (size_t i = 0; i < nl; i++)

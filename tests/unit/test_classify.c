@@ -304,7 +304,8 @@ static void assert_lits_x(const char *pattern, const char *want, int want_exact)
 {
     char **lits;
     int exact, prefix;
-    size_t n = cl_required_literals(pattern, &lits, &exact, &prefix);
+    long max;
+    size_t n = cl_required_literals(pattern, &lits, &exact, &prefix, &max);
     if (n) qsort(lits, n, sizeof *lits, cmp_str);
     bd_buf b = BD_BUF_INIT;
     for (size_t i = 0; i < n; i++) { /* word-boundary flags shown as \b */
@@ -312,6 +313,8 @@ static void assert_lits_x(const char *pattern, const char *want, int want_exact)
         for (const char *c = lits[i]; *c; c++)
             if (*c == '\x01')
                 bd_buf_puts(&b, "\\b");
+            else if (*c == '\x03')
+                bd_buf_puts(&b, "\\w+");
             else
                 bd_buf_putc(&b, *c);
         free(lits[i]);
@@ -326,6 +329,20 @@ static void assert_lits_x(const char *pattern, const char *want, int want_exact)
 static void assert_lits(const char *pattern, const char *want)
 {
     assert_lits_x(pattern, want, 0);
+}
+
+/* The longest match in characters (the prefilter counts 4 bytes each), -1 unbounded. */
+static void assert_max(const char *pattern, long want_chars)
+{
+    char **lits;
+    int exact, prefix;
+    long max;
+    size_t n = cl_required_literals(pattern, &lits, &exact, &prefix, &max);
+    for (size_t i = 0; i < n; i++)
+        free(lits[i]);
+    free(lits);
+    long want = want_chars < 0 ? -1 : 4 * want_chars;
+    if (max != want) fail_msg("/%s/: longest match %ld bytes, want %ld", pattern, max, want);
 }
 
 static void test_literals(void **state)
@@ -350,8 +367,17 @@ static void test_literals(void **state)
     assert_lits_x("[ck]at", "cat|kat", 1);
     assert_lits("[a-z]at", "at");
     assert_lits("\\Qa.b\\E+", "a.b");
-    assert_lits("\\x{4E2D}\\x{6587}", "中文");
-    assert_lits("未着|届いて(い)?ない", "届い|未着");
+    assert_lits_x("\\x{4E2D}\\x{6587}", "中文", 1); /* any script is a list of strings */
+    assert_lits_x("未着|届いて(い)?ない", "届いていない|届いてない|未着", 1);
+    assert_lits("未着|届いて(い)?ない\\s", "届い|未着");
+    assert_lits("Возврат", "воз"); /* upper case: not exact; 6 bytes */
+    /* a word's tail: \w* asks for nothing after the stem, \w+ for one more word character */
+    assert_lits_x("\\b(?:разбит|треснут)\\w*", "\\bразбит|\\bтреснут", 1);
+    assert_lits_x("\\bвозврат\\w*\\b", "\\bвозврат", 1);
+    assert_lits_x("\\bслома\\w+", "\\bслома\\w+", 1);
+    assert_lits_x("\\bнет\\b", "\\bнет\\b", 1); /* Cyrillic letters are word characters */
+    assert_lits("\\bприш\\w* \\d", "\\bпри"); /* a tail inside: not exact; 6 bytes */
+    assert_lits("\\bre \\w*\\b", "\\bre ");     /* \w*\b after a space needs a word */
     assert_lits("😡|🤬", "😡|🤬");
     assert_lits_x("\\bhi\\b", "\\bhi\\b", 1); /* word boundaries become flags */
     assert_lits("^hi$", "hi");                /* anchors: not exact */
@@ -364,6 +390,12 @@ static void test_literals(void **state)
     assert_lits_x("\\b(?:you|seller) ignored", "\\bseller ignored|\\byou ignored", 1);
     assert_lits("\\b(?:you|seller) ignored\\s", "\\bseller|\\byou ig"); /* cut to 6 bytes */
     assert_lits("\\b(?:you|they) \\w+ ignored", " ignor");              /* common words lose */
+    assert_max("\\b(?:you|seller) ignored\\s", 15);
+    assert_max("\\bвозврат\\b[^.!?\\n]{0,10}\\bне (?:пришел|вернули)", 7 + 10 + 3 + 7);
+    assert_max("\\bвозврат\\w*", -1);
+    assert_max("(?:ab|c)?d{2,3}(?=xyz)\\R", 2 + 3 + 2);
+    assert_max("\\d+ weeks", -1);
+    assert_max("\\Qa.b\\E \\d", 5);
 }
 
 /* ---- precedence and scoring, with rules written for the test ---- */
