@@ -106,13 +106,33 @@ static const charset_entry *entry_of(const char *name)
     return NULL;
 }
 
-/* 1 when iconv can decode this charset on this system (checked once per name). */
+#define N_CHARSETS (sizeof charsets / sizeof charsets[0])
+
+/* Open converters, one per charset and thread. iconv_open is what decoding costs most
+ * (glibc loads and initialises a module every time: detection tries a dozen charsets per
+ * text), so each thread keeps its converters; they are reset before every use. This is
+ * the module's only mutable state, and it is per thread. */
+static _Thread_local iconv_t open_cds[N_CHARSETS];
+static _Thread_local unsigned char cd_state[N_CHARSETS]; /* 0 untried, 1 open, 2 failed */
+
+/* The converter from e to UTF-8, reset to its initial state; (iconv_t)-1 when this
+ * system's iconv cannot decode e. */
+static iconv_t converter(const charset_entry *e)
+{
+    size_t i = (size_t)(e - charsets);
+    if (cd_state[i] == 0) {
+        open_cds[i] = iconv_open("UTF-8", e->iconv);
+        cd_state[i] = open_cds[i] == (iconv_t)-1 ? 2 : 1;
+    }
+    if (cd_state[i] == 2) return (iconv_t)-1;
+    iconv(open_cds[i], NULL, NULL, NULL, NULL);
+    return open_cds[i];
+}
+
+/* 1 when iconv can decode this charset on this system. */
 static int decodable(const charset_entry *e)
 {
-    iconv_t cd = iconv_open("UTF-8", e->iconv);
-    if (cd == (iconv_t)-1) return 0;
-    iconv_close(cd);
-    return 1;
+    return converter(e) != (iconv_t)-1;
 }
 
 const char *mail_charset_canonical(const char *label)
@@ -143,7 +163,7 @@ static void put_replacement(bd_buf *out)
  * replaces it (one byte skipped) and goes on. NULs become U+FFFD: the text is a C string. */
 static int decode(const char *bytes, size_t n, const charset_entry *e, int strict, bd_buf *out)
 {
-    iconv_t cd = iconv_open("UTF-8", e->iconv);
+    iconv_t cd = converter(e);
     if (cd == (iconv_t)-1) return -1;
     char chunk[4096];
     char *in = (char *)bytes;
@@ -171,7 +191,6 @@ static int decode(const char *bytes, size_t n, const charset_entry *e, int stric
         if (iconv(cd, NULL, NULL, &o, &room) != (size_t)-1)
             bd_buf_append(out, chunk, (size_t)(o - chunk));
     }
-    iconv_close(cd);
     return rc;
 }
 

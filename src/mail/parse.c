@@ -22,7 +22,7 @@
 #define MAIL_MAX_BYTES ((size_t)32 << 20)
 #define MAIL_MAX_PARTS 256
 #define MAIL_MAX_DEPTH 16
-#define MAIL_MAX_HEADER ((size_t)64 << 10)
+#define MAIL_MAX_HEADER ((size_t)32 << 10)
 
 /* What the walk over the MIME tree collects. */
 typedef struct walk {
@@ -503,6 +503,39 @@ static void check_closing(walk *w, GMimeObject *obj, const char *raw, size_t len
         check_closing(w, g_mime_multipart_get_part(mp, i), raw, len, depth + 1);
 }
 
+/* GMime decodes some headers while it builds the message, in time that grows faster than
+ * their length: a hostile 1 MB Subject costs a minute. So the message's header fields are
+ * cut to MAIL_MAX_HEADER bytes before GMime sees them (a field is its first line and its
+ * continuation lines). Returns a bd_ copy of the message with the cuts, or NULL when no
+ * field is that long. */
+static char *cap_headers(const char *raw, size_t len, size_t *out_len)
+{
+    size_t i = 0, field = 0, end = len;
+    int over = 0;
+    for (size_t p = 0; p < len; p++) { /* the header section ends at the first empty line */
+        if (raw[p] == '\n' && (p + 1 < len) && (raw[p + 1] == '\n' || (raw[p + 1] == '\r' && p + 2 < len && raw[p + 2] == '\n'))) {
+            end = p + 1;
+            break;
+        }
+    }
+    for (i = 0; i < end && !over; i++) {
+        if (i == 0 || (raw[i - 1] == '\n' && raw[i] != ' ' && raw[i] != '\t')) field = 0;
+        over = ++field > MAIL_MAX_HEADER;
+    }
+    if (!over) return NULL;
+    bd_buf b = BD_BUF_INIT;
+    field = 0;
+    for (i = 0; i < end; i++) {
+        if (i == 0 || (raw[i - 1] == '\n' && raw[i] != ' ' && raw[i] != '\t')) field = 0;
+        if (++field <= MAIL_MAX_HEADER) bd_buf_putc(&b, raw[i]);
+        else if (raw[i] == '\n' && (i + 1 >= end || (raw[i + 1] != ' ' && raw[i + 1] != '\t')))
+            bd_buf_puts(&b, "\r\n"); /* the cut field still ends its line */
+    }
+    bd_buf_append(&b, raw + end, len - end);
+    *out_len = b.len;
+    return bd_buf_detach(&b);
+}
+
 int mail_parse(const char *raw, size_t len, mail_message *m, bd_err *err)
 {
     memset(m, 0, sizeof *m);
@@ -513,6 +546,13 @@ int mail_parse(const char *raw, size_t len, mail_message *m, bd_err *err)
     if (len > MAIL_MAX_BYTES) {
         note(&w, "message larger than %zu MiB, cut", MAIL_MAX_BYTES >> 20);
         len = MAIL_MAX_BYTES;
+    }
+    size_t capped_len = 0;
+    char *capped = cap_headers(raw, len, &capped_len);
+    if (capped) {
+        note(&w, "header longer than %zu KiB, cut", MAIL_MAX_HEADER >> 10);
+        raw = capped;
+        len = capped_len;
     }
     GMimeParserOptions *opts = g_mime_parser_options_new();
     g_mime_parser_options_set_warning_callback(opts, on_warning, &w);
@@ -543,6 +583,7 @@ int mail_parse(const char *raw, size_t len, mail_message *m, bd_err *err)
     g_object_unref(parser);
     g_object_unref(stream);
     g_mime_parser_options_free(opts);
+    free(capped);
     return 0;
 }
 

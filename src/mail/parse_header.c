@@ -79,16 +79,21 @@ static int decode_word(char enc, const char *s, size_t n, bd_buf *out)
     return bad ? -1 : 0;
 }
 
+#define ENCODED_WORD_MAX 2048
+
 /* One encoded-word "=?charset?e?text?=" at s: fills its parts and returns its length, or
  * 0 when s does not start one. RFC 2231 language suffixes ("utf-8*en") are dropped. */
 static size_t parse_word(const char *s, char *charset, size_t cs_size, char *enc,
                          const char **text, size_t *text_len)
 {
     if (s[0] != '=' || s[1] != '?') return 0;
-    const char *q1 = strchr(s + 2, '?');
+    /* RFC 2047 caps a word at 75 characters; mailers overshoot, but a word never runs for
+     * pages, and a bounded search keeps a header full of "=?" linear */
+    size_t window = strnlen(s, ENCODED_WORD_MAX);
+    const char *q1 = memchr(s + 2, '?', window - 2);
     if (!q1 || q1 == s + 2 || (size_t)(q1 - s - 2) >= cs_size) return 0;
-    if (!strchr("bBqQ", q1[1]) || !q1[1] || q1[2] != '?') return 0;
-    const char *end = strstr(q1 + 3, "?=");
+    if (!q1[1] || !strchr("bBqQ", q1[1]) || q1[2] != '?' || q1 + 3 > s + window) return 0;
+    const char *end = memmem(q1 + 3, window - (size_t)(q1 + 3 - s), "?=", 2);
     if (!end) return 0;
     for (const char *p = s + 2; p < end; p++)
         if (*p == ' ') return 0; /* encoded-words hold no spaces; this is prose */
