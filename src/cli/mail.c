@@ -144,11 +144,12 @@ static int mail_parse_cmd(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     int full = 0, c;
     optind = 1;
+    opterr = 0; /* our own message names the command */
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (c) {
         case 'f': full = 1; break;
         case 'h': mail_help(); return BD_EXIT_OK;
-        default: return cli_usage("mail parse", "unknown option");
+        default: return cli_usage("mail parse", "unknown option %s", argv[optind - 1]);
         }
     }
     if (optind >= argc) return cli_usage("mail parse", "give at least one FILE (or - for stdin)");
