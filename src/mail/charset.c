@@ -9,6 +9,7 @@
  * clearly better: uchardet is good on long texts and weak on the short ones buyers write. */
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -110,23 +111,47 @@ static const charset_entry *entry_of(const char *name)
 
 /* Open converters, one per charset and thread. iconv_open is what decoding costs most
  * (glibc loads and initialises a module every time: detection tries a dozen charsets per
- * text), so each thread keeps its converters; they are reset before every use. This is
- * the module's only mutable state, and it is per thread. */
-static _Thread_local iconv_t open_cds[N_CHARSETS];
-static _Thread_local unsigned char cd_state[N_CHARSETS]; /* 0 untried, 1 open, 2 failed */
+ * text), so each thread keeps its converters, reset before every use, and closes them when
+ * it ends. This is the module's only mutable state, and it is per thread. */
+typedef struct converters {
+    iconv_t cd[N_CHARSETS];
+    unsigned char state[N_CHARSETS]; /* 0 untried, 1 open, 2 this iconv cannot */
+} converters;
+
+static pthread_key_t converters_key;
+static pthread_once_t converters_once = PTHREAD_ONCE_INIT;
+
+static void converters_free(void *p)
+{
+    converters *c = p;
+    for (size_t i = 0; i < N_CHARSETS; i++)
+        if (c->state[i] == 1) iconv_close(c->cd[i]);
+    free(c);
+}
+
+static void converters_init(void)
+{
+    if (pthread_key_create(&converters_key, converters_free) != 0) abort();
+}
 
 /* The converter from e to UTF-8, reset to its initial state; (iconv_t)-1 when this
  * system's iconv cannot decode e. */
 static iconv_t converter(const charset_entry *e)
 {
-    size_t i = (size_t)(e - charsets);
-    if (cd_state[i] == 0) {
-        open_cds[i] = iconv_open("UTF-8", e->iconv);
-        cd_state[i] = open_cds[i] == (iconv_t)-1 ? 2 : 1;
+    pthread_once(&converters_once, converters_init);
+    converters *c = pthread_getspecific(converters_key);
+    if (!c) {
+        c = bd_calloc(1, sizeof *c);
+        pthread_setspecific(converters_key, c);
     }
-    if (cd_state[i] == 2) return (iconv_t)-1;
-    iconv(open_cds[i], NULL, NULL, NULL, NULL);
-    return open_cds[i];
+    size_t i = (size_t)(e - charsets);
+    if (c->state[i] == 0) {
+        c->cd[i] = iconv_open("UTF-8", e->iconv);
+        c->state[i] = c->cd[i] == (iconv_t)-1 ? 2 : 1;
+    }
+    if (c->state[i] == 2) return (iconv_t)-1;
+    iconv(c->cd[i], NULL, NULL, NULL, NULL);
+    return c->cd[i];
 }
 
 /* 1 when iconv can decode this charset on this system. */
