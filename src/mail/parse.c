@@ -503,35 +503,64 @@ static void check_closing(walk *w, GMimeObject *obj, const char *raw, size_t len
         check_closing(w, g_mime_multipart_get_part(mp, i), raw, len, depth + 1);
 }
 
-/* GMime decodes some headers while it builds the message, in time that grows faster than
- * their length: a hostile 1 MB Subject costs a minute. So the message's header fields are
- * cut to MAIL_MAX_HEADER bytes before GMime sees them (a field is its first line and its
- * continuation lines). Returns a bd_ copy of the message with the cuts, or NULL when no
- * field is that long. */
+/* 1 when the line at s (n bytes) starts like a header field: a name, then a colon. */
+static int field_start(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i] > 32 && s[i] < 127 && s[i] != ':') i++;
+    return i > 0 && i < n && s[i] == ':';
+}
+
+/* Walks the header blocks of the message (the top one, and each part's after a "--"
+ * boundary line) and copies raw to out (when out is not NULL) with every header field cut
+ * to MAIL_MAX_HEADER bytes. Returns 1 when some field is longer. Body lines are never
+ * touched: only lines inside a header block that start as "Name:" and their continuations. */
+static int walk_fields(const char *raw, size_t len, bd_buf *out)
+{
+    int in_headers = 1, in_field = 0, over = 0;
+    size_t field = 0;
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(raw + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (raw + i)) + 1 : len - i; /* with its '\n' */
+        const char *line = raw + i;
+        size_t body = n - (nl ? 1 : 0);
+        if (body && line[body - 1] == '\r') body--;
+        if (body == 0) {
+            in_headers = in_field = 0;
+        } else if (!in_headers) {
+            if (line[0] == '-' && body > 2 && line[1] == '-') in_headers = 1; /* a boundary */
+        } else if (line[0] == ' ' || line[0] == '\t') {
+            /* a continuation line belongs to the field above */
+        } else {
+            in_field = field_start(line, body);
+            field = 0;
+        }
+        int cap = in_headers && in_field && body;
+        if (cap && field + n > MAIL_MAX_HEADER) {
+            over = 1;
+            if (out) { /* keep what fits; a field cut on its first line still ends it */
+                size_t keep = field < MAIL_MAX_HEADER ? MAIL_MAX_HEADER - field : 0;
+                bd_buf_append(out, line, keep < body ? keep : body);
+                if (keep && nl) bd_buf_puts(out, "\r\n");
+            }
+        } else if (out) {
+            bd_buf_append(out, line, n);
+        }
+        if (cap) field += n;
+        i += n;
+    }
+    return over;
+}
+
+/* GMime decodes some headers while it builds the message, in time that grows much faster
+ * than their length: a hostile 1 MB Subject or filename costs minutes. So header fields
+ * are cut to MAIL_MAX_HEADER bytes before GMime sees them. Returns a bd_ copy with the
+ * cuts, or NULL when no field is that long. */
 static char *cap_headers(const char *raw, size_t len, size_t *out_len)
 {
-    size_t i = 0, field = 0, end = len;
-    int over = 0;
-    for (size_t p = 0; p < len; p++) { /* the header section ends at the first empty line */
-        if (raw[p] == '\n' && (p + 1 < len) && (raw[p + 1] == '\n' || (raw[p + 1] == '\r' && p + 2 < len && raw[p + 2] == '\n'))) {
-            end = p + 1;
-            break;
-        }
-    }
-    for (i = 0; i < end && !over; i++) {
-        if (i == 0 || (raw[i - 1] == '\n' && raw[i] != ' ' && raw[i] != '\t')) field = 0;
-        over = ++field > MAIL_MAX_HEADER;
-    }
-    if (!over) return NULL;
+    if (!walk_fields(raw, len, NULL)) return NULL;
     bd_buf b = BD_BUF_INIT;
-    field = 0;
-    for (i = 0; i < end; i++) {
-        if (i == 0 || (raw[i - 1] == '\n' && raw[i] != ' ' && raw[i] != '\t')) field = 0;
-        if (++field <= MAIL_MAX_HEADER) bd_buf_putc(&b, raw[i]);
-        else if (raw[i] == '\n' && (i + 1 >= end || (raw[i + 1] != ' ' && raw[i + 1] != '\t')))
-            bd_buf_puts(&b, "\r\n"); /* the cut field still ends its line */
-    }
-    bd_buf_append(&b, raw + end, len - end);
+    walk_fields(raw, len, &b);
     *out_len = b.len;
     return bd_buf_detach(&b);
 }

@@ -433,6 +433,21 @@ static void test_hostile_sizes(void **state)
     mail_message_clear(&m);
     bd_buf_free(&b);
 
+    /* a 1 MB filename in a part's header: GMime decodes parameters eagerly, so it is cut
+     * before GMime sees it (it took minutes) */
+    bd_buf_puts(&b, "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n"
+                    "--p\r\nContent-Type: text/plain\r\n\r\nthe text\r\n"
+                    "--p\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"");
+    for (int i = 0; i < 100000; i++) bd_buf_puts(&b, "=?x?q?ab ");
+    bd_buf_puts(&b, "\"\r\n\r\npng\r\n--p--\r\n");
+    parse(b.data, b.len, &m);
+    assert_non_null(strstr(m.error, "header longer than 32 KiB, cut"));
+    assert_string_equal(m.text, "the text");
+    assert_int_equal(m.n_attachments, 1);
+    assert_true(strlen(m.attachments[0].filename) <= 32 << 10);
+    mail_message_clear(&m);
+    bd_buf_free(&b);
+
     /* 300 parts: the first 256 are read */
     bd_buf_puts(&b, "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n");
     for (int i = 0; i < 300; i++) bd_buf_puts(&b, "--p\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n");
