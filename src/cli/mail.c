@@ -79,11 +79,12 @@ static cJSON *message_json(const char *file, const mail_message *m, int full)
     for (size_t i = 0; i < m->n_references; i++)
         cJSON_AddItemToArray(refs, cJSON_CreateString(m->references[i]));
     cJSON_AddItemToObject(o, "from", address_json(&m->from));
-    cJSON_AddItemToObject(o, "reply_to", m->reply_to.name || m->reply_to.address
-                                             ? address_json(&m->reply_to)
-                                             : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "reply_to",
+                          m->reply_to.name || m->reply_to.address ? address_json(&m->reply_to)
+                                                                  : cJSON_CreateNull());
     cJSON *to = cJSON_AddArrayToObject(o, "to");
-    for (size_t i = 0; i < m->n_to; i++) cJSON_AddItemToArray(to, address_json(&m->to[i]));
+    for (size_t i = 0; i < m->n_to; i++)
+        cJSON_AddItemToArray(to, address_json(&m->to[i]));
     cJSON_AddItemToObject(o, "subject", str_or_null(m->subject));
     if (m->date) {
         char when[32];
@@ -139,22 +140,27 @@ static int parse_one(const char *path, int full)
 
 static int mail_parse_cmd(int argc, char **argv)
 {
-    static const struct option opts[] = {{"full", no_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"full", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int full = 0, c;
     optind = 1;
     opterr = 0; /* our own message names the command */
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (c) {
-        case 'f': full = 1; break;
-        case 'h': mail_help(); return BD_EXIT_OK;
-        default: return cli_usage("mail parse", "unknown option %s", argv[optind - 1]);
+        case 'f':
+            full = 1;
+            break;
+        case 'h':
+            mail_help();
+            return BD_EXIT_OK;
+        default:
+            return cli_usage("mail parse", "unknown option %s", argv[optind - 1]);
         }
     }
     if (optind >= argc) return cli_usage("mail parse", "give at least one FILE (or - for stdin)");
     int failed = 0;
-    for (int i = optind; i < argc; i++) failed |= parse_one(argv[i], full);
+    for (int i = optind; i < argc; i++)
+        failed |= parse_one(argv[i], full);
     fflush(stdout);
     return failed ? BD_EXIT_FAIL : BD_EXIT_OK;
 }

@@ -69,6 +69,7 @@ static const charset_entry charsets[] = {
 };
 
 /* Labels seen in real mail → canonical names. Lowercase, compared after trimming. */
+/* clang-format off */
 static const struct {
     const char *label, *name;
 } aliases[] = {
@@ -94,11 +95,12 @@ static const struct {
     {"cn-big5", "big5"}, {"x-x-big5", "big5"}, {"cp950", "big5"}, {"csbig5", "big5"},
     {"big5hkscs", "big5-hkscs"}, {"cp874", "windows-874"}, {"tis620", "tis-620"},
 };
+/* clang-format on */
 
 /* Labels that promise nothing: decode as if undeclared. */
 static const char *const unknown_labels[] = {
-    "", "x-unknown", "unknown", "unknown-8bit", "x-user-defined", "default", "8bit", "binary",
-    "none", "charset", NULL};
+    "",     "x-unknown", "unknown", "unknown-8bit", "x-user-defined", "default", "8bit", "binary",
+    "none", "charset",   NULL};
 
 static const charset_entry *entry_of(const char *name)
 {
@@ -164,7 +166,8 @@ const char *mail_charset_canonical(const char *label)
 {
     if (!label) return NULL;
     char buf[64];
-    while (*label == ' ' || *label == '\t' || *label == '"' || *label == '\'') label++;
+    while (*label == ' ' || *label == '\t' || *label == '"' || *label == '\'')
+        label++;
     size_t n = strcspn(label, " \t\"';");
     if (n >= sizeof buf) return NULL;
     memcpy(buf, label, n);
@@ -226,8 +229,10 @@ static char *finish(bd_buf *b)
     size_t i = 0;
     if (b->len >= 3 && memcmp(b->data, "\xEF\xBB\xBF", 3) == 0) i = 3;
     for (; i < b->len; i++) {
-        if (b->data[i] == '\0') put_replacement(&out);
-        else bd_buf_putc(&out, b->data[i]);
+        if (b->data[i] == '\0')
+            put_replacement(&out);
+        else
+            bd_buf_putc(&out, b->data[i]);
     }
     bd_buf_free(b);
     return bd_buf_detach(&out);
@@ -288,14 +293,20 @@ static const char *from_uchardet(const char *name)
     if (!name || !*name) return NULL;
     static const struct {
         const char *uc, *ours;
-    } map[] = {{"ascii", "us-ascii"}, {"x-euc-tw", "euc-tw"}, {"iso-2022-cn", NULL},
-               {"hz-gb-2312", NULL}, {"x-iso-10646-ucs-4-3412", NULL},
-               {"x-iso-10646-ucs-4-2143", NULL}, {"mac-centraleurope", NULL},
-               {"windows-1258", NULL}, {"viscii", NULL}};
+    } map[] = {{"ascii", "us-ascii"},
+               {"x-euc-tw", "euc-tw"},
+               {"iso-2022-cn", NULL},
+               {"hz-gb-2312", NULL},
+               {"x-iso-10646-ucs-4-3412", NULL},
+               {"x-iso-10646-ucs-4-2143", NULL},
+               {"mac-centraleurope", NULL},
+               {"windows-1258", NULL},
+               {"viscii", NULL}};
     char low[64];
     size_t n = strlen(name);
     if (n >= sizeof low) return NULL;
-    for (size_t i = 0; i <= n; i++) low[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
+    for (size_t i = 0; i <= n; i++)
+        low[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i].uc, low) == 0) return map[i].ours;
     return mail_charset_canonical(low);
@@ -317,8 +328,9 @@ const char *mail_charset_uchardet(const char *bytes, size_t n)
 /* The legacy charsets buyers' mail really uses, in the order that breaks score ties: the
  * more common charset of a family first. */
 static const char *const candidates[] = {
-    "windows-1252", "iso-8859-15", "windows-1250", "iso-8859-2", "windows-1251", "koi8-r",
-    "windows-1256", "iso-8859-6", "shift_jis", "euc-jp", "gb18030", "big5", "euc-kr", NULL};
+    "windows-1252", "iso-8859-15",  "windows-1250", "iso-8859-2", "windows-1251",
+    "koi8-r",       "windows-1256", "iso-8859-6",   "shift_jis",  "euc-jp",
+    "gb18030",      "big5",         "euc-kr",       NULL};
 
 /* How much better (in plausibility points) a candidate must read to overrule uchardet. */
 #define DETECT_MARGIN 3.0
@@ -331,7 +343,8 @@ const char *mail_charset_detect(const char *bytes, size_t n)
 {
     if (n > DETECT_SAMPLE) {
         size_t cut = DETECT_SAMPLE;
-        while (cut > DETECT_SAMPLE / 2 && bytes[cut - 1] != '\n') cut--;
+        while (cut > DETECT_SAMPLE / 2 && bytes[cut - 1] != '\n')
+            cut--;
         n = bytes[cut - 1] == '\n' ? cut : DETECT_SAMPLE;
     }
     if (is_ascii(bytes, n)) {
@@ -344,8 +357,10 @@ const char *mail_charset_detect(const char *bytes, size_t n)
     double uc_score = -1e300;
     if (uc && strcmp(uc, "utf-8") != 0 && strcmp(uc, "us-ascii") != 0) {
         char *t = mail_charset_decode_strict(bytes, n, uc);
-        if (t) uc_score = mail_text_plausibility(t);
-        else uc = NULL; /* a guess the bytes contradict */
+        if (t)
+            uc_score = mail_text_plausibility(t);
+        else
+            uc = NULL; /* a guess the bytes contradict */
         free(t);
     } else {
         uc = NULL;
@@ -361,7 +376,8 @@ const char *mail_charset_detect(const char *bytes, size_t n)
     }
     /* a charset outside the usual ones (MacCyrillic, IBM866...) gets no benefit of doubt */
     int usual = uc && strcmp(uc, "iso-8859-1") == 0;
-    for (size_t i = 0; uc && candidates[i]; i++) usual |= strcmp(candidates[i], uc) == 0;
+    for (size_t i = 0; uc && candidates[i]; i++)
+        usual |= strcmp(candidates[i], uc) == 0;
     if (uc && (!best || uc_score + (usual ? DETECT_MARGIN : 0) >= best_score)) return uc;
     if (best) return best;
     return "windows-1252"; /* decodes nearly anything; the lossy pass marks the rest */

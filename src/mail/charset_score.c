@@ -14,9 +14,8 @@
 
 #include "parse_internal.h"
 
-static const char common_latin[] =
-    "éèàçñüöäßóáíúãõêâôîûëïœłąęśćńźżčřšžěůýőűășțòìù"
-    "ÉÀÇÑÜÖÄÓÁÍÚŁŚŻŹĆČŘŠŽ";
+static const char common_latin[] = "éèàçñüöäßóáíúãõêâôîûëïœłąęśćńźżčřšžěůýőűășțòìù"
+                                   "ÉÀÇÑÜÖÄÓÁÍÚŁŚŻŹĆČŘŠŽ";
 
 /* Russian lowercase letters, most frequent first; the first ten count more. */
 static const char cyrillic_rank[] = "оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъё";
@@ -69,8 +68,7 @@ static size_t next_cp(const unsigned char *s, uint32_t *cp)
     if (s[0] < 0xE0) return *cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu), 2;
     if (s[0] < 0xF0)
         return *cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu), 3;
-    *cp = ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) |
-          (s[3] & 0x3Fu);
+    *cp = ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
     return 4;
 }
 
@@ -187,8 +185,8 @@ static double points(scorer *sc, uint32_t cp, enum script *script, int *lower)
     if (cp == 0x60C || cp == 0x61B || cp == 0x61F) /* Arabic comma, semicolon, question mark */
         return sc->prev_script == S_ARABIC ? 1.0 : -1.0;
     if (cp >= 0x600 && cp <= 0x6FF) return *script = S_ARABIC, 0.0;
-    if (cp >= 0x2010 && cp <= 0x2027) return 0.5; /* dashes, quotes, bullet, ellipsis */
-    if (cp == 0x20AC) return 0.5;                 /* € */
+    if (cp >= 0x2010 && cp <= 0x2027) return 0.5;  /* dashes, quotes, bullet, ellipsis */
+    if (cp == 0x20AC) return 0.5;                  /* € */
     if (cp >= 0x2500 && cp <= 0x259F) return -2.0; /* box drawing: KOI8-R's upper half */
     if (cp >= 0x3040 && cp <= 0x309F) return *script = S_CJK, 2.0; /* hiragana */
     if (cp >= 0x30A0 && cp <= 0x30FF) return *script = S_CJK, 1.5; /* katakana */

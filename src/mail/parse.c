@@ -27,8 +27,8 @@
 /* What the walk over the MIME tree collects. */
 typedef struct walk {
     mail_message *m;
-    bd_buf notes;        /* "; "-separated problems, becomes m->error */
-    int parts;           /* parts visited */
+    bd_buf notes; /* "; "-separated problems, becomes m->error */
+    int parts;    /* parts visited */
     int depth_noted, parts_noted;
     GMimePart *plain, *html;             /* the first inline text/plain and text/html */
     GMimePart *inner_plain, *inner_html; /* the same inside an attached message */
@@ -63,15 +63,32 @@ static void on_warning(gint64 offset, GMimeParserWarning code, const gchar *item
     (void)item;
     walk *w = ud;
     switch (code) {
-    case GMIME_WARN_TRUNCATED_MESSAGE: note(w, "truncated message"); break;
-    case GMIME_WARN_MALFORMED_MULTIPART: note(w, "multipart without parts"); break;
-    case GMIME_WARN_MALFORMED_MESSAGE: note(w, "malformed message"); break;
-    case GMIME_CRIT_INVALID_HEADER_NAME: note(w, "invalid header line"); break;
-    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: note(w, "multipart without boundary"); break;
-    case GMIME_CRIT_NESTING_OVERFLOW: note(w, "MIME nesting too deep"); break;
-    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: note(w, "empty MIME part"); break;
-    case GMIME_WARN_INVALID_CONTENT_TYPE: note(w, "invalid content type"); break;
-    default: break;
+    case GMIME_WARN_TRUNCATED_MESSAGE:
+        note(w, "truncated message");
+        break;
+    case GMIME_WARN_MALFORMED_MULTIPART:
+        note(w, "multipart without parts");
+        break;
+    case GMIME_WARN_MALFORMED_MESSAGE:
+        note(w, "malformed message");
+        break;
+    case GMIME_CRIT_INVALID_HEADER_NAME:
+        note(w, "invalid header line");
+        break;
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+        note(w, "multipart without boundary");
+        break;
+    case GMIME_CRIT_NESTING_OVERFLOW:
+        note(w, "MIME nesting too deep");
+        break;
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
+        note(w, "empty MIME part");
+        break;
+    case GMIME_WARN_INVALID_CONTENT_TYPE:
+        note(w, "invalid content type");
+        break;
+    default:
+        break;
     }
 }
 
@@ -112,7 +129,8 @@ static void read_addresses(walk *w, GMimeObject *obj, const char *name, mail_add
     size_t count = mail_address_list(raw, &all);
     if (one) {
         if (count) *one = all[0];
-        for (size_t i = 1; i < count; i++) free(all[i].name), free(all[i].address);
+        for (size_t i = 1; i < count; i++)
+            free(all[i].name), free(all[i].address);
         free(all);
         if (!count || !one->address) note(w, "unreadable %s address", name);
     } else {
@@ -143,14 +161,16 @@ static void read_headers(walk *w, GMimeObject *msg)
     char **ids = NULL;
     size_t n = raw ? mail_msgid_list(raw, &ids) : 0;
     if (n) m->message_id = ids[0];
-    for (size_t i = 1; i < n; i++) free(ids[i]);
+    for (size_t i = 1; i < n; i++)
+        free(ids[i]);
     free(ids);
     free(raw);
     raw = raw_header(w, msg, "In-Reply-To");
     ids = NULL;
     n = raw ? mail_msgid_list(raw, &ids) : 0;
     if (n) m->in_reply_to = ids[0];
-    for (size_t i = 1; i < n; i++) free(ids[i]);
+    for (size_t i = 1; i < n; i++)
+        free(ids[i]);
     free(ids);
     free(raw);
     raw = raw_header(w, msg, "References");
@@ -204,7 +224,8 @@ static int qp_broken(const char *s, size_t n)
         if (i + 2 < n && isxdigit((unsigned char)s[i + 1]) && isxdigit((unsigned char)s[i + 2]))
             continue;
         size_t j = i + 1;
-        while (j < n && (s[j] == ' ' || s[j] == '\t')) j++;
+        while (j < n && (s[j] == ' ' || s[j] == '\t'))
+            j++;
         if (j >= n || s[j] == '\n' || s[j] == '\r') continue; /* soft break (or the end) */
         return 1;
     }
@@ -215,7 +236,8 @@ static int qp_broken(const char *s, size_t n)
 static void check_encoding(walk *w, GMimePart *part, int index)
 {
     GMimeContentEncoding enc = g_mime_part_get_content_encoding(part);
-    if (enc != GMIME_CONTENT_ENCODING_BASE64 && enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) return;
+    if (enc != GMIME_CONTENT_ENCODING_BASE64 && enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
+        return;
     GMimeDataWrapper *content = g_mime_part_get_content(part);
     GMimeStream *raw = content ? g_mime_data_wrapper_get_stream(content) : NULL;
     if (!raw) return;
@@ -223,10 +245,11 @@ static void check_encoding(walk *w, GMimePart *part, int index)
     char chunk[4096];
     g_mime_stream_reset(raw);
     ssize_t k;
-    while ((k = g_mime_stream_read(raw, chunk, sizeof chunk)) > 0) bd_buf_append(&b, chunk, (size_t)k);
+    while ((k = g_mime_stream_read(raw, chunk, sizeof chunk)) > 0)
+        bd_buf_append(&b, chunk, (size_t)k);
     g_mime_stream_reset(raw);
     int broken = enc == GMIME_CONTENT_ENCODING_BASE64 ? base64_broken(b.data ? b.data : "", b.len)
-                                                     : qp_broken(b.data ? b.data : "", b.len);
+                                                      : qp_broken(b.data ? b.data : "", b.len);
     if (broken)
         note(w, "part %d: broken %s, decoded what could be read", index,
              enc == GMIME_CONTENT_ENCODING_BASE64 ? "base64" : "quoted-printable");
@@ -302,7 +325,8 @@ static void walk_message_part(walk *w, GMimeMessagePart *mp, int depth, int inne
             size = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem))->len;
             g_object_unref(mem);
         }
-        const char *f = g_mime_object_get_content_disposition_parameter(GMIME_OBJECT(mp), "filename");
+        const char *f =
+            g_mime_object_get_content_disposition_parameter(GMIME_OBJECT(mp), "filename");
         char *type = type_of(GMIME_OBJECT(mp));
         add_attachment(w, f && *f ? mail_header_decode(f, NULL) : NULL, type, size);
         free(type);
@@ -315,7 +339,8 @@ static void walk_message_part(walk *w, GMimeMessagePart *mp, int depth, int inne
 static void walk_object(walk *w, GMimeObject *obj, int depth, int inner)
 {
     if (depth > MAIL_MAX_DEPTH) {
-        if (!w->depth_noted++) note(w, "MIME nesting deeper than %d levels, rest skipped", MAIL_MAX_DEPTH);
+        if (!w->depth_noted++)
+            note(w, "MIME nesting deeper than %d levels, rest skipped", MAIL_MAX_DEPTH);
         return;
     }
     if (++w->parts > MAIL_MAX_PARTS) {
@@ -325,7 +350,8 @@ static void walk_object(walk *w, GMimeObject *obj, int depth, int inner)
     if (GMIME_IS_MULTIPART(obj)) {
         GMimeMultipart *mp = GMIME_MULTIPART(obj);
         int count = g_mime_multipart_get_count(mp);
-        for (int i = 0; i < count; i++) walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1, inner);
+        for (int i = 0; i < count; i++)
+            walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1, inner);
     } else if (GMIME_IS_MESSAGE_PART(obj)) {
         walk_message_part(w, GMIME_MESSAGE_PART(obj), depth, inner);
     } else if (GMIME_IS_PART(obj)) {
@@ -394,8 +420,8 @@ static char *part_text(walk *w, GMimePart *part)
 static void choose_text(walk *w)
 {
     mail_message *m = w->m;
-    GMimePart *order[][2] = {{w->plain, NULL}, {NULL, w->html}, {w->inner_plain, NULL},
-                             {NULL, w->inner_html}};
+    GMimePart *order[][2] = {
+        {w->plain, NULL}, {NULL, w->html}, {w->inner_plain, NULL}, {NULL, w->inner_html}};
     for (size_t i = 0; i < 4; i++) {
         GMimePart *p = order[i][0] ? order[i][0] : order[i][1];
         if (!p) continue;
@@ -427,12 +453,14 @@ static void repair_all(mail_message *m)
 {
     repair(&m->message_id);
     repair(&m->in_reply_to);
-    for (size_t i = 0; i < m->n_references; i++) repair(&m->references[i]);
+    for (size_t i = 0; i < m->n_references; i++)
+        repair(&m->references[i]);
     repair(&m->from.name);
     repair(&m->from.address);
     repair(&m->reply_to.name);
     repair(&m->reply_to.address);
-    for (size_t i = 0; i < m->n_to; i++) repair(&m->to[i].name), repair(&m->to[i].address);
+    for (size_t i = 0; i < m->n_to; i++)
+        repair(&m->to[i].name), repair(&m->to[i].address);
     repair(&m->subject);
     repair(&m->charset_declared);
     for (size_t i = 0; i < m->n_attachments; i++) {
@@ -479,10 +507,12 @@ static void headerless(walk *w, const char *raw, size_t len)
 static int looks_like_headers(const char *raw, size_t len)
 {
     size_t i = 0;
-    while (i < len && (raw[i] == '\r' || raw[i] == '\n')) i++;
+    while (i < len && (raw[i] == '\r' || raw[i] == '\n'))
+        i++;
     if (len - i >= 5 && memcmp(raw + i, "From ", 5) == 0) return 1; /* mbox line */
     size_t start = i;
-    while (i < len && raw[i] > 32 && raw[i] < 127 && raw[i] != ':') i++;
+    while (i < len && raw[i] > 32 && raw[i] < 127 && raw[i] != ':')
+        i++;
     return i > start && i < len && raw[i] == ':';
 }
 
@@ -507,7 +537,8 @@ static void check_closing(walk *w, GMimeObject *obj, const char *raw, size_t len
 static int field_start(const char *s, size_t n)
 {
     size_t i = 0;
-    while (i < n && s[i] > 32 && s[i] < 127 && s[i] != ':') i++;
+    while (i < n && s[i] > 32 && s[i] < 127 && s[i] != ':')
+        i++;
     return i > 0 && i < n && s[i] == ':';
 }
 
@@ -589,7 +620,8 @@ int mail_parse(const char *raw, size_t len, mail_message *m, bd_err *err)
     g_mime_parser_options_set_parameter_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
     GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, len);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
-    GMimeMessage *msg = looks_like_headers(raw, len) ? g_mime_parser_construct_message(parser, opts) : NULL;
+    GMimeMessage *msg =
+        looks_like_headers(raw, len) ? g_mime_parser_construct_message(parser, opts) : NULL;
     if (msg) {
         read_headers(&w, GMIME_OBJECT(msg));
         GMimeObject *body = g_mime_message_get_mime_part(msg);
@@ -598,7 +630,8 @@ int mail_parse(const char *raw, size_t len, mail_message *m, bd_err *err)
             check_closing(&w, body, raw, len, 0);
         }
         choose_text(&w);
-        if (!m->from.address && !m->subject && !m->message_id && !m->date) note(&w, "no known headers");
+        if (!m->from.address && !m->subject && !m->message_id && !m->date)
+            note(&w, "no known headers");
     } else {
         headerless(&w, raw, len);
     }
@@ -627,11 +660,13 @@ void mail_message_clear(mail_message *m)
     if (!m) return;
     free(m->message_id);
     free(m->in_reply_to);
-    for (size_t i = 0; i < m->n_references; i++) free(m->references[i]);
+    for (size_t i = 0; i < m->n_references; i++)
+        free(m->references[i]);
     free(m->references);
     address_clear(&m->from);
     address_clear(&m->reply_to);
-    for (size_t i = 0; i < m->n_to; i++) address_clear(&m->to[i]);
+    for (size_t i = 0; i < m->n_to; i++)
+        address_clear(&m->to[i]);
     free(m->to);
     free(m->subject);
     free(m->text);

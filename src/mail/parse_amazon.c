@@ -21,12 +21,12 @@ char *mail_find_order_id(const char *text)
     size_t n = strlen(text);
     for (size_t i = 0; i + 19 <= n; i++) {
         const char *s = text + i;
-        if (!digits(s, 3) || s[3] != '-' || !digits(s + 4, 7) || s[11] != '-' ||
-            !digits(s + 12, 7))
+        if (!digits(s, 3) || s[3] != '-' || !digits(s + 4, 7) || s[11] != '-' || !digits(s + 12, 7))
             continue;
         /* not a piece of a longer number ("9171-1234567-12345678" is something else) */
         if (i > 0 && (isdigit((unsigned char)s[-1]) || s[-1] == '-')) continue;
-        if (i + 19 < n && (isdigit((unsigned char)s[19]) || (s[19] == '-' && isdigit((unsigned char)s[20]))))
+        if (i + 19 < n &&
+            (isdigit((unsigned char)s[19]) || (s[19] == '-' && isdigit((unsigned char)s[20]))))
             continue;
         return bd_strndup(s, 19);
     }
@@ -83,13 +83,15 @@ char *mail_amazon_buyer_name(const char *display_name)
     if (amz) {
         size_t cut = strip_separators(s, (size_t)(amz - s));
         /* "via" before Amazon belongs to the suffix too */
-        if (cut >= 4 && strncasecmp(s + cut - 3, "via", 3) == 0 && (s[cut - 4] == ' ' || s[cut - 4] == '('))
+        if (cut >= 4 && strncasecmp(s + cut - 3, "via", 3) == 0 &&
+            (s[cut - 4] == ' ' || s[cut - 4] == '('))
             cut = strip_separators(s, cut - 3);
         s[cut] = '\0';
     }
     size_t start = strspn(s, " \"'");
     size_t end = strlen(s);
-    while (end > start && strchr(" \"'", s[end - 1])) end--;
+    while (end > start && strchr(" \"'", s[end - 1]))
+        end--;
     if (end == start) {
         free(s);
         return NULL;

@@ -16,9 +16,11 @@ char *mail_header_unfold(const char *raw)
     for (const char *p = raw; p && *p; p++) {
         if (*p == '\r' || *p == '\n') {
             /* a fold: the line break and the whitespace after it become one space */
-            while (p[1] == '\r' || p[1] == '\n') p++;
+            while (p[1] == '\r' || p[1] == '\n')
+                p++;
             if (p[1] == ' ' || p[1] == '\t') {
-                while (p[1] == ' ' || p[1] == '\t') p++;
+                while (p[1] == ' ' || p[1] == '\t')
+                    p++;
             }
             bd_buf_putc(&b, ' ');
             continue;
@@ -27,7 +29,8 @@ char *mail_header_unfold(const char *raw)
     }
     char *s = bd_buf_detach(&b);
     size_t start = strspn(s, " "), end = strlen(s);
-    while (end > start && s[end - 1] == ' ') end--;
+    while (end > start && s[end - 1] == ' ')
+        end--;
     memmove(s, s + start, end - start);
     s[end - start] = '\0';
     return s;
@@ -48,7 +51,8 @@ static int decode_word(char enc, const char *s, size_t n, bd_buf *out)
     int bad = 0;
     if (enc == 'q' || enc == 'Q') {
         for (size_t i = 0; i < n; i++) {
-            if (s[i] == '_') bd_buf_putc(out, ' ');
+            if (s[i] == '_')
+                bd_buf_putc(out, ' ');
             else if (s[i] == '=' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
                 bd_buf_putc(out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
                 i += 2;
@@ -83,8 +87,8 @@ static int decode_word(char enc, const char *s, size_t n, bd_buf *out)
 
 /* One encoded-word "=?charset?e?text?=" at s: fills its parts and returns its length, or
  * 0 when s does not start one. RFC 2231 language suffixes ("utf-8*en") are dropped. */
-static size_t parse_word(const char *s, char *charset, size_t cs_size, char *enc,
-                         const char **text, size_t *text_len)
+static size_t parse_word(const char *s, char *charset, size_t cs_size, char *enc, const char **text,
+                         size_t *text_len)
 {
     if (s[0] != '=' || s[1] != '?') return 0;
     /* RFC 2047 caps a word at 75 characters; mailers overshoot, but a word never runs for
@@ -176,14 +180,22 @@ static size_t next_item(const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (quoted) {
-            if (c == '\\' && i + 1 < n) i++;
-            else if (c == '"') quoted = 0;
-        } else if (c == '"') quoted = 1;
-        else if (c == '(') comment++;
-        else if (c == ')' && comment) comment--;
-        else if (!comment && c == '<') angle = 1;
-        else if (!comment && c == '>') angle = 0;
-        else if (!comment && !angle && (c == ',' || c == ';')) return i;
+            if (c == '\\' && i + 1 < n)
+                i++;
+            else if (c == '"')
+                quoted = 0;
+        } else if (c == '"')
+            quoted = 1;
+        else if (c == '(')
+            comment++;
+        else if (c == ')' && comment)
+            comment--;
+        else if (!comment && c == '<')
+            angle = 1;
+        else if (!comment && c == '>')
+            angle = 0;
+        else if (!comment && !angle && (c == ',' || c == ';'))
+            return i;
     }
     return n;
 }
@@ -203,8 +215,10 @@ static char *unquote(const char *s, size_t n)
 
 static char *trimmed(const char *s, size_t n)
 {
-    while (n && (*s == ' ' || *s == '\t')) s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
     return bd_strndup(s, n);
 }
 
@@ -277,7 +291,8 @@ size_t mail_address_list(const char *raw, mail_address **out)
         /* group syntax "Friends: a@x, b@y;" — the group's label is not an address */
         const char *colon = memchr(item, ':', len);
         if (colon && !memchr(item, '<', (size_t)(colon - item)) &&
-            !memchr(item, '"', (size_t)(colon - item)) && !memchr(item, '@', (size_t)(colon - item))) {
+            !memchr(item, '"', (size_t)(colon - item)) &&
+            !memchr(item, '@', (size_t)(colon - item))) {
             len -= (size_t)(colon + 1 - item);
             item = colon + 1;
         }

@@ -16,6 +16,7 @@
 /* "On Mon, 3 Nov 2026 at 10:00, Maria <m@x> wrote:" and its kin: a line that starts with
  * `start` (may be "") and ends with `end` after trimming. A line starting with `start` whose
  * end is on the next one or two lines (mailers wrap long attributions) matches too. */
+/* clang-format off */
 static const struct {
     const char *start, *end;
 } attributions[] = {
@@ -66,6 +67,7 @@ static const char *const device_lines[] = {
     "iPhoneから送信", "iPadから送信", "Androidから送信", "从我的iPhone发送", "发自我的iPhone",
     "发自我的 iPhone", "從我的 iPhone 傳送", "나의 iPhone에서 보냄", "Samsung Galaxy",
     "أرسلت من ", NULL};
+/* clang-format on */
 
 typedef struct line {
     const char *s;
@@ -81,8 +83,10 @@ static int starts(const line *l, const char *p)
 /* The line without surrounding spaces, tabs and CR. */
 static line trim(line l)
 {
-    while (l.n && (*l.s == ' ' || *l.s == '\t')) l.s++, l.n--;
-    while (l.n && (l.s[l.n - 1] == ' ' || l.s[l.n - 1] == '\t' || l.s[l.n - 1] == '\r')) l.n--;
+    while (l.n && (*l.s == ' ' || *l.s == '\t'))
+        l.s++, l.n--;
+    while (l.n && (l.s[l.n - 1] == ' ' || l.s[l.n - 1] == '\t' || l.s[l.n - 1] == '\r'))
+        l.n--;
     return l;
 }
 
@@ -135,7 +139,8 @@ static int attribution(const line *lines, size_t count, size_t i, size_t *span)
      * <s@x>:") introduces them, whatever the language */
     if (ends(&t, ":") || ends(&t, "：")) {
         size_t j = i + 1;
-        while (j < count && !trim(lines[j]).n) j++;
+        while (j < count && !trim(lines[j]).n)
+            j++;
         if (j < count && quoted(&lines[j]) && t.n > 8) return 1;
     }
     for (size_t k = 0; k < sizeof attributions / sizeof attributions[0]; k++) {
@@ -149,7 +154,8 @@ static int attribution(const line *lines, size_t count, size_t i, size_t *span)
         /* a wrapped attribution: the verb on one of the next two lines; the first line
          * names a date or an address, so ordinary sentences starting "On "/"Il " do not */
         int dated = 0;
-        for (size_t c = 0; c < t.n; c++) dated |= (t.s[c] >= '0' && t.s[c] <= '9') || t.s[c] == '@';
+        for (size_t c = 0; c < t.n; c++)
+            dated |= (t.s[c] >= '0' && t.s[c] <= '9') || t.s[c] == '@';
         for (size_t j = i + 1; dated && j < count && j <= i + 2; j++) {
             line u = trim(lines[j]);
             if (!u.n || quoted(&lines[j])) break;
@@ -193,7 +199,8 @@ static int signature_or_device(const line *l)
 {
     line t = trim(*l);
     /* "-- " is the standard separator; many mailers lose the space */
-    if ((l->n == 3 && memcmp(l->s, "-- ", 3) == 0) || (l->n == 4 && memcmp(l->s, "-- \r", 4) == 0) ||
+    if ((l->n == 3 && memcmp(l->s, "-- ", 3) == 0) ||
+        (l->n == 4 && memcmp(l->s, "-- \r", 4) == 0) ||
         (t.n == 2 && memcmp(t.s, "--", 2) == 0 && l->n <= 3))
         return 1;
     for (size_t k = 0; device_lines[k]; k++)
@@ -216,7 +223,8 @@ static char *join(const line *lines, size_t from, size_t to, int drop_attr, size
             continue;
         }
         line l = lines[i];
-        while (l.n && (l.s[l.n - 1] == '\r' || l.s[l.n - 1] == ' ' || l.s[l.n - 1] == '\t')) l.n--;
+        while (l.n && (l.s[l.n - 1] == '\r' || l.s[l.n - 1] == ' ' || l.s[l.n - 1] == '\t'))
+            l.n--;
         if (!l.n) {
             blank = 1;
             continue;
@@ -238,7 +246,8 @@ static int marker(const line *l, line *label)
     size_t lead = strspn(t.s, "-");
     if (lead < 5 || lead >= t.n) return 0;
     size_t tail = 0;
-    while (tail < t.n - lead && t.s[t.n - 1 - tail] == '-') tail++;
+    while (tail < t.n - lead && t.s[t.n - 1 - tail] == '-')
+        tail++;
     if (tail < 5) return 0;
     line in = {t.s + lead, t.n - lead - tail};
     *label = trim(in);

@@ -29,10 +29,12 @@ static void fuzz_check_message(const mail_message *m)
 {
     fuzz_check_str(m->message_id);
     fuzz_check_str(m->in_reply_to);
-    for (size_t i = 0; i < m->n_references; i++) fuzz_check_str(m->references[i]);
+    for (size_t i = 0; i < m->n_references; i++)
+        fuzz_check_str(m->references[i]);
     fuzz_check_address(&m->from);
     fuzz_check_address(&m->reply_to);
-    for (size_t i = 0; i < m->n_to; i++) fuzz_check_address(&m->to[i]);
+    for (size_t i = 0; i < m->n_to; i++)
+        fuzz_check_address(&m->to[i]);
     fuzz_check_str(m->subject);
     fuzz_check_str(m->text);
     fuzz_check_str(m->full_text);
@@ -45,7 +47,8 @@ static void fuzz_check_message(const mail_message *m)
         fuzz_check_str(m->attachments[i].content_type);
     }
     if (!m->text || !m->full_text) abort();
-    if (strcmp(m->source, "text/plain") && strcmp(m->source, "text/html") && strcmp(m->source, "none"))
+    if (strcmp(m->source, "text/plain") && strcmp(m->source, "text/html") &&
+        strcmp(m->source, "none"))
         abort();
     if (m->order_id && strlen(m->order_id) != 19) abort();
 }

@@ -32,8 +32,9 @@ static const char *encoder(const char *canonical)
 {
     static const struct {
         const char *name, *iconv;
-    } map[] = {{"shift_jis", "SHIFT_JIS"}, {"euc-jp", "EUC-JP"}, {"iso-2022-jp", "ISO-2022-JP"},
-               {"euc-kr", "EUC-KR"}, {"gb18030", "GB2312"}, {"big5", "BIG5"}, {"us-ascii", "US-ASCII"}};
+    } map[] = {{"shift_jis", "SHIFT_JIS"}, {"euc-jp", "EUC-JP"},  {"iso-2022-jp", "ISO-2022-JP"},
+               {"euc-kr", "EUC-KR"},       {"gb18030", "GB2312"}, {"big5", "BIG5"},
+               {"us-ascii", "US-ASCII"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i].name, canonical) == 0) return map[i].iconv;
     return canonical;
@@ -74,7 +75,8 @@ static void test_strict_and_lossy(void **state)
     assert_string_equal(t, "caf\xEF\xBF\xBD ok");
     free(t);
     t = mail_charset_decode_lossy("a\0b", 3, "utf-8"); /* NUL is no C-string content */
-    assert_string_equal(t, "a\xEF\xBF\xBD" "b");
+    assert_string_equal(t, "a\xEF\xBF\xBD"
+                           "b");
     free(t);
     t = mail_charset_decode_lossy("\xEF\xBB\xBFhi", 5, "utf-8"); /* BOM dropped */
     assert_string_equal(t, "hi");
@@ -99,7 +101,8 @@ static void test_declared_correct(void **state)
             int guessed;
             char *t = mail_to_utf8(bytes, n, cs, &used, &guessed);
             if (strcmp(t, mail_texts[i].text) != 0 || guessed)
-                fail_msg("%s text %zu declared %s: got %s \"%s\"", mail_texts[i].lang, i, cs, used, t);
+                fail_msg("%s text %zu declared %s: got %s \"%s\"", mail_texts[i].lang, i, cs, used,
+                         t);
             free(t);
             free(bytes);
         }
@@ -115,15 +118,15 @@ static void test_declared_wrong(void **state)
         size_t text_index; /* which text of that language */
         const char *really, *declared;
     } cases[] = {
-        {"es", 1, "utf-8", "iso-8859-1"},      /* UTF-8 under a Latin-1 label */
+        {"es", 1, "utf-8", "iso-8859-1"}, /* UTF-8 under a Latin-1 label */
         {"ru", 0, "utf-8", "windows-1251"},
         {"de", 1, "windows-1252", "utf-8"},    /* invalid as declared */
         {"fr", 0, "iso-8859-1", "us-ascii"},   /* 8-bit under US-ASCII */
         {"ja", 1, "shift_jis", "iso-2022-jp"}, /* 8-bit under a 7-bit charset */
         {"ja", 0, "euc-jp", "utf-8"},
-        {"ko", 1, "euc-kr", "x-unknown"},      /* a label that promises nothing */
+        {"ko", 1, "euc-kr", "x-unknown"}, /* a label that promises nothing */
         {"zh", 1, "gb18030", "unknown-8bit"},
-        {"ru", 1, "koi8-r", "windows-1251"},   /* valid bytes, but reads as mojibake */
+        {"ru", 1, "koi8-r", "windows-1251"}, /* valid bytes, but reads as mojibake */
         {"ru", 1, "windows-1251", "iso-8859-1"},
         {"zh", 4, "big5", "gb2312"},
         {"pl", 1, "iso-8859-2", "utf-8"},
@@ -132,7 +135,8 @@ static void test_declared_wrong(void **state)
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const mail_text *mt = NULL;
         for (size_t i = 0, seen = 0; i < N_MAIL_TEXTS && !mt; i++)
-            if (strcmp(mail_texts[i].lang, cases[c].text_lang) == 0 && seen++ == cases[c].text_index)
+            if (strcmp(mail_texts[i].lang, cases[c].text_lang) == 0 &&
+                seen++ == cases[c].text_index)
                 mt = &mail_texts[i];
         assert_non_null(mt);
         size_t n;
@@ -182,8 +186,11 @@ static void measure(const mail_text *texts, size_t count, int *total, int *ours,
             (*total)++;
             const char *d = mail_charset_detect(bytes, n);
             char *t = mail_charset_decode_lossy(bytes, n, d);
-            if (strcmp(t, texts[i].text) == 0) (*ours)++;
-            else fprintf(stderr, "  miss: %s %s \"%s\" detected as %s\n", texts[i].lang, cs, texts[i].text, d);
+            if (strcmp(t, texts[i].text) == 0)
+                (*ours)++;
+            else
+                fprintf(stderr, "  miss: %s %s \"%s\" detected as %s\n", texts[i].lang, cs,
+                        texts[i].text, d);
             if (strcmp(d, cs) == 0) (*exact_name)++;
             free(t);
             const char *u = mail_charset_uchardet(bytes, n);
@@ -226,7 +233,8 @@ static void test_detect_utf8_and_escapes(void **state)
     free(b);
     /* random high bytes: some charset, never a crash, valid UTF-8 out */
     char garbage[256];
-    for (int i = 0; i < 256; i++) garbage[i] = (char)(255 - i);
+    for (int i = 0; i < 256; i++)
+        garbage[i] = (char)(255 - i);
     const char *used;
     int guessed;
     char *t = mail_to_utf8(garbage, sizeof garbage, NULL, &used, &guessed);
@@ -238,9 +246,9 @@ static void test_detect_utf8_and_escapes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_canonical_names),  cmocka_unit_test(test_strict_and_lossy),
-        cmocka_unit_test(test_declared_correct), cmocka_unit_test(test_declared_wrong),
-        cmocka_unit_test(test_undeclared_ascii), cmocka_unit_test(test_detection_accuracy),
+        cmocka_unit_test(test_canonical_names),         cmocka_unit_test(test_strict_and_lossy),
+        cmocka_unit_test(test_declared_correct),        cmocka_unit_test(test_declared_wrong),
+        cmocka_unit_test(test_undeclared_ascii),        cmocka_unit_test(test_detection_accuracy),
         cmocka_unit_test(test_detect_utf8_and_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

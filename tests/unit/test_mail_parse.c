@@ -19,8 +19,9 @@ static char *encode(const char *utf8, const char *charset, size_t *len)
 {
     static const struct {
         const char *name, *iconv;
-    } map[] = {{"shift_jis", "SHIFT_JIS"}, {"euc-jp", "EUC-JP"}, {"iso-2022-jp", "ISO-2022-JP"},
-               {"euc-kr", "EUC-KR"}, {"gb18030", "GB2312"}, {"big5", "BIG5"}, {"us-ascii", "US-ASCII"}};
+    } map[] = {{"shift_jis", "SHIFT_JIS"}, {"euc-jp", "EUC-JP"},  {"iso-2022-jp", "ISO-2022-JP"},
+               {"euc-kr", "EUC-KR"},       {"gb18030", "GB2312"}, {"big5", "BIG5"},
+               {"us-ascii", "US-ASCII"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i].name, charset) == 0) charset = map[i].iconv;
     iconv_t cd = iconv_open(charset, "UTF-8");
@@ -39,7 +40,8 @@ static void put_base64(bd_buf *b, const unsigned char *s, size_t n, int line_len
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     int col = 0;
     for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+        unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
+                     (i + 2 < n ? s[i + 2] : 0);
         bd_buf_putc(b, tab[(v >> 18) & 63]);
         bd_buf_putc(b, tab[(v >> 12) & 63]);
         bd_buf_putc(b, i + 1 < n ? tab[(v >> 6) & 63] : '=');
@@ -90,8 +92,10 @@ static char *build(const char *utf8, const char *charset, const char *declared, 
     bd_buf_puts(&b, "?=\r\nMIME-Version: 1.0\r\nContent-Type: text/plain");
     if (declared) bd_buf_printf(&b, "; charset=\"%s\"", declared);
     bd_buf_printf(&b, "\r\nContent-Transfer-Encoding: %s\r\n\r\n", cte);
-    if (strcmp(cte, "base64") == 0) put_base64(&b, bytes, n, 76);
-    else put_qp(&b, bytes, n);
+    if (strcmp(cte, "base64") == 0)
+        put_base64(&b, bytes, n, 76);
+    else
+        put_qp(&b, bytes, n);
     bd_buf_puts(&b, "\r\n");
     free(bytes);
     *len = b.len;
@@ -112,7 +116,8 @@ static void test_charsets_declared(void **state)
                 mail_message m;
                 parse(raw, len, &m);
                 if (!m.text || strcmp(m.text, mail_texts[i].text) != 0 || m.charset_guessed)
-                    fail_msg("%s %s %s: \"%s\" (%s)", mail_texts[i].lang, cs, ctes[e], m.text, m.error);
+                    fail_msg("%s %s %s: \"%s\" (%s)", mail_texts[i].lang, cs, ctes[e], m.text,
+                             m.error);
                 assert_string_equal(m.source, "text/plain");
                 assert_string_equal(m.charset_declared, cs);
                 assert_string_equal(m.from.address, "buyer@example.com");
@@ -132,19 +137,22 @@ static void test_charsets_missing_or_wrong(void **state)
         size_t text;
         const char *really, *declared;
     } cases[] = {
-        {1, "windows-1252", NULL},        {7, "iso-8859-1", NULL},     {16, "iso-8859-2", NULL},
-        {19, "windows-1251", NULL},       {19, "koi8-r", NULL},        {22, "shift_jis", NULL},
-        {22, "euc-jp", NULL},             {25, "euc-kr", NULL},        {28, "gb18030", NULL},
-        {31, "big5", NULL},               {34, "windows-1256", NULL},  {4, "utf-8", "iso-8859-1"},
-        {7, "windows-1252", "utf-8"},     {22, "shift_jis", "iso-2022-jp"},
-        {25, "euc-kr", "x-unknown"},      {19, "koi8-r", "windows-1251"},
-        {28, "gb18030", "us-ascii"},      {16, "windows-1250", "utf-8"},
+        {1, "windows-1252", NULL},    {7, "iso-8859-1", NULL},
+        {16, "iso-8859-2", NULL},     {19, "windows-1251", NULL},
+        {19, "koi8-r", NULL},         {22, "shift_jis", NULL},
+        {22, "euc-jp", NULL},         {25, "euc-kr", NULL},
+        {28, "gb18030", NULL},        {31, "big5", NULL},
+        {34, "windows-1256", NULL},   {4, "utf-8", "iso-8859-1"},
+        {7, "windows-1252", "utf-8"}, {22, "shift_jis", "iso-2022-jp"},
+        {25, "euc-kr", "x-unknown"},  {19, "koi8-r", "windows-1251"},
+        {28, "gb18030", "us-ascii"},  {16, "windows-1250", "utf-8"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const char *want = mail_texts[cases[c].text].text;
         for (int e = 0; e < 2; e++) {
             size_t len;
-            char *raw = build(want, cases[c].really, cases[c].declared, e ? "base64" : "quoted-printable", &len);
+            char *raw = build(want, cases[c].really, cases[c].declared,
+                              e ? "base64" : "quoted-printable", &len);
             mail_message m;
             parse(raw, len, &m);
             if (strcmp(m.text, want) != 0 || !m.charset_guessed || !m.error)
@@ -208,7 +216,8 @@ static void test_header_charsets(void **state)
     assert_int_equal(bad, 0);
     free(s);
     /* declared ISO-8859-1, really UTF-8 */
-    s = mail_header_decode("=?iso-8859-1?Q?=D0=97=D0=B4=D1=80=D0=B0=D0=B2=D1=81=D1=82=D0=B2=D1=83=D0=B9?=", &bad);
+    s = mail_header_decode(
+        "=?iso-8859-1?Q?=D0=97=D0=B4=D1=80=D0=B0=D0=B2=D1=81=D1=82=D0=B2=D1=83=D0=B9?=", &bad);
     assert_string_equal(s, "Здравствуй");
     free(s);
     /* raw KOI8-R bytes, no encoded-word at all */
@@ -238,14 +247,17 @@ static void test_alternative_and_attachments(void **state)
         "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n"
         "--outer\r\nContent-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n"
         "--alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nLe colis est abîmé.\r\n"
-        "--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Le colis est <b>abîmé</b>.</p>\r\n"
+        "--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Le colis est "
+        "<b>abîmé</b>.</p>\r\n"
         "--alt--\r\n"
         "--outer\r\nContent-Type: image/jpeg\r\n"
         "Content-Disposition: attachment; filename*=UTF-8''photo%20ab%C3%AEm%C3%A9e.jpg\r\n"
         "Content-Transfer-Encoding: base64\r\n\r\n/9j/4AAQSkZJRg==\r\n"
-        "--outer\r\nContent-Type: application/pdf; name=\"=?ISO-8859-1?Q?facture_=E9t=E9.pdf?=\"\r\n"
+        "--outer\r\nContent-Type: application/pdf; "
+        "name=\"=?ISO-8859-1?Q?facture_=E9t=E9.pdf?=\"\r\n"
         "Content-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n"
-        "--outer\r\nContent-Type: text/plain; name=\"notes.txt\"\r\nContent-Disposition: attachment; filename=notes.txt\r\n\r\n"
+        "--outer\r\nContent-Type: text/plain; name=\"notes.txt\"\r\nContent-Disposition: "
+        "attachment; filename=notes.txt\r\n\r\n"
         "12345\r\n"
         "--outer--\r\n";
     mail_message m;
@@ -270,9 +282,11 @@ static void test_html_only_and_rfc822(void **state)
     const char html[] =
         "From: a@example.it\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"
         "--b\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n \r\n"
-        "--b\r\nContent-Type: text/html; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        "--b\r\nContent-Type: text/html; charset=iso-8859-1\r\nContent-Transfer-Encoding: "
+        "quoted-printable\r\n\r\n"
         "<html><head><title>x</title></head><body><div>Il pacco non =E8 arrivato&nbsp;!</div>"
-        "<div>Grazie</div><blockquote>Il 2 nov ha scritto:<br>vecchio</blockquote></body></html>\r\n"
+        "<div>Grazie</div><blockquote>Il 2 nov ha "
+        "scritto:<br>vecchio</blockquote></body></html>\r\n"
         "--b--\r\n";
     mail_message m;
     parse(html, sizeof html - 1, &m);
@@ -281,12 +295,15 @@ static void test_html_only_and_rfc822(void **state)
     assert_string_equal(m.charset, "iso-8859-1");
     mail_message_clear(&m);
 
-    const char fwd[] =
-        "From: x@example.de\r\nSubject: Fwd: Bestellung\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n"
-        "--o\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"orig.eml\"\r\n\r\n"
-        "From: inner@example.de\r\nSubject: inner\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n"
-        "Gr\xfc\xdf" "e aus M\xfcnchen\r\n"
-        "--o--\r\n";
+    const char fwd[] = "From: x@example.de\r\nSubject: Fwd: Bestellung\r\nContent-Type: "
+                       "multipart/mixed; boundary=o\r\n\r\n"
+                       "--o\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; "
+                       "filename=\"orig.eml\"\r\n\r\n"
+                       "From: inner@example.de\r\nSubject: inner\r\nContent-Type: text/plain; "
+                       "charset=iso-8859-1\r\n\r\n"
+                       "Gr\xfc\xdf"
+                       "e aus M\xfcnchen\r\n"
+                       "--o--\r\n";
     parse(fwd, sizeof fwd - 1, &m);
     assert_string_equal(m.text, "Grüße aus München");
     assert_int_equal(m.n_attachments, 1);
@@ -376,7 +393,8 @@ static void test_malformed(void **state)
     const char truncated[] =
         "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n"
         "--zz\r\nContent-Type: text/plain\r\n\r\nhello there\r\n"
-        "--zz\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLj";
+        "--zz\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: "
+        "base64\r\n\r\nJVBERi0xLj";
     parse(truncated, sizeof truncated - 1, &m);
     assert_string_equal(m.text, "hello there");
     assert_non_null(strstr(m.error, "no closing boundary"));
@@ -390,14 +408,17 @@ static void test_malformed(void **state)
     mail_message_clear(&m);
 
     const char bad_utf8[] = "From: a@example.com\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-                            "Gr\xfc\xdf" "e, die Gr\xf6\xdf" "e passt nicht\r\n";
+                            "Gr\xfc\xdf"
+                            "e, die Gr\xf6\xdf"
+                            "e passt nicht\r\n";
     parse(bad_utf8, sizeof bad_utf8 - 1, &m);
     assert_string_equal(m.text, "Grüße, die Größe passt nicht");
     assert_int_equal(m.charset_guessed, 1);
     assert_non_null(strstr(m.error, "not valid utf-8"));
     mail_message_clear(&m);
 
-    const char unknown[] = "From: a@example.com\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\nplain\r\n";
+    const char unknown[] =
+        "From: a@example.com\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\nplain\r\n";
     parse(unknown, sizeof unknown - 1, &m);
     assert_string_equal(m.text, "plain");
     assert_non_null(strstr(m.error, "unknown charset \"x-unknown\""));
@@ -424,7 +445,8 @@ static void test_hostile_sizes(void **state)
     /* a 1 MB subject: cut, noted, no time blow-up */
     bd_buf b = BD_BUF_INIT;
     bd_buf_puts(&b, "From: a@example.com\r\nSubject: ");
-    for (int i = 0; i < 100000; i++) bd_buf_puts(&b, "=?x?q?ab ");
+    for (int i = 0; i < 100000; i++)
+        bd_buf_puts(&b, "=?x?q?ab ");
     bd_buf_puts(&b, "\r\n\r\nbody\r\n");
     mail_message m;
     parse(b.data, b.len, &m);
@@ -435,10 +457,12 @@ static void test_hostile_sizes(void **state)
 
     /* a 1 MB filename in a part's header: GMime decodes parameters eagerly, so it is cut
      * before GMime sees it (it took minutes) */
-    bd_buf_puts(&b, "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n"
-                    "--p\r\nContent-Type: text/plain\r\n\r\nthe text\r\n"
-                    "--p\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"");
-    for (int i = 0; i < 100000; i++) bd_buf_puts(&b, "=?x?q?ab ");
+    bd_buf_puts(&b,
+                "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n"
+                "--p\r\nContent-Type: text/plain\r\n\r\nthe text\r\n"
+                "--p\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"");
+    for (int i = 0; i < 100000; i++)
+        bd_buf_puts(&b, "=?x?q?ab ");
     bd_buf_puts(&b, "\"\r\n\r\npng\r\n--p--\r\n");
     parse(b.data, b.len, &m);
     assert_non_null(strstr(m.error, "header longer than 32 KiB, cut"));
@@ -450,7 +474,8 @@ static void test_hostile_sizes(void **state)
 
     /* 300 parts: the first 256 are read */
     bd_buf_puts(&b, "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n");
-    for (int i = 0; i < 300; i++) bd_buf_puts(&b, "--p\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n");
+    for (int i = 0; i < 300; i++)
+        bd_buf_puts(&b, "--p\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n");
     bd_buf_puts(&b, "--p--\r\n");
     parse(b.data, b.len, &m);
     assert_non_null(strstr(m.error, "more than 256 MIME parts"));
@@ -471,7 +496,8 @@ static void test_hostile_sizes(void **state)
     /* binary garbage */
     unsigned char junk[4096];
     unsigned x = 12345;
-    for (size_t i = 0; i < sizeof junk; i++) junk[i] = (unsigned char)((x = x * 1103515245u + 12345u) >> 16);
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (unsigned char)((x = x * 1103515245u + 12345u) >> 16);
     parse((const char *)junk, sizeof junk, &m);
     assert_true(bd_utf8_valid(m.text, strlen(m.text)));
     assert_non_null(m.error);
@@ -486,7 +512,8 @@ static void *parse_loop(void *arg)
     for (int i = 0; i < 20; i++) {
         mail_message m;
         bd_err err;
-        if (mail_parse(raw, strlen(raw), &m, &err) != 0 || strcmp(m.text, "Привет, где заказ?") != 0)
+        if (mail_parse(raw, strlen(raw), &m, &err) != 0 ||
+            strcmp(m.text, "Привет, где заказ?") != 0)
             return (void *)1;
         mail_message_clear(&m);
     }
@@ -503,7 +530,8 @@ static void test_threads(void **state)
     bd_buf_append(&b, body, n);
     free(body);
     pthread_t t[4];
-    for (int i = 0; i < 4; i++) assert_int_equal(pthread_create(&t[i], NULL, parse_loop, b.data), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, parse_loop, b.data), 0);
     for (int i = 0; i < 4; i++) {
         void *rc;
         pthread_join(t[i], &rc);

@@ -26,14 +26,16 @@ static void test_html(void **state)
     html_is("  lots   of\n\n  space\t here ", "lots of space here");
     html_is("<ul><li>one</li><li>two</li></ul><ol><li>first<li>second</ol>",
             "- one\n- two\n1. first\n2. second");
-    html_is("&lt;b&gt; &amp;amp; &quot;q&quot; &euro;5 &eacute;t&eacute; &#233;&#xE9; &#x1F600; &hellip;",
+    html_is("&lt;b&gt; &amp;amp; &quot;q&quot; &euro;5 &eacute;t&eacute; &#233;&#xE9; &#x1F600; "
+            "&hellip;",
             "<b> &amp; \"q\" €5 été éé 😀 …");
     html_is("bad &#0; &#xD800; &#99999999; &#x110000; &#150; ok",
             "bad \xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD ok");
     html_is("AT&T &unknown; & alone &amp", "AT&T &unknown; & alone &");
     html_is("<table><tr><td>Item</td><td>Qty</td></tr><tr><td>Mug</td><td>2</td></tr></table>",
             "Item\tQty\nMug\t2");
-    html_is("<div>new</div><blockquote type=\"cite\">old<br>older</blockquote>", "new\n> old\n> older");
+    html_is("<div>new</div><blockquote type=\"cite\">old<br>older</blockquote>",
+            "new\n> old\n> older");
     html_is("<pre>a  b\n  c</pre>", "a  b\n  c");
     html_is("<!-- hidden <p>x</p> -->shown<!-- unclosed", "shown");
     html_is("1 < 2 and 3 > 2 <3", "1 < 2 and 3 > 2 <3");
@@ -77,8 +79,9 @@ static void test_attributions(void **state)
         "On Mon, Nov 2, 2026 at 10:00 AM Shop <\nshop@example.com> wrote:", /* wrapped */
     };
     for (size_t i = 0; i < sizeof attributions / sizeof attributions[0]; i++) {
-        char *text = bd_asprintf("Thanks, it arrived.\nBest\n\n%s\n> Your parcel was shipped.\n> Shop\n",
-                                 attributions[i]);
+        char *text =
+            bd_asprintf("Thanks, it arrived.\nBest\n\n%s\n> Your parcel was shipped.\n> Shop\n",
+                        attributions[i]);
         strip_is(text, "Thanks, it arrived.\nBest");
         free(text);
     }
@@ -89,12 +92,15 @@ static void test_blocks_signatures_devices(void **state)
     (void)state;
     strip_is("Please refund.\n\n-----Original Message-----\nFrom: Shop\nSent: Monday\nold text",
              "Please refund.");
-    strip_is("Bitte erstatten.\n\n-----Ursprüngliche Nachricht-----\nVon: Shop\nold", "Bitte erstatten.");
+    strip_is("Bitte erstatten.\n\n-----Ursprüngliche Nachricht-----\nVon: Shop\nold",
+             "Bitte erstatten.");
     strip_is("Proszę o zwrot.\n\nFrom: Shop <s@example.com>\nSent: Monday, November 2, 2026\n"
              "To: Jan\nSubject: Re: order\n\nold",
              "Proszę o zwrot.");
-    strip_is("Merci\n________________________________\nDe : Boutique\nEnvoyé : lundi\nold", "Merci");
-    strip_is("请尽快发货\n\n------------------ 原始邮件 ------------------\n发件人: 店铺\nold", "请尽快发货");
+    strip_is("Merci\n________________________________\nDe : Boutique\nEnvoyé : lundi\nold",
+             "Merci");
+    strip_is("请尽快发货\n\n------------------ 原始邮件 ------------------\n发件人: 店铺\nold",
+             "请尽快发货");
     strip_is("Where is it?\n-- \nJohn Smith\n+1 555 0100", "Where is it?");
     strip_is("Where is it?\n\nSent from my iPhone", "Where is it?");
     strip_is("¿Dónde está?\n\nEnviado desde mi Samsung", "¿Dónde está?");
@@ -102,11 +108,13 @@ static void test_blocks_signatures_devices(void **state)
     strip_is("届いていません\n\niPhoneから送信", "届いていません");
     strip_is("还没收到\n\n发自我的iPhone", "还没收到");
     /* "--" inside the text is not a signature, nor is a sentence starting "On " */
-    strip_is("Size 40 -- too small.\nOn Monday I sent it back.", "Size 40 -- too small.\nOn Monday I sent it back.");
+    strip_is("Size 40 -- too small.\nOn Monday I sent it back.",
+             "Size 40 -- too small.\nOn Monday I sent it back.");
     /* interleaved quotes lose the quoted lines only */
     strip_is("> Did it arrive?\nNo.\n> Which colour?\nRed.", "No.\nRed.");
     /* written below the quote */
-    strip_is("On Mon, Nov 2, 2026 at 10:00 Shop <s@example.com> wrote:\n> shipped\n\nNot received yet.\n-- \nAna",
+    strip_is("On Mon, Nov 2, 2026 at 10:00 Shop <s@example.com> wrote:\n> shipped\n\nNot received "
+             "yet.\n-- \nAna",
              "Not received yet.");
     strip_is("", "");
     char *t = mail_strip_quotes(NULL);
@@ -128,7 +136,8 @@ static void test_amazon_frame(void **state)
              "------------- Ende der Nachricht -------------\nFußzeile",
              "Der Griff ist kaputt.");
     strip_is("------------- メッセージ： -------------\n取っ手が壊れています。\n"
-             "------------- メッセージの終わり -------------\n", "取っ手が壊れています。");
+             "------------- メッセージの終わり -------------\n",
+             "取っ手が壊れています。");
     /* no closing marker: everything after the opening one */
     strip_is("----- Mensaje: -----\n¿Dónde está?\n\nEnviado desde mi iPhone", "¿Dónde está?");
     /* dashes without a label ending in a colon are no frame */
