@@ -612,7 +612,7 @@ int mkt_mail_send(mkt_shop *shop, mkt_mail *m, const mkt_reply *r, mkt_sent *out
         /* as mail clients do: a copy in the Sent folder, which also lets a later run
          * recognise the reply */
         bd_err aerr;
-        if (m->sent_folder && (open_folder(m, m->sent_folder, 1, &(imap_folder){0}, &aerr) ||
+        if (m->sent_folder && ((!m->conn && imap_connect(&m->imap, &m->conn, &aerr)) ||
                                imap_append(m->conn, m->sent_folder, "\\Seen", raw, len, &aerr))) {
             fprintf(stderr, "borderdesk outbox: shop %s: the reply went out but could not be filed "
                     "in %s: %s\n", shop->name, m->sent_folder, aerr.msg);
@@ -648,7 +648,7 @@ int mkt_mail_find_sent(mkt_shop *shop, mkt_mail *m, const mkt_reply *r, mkt_sent
     bd_err serr;
     if (open_folder(m, m->sent_folder, 1, &info, &serr)) {
         /* a Sent folder that does not exist holds no reply; anything else is an error */
-        int missing = strstr(serr.msg, "[NONEXISTENT]") != NULL;
+        int missing = strstr(serr.msg, "[NONEXISTENT]") || strstr(serr.msg, "doesn't exist");
         free(mid);
         if (missing) return 0;
         *err = serr;

@@ -386,6 +386,14 @@ static void sync_shop(bd_store *store, const cJSON *conf, const sync_options *o,
         r->elapsed_ms = http_now_ms() - t0;
         return;
     }
+    if (o->shop && o->resource && !mkt_connector_has(conn, o->resource)) {
+        /* asked for by name: say so rather than sync nothing */
+        r->ok = 0;
+        r->error = bd_asprintf("shop %s: a %s shop has no %s", shop.name, conn->marketplace, o->resource);
+        sync_shop_close(&shop, conn);
+        r->elapsed_ms = http_now_ms() - t0;
+        return;
+    }
     ticket_ctx ctx = {.store = store, .reopen_window = o->reopen_window,
                       .actor = o->actor ? o->actor : "sync", .classify = o->classify,
                       .classify_ud = o->classify_ud, .on_change = o->on_change,
@@ -393,7 +401,7 @@ static void sync_shop(bd_store *store, const cJSON *conf, const sync_options *o,
     for (int i = 0; conn->resources[i]; i++) {
         if (!wanted(conf, conn->resources[i], o)) continue;
         if (conn->enabled && !conn->enabled(&shop, conn->resources[i])) {
-            if (!o->resource) continue;
+            if (!o->resource || !o->shop) continue;
             r->ok = 0;
             r->error = bd_asprintf("shop %s: its configuration has no %s (see docs/sync.md)",
                                    shop.name, conn->resources[i]);

@@ -140,8 +140,20 @@ imap() { # imap PATH-AND-QUERY [curl options...]
 }
 imap_create() { imap "" -X "CREATE $1" >/dev/null; }
 imap_delete() { imap "" -X "DELETE $1" >/dev/null; }
-# imap_append FOLDER FILE: the file's bytes as they are (CRLF or LF endings)
-imap_append() { imap "$1" -T "$2" >/dev/null; }
+# imap_append FOLDER FILE...: the files' bytes as they are, unread (no \Seen flag: curl's
+# own upload would set it)
+imap_append() {
+    "$PY" - "$IMAP_PORT" "$@" <<'PY'
+import imaplib, os, sys
+imap = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+imap.login(os.environ["MAIL_USER"], os.environ["MAIL_PASSWORD"])
+for path in sys.argv[3:]:
+    typ, data = imap.append(sys.argv[2], None, None, open(path, "rb").read())
+    if typ != "OK":
+        sys.exit("APPEND %s: %s" % (path, data))
+imap.logout()
+PY
+}
 # imap_uids FOLDER: the folder's UIDs, one per line
 imap_uids() {
     imap "$1" -X "UID SEARCH ALL" | tr -d '\r' | sed -n 's/^\* SEARCH//p' | tr ' ' '\n' | sed '/^$/d'
