@@ -338,6 +338,7 @@ typedef struct store_outbox_row {
      * NULL: its external id, subject and extra data */
     char *reply_to_external_id, *reply_to_subject, *reply_to_extra;
     char *ticket_subject;
+    char *last_error; /* why the previous attempt did not deliver, or NULL */
     int attempts;
     int64_t created_at, next_attempt_at;
 } store_outbox_row;

@@ -22,6 +22,7 @@ void store_outbox_rows_free(store_outbox_row *rows, size_t n)
         free(r->reply_to_subject);
         free(r->reply_to_extra);
         free(r->ticket_subject);
+        free(r->last_error);
     }
     free(rows);
 }
@@ -36,7 +37,7 @@ int store_outbox_due(bd_store *s, int64_t now, const char *shop, size_t limit,
         "SELECT o.id, o.ticket_id, o.message_id, t.shop_id, sh.name, sh.marketplace, o.channel,"
         " o.status, o.idempotency_key, m.body, t.conversation_id, t.order_external_id,"
         " b.external_id, o.attempts, o.created_at, o.next_attempt_at,"
-        " p.external_id, p.subject, p.extra, t.subject"
+        " p.external_id, p.subject, p.extra, t.subject, o.last_error"
         " FROM outbox o JOIN tickets t ON t.id = o.ticket_id JOIN shops sh ON sh.id = t.shop_id"
         " JOIN messages m ON m.id = o.message_id JOIN buyers b ON b.id = t.buyer_id"
         " LEFT JOIN messages p ON p.id = (SELECT q.id FROM messages q WHERE q.ticket_id = t.id"
@@ -79,6 +80,7 @@ int store_outbox_due(bd_store *s, int64_t now, const char *shop, size_t limit,
         r->reply_to_subject = store_col_text(st, 17);
         r->reply_to_extra = store_col_text(st, 18);
         r->ticket_subject = store_col_text(st, 19);
+        r->last_error = store_col_text(st, 20);
     }
     if (rc != SQLITE_DONE) return store_fail(s, err, "read outbox");
     return 0;

@@ -11,6 +11,8 @@ end of DATA, decides the answer, so a test can change it between runs:
   drop        recorded, then the connection is closed without an answer
   drop-sent   recorded and filed in the IMAP Sent folder (--imap-*), as providers that
               keep a copy of submitted mail do, then closed without an answer
+  slow-sent   recorded and filed in the Sent folder, then 250 only after 5 seconds (a
+              test kills the sender while it waits)
 """
 import argparse
 import asyncio
@@ -58,10 +60,12 @@ class Recorder:
         if mode == "554":
             return "554 5.7.1 Message refused by policy"
         self.record(envelope)
+        if mode in ("drop-sent", "slow-sent"):
+            self.file_in_sent(envelope)
         if mode in ("drop", "drop-sent"):
-            if mode == "drop-sent":
-                self.file_in_sent(envelope)
             server.transport.abort()
+        if mode == "slow-sent":
+            await asyncio.sleep(5)
         return "250 2.0.0 OK queued"
 
 
