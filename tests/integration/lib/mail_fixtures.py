@@ -4,7 +4,11 @@ with DIR/expected.json describing what each must become (order id, language, a p
 its text, the buyer, whether it is malformed). The bytes are built by hand where the
 charset or the damage matters, so they are exactly what a buyer's mail program sends.
 
-usage: mail_fixtures.py DIR [--shop-address ADDR]
+usage: mail_fixtures.py DIR            the handful of hand-made mails
+       mail_fixtures.py DIR --bulk N   N mails for the crash test: Amazon relay mails with
+                                       orders, plain-mail threads whose replies name their
+                                       parent by In-Reply-To only (often a page earlier),
+                                       mails without Message-ID, and malformed ones
 """
 import base64
 import json
@@ -51,8 +55,60 @@ def amazon_body(text, lang):
     return "%s\n\n%s\n\n%s\n\nPara responder, responda a este correo.\n" % (start, text, end)
 
 
+BULK_TEXTS = [
+    ("es", "Hola, mi pedido todavía no ha llegado y el seguimiento no se mueve desde hace días. ¿Pueden ayudarme?"),
+    ("de", "Guten Tag, der Artikel ist beschädigt angekommen. Bitte senden Sie mir einen Ersatz oder erstatten Sie den Betrag."),
+    ("fr", "Bonjour, je n'ai toujours pas reçu ma commande. Pouvez-vous me donner le numéro de suivi, s'il vous plaît ?"),
+    ("it", "Buongiorno, il pacco è arrivato danneggiato e la scatola era aperta. Vorrei un rimborso, grazie."),
+    ("ru", "Здравствуйте! Посылка до сих пор не пришла, трек-номер не обновляется уже неделю. Что случилось?"),
+    ("ja", "こんにちは。注文した商品がまだ届いていません。配送状況を確認していただけますか。よろしくお願いします。"),
+    ("pl", "Dzień dobry, zamówienie nadal nie dotarło, a numer śledzenia nie działa. Proszę o pomoc."),
+    ("en", "Hello, the parcel arrived today but the item inside is the wrong size. How can I exchange it?"),
+]
+MARKETS = {"es": "es", "de": "de", "fr": "fr", "it": "it", "ru": "com", "ja": "co.jp", "pl": "pl", "en": "co.uk"}
+
+
+def bulk(out, n):
+    """Deterministic: the same N always gives the same bytes."""
+    os.makedirs(out, exist_ok=True)
+    plain_ids = []
+    for k in range(n):
+        lang, text = BULK_TEXTS[k % len(BULK_TEXTS)]
+        charset = "ISO-2022-JP" if lang == "ja" else "KOI8-R" if lang == "ru" and k % 3 == 0 else "UTF-8"
+        cte = "base64" if k % 4 == 1 else "quoted-printable" if charset != "ISO-2022-JP" else "7bit"
+        kind = k % 10
+        extra = []
+        if kind in (0, 1, 2, 3):      # Amazon relay mail with an order
+            order = "%03d-%07d-%07d" % (100 + k % 800, 5550000 + k, 2000000 + k)
+            frm = "Buyer %d - Amazon Marketplace <relay%04d@marketplace.amazon.%s>" % (k % 37, k % 37, MARKETS[lang])
+            subject = b_word("Order %s: %s" % (order, text[:30]))
+            msgid = "bulk-%d@relay.amazon.%s" % (k, MARKETS[lang])
+        elif kind == 9 and k % 20 == 19:  # malformed: a multipart that never closes
+            data = ("\r\n".join(headers("Plain Buyer <plain%d@example.org>" % k, "Broken %d" % k, "bulk-%d@example.org" % k, k % 600)
+                                 + ['Content-Type: multipart/mixed; boundary="B%d"' % k, "", "--B%d" % k,
+                                    "Content-Type: text/plain; charset=UTF-8", "", text + " (%d)" % k])).encode()
+            with open(os.path.join(out, "%05d.eml" % k), "wb") as f:
+                f.write(data)
+            continue
+        else:                          # plain e-mail, often answering an earlier mail
+            frm = "Plain Buyer <plain%d@example.org>" % (k % 23)
+            subject = b_word("%s (%d)" % (text[:24], k))
+            msgid = None if kind == 8 else "bulk-%d@example.org" % k
+            if plain_ids and kind in (5, 6, 7):
+                extra.append("In-Reply-To: <%s>" % plain_ids[(k * 7) % len(plain_ids)])
+            if msgid:
+                plain_ids.append(msgid)
+        body = "%s\n\n(%d)\n" % (text, k)
+        data = text_mail(headers(frm, subject, msgid, k % 600, extra), body, charset, cte)
+        with open(os.path.join(out, "%05d.eml" % k), "wb") as f:
+            f.write(data)
+
+
 def main():
     out = sys.argv[1]
+    if len(sys.argv) == 4 and sys.argv[2] == "--bulk":
+        bulk(out, int(sys.argv[3]))
+        return
     os.makedirs(out, exist_ok=True)
     mails, expected = [], []
 
