@@ -147,6 +147,7 @@ static void read_headers(walk *w, GMimeObject *msg)
     free(ids);
     free(raw);
     raw = raw_header(w, msg, "In-Reply-To");
+    ids = NULL;
     n = raw ? mail_msgid_list(raw, &ids) : 0;
     if (n) m->in_reply_to = ids[0];
     for (size_t i = 1; i < n; i++) free(ids[i]);
@@ -370,6 +371,7 @@ static char *part_text(walk *w, GMimePart *part)
     free(m->charset_declared);
     m->charset_declared = declared && *declared ? bd_strdup(declared) : NULL;
     if (m->charset_declared) bd_str_lower_ascii(m->charset_declared);
+    free(m->charset); /* a blank part tried before this one */
     m->charset = bd_strdup(used);
     m->charset_guessed = guessed;
     if (guessed && m->charset_declared) {
@@ -410,10 +412,40 @@ static void choose_text(walk *w)
     }
 }
 
+/* Raw header bytes (ids, addresses, parameters) need not be UTF-8; everything in a
+ * mail_message is. */
+static void repair(char **s)
+{
+    if (!*s || bd_utf8_valid(*s, strlen(*s))) return;
+    size_t len;
+    char *fixed = bd_utf8_repair(*s, strlen(*s), &len);
+    free(*s);
+    *s = fixed;
+}
+
+static void repair_all(mail_message *m)
+{
+    repair(&m->message_id);
+    repair(&m->in_reply_to);
+    for (size_t i = 0; i < m->n_references; i++) repair(&m->references[i]);
+    repair(&m->from.name);
+    repair(&m->from.address);
+    repair(&m->reply_to.name);
+    repair(&m->reply_to.address);
+    for (size_t i = 0; i < m->n_to; i++) repair(&m->to[i].name), repair(&m->to[i].address);
+    repair(&m->subject);
+    repair(&m->charset_declared);
+    for (size_t i = 0; i < m->n_attachments; i++) {
+        repair(&m->attachments[i].filename);
+        repair(&m->attachments[i].content_type);
+    }
+}
+
 /* The facts a helpdesk needs from the parsed message. */
 static void finish_message(walk *w)
 {
     mail_message *m = w->m;
+    repair_all(m);
     if (!m->full_text) {
         m->full_text = bd_strdup("");
         m->source = "none";
@@ -502,7 +534,10 @@ int mail_parse(const char *raw, size_t len, mail_message *m, bd_err *err)
         headerless(&w, raw, len);
     }
     finish_message(&w);
-    if (w.notes.len) m->error = bd_buf_detach(&w.notes);
+    if (w.notes.len) {
+        m->error = bd_buf_detach(&w.notes);
+        repair(&m->error); /* a note may quote a header's bytes */
+    }
     bd_buf_free(&w.notes);
     if (msg) g_object_unref(msg);
     g_object_unref(parser);

@@ -83,7 +83,7 @@ char *mail_amazon_buyer_name(const char *display_name)
     if (amz) {
         size_t cut = strip_separators(s, (size_t)(amz - s));
         /* "via" before Amazon belongs to the suffix too */
-        if (cut >= 4 && strncasecmp(s + cut - 3, "via", 3) == 0 && s[cut - 4] == ' ')
+        if (cut >= 4 && strncasecmp(s + cut - 3, "via", 3) == 0 && (s[cut - 4] == ' ' || s[cut - 4] == '('))
             cut = strip_separators(s, cut - 3);
         s[cut] = '\0';
     }

@@ -131,6 +131,13 @@ static int attribution(const line *lines, size_t count, size_t i, size_t *span)
     if (!t.n) return 0;
     *span = 1;
     if (t.n > 2 && ends(&t, ":") && contains(t.s, t.n, arabic_wrote)) return 1;
+    /* any line ending in a colon right above the quoted lines ("2026年11月2日 10:00 Shop
+     * <s@x>:") introduces them, whatever the language */
+    if (ends(&t, ":") || ends(&t, "：")) {
+        size_t j = i + 1;
+        while (j < count && !trim(lines[j]).n) j++;
+        if (j < count && quoted(&lines[j]) && t.n > 8) return 1;
+    }
     for (size_t k = 0; k < sizeof attributions / sizeof attributions[0]; k++) {
         if (!starts(&t, attributions[k].start)) continue;
         if (ends(&t, attributions[k].end) && t.n > strlen(attributions[k].end) + 4) {
@@ -139,10 +146,13 @@ static int attribution(const line *lines, size_t count, size_t i, size_t *span)
             return 1;
         }
         if (!attributions[k].start[0]) continue;
-        /* a wrapped attribution: the verb on one of the next two lines */
-        for (size_t j = i + 1; j < count && j <= i + 2; j++) {
+        /* a wrapped attribution: the verb on one of the next two lines; the first line
+         * names a date or an address, so ordinary sentences starting "On "/"Il " do not */
+        int dated = 0;
+        for (size_t c = 0; c < t.n; c++) dated |= (t.s[c] >= '0' && t.s[c] <= '9') || t.s[c] == '@';
+        for (size_t j = i + 1; dated && j < count && j <= i + 2; j++) {
             line u = trim(lines[j]);
-            if (!u.n) break;
+            if (!u.n || quoted(&lines[j])) break;
             if (ends(&u, attributions[k].end) &&
                 (strcmp(attributions[k].end, ":") != 0 || contains(u.s, u.n, "schrieb"))) {
                 *span = j - i + 1;
