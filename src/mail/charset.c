@@ -315,7 +315,10 @@ const char *mail_charset_detect(const char *bytes, size_t n)
         free(t);
         if (s > best_score) best_score = s, best = candidates[i];
     }
-    if (uc && (!best || uc_score + DETECT_MARGIN >= best_score)) return uc;
+    /* a charset outside the usual ones (MacCyrillic, IBM866...) gets no benefit of doubt */
+    int usual = uc && strcmp(uc, "iso-8859-1") == 0;
+    for (size_t i = 0; uc && candidates[i]; i++) usual |= strcmp(candidates[i], uc) == 0;
+    if (uc && (!best || uc_score + (usual ? DETECT_MARGIN : 0) >= best_score)) return uc;
     if (best) return best;
     return "windows-1252"; /* decodes nearly anything; the lossy pass marks the rest */
 }
@@ -357,15 +360,20 @@ static const char *check_declared(const char *bytes, size_t n, const char *decl)
                 return "windows-1252";
             }
     }
-    double s = mail_text_plausibility(t);
-    free(t);
-    if (s >= 0) return decl;
     const char *d = mail_charset_detect(bytes, n);
-    if (strcmp(d, decl) == 0) return decl;
+    if (strcmp(d, decl) == 0) {
+        free(t);
+        return decl;
+    }
     char *u = mail_charset_decode_strict(bytes, n, d);
-    double ds = u ? mail_text_plausibility(u) : -1e300;
+    int same = u && strcmp(u, t) == 0;
+    double s = mail_text_plausibility(t), ds = u ? mail_text_plausibility(u) : -1e300;
+    free(t);
     free(u);
-    return ds > s + DETECT_MARGIN * 2 ? NULL : decl;
+    /* overruled only by a decoding that reads far better: a clear margin, and half as
+     * good again when the declared one reads as text at all */
+    if (same || ds <= s + DETECT_MARGIN * 2 || (s > 0 && ds < s * 1.5)) return decl;
+    return NULL;
 }
 
 char *mail_to_utf8(const char *bytes, size_t n, const char *declared, const char **used,

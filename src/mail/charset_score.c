@@ -114,6 +114,7 @@ typedef struct scorer {
     enum script prev_script; /* script of the previous character when it was a letter */
     int prev_lower;          /* the previous character was a lowercase letter */
     int odd_run;             /* consecutive accented letters/symbols from Latin-1 */
+    uint32_t prev_cp;        /* the previous character */
 } scorer;
 
 static int is_upper_latin(uint32_t cp)
@@ -157,7 +158,10 @@ static double cyrillic_points(scorer *sc, uint32_t cp, int *lower)
         }
         return !pos ? 0.5 : rank < 10 ? 2.0 : rank < 25 ? 1.2 : 0.6;
     }
-    if (cp >= 0x410 && cp <= 0x42F) return sc->prev_lower ? -2.0 : 0.6;
+    /* a capital opens a word; capitals inside a lowercase word are KOI8-R/Windows-1251
+     * read as each other, and long all-capital runs are what that swap mostly gives */
+    if (cp >= 0x410 && cp <= 0x42F)
+        return sc->prev_lower ? -2.0 : sc->prev_script == S_CYRILLIC ? 0.2 : 0.6;
     if (cp == 0x451) return *lower = 1, 1.0;
     if (cp == 0x401) return 0.5;
     return -0.5; /* letters of other Cyrillic languages: possible, not likely here */
@@ -180,7 +184,8 @@ static double points(scorer *sc, uint32_t cp, enum script *script, int *lower)
     if (cp >= 0x400 && cp <= 0x4FF) return *script = S_CYRILLIC, cyrillic_points(sc, cp, lower);
     if (cp >= 0x621 && cp <= 0x64A) return *script = S_ARABIC, 1.5;
     if (cp >= 0x64B && cp <= 0x652) return 0.5;
-    if (cp == 0x60C || cp == 0x61B || cp == 0x61F) return 1.0;
+    if (cp == 0x60C || cp == 0x61B || cp == 0x61F) /* Arabic comma, semicolon, question mark */
+        return sc->prev_script == S_ARABIC ? 1.0 : -1.0;
     if (cp >= 0x600 && cp <= 0x6FF) return *script = S_ARABIC, 0.0;
     if (cp >= 0x2010 && cp <= 0x2027) return 0.5; /* dashes, quotes, bullet, ellipsis */
     if (cp == 0x20AC) return 0.5;                 /* € */
@@ -218,6 +223,11 @@ double mail_text_plausibility(const char *utf8)
                 sc.prev_script != S_CJK)
                 sc.score -= 1.5; /* "Privет": two scripts in one word */
             if (cp < 0x20 && cp != '\n' && cp != '\r' && cp != '\t' && cp != '\f') sc.score -= 3;
+            /* "¡Gracias", "¿Dónde": Spanish marks open a word; a full-width sign glued to
+             * a Latin word is a double-byte charset that ate the word's first letter */
+            if (alpha && (sc.prev_cp == 0xA1 || sc.prev_cp == 0xBF)) sc.score += 0.7;
+            if (alpha && sc.prev_cp >= 0xFF01 && sc.prev_cp <= 0xFF5E) sc.score -= 1.5;
+            sc.prev_cp = cp;
             sc.prev_script = alpha ? S_LATIN : S_NONE;
             sc.prev_lower = alpha && cp >= 'a';
             sc.odd_run = 0;
@@ -237,6 +247,7 @@ double mail_text_plausibility(const char *utf8)
             sc.odd_run = 0;
         }
         sc.score += pt;
+        sc.prev_cp = cp;
         sc.prev_script = script;
         sc.prev_lower = lower;
     }
