@@ -344,6 +344,42 @@ static int same_address(const char *a, const char *b)
     return a && b && strcasecmp(a, b) == 0;
 }
 
+/* The body of a malformed mail whose text could not be found: the note, then what can be
+ * read of the source itself, so that an agent still sees what the buyer wrote. */
+#define READABLE_MAX (64u << 10)
+static char *readable_source(const char *why, const imap_message *im)
+{
+    size_t n = im->len < READABLE_MAX ? im->len : READABLE_MAX;
+    char *copy = bd_strndup(im->data, n);
+    for (size_t i = 0; i < n; i++)
+        if (!copy[i]) copy[i] = ' '; /* NUL would end the text */
+    const char *used;
+    int guessed;
+    char *text = mail_to_utf8(copy, n, NULL, &used, &guessed);
+    char *body = bd_asprintf("[unreadable message: %s]\n\n%s", why, text ? text : "");
+    free(text);
+    free(copy);
+    return body;
+}
+
+/* An Amazon order id (3-7-7 digits) in text, for a body the parser could not read: the
+ * parser looks in what it read, this looks in what was recovered from the source. */
+static char *find_order_id(const char *text)
+{
+    static const int groups[] = {3, 7, 7};
+    for (const char *p = text; *p; p++) {
+        if (p > text && p[-1] >= '0' && p[-1] <= '9') continue;
+        const char *q = p;
+        int ok = 1;
+        for (int g = 0; g < 3 && ok; g++) {
+            for (int i = 0; i < groups[g] && ok; i++, q++) ok = *q >= '0' && *q <= '9';
+            if (ok && g < 2) ok = *q++ == '-';
+        }
+        if (ok && !(*q >= '0' && *q <= '9')) return bd_strndup(p, 19);
+    }
+    return NULL;
+}
+
 /* Fills msg from the parsed mail. */
 static void map_message(mkt_shop *shop, mkt_mail *m, const mail_message *mm, const imap_message *im,
                         uint32_t uidvalidity, bd_message *msg)
@@ -364,9 +400,23 @@ static void map_message(mkt_shop *shop, mkt_mail *m, const mail_message *mm, con
     msg->buyer.email = email ? lower_dup(email) : NULL;
     msg->author = out ? bd_strdup(m->from) : bd_strdup(msg->buyer.name ? msg->buyer.name : msg->buyer.external_id);
 
+    msg->subject = mm->subject && *mm->subject ? bd_strdup(mm->subject) : NULL;
+    const char *text = mm->text && *mm->text ? mm->text : mm->full_text && *mm->full_text ? mm->full_text : NULL;
+    char *recovered_order = NULL;
+    if (text) {
+        msg->body = bd_strdup(text);
+    } else if (mm->error) {
+        msg->body = readable_source(mm->error, im);
+        recovered_order = find_order_id(msg->body);
+    } else {
+        msg->body = bd_asprintf("[no text%s]", mm->n_attachments ? "; see the attachments" : "");
+    }
+
     char *conv = NULL, *order = NULL;
     thread_lookup(shop, m, mm, &conv, &order);
-    msg->order_id = mm->order_id ? bd_strdup(mm->order_id) : order ? bd_strdup(order) : NULL;
+    msg->order_id = mm->order_id ? bd_strdup(mm->order_id) : recovered_order ? recovered_order
+                    : order ? bd_strdup(order) : NULL;
+    if (msg->order_id != recovered_order) free(recovered_order);
     if (m->amazon) {
         /* Amazon: one conversation per relay address and order */
         free(conv);
@@ -380,12 +430,6 @@ static void map_message(mkt_shop *shop, mkt_mail *m, const mail_message *mm, con
     msg->conversation_id = conv;
     free(order);
     seen_put(&m->seen, msg->external_id, msg->conversation_id, msg->order_id);
-
-    msg->subject = mm->subject && *mm->subject ? bd_strdup(mm->subject) : NULL;
-    const char *text = mm->text && *mm->text ? mm->text : mm->full_text && *mm->full_text ? mm->full_text : NULL;
-    if (text) msg->body = bd_strdup(text);
-    else if (mm->error) msg->body = bd_asprintf("[unreadable message: %s]", mm->error);
-    else msg->body = bd_asprintf("[no text%s]", mm->n_attachments ? "; see the attachments" : "");
     msg->sent_at = mm->date > 0 ? mm->date : im->internal_date > 0 ? im->internal_date : bd_now();
     msg->extra = message_extra(m, mm, im, uidvalidity);
 }

@@ -4,8 +4,8 @@
 # exactly one stored message each with the right UTF-8 text, buyer, order, ticket and
 # language; replies thread by In-Reply-To; nothing is marked \Seen; a re-run stores nothing;
 # a recreated folder (new UIDVALIDITY) stores nothing twice; malformed mail keeps its raw
-# source and the parser's note on the ticket. Then the test mail corpus
-# (tests/fixtures/mail), when present, goes through the same way.
+# source and the parser's note on the ticket. (mail_sync_corpus.sh does the same with the
+# whole test mail corpus.)
 set -euo pipefail
 . "${BD_SOURCE_DIR:?}/tests/integration/lib/mail_lib.sh"
 start_dovecot
@@ -156,23 +156,4 @@ grep -q "password_env" "$WORK/bad.err" || fail "no clear error for a password in
 MAIL_PASSWORD=wrong "$BD" sync --shop shop-mail 2>"$WORK/bad.err" && fail "a wrong password synced"
 grep -qi "login\|auth" "$WORK/bad.err" || fail "no clear error for a wrong password: $(cat "$WORK/bad.err")"
 
-# the test mail corpus, when it is there: every file arrives once with its order, language and text
-CORPUS="$BD_SOURCE_DIR/tests/fixtures/mail"
-if [ -f "$CORPUS/expected.jsonl" ]; then
-    imap_create Corpus
-    imap_append Corpus "$CORPUS"/eml/*.eml
-    n=$(ls "$CORPUS"/eml/*.eml | wc -l)
-    "$PY" - "$WORK/bd.json" "$WORK/corpus.json" "$IMAP_BASE" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-shop = {"name": "corpus", "marketplace": "mail", "mail": {"imap_url": sys.argv[3] + "/Corpus",
-        "username_env": "MAIL_USER", "password_env": "MAIL_PASSWORD", "from": "shop@corpus.example",
-        "page_size": 25}}
-json.dump({"shops": [shop]}, open(sys.argv[2], "w"))
-PY
-    BORDERDESK_CONFIG="$WORK/corpus.json" BORDERDESK_DB="$WORK/corpus.db" "$BD" sync >/dev/null \
-        || fail "corpus sync failed"
-    BORDERDESK_CONFIG="$WORK/corpus.json" BORDERDESK_DB="$WORK/corpus.db" "$BD" sync --json >"$WORK/c2.json"
-    "$PY" "$LIB/mail_corpus_check.py" "$WORK/corpus.db" "$CORPUS" "$n" "$WORK/c2.json"
-fi
 echo "mail_sync: ok"
