@@ -209,7 +209,11 @@ static void address(bd_buf *b, const char *name, const char *addr, size_t used)
         } else {
             mail_header_words(b, name, used);
         }
-        bd_buf_putc(b, ' ');
+        /* the address on a line of its own when the name's last line is too long for it */
+        const char *nl = b->data;
+        for (const char *p = b->data; (p = strstr(p, "\r\n")); p += 2) nl = p + 2;
+        size_t col = (size_t)(b->data + b->len - nl);
+        bd_buf_puts(b, col + strlen(addr) + 3 > 78 ? "\r\n " : " ");
     }
     bd_buf_printf(b, "<%s>", addr);
 }
