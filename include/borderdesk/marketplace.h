@@ -43,6 +43,15 @@ typedef struct mkt_line_ref {
     char *line_item_id, *order_id;
 } mkt_line_ref;
 
+/* The raw source of a message on the page that could not be read cleanly (malformed
+ * mail): stored beside the message so that nothing is lost, with the reason. */
+typedef struct mkt_raw {
+    size_t message;  /* index in messages */
+    char *data;      /* raw bytes (owned) */
+    size_t len, full_len; /* full_len: the size announced (data may be cut at the limit) */
+    char *error;     /* why it could not be read cleanly */
+} mkt_raw;
+
 typedef struct mkt_page {
     bd_order *orders;
     size_t n_orders;
@@ -52,6 +61,8 @@ typedef struct mkt_page {
     size_t n_feedback;
     mkt_line_ref *refs;
     size_t n_refs;
+    mkt_raw *raws;
+    size_t n_raws;
     char *cursor;   /* the checkpoint after this page; owned */
     int done;       /* the resource is up to date for this run */
     int requests;   /* API calls this page took */
@@ -62,6 +73,9 @@ bd_order *mkt_page_add_order(mkt_page *p);     /* zeroed slot */
 bd_message *mkt_page_add_message(mkt_page *p); /* zeroed slot */
 mkt_feedback *mkt_page_add_feedback(mkt_page *p);
 void mkt_page_add_ref(mkt_page *p, const char *line_item_id, const char *order_id);
+/* Keeps the raw source of message i (data is copied). */
+void mkt_page_add_raw(mkt_page *p, size_t i, const char *data, size_t len, size_t full_len,
+                      const char *error);
 
 /* OAuth state of a shop; persisted by the sync engine between runs. */
 typedef struct mkt_tokens {
@@ -86,6 +100,10 @@ struct mkt_shop {
     int (*save_tokens)(void *ud, mkt_shop *shop, bd_err *err);
     /* Newest stored message time of a conversation (0 when none). */
     int64_t (*conversation_seen)(void *ud, mkt_shop *shop, const char *conversation_id);
+    /* The thread of a stored message of this shop (mail: by Message-ID): 1 and its
+     * conversation and order ids (caller frees; either may be NULL), 0 when not stored. */
+    int (*thread_of)(void *ud, mkt_shop *shop, const char *external_id, char **conversation_id,
+                     char **order_id);
     void *ud;
     void *impl;               /* the connector's own state */
 };
@@ -98,6 +116,10 @@ typedef struct mkt_reply {
     const char *text;
     const char *idempotency_key;
     int64_t not_before;          /* for reconciliation: sent no earlier than this */
+    /* the buyer's latest message the reply answers (mail: In-Reply-To, References, the
+     * subject), or NULL: its external id, subject and extra data (JSON text) */
+    const char *reply_to_id, *reply_to_subject, *reply_to_extra;
+    const char *ticket_subject;
 } mkt_reply;
 
 typedef struct mkt_sent {
@@ -113,6 +135,9 @@ enum {
     MKT_REJECTED = 2,  /* permanent: err holds the marketplace's error text */
     MKT_UNCERTAIN = 3, /* may have been sent: reconcile before sending again */
 };
+/* find_sent: the earlier attempt cannot be checked at all (err says why): the reply is
+ * marked failed for a person to look, never sent again. */
+#define MKT_FIND_UNCHECKABLE 2
 
 typedef struct mkt_connector {
     const char *marketplace;
@@ -128,13 +153,42 @@ typedef struct mkt_connector {
     /* Delivers a reply: MKT_SENT (and *out), MKT_RETRY, MKT_REJECTED or MKT_UNCERTAIN. */
     int (*send)(mkt_shop *shop, const mkt_reply *r, mkt_sent *out, bd_err *err);
     /* Looks for a reply that an uncertain attempt may have delivered: 1 found (*out),
-     * 0 not there, -1 error. */
+     * 0 not there, MKT_FIND_UNCHECKABLE, -1 error. */
     int (*find_sent)(mkt_shop *shop, const mkt_reply *r, mkt_sent *out, bd_err *err);
+    /* Optional: 0 when this shop's configuration leaves a resource out (an Amazon shop
+     * without "mail" has no messages); NULL means every resource is there. */
+    int (*enabled)(mkt_shop *shop, const char *resource);
 } mkt_connector;
 
 extern const mkt_connector ebay_connector;
 extern const mkt_connector shopee_connector;
 extern const mkt_connector amazon_connector;
+extern const mkt_connector mail_connector; /* shops that talk to buyers by plain e-mail */
+
+/* ---- the mail channel (src/marketplace/mail.c): messages over IMAP, replies over SMTP,
+ * for the "mail" marketplace and Amazon's buyer messages. The shop's "mail" object:
+ * imap_url, smtp_url, username_env, password_env, from, and optionally sent_folder,
+ * page_size, mark_seen (README "Configuration", docs/sync.md). ---- */
+typedef struct mkt_mail mkt_mail;
+/* Reads and checks the shop's "mail" object. *out is NULL (and 0 returned) when the shop
+ * has none and required is 0. */
+int mkt_mail_open(mkt_shop *shop, int required, mkt_mail **out, bd_err *err);
+void mkt_mail_close(mkt_mail *m); /* NULL-safe */
+/* One page of the messages resource: the next page_size new mails of the folder by UID
+ * after the checkpoint {"uidvalidity", "last_uid"}; a changed UIDVALIDITY rescans the
+ * folder (the Message-ID external ids keep that from storing anything twice). */
+int mkt_mail_fetch(mkt_shop *shop, mkt_mail *m, const char *cursor, int64_t since,
+                   mkt_page *page, bd_err *err);
+/* A reply by SMTP to the buyer's address, answering the buyer's last message; filed in
+ * the Sent folder when one is configured. Returns MKT_*. */
+int mkt_mail_send(mkt_shop *shop, mkt_mail *m, const mkt_reply *r, mkt_sent *out, bd_err *err);
+/* Looks for the reply's Message-ID in the Sent folder: 1, 0, -1, or MKT_FIND_UNCHECKABLE
+ * when no Sent folder is configured. */
+int mkt_mail_find_sent(mkt_shop *shop, mkt_mail *m, const mkt_reply *r, mkt_sent *out,
+                       bd_err *err);
+/* The Message-ID (without brackets) of the reply with this idempotency key, queued at
+ * queued_at, sent from address from. Caller frees. */
+char *mkt_mail_message_id(const char *idempotency_key, int64_t queued_at, const char *from);
 
 /* The connector of a marketplace ("ebay", "shopee", "amazon"), or NULL. */
 const mkt_connector *mkt_connector_find(const char *marketplace);

@@ -318,11 +318,27 @@ int store_tokens_set(bd_store *s, int64_t shop_id, const store_tokens *t, bd_err
 int64_t store_conversation_last(bd_store *s, int64_t shop_id, const char *conversation_id,
                                 bd_err *err);
 
+/* The raw source of a message that could not be read cleanly (malformed mail), kept with
+ * the reason, so it is never lost; full_len is the size the server announced (raw may be
+ * cut at the size limit). Replaces an earlier source of the same message. */
+int store_message_source_add(bd_store *s, int64_t message_id, const char *raw, size_t len,
+                             size_t full_len, const char *error, bd_err *err);
+/* The thread of the stored message (shop_id, external_id): its conversation id and order
+ * id, or its ticket's when the message has none (*... NULL when neither). Returns 1 found,
+ * 0 not stored, -1 error; the strings are the caller's. */
+int store_message_thread(bd_store *s, int64_t shop_id, const char *external_id,
+                         char **conversation_id, char **order_id, bd_err *err);
+
 /* ---- outbox delivery (src/store/outbox.c) ---- */
 typedef struct store_outbox_row {
     int64_t id, ticket_id, message_id, shop_id;
     char *shop, *marketplace, *channel, *status, *idempotency_key;
     char *body, *conversation_id, *order_external_id, *buyer_external_id;
+    /* the buyer's latest public message before the reply (what mail replies answer), or
+     * NULL: its external id, subject and extra data */
+    char *reply_to_external_id, *reply_to_subject, *reply_to_extra;
+    char *ticket_subject;
+    char *last_error; /* why the previous attempt did not deliver, or NULL */
     int attempts;
     int64_t created_at, next_attempt_at;
 } store_outbox_row;
@@ -352,7 +368,7 @@ int store_outbox_claim_echo(bd_store *s, int64_t shop_id, const char *conversati
 /* ---- counts, for summaries and tests ---- */
 /* Number of rows of a named table (one of: shops buyers orders order_items tickets
  * messages events users outbox sync_checkpoints buyer_loyalty loyalty_dirty buyer_blacklist
- * buyer_flags surveys survey_answers feedback order_line_refs). */
+ * buyer_flags surveys survey_answers feedback order_line_refs message_sources). */
 int64_t store_count(bd_store *s, const char *table);
 
 /* ==== loyalty: buyer profiles and tiers (src/store/loyalty.c) ====

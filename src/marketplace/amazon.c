@@ -5,9 +5,12 @@
  * or through searchOrders 2026-01-01 (lastUpdatedAfter windows, paginationToken, items
  * inline), chosen per shop with "orders_api". Rate limits default to the documented
  * usage plans and follow the x-amzn-RateLimit-Limit header. Errors come as
- * {"errors": [{"code", "message", "details"}]}. Buyer messages are not in the API (they
- * arrive by e-mail), so orders are the only resource here. A shop with "sandbox" set
- * sends the static sandbox parameters (CreatedAfter=TEST_CASE_200, ...) instead. */
+ * {"errors": [{"code", "message", "details"}]}. A shop with "sandbox" set sends the
+ * static sandbox parameters (CreatedAfter=TEST_CASE_200, ...) instead.
+ * Buyer messages are not in the API: Amazon relays them by e-mail from an anonymised
+ * @marketplace.amazon.* address, and replies go back by e-mail to it. With a "mail"
+ * object the shop's "messages" resource and its replies use the mail channel
+ * (src/marketplace/mail.c); without one the shop has orders only. */
 #include "borderdesk/marketplace.h"
 
 #include <stdio.h>
@@ -21,7 +24,7 @@
 #define AMZ_API_V0 "v0"
 #define AMZ_API_2026 "2026-01-01"
 
-static const char *const amazon_resources[] = {"orders", NULL};
+static const char *const amazon_resources[] = {"orders", "messages", NULL};
 
 /* The documented usage plans (requests per second, burst). */
 static const mkt_limit amazon_limits[] = {{"getOrders", 0.0167, 20},
@@ -54,6 +57,7 @@ typedef struct amazon_state {
     const char *first_market; /* inside markets */
     int follow_header[3];     /* getOrders, getOrderItems, searchOrders: adopt announced rates */
     double *json_ms;
+    mkt_mail *mail;           /* the buyer messages' mailbox, or NULL */
 } amazon_state;
 
 static const char *const header_ops[] = {"getOrders", "getOrderItems", "searchOrders"};
@@ -698,6 +702,7 @@ static int amazon_open(mkt_shop *shop, bd_err *err)
     const cJSON *rl = cJSON_GetObjectItemCaseSensitive(shop->conf, "rate_limits");
     for (int i = 0; i < 3; i++)
         st->follow_header[i] = !cJSON_IsFalse(rl) && !cJSON_GetObjectItemCaseSensitive(rl, header_ops[i]);
+    if (mkt_mail_open(shop, 0, &st->mail, err)) return -1;
     return mkt_shop_limits(shop, amazon_limits, err);
 }
 
@@ -711,6 +716,7 @@ static void amazon_close(mkt_shop *shop)
     free(st->markets);
     free(st->api);
     free(st->sandbox);
+    mkt_mail_close(st->mail);
     free(st);
     shop->impl = NULL;
 }
@@ -729,9 +735,11 @@ static int amazon_fetch(mkt_shop *shop, const char *resource, const char *cursor
                                     resource, perr.msg);
     }
     int rc;
-    if (strcmp(resource, "orders") != 0)
-        rc = bd_err_set(err, "shop %s: Amazon has no resource \"%s\" (buyer messages come by e-mail)",
-                        shop->name, resource);
+    if (strcmp(resource, "messages") == 0 && st->mail)
+        rc = mkt_mail_fetch(shop, st->mail, cursor, since, page, err);
+    else if (strcmp(resource, "orders") != 0)
+        rc = bd_err_set(err, "shop %s: Amazon has no resource \"%s\" here (buyer messages come by "
+                        "e-mail: configure \"mail\")", shop->name, resource);
     else if (bd_streq(st->api, AMZ_API_2026))
         rc = fetch_orders_2026(shop, cur, since, page, err);
     else
@@ -746,20 +754,26 @@ static int amazon_fetch(mkt_shop *shop, const char *resource, const char *cursor
  * Selling Partner API. */
 static int amazon_send(mkt_shop *shop, const mkt_reply *r, mkt_sent *out, bd_err *err)
 {
-    (void)r;
+    amazon_state *st = shop->impl;
     memset(out, 0, sizeof *out);
-    bd_err_set(err, "shop %s: Amazon replies go by e-mail to the buyer's relay address; the "
-               "Selling Partner API cannot send them", shop->name);
+    if (st->mail) return mkt_mail_send(shop, st->mail, r, out, err);
+    bd_err_set(err, "shop %s: Amazon replies go by e-mail to the buyer's relay address and the "
+               "shop has no \"mail\" configuration", shop->name);
     return MKT_REJECTED;
 }
 
 static int amazon_find_sent(mkt_shop *shop, const mkt_reply *r, mkt_sent *out, bd_err *err)
 {
-    (void)shop;
-    (void)r;
-    (void)err;
+    amazon_state *st = shop->impl;
     memset(out, 0, sizeof *out);
+    if (st->mail) return mkt_mail_find_sent(shop, st->mail, r, out, err);
     return 0;
+}
+
+static int amazon_enabled(mkt_shop *shop, const char *resource)
+{
+    amazon_state *st = shop->impl;
+    return strcmp(resource, "messages") != 0 || st->mail != NULL;
 }
 
 const mkt_connector amazon_connector = {
@@ -770,4 +784,5 @@ const mkt_connector amazon_connector = {
     .fetch = amazon_fetch,
     .send = amazon_send,
     .find_sent = amazon_find_sent,
+    .enabled = amazon_enabled,
 };

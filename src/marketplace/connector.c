@@ -11,7 +11,7 @@
 
 /* Add a marketplace here (and declare its connector in marketplace.h). */
 static const mkt_connector *const connectors[] = {&ebay_connector, &shopee_connector,
-                                                      &amazon_connector, NULL};
+                                                      &amazon_connector, &mail_connector, NULL};
 
 const mkt_connector *mkt_connector_find(const char *marketplace)
 {
@@ -63,6 +63,20 @@ void mkt_page_add_ref(mkt_page *p, const char *line_item_id, const char *order_i
     p->refs[p->n_refs++].order_id = bd_strdup(order_id);
 }
 
+void mkt_page_add_raw(mkt_page *p, size_t i, const char *data, size_t len, size_t full_len,
+                      const char *error)
+{
+    GROW(p->raws, p->n_raws);
+    mkt_raw *r = &p->raws[p->n_raws++];
+    r->message = i;
+    r->data = bd_malloc(len + 1);
+    if (len) memcpy(r->data, data, len);
+    r->data[len] = 0;
+    r->len = len;
+    r->full_len = full_len;
+    r->error = bd_strdup(error);
+}
+
 void mkt_feedback_clear(mkt_feedback *f)
 {
     free(f->external_id);
@@ -85,6 +99,11 @@ void mkt_page_clear(mkt_page *p)
         free(p->refs[i].line_item_id);
         free(p->refs[i].order_id);
     }
+    for (size_t i = 0; i < p->n_raws; i++) {
+        free(p->raws[i].data);
+        free(p->raws[i].error);
+    }
+    free(p->raws);
     free(p->orders);
     free(p->messages);
     free(p->feedback);

@@ -18,6 +18,11 @@ void store_outbox_rows_free(store_outbox_row *rows, size_t n)
         free(r->conversation_id);
         free(r->order_external_id);
         free(r->buyer_external_id);
+        free(r->reply_to_external_id);
+        free(r->reply_to_subject);
+        free(r->reply_to_extra);
+        free(r->ticket_subject);
+        free(r->last_error);
     }
     free(rows);
 }
@@ -31,9 +36,13 @@ int store_outbox_due(bd_store *s, int64_t now, const char *shop, size_t limit,
         s, ST_OUTBOX_DUE,
         "SELECT o.id, o.ticket_id, o.message_id, t.shop_id, sh.name, sh.marketplace, o.channel,"
         " o.status, o.idempotency_key, m.body, t.conversation_id, t.order_external_id,"
-        " b.external_id, o.attempts, o.created_at, o.next_attempt_at"
+        " b.external_id, o.attempts, o.created_at, o.next_attempt_at,"
+        " p.external_id, p.subject, p.extra, t.subject, o.last_error"
         " FROM outbox o JOIN tickets t ON t.id = o.ticket_id JOIN shops sh ON sh.id = t.shop_id"
         " JOIN messages m ON m.id = o.message_id JOIN buyers b ON b.id = t.buyer_id"
+        " LEFT JOIN messages p ON p.id = (SELECT q.id FROM messages q WHERE q.ticket_id = t.id"
+        "   AND q.direction = 'in' AND q.kind = 'public' AND q.id < m.id"
+        "   ORDER BY q.sent_at DESC, q.id DESC LIMIT 1)"
         " WHERE o.status IN ('queued','sending') AND o.next_attempt_at <= ?1"
         "  AND (?2 IS NULL OR sh.name = ?2)"
         " ORDER BY o.next_attempt_at, o.id LIMIT ?3",
@@ -67,6 +76,11 @@ int store_outbox_due(bd_store *s, int64_t now, const char *shop, size_t limit,
         r->attempts = sqlite3_column_int(st, 13);
         r->created_at = sqlite3_column_int64(st, 14);
         r->next_attempt_at = sqlite3_column_int64(st, 15);
+        r->reply_to_external_id = store_col_text(st, 16);
+        r->reply_to_subject = store_col_text(st, 17);
+        r->reply_to_extra = store_col_text(st, 18);
+        r->ticket_subject = store_col_text(st, 19);
+        r->last_error = store_col_text(st, 20);
     }
     if (rc != SQLITE_DONE) return store_fail(s, err, "read outbox");
     return 0;

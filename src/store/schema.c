@@ -344,6 +344,17 @@ static const char *const migration_6 =
     "CREATE INDEX feedback_buyer ON feedback(buyer_id, left_at);"
     "CREATE INDEX feedback_left ON feedback(left_at);";
 
+/* The mail channel: the raw source of every mail the parser could not read cleanly (with
+ * its note), so that nothing a buyer sent is lost even when it is malformed; and finding a
+ * message by its Message-ID (the external id of mail) to thread replies to it. */
+static const char *const migration_7 =
+    "CREATE TABLE message_sources ("
+    "  message_id INTEGER PRIMARY KEY REFERENCES messages(id),"
+    "  raw BLOB NOT NULL,"
+    "  size INTEGER NOT NULL,"           /* the size the server announced (raw may be cut) */
+    "  error TEXT,"
+    "  created_at INTEGER NOT NULL);";
+
 const store_migration store_migrations[] = {
     {1, "shops, buyers, orders, tickets, messages, events, users, checkpoints, outbox",
      migration_1},
@@ -354,6 +365,7 @@ const store_migration store_migrations[] = {
     {5, "queue order: tickets with a running clock first", migration_5},
     {6, "loyalty profiles and tiers, blacklist and flags, surveys; feedback columns",
      migration_6},
+    {7, "raw sources of malformed mail", migration_7},
 };
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
 

@@ -251,7 +251,7 @@ int64_t store_count(bd_store *s, const char *table)
                                          "outbox",   "sync_checkpoints", "buyer_loyalty",
                                          "loyalty_dirty", "buyer_blacklist", "buyer_flags",
                                          "surveys", "survey_answers", "feedback",
-                                         "order_line_refs", NULL};
+                                         "order_line_refs", "message_sources", NULL};
     if (!bd_str_in(table, tables)) return -1;
     char sql[96];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);

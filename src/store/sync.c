@@ -191,3 +191,47 @@ int64_t store_conversation_last(bd_store *s, int64_t shop_id, const char *conver
     sqlite3_reset(st);
     return t;
 }
+
+int store_message_source_add(bd_store *s, int64_t message_id, const char *raw, size_t len,
+                             size_t full_len, const char *error, bd_err *err)
+{
+    sqlite3_stmt *st = store_stmt(s, ST_MSG_SOURCE_ADD,
+                                  "INSERT OR REPLACE INTO message_sources(message_id, raw, size,"
+                                  " error, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                  err);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, message_id);
+    sqlite3_bind_blob64(st, 2, raw ? raw : "", (sqlite3_uint64)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (int64_t)full_len);
+    store_bind_text(st, 4, error);
+    sqlite3_bind_int64(st, 5, bd_now());
+    int rc = sqlite3_step(st);
+    sqlite3_clear_bindings(st); /* raw is the caller's */
+    if (rc != SQLITE_DONE) return store_fail(s, err, "store raw message");
+    return 0;
+}
+
+int store_message_thread(bd_store *s, int64_t shop_id, const char *external_id,
+                         char **conversation_id, char **order_id, bd_err *err)
+{
+    *conversation_id = *order_id = NULL;
+    sqlite3_stmt *st = store_stmt(
+        s, ST_MSG_THREAD,
+        "SELECT coalesce(m.conversation_id, t.conversation_id),"
+        " coalesce(m.order_external_id, t.order_external_id)"
+        " FROM messages m JOIN tickets t ON t.id = m.ticket_id"
+        " WHERE m.shop_id = ?1 AND m.external_id = ?2",
+        err);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, shop_id);
+    store_bind_text(st, 2, external_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *conversation_id = store_col_text(st, 0);
+        *order_id = store_col_text(st, 1);
+        sqlite3_reset(st);
+        return 1;
+    }
+    if (rc != SQLITE_DONE) return store_fail(s, err, "find message thread");
+    return 0;
+}

@@ -90,7 +90,9 @@ static int deliver(bd_store *store, open_shop *os, store_outbox_row *r, const ou
 {
     mkt_reply rep = {.conversation_id = r->conversation_id, .buyer_id = r->buyer_external_id,
                      .order_id = r->order_external_id, .text = r->body,
-                     .idempotency_key = r->idempotency_key, .not_before = r->created_at};
+                     .idempotency_key = r->idempotency_key, .not_before = r->created_at,
+                     .reply_to_id = r->reply_to_external_id, .reply_to_subject = r->reply_to_subject,
+                     .reply_to_extra = r->reply_to_extra, .ticket_subject = r->ticket_subject};
     int uncertain = strcmp(r->status, "sending") == 0;
     uint64_t rng = (uint64_t)r->id * 2654435761u;
     for (int k = 0; k < o->run_attempts; k++) {
@@ -104,6 +106,11 @@ static int deliver(bd_store *store, open_shop *os, store_outbox_row *r, const ou
                 return rc ? -1 : DONE_RECONCILED;
             }
             mkt_sent_clear(&sent);
+            if (found == MKT_FIND_UNCHECKABLE) {
+                /* nothing can tell whether it went out: a person decides, no second copy */
+                snprintf(why, whylen, "%.1000s", e.msg);
+                return record_failed(store, r, why, err) ? -1 : DONE_FAILED;
+            }
             if (found < 0) {
                 snprintf(why, whylen, "cannot check an earlier attempt: %.900s", e.msg);
                 if (store_outbox_reschedule(store, r->id, "sending", why,
@@ -114,7 +121,7 @@ static int deliver(bd_store *store, open_shop *os, store_outbox_row *r, const ou
         }
         if (r->attempts >= o->max_attempts) {
             char last[512];
-            snprintf(last, sizeof last, "%s", why[0] ? why : "no answer");
+            snprintf(last, sizeof last, "%s", why[0] ? why : r->last_error ? r->last_error : "no answer");
             snprintf(why, whylen, "gave up after %d attempts: %s", r->attempts, last);
             return record_failed(store, r, why, err) ? -1 : DONE_FAILED;
         }

@@ -48,6 +48,19 @@ static int64_t conversation_seen(void *ud, mkt_shop *shop, const char *conversat
     return t < 0 ? 0 : t;
 }
 
+static int thread_of(void *ud, mkt_shop *shop, const char *external_id, char **conversation_id,
+                     char **order_id)
+{
+    (void)shop;
+    shop_run *run = ud;
+    bd_err err;
+    pthread_mutex_lock(&run->store_mu);
+    int found = store_message_thread(run->store, run->shop_id, external_id, conversation_id,
+                                     order_id, &err);
+    pthread_mutex_unlock(&run->store_mu);
+    return found > 0;
+}
+
 /* Tokens: the database's, unless the configured (environment) token changed since. */
 static int load_tokens(bd_store *store, int64_t shop_id, mkt_shop *shop, bd_err *err)
 {
@@ -84,7 +97,7 @@ int sync_shop_open(bd_store *store, const cJSON *conf, mkt_shop *shop,
     const char *mk = bd_json_str(conf, "marketplace");
     *conn = mkt_connector_find(mk);
     if (!*conn)
-        return bd_err_set(err, "shop %s: no connector for marketplace \"%s\" (known: ebay, shopee, amazon)",
+        return bd_err_set(err, "shop %s: no connector for marketplace \"%s\" (known: ebay, shopee, amazon, mail)",
                           name, mk ? mk : "");
     if (store_shop_ensure(store, name, mk, shop_id, err)) return -1;
     if (mkt_shop_init(shop, conf, err) || load_tokens(store, *shop_id, shop, err)) {
@@ -98,6 +111,7 @@ int sync_shop_open(bd_store *store, const cJSON *conf, mkt_shop *shop,
     shop->ud = run;
     shop->save_tokens = save_tokens;
     shop->conversation_seen = conversation_seen;
+    shop->thread_of = thread_of;
     if ((*conn)->open(shop, err)) {
         sync_shop_close(shop, *conn);
         return -1;
@@ -115,8 +129,26 @@ void sync_shop_close(mkt_shop *shop, const mkt_connector *conn)
 }
 
 /* ---- storing one page ---- */
-static int sync_message(ticket_ctx *ctx, int64_t shop_id, const bd_message *m, sync_counts *c,
-                         bd_err *err)
+/* A message whose raw source the page kept (malformed mail): the source is stored beside
+ * it and the ticket's history says what was wrong, so a person can look. */
+static int keep_raw(ticket_ctx *ctx, const mkt_raw *raw, const ticket_ingest_result *res,
+                    bd_err *err)
+{
+    if (store_message_source_add(ctx->store, res->message_id, raw->data, raw->len, raw->full_len,
+                                 raw->error, err))
+        return -1;
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddNumberToObject(d, "message_id", (double)res->message_id);
+    cJSON_AddStringToObject(d, "error", raw->error ? raw->error : "");
+    char *detail = mkt_json_text(d);
+    int rc = store_event_add(ctx->store, res->ticket_id, ctx->actor, "message_malformed", detail,
+                             bd_now(), err);
+    free(detail);
+    return rc;
+}
+
+static int sync_message(ticket_ctx *ctx, int64_t shop_id, const bd_message *m, const mkt_raw *raw,
+                        sync_counts *c, bd_err *err)
 {
     if (m->direction == BD_DIR_OUT) {
         int have = store_message_exists(ctx->store, shop_id, m->external_id, err);
@@ -138,6 +170,7 @@ static int sync_message(ticket_ctx *ctx, int64_t shop_id, const bd_message *m, s
     else c->messages_new++;
     c->tickets_created += res.created;
     c->tickets_reopened += res.reopened;
+    if (raw && !res.duplicate && keep_raw(ctx, raw, &res, err)) return -1;
     return 0;
 }
 
@@ -170,8 +203,11 @@ static int store_page(ticket_ctx *ctx, int64_t shop_id, const char *resource, co
         else if (result == STORE_UPDATED) c->updated++;
         else c->unchanged++;
     }
-    for (size_t i = 0; i < p->n_messages; i++)
-        if (sync_message(ctx, shop_id, &p->messages[i], c, err)) goto fail;
+    for (size_t i = 0, r = 0; i < p->n_messages; i++) {
+        while (r < p->n_raws && p->raws[r].message < i) r++;
+        const mkt_raw *raw = r < p->n_raws && p->raws[r].message == i ? &p->raws[r] : NULL;
+        if (sync_message(ctx, shop_id, &p->messages[i], raw, c, err)) goto fail;
+    }
     if (store_checkpoint_set(s, shop_id, resource, p->cursor, bd_now(), err)) goto fail;
     if (store_commit(s, err)) goto fail;
     return 0;
@@ -350,12 +386,27 @@ static void sync_shop(bd_store *store, const cJSON *conf, const sync_options *o,
         r->elapsed_ms = http_now_ms() - t0;
         return;
     }
+    if (o->shop && o->resource && !mkt_connector_has(conn, o->resource)) {
+        /* asked for by name: say so rather than sync nothing */
+        r->ok = 0;
+        r->error = bd_asprintf("shop %s: a %s shop has no %s", shop.name, conn->marketplace, o->resource);
+        sync_shop_close(&shop, conn);
+        r->elapsed_ms = http_now_ms() - t0;
+        return;
+    }
     ticket_ctx ctx = {.store = store, .reopen_window = o->reopen_window,
                       .actor = o->actor ? o->actor : "sync", .classify = o->classify,
                       .classify_ud = o->classify_ud, .on_change = o->on_change,
                       .on_change_ud = o->on_change_ud};
     for (int i = 0; conn->resources[i]; i++) {
         if (!wanted(conf, conn->resources[i], o)) continue;
+        if (conn->enabled && !conn->enabled(&shop, conn->resources[i])) {
+            if (!o->resource || !o->shop) continue;
+            r->ok = 0;
+            r->error = bd_asprintf("shop %s: its configuration has no %s (see docs/sync.md)",
+                                   shop.name, conn->resources[i]);
+            break;
+        }
         if (sync_resource(&ctx, &shop, conn, shop_id, conn->resources[i], o, r, &err)) {
             r->ok = 0;
             r->error = bd_strdup(err.msg);

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """sync_dump.py DB — a canonical text dump of what sync stores (orders with items, buyers,
-messages with their ticket's thread, tickets, feedback), without row ids and local clocks,
+messages with their ticket's thread, tickets, feedback, raw sources of malformed mail), without row ids and local clocks,
 so two databases synced from the same marketplace data compare equal line by line.
 Duplicate rows would show up as repeated lines; missing ones as absent lines."""
 import sqlite3
@@ -35,3 +35,7 @@ for r in q("SELECT s.name, f.external_id, b.external_id, f.rating, coalesce(f.sc
            " f.order_id IS NOT NULL, f.left_at FROM feedback f JOIN shops s ON s.id = f.shop_id"
            " JOIN buyers b ON b.id = f.buyer_id ORDER BY 1, 2"):
     print("feedback", *r, sep="|")
+for r in q("SELECT s.name, m.external_id, length(x.raw), x.size, coalesce(x.error,'')"
+           " FROM message_sources x JOIN messages m ON m.id = x.message_id"
+           " JOIN shops s ON s.id = m.shop_id ORDER BY 1, 2"):
+    print("source", *r, sep="|")
