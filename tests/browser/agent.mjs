@@ -49,6 +49,12 @@ export async function run({ context, base }) {
       for (let tries = 0; tries < 3; tries++) {
         want = await dueIds(due);
         await gotoInbox(page, base, 'due=' + due);
+        // every page of the list (50 rows a page)
+        while (await page.isVisible('#inbox-more')) {
+          const n = (await rowIds(page)).length;
+          await page.click('#inbox-more');
+          await page.waitForFunction((k) => document.querySelectorAll('#inbox-rows tr').length > k, n);
+        }
         rows = (await rowIds(page)).sort((a, b) => a - b);
         if (JSON.stringify(await dueIds(due)) === JSON.stringify(want)) break;
       }
