@@ -82,6 +82,20 @@ static int valid_text_param(srv_request *r, const char *key, const char **out)
     return 0;
 }
 
+/* The buyer filter (?buyer=ID, a borderdesk buyer id): 0 when absent; -1 after a 400. */
+static int buyer_param(srv_request *r, int64_t *out)
+{
+    const char *v = srv_query(r, "buyer");
+    *out = 0;
+    if (!v) return 0;
+    size_t n = strspn(v, "0123456789");
+    if (n == 0 || n > 18 || v[n] || (*out = strtoll(v, NULL, 10)) <= 0) {
+        srv_error(r, 400, "invalid_parameter", "buyer must be a buyer id (a positive number)");
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads the filters shared by /tickets and /buyers/{id}/tickets; -1 after a 400. */
 static int ticket_query(srv_request *r, store_ticket_query *q, const char *default_status)
 {
@@ -102,7 +116,8 @@ static int ticket_query(srv_request *r, store_ticket_query *q, const char *defau
         valid_text_param(r, "category", &q->category) ||
         valid_text_param(r, "language", &q->language) ||
         valid_text_param(r, "assignee", &q->assignee) || valid_text_param(r, "tag", &q->tag) ||
-        valid_text_param(r, "tier", &q->tier) || valid_text_param(r, "q", &q->search))
+        valid_text_param(r, "tier", &q->tier) || valid_text_param(r, "q", &q->search) ||
+        buyer_param(r, &q->buyer_id))
         return -1;
     if (q->search && !*q->search) q->search = NULL;
     q->due = srv_query(r, "due");

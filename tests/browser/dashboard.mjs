@@ -4,7 +4,8 @@
 // CES, response rate, feedback by week) and tiers (pyramid, concentration, churn risk) are
 // checked against numbers computed by expected.py from the seeded rows.
 import fs from 'node:fs';
-import { api, assert, cli, equal, expected, login, newPage, noProblems, shot, sql, step, env } from './lib.mjs';
+import path from 'node:path';
+import { api, assert, cli, equal, expected, login, newPage, noProblems, shot, shotOf, sql, step, env } from './lib.mjs';
 
 const FROM = '2026-10-01';
 const TO = '2026-11-15'; // in the past: running clocks are measured at its end, so the numbers hold still
@@ -146,10 +147,11 @@ export async function run({ context, base }) {
     close(last[5], want.total.csat_pct, 'CSV CSAT');
     await page.click('button[data-target=dash-satisfaction]');
     await shot(page, 'dashboard-satisfaction');
+    await shotOf(page, '#dash-satisfaction', 'dashboard-satisfaction-section');
     noProblems(page, 'satisfaction');
   });
 
-  await step('dashboard: tiers are the pyramid and concentration of the seeded orders; the churn list links to tickets', async () => {
+  await step('dashboard: tiers are the pyramid and concentration of the seeded orders; the churn list links to the buyer\'s tickets', async () => {
     const want = expected(FROM, TO).tiers;
     await page.waitForSelector('#table-tier-distribution');
     const pyramid = await page.$$eval('#table-tier-distribution tr[data-grading=pyramid]', (trs) => Object.fromEntries(trs.map((r) => [r.dataset.key, Number(r.cells[2].textContent)])));
@@ -163,15 +165,30 @@ export async function run({ context, base }) {
     }
     const churn = await page.$$eval('#table-churn tbody tr[data-buyer]', (trs) => trs.map((r) => r.querySelector('small').textContent));
     assert(churn.includes('webshop-us:quiet-1'), 'the buyer silent for 200 days is at risk: ' + churn.join(', '));
-    const link = await page.getAttribute('#table-churn tr[data-buyer] a.buyer-tickets', 'href');
-    assert(/^#\/inbox\?/.test(link), 'a link to the buyer\'s tickets: ' + link);
-    const [quiet] = sql("SELECT b.id FROM buyers b WHERE b.external_id = 'quiet-1'");
+    const [quiet] = sql("SELECT b.id, b.name FROM buyers b WHERE b.external_id = 'quiet-1'");
+    const row = '#table-churn tr[data-buyer="' + quiet.id + '"]';
+    // the tier cell is filled from GET /buyers/{id} (the report lists none)
+    const tier = (await api(base, token, '/buyers/' + quiet.id)).loyalty.tier;
+    const en = JSON.parse(fs.readFileSync(path.join(env.BD_SOURCE_DIR, 'locales/en/ui.json'), 'utf8'));
+    await page.waitForFunction(([sel, want]) => document.querySelector(sel)?.textContent === want,
+      [row + ' td.tier', tier ? en['tier.' + tier] ?? tier : '—']);
+    const link = await page.getAttribute(row + ' a.buyer-tickets', 'href');
+    equal(link, '#/inbox?status=all&buyer=' + quiet.id, 'a link to the buyer\'s tickets');
     await page.click('button[data-target=dash-tiers]');
     await shot(page, 'dashboard-tiers');
-    const row = '#table-churn tr[data-buyer="' + quiet.id + '"]';
+    await shotOf(page, '#dash-tiers', 'dashboard-tiers-section');
     await page.click(row + ' a.buyer-tickets');
     await page.waitForSelector('main[data-loaded=inbox]');
-    assert(page.url().includes('q=quiet-1'), 'the inbox searches the buyer');
+    // every ticket of the buyer, whatever its status, and no one else's
+    const theirs = sql('SELECT id FROM tickets WHERE buyer_id = ? ORDER BY id', quiet.id).map((x) => x.id);
+    assert(theirs.length > 0, 'the silent buyer has a (closed) ticket');
+    const rows = await page.$$eval('#inbox-rows tr', (rs) => rs.map((r) => Number(r.dataset.id)));
+    equal([...rows].sort((a, b) => a - b), theirs, 'the inbox lists the buyer\'s tickets');
+    equal(rows, (await api(base, token, '/tickets?status=all&buyer=' + quiet.id)).items.map((x) => x.id), 'in the API order');
+    await page.waitForFunction((n) => document.querySelector('#filter-buyer-name')?.textContent.startsWith(n), quiet.name);
+    await page.click('#filter-buyer-clear');
+    await page.waitForFunction(() => !location.hash.includes('buyer=') && document.querySelector('main').dataset.loaded === 'inbox');
+    assert((await page.$$eval('#inbox-rows tr', (rs) => rs.length)) > theirs.length, 'without the buyer filter, everyone\'s tickets');
     noProblems(page, 'tiers');
   });
   await page.close();

@@ -103,6 +103,16 @@ export async function shot(page, name) {
   return file;
 }
 
+// One part of the page (a dashboard section) at its own size, readable where the full page
+// is too long to look at.
+export async function shotOf(page, selector, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const file = path.join(SHOTS, name + '.png');
+  await page.locator(selector).screenshot({ path: file });
+  console.log('     screenshot ' + file);
+  return file;
+}
+
 export async function login(page, base, user, password) {
   await page.goto(base + '/#/login');
   await page.waitForSelector('#login-form');

@@ -5,7 +5,8 @@
 #    and surveys on solved tickets (CSAT with three dimensions);
 #  - two tickets written just now (one due within the warning time, one on time), a buyer
 #    whose data is XSS payloads (tests/browser/xss-payloads.json), a buyer whose last orders
-#    are 200 and 260 days old (at risk of churning);
+#    are 200 and 260 days old (at risk of churning; one closed ticket), a buyer with refund
+#    claims on half the orders (a suspicion flag), feedback and a blacklist entry by lena;
 #  - surveys and feedback over six weeks and open surveys for the survey page
 #    (seed-satisfaction.py);
 #  - an agent (alice) and a lead (lena) with passwords and read tokens.
@@ -39,7 +40,31 @@ churner = {"external_id": "quiet-1", "name": "Grace Hall", "country": "GB", "lan
 orders += [{"shop": "webshop-us", "marketplace": "webshop", "external_id": "QUIET-%d" % d, "buyer": churner,
             "status": "Delivered", "purchased_at": iso(now - datetime.timedelta(days=d)), "currency": "GBP",
             "total": "240.00", "items": [{"title": "Standing desk", "quantity": 1, "price": "240.00"}]} for d in (200, 260)]
+# a buyer who claimed refunds on half of four orders (the recompute raises a refund_claims
+# flag), wrote yesterday about another refund, left negative feedback, and whom the lead
+# blacklisted (below): the buyer panel's every part comes from the real API
+claimer = {"external_id": "claims-1", "name": "Victor Kane", "country": "US", "language": "en"}
+orders += [{"shop": "webshop-us", "marketplace": "webshop", "external_id": "CLAIM-%d" % d, "buyer": claimer,
+            "status": status, "purchased_at": iso(now - datetime.timedelta(days=d)), "currency": "USD", "total": total,
+            "items": [{"title": "USB-C charger 65W", "quantity": 1, "price": total}]}
+           for d, status, total in ((80, "Delivered", "120.00"), (60, "Refunded", "89.00"), (40, "Returned", "45.00"),
+                                    (20, "Delivered", "60.00"))]
+feedback = [{"shop": "webshop-us", "marketplace": "webshop", "external_id": "claims-fb-1", "buyer": claimer,
+             "order_id": "CLAIM-20", "rating": "negative", "comment": "Stopped working after a week, seller slow to answer",
+             "response": "We sent a replacement on the same day.", "left_at": iso(now - datetime.timedelta(days=3))},
+            {"shop": "webshop-us", "marketplace": "webshop", "external_id": "claims-rv-1", "buyer": claimer,
+             "order_id": "CLAIM-80", "kind": "product_review", "stars": 4, "comment": "Charges fast",
+             "left_at": iso(now - datetime.timedelta(days=70))}]
 messages = [
+    # the claimer, yesterday
+    {"shop": "webshop-us", "marketplace": "webshop", "external_id": "claims-msg-1", "buyer": claimer,
+     "order_id": "CLAIM-20", "direction": "in", "subject": "Refund for the charger",
+     "body": "The charger from order CLAIM-20 stopped working. I want a refund, not a replacement.",
+     "sent_at": iso(now - datetime.timedelta(days=1))},
+    # the silent buyer's only contact, about the desk, 250 days ago (closed below)
+    {"shop": "webshop-us", "marketplace": "webshop", "external_id": "quiet-msg-1", "buyer": churner,
+     "order_id": "QUIET-260", "direction": "in", "subject": "Desk assembly",
+     "body": "Hello, are the screws for the standing desk included?", "sent_at": iso(now - datetime.timedelta(days=250))},
     # written 10 minutes ago on a marketplace with a 1-hour deadline: due soon (warning)
     {"shop": "webshop-us", "marketplace": "webshop", "external_id": "fresh-warning-1",
      "buyer": {"external_id": "fresh-1", "name": "Olivia Brown", "country": "US", "language": "en"},
@@ -54,13 +79,18 @@ messages = [
      "order_id": payloads["order_id"], "direction": "in", "subject": payloads["subject"], "body": payloads["body"],
      "sent_at": iso(now - datetime.timedelta(days=2))},
 ]
-for name, rows in (("orders", orders), ("messages", messages)):
+for name, rows in (("orders", orders), ("messages", messages), ("feedback", feedback)):
     with open("%s/%s.jsonl" % (work, name), "w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
 EOF
 "$bin" import orders "$work/orders.jsonl" >/dev/null
 "$bin" import messages "$work/messages.jsonl" >/dev/null
+"$bin" feedback import "$work/feedback.jsonl" >/dev/null
+"$bin" buyers blacklist add webshop-us:claims-1 --reason "Refund claims on half of the orders; chargeback threatened" \
+  --as lena >/dev/null
+quiet_ticket=$(sqlite3 "$BORDERDESK_DB" "SELECT ticket_id FROM messages WHERE external_id = 'quiet-msg-1'")
+"$bin" tickets status "$quiet_ticket" closed >/dev/null
 # what the classifier (another module) stores on a message: shown with the rules that fired
 sqlite3 "$BORDERDESK_DB" "UPDATE messages SET language = 'en', category = 'shipping', subcategory = 'order_change',
   classification = '{\"category\":\"shipping\",\"subcategory\":\"order_change\",\"language\":\"en\",\"confidence\":0.91,\"urgency\":\"high\",\"sentiment\":\"neutral\",\"flags\":[],\"entities\":{},\"rules\":[\"en.shipping.order_change.change_colour\",\"en.urgency.before_packing\"]}'

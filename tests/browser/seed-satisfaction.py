@@ -4,8 +4,9 @@ database: surveys of every kind (CSAT, NPS, CES) on the demo tickets, sent over 
 October and November 2026, most of them answered with a fixed pattern of scores and
 dimensions, and marketplace feedback (positive, neutral, negative) in the same weeks. The
 numbers the dashboard must show are computed from these rows by expected.py, not here.
-Three more surveys are for the survey page: an open NPS survey in Arabic, an open CES survey
-in English asking all four dimensions, and an expired one (tokens below)."""
+Four more surveys are for the survey page: an open NPS survey in Arabic, an open CES survey
+in English asking all four dimensions, an expired one, and an open CSAT survey in Japanese
+(tokens below)."""
 import sqlite3
 import sys
 from datetime import datetime, timedelta, timezone
@@ -13,11 +14,11 @@ from datetime import datetime, timedelta, timezone
 db = sqlite3.connect(sys.argv[1])
 tickets = db.execute(
     "SELECT id, shop_id, buyer_id, category, subcategory, language FROM tickets"
-    " WHERE id NOT IN (SELECT ticket_id FROM surveys) ORDER BY id LIMIT 33").fetchall()
+    " WHERE id NOT IN (SELECT ticket_id FROM surveys) ORDER BY id LIMIT 34").fetchall()
 page_tickets = tickets[30:]
 tickets = tickets[:30]
-if len(page_tickets) < 3:
-    sys.exit("seed-satisfaction.py: the demo data has fewer than 30 tickets")
+if len(page_tickets) < 4:
+    sys.exit("seed-satisfaction.py: the demo data has fewer than 34 tickets")
 
 # Wednesdays at noon UTC, weeks 2026-W41 .. W46 (October 7 to November 11): far from any
 # week or day boundary, inside the dashboard test's period (October 1 to November 15)
@@ -59,6 +60,7 @@ page_surveys = [  # token, kind, language, dimensions, sent, expires
     ("pageNpsArabic0000000000000000000", "nps", "ar", '["quality","speed"]', now - 3600, now + 7 * 86400),
     ("pageCesEnglish000000000000000000", "ces", "en", '["quality","attitude","speed","price"]', now - 3600, now + 7 * 86400),
     ("pageExpired000000000000000000000", "csat", "de", '["quality"]', now - 10 * 86400, now - 86400),
+    ("pageCsatJapanese0000000000000000", "csat", "ja", '["quality","attitude","speed","price"]', now - 7200, now + 7 * 86400),
 ]
 for (tid, shop, buyer, cat, sub, _lang), (token, kind, lang, asked, sent, expires) in zip(page_tickets, page_surveys):
     db.execute(

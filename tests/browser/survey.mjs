@@ -4,7 +4,9 @@
 // without a score, answers with the keyboard and the touch screen, sees the thank-you, and
 // after a reload "already answered"; the answer is checked in the database. Then the seeded
 // surveys: NPS in Arabic (right to left, 0–10 on two rows), CES in English (1–7, four
-// dimensions), an expired one, and a link that does not exist.
+// dimensions), CSAT in Japanese (answered), an expired one, and a link that does not exist.
+// The page names the dimensions as the public API does (product_quality, service_attitude,
+// response_speed, price); the database keeps short names (quality, attitude, speed, price).
 import fs from 'node:fs';
 import path from 'node:path';
 import { assert, equal, launchBrowser, newPage, noProblems, shot, sql, step, env } from './lib.mjs';
@@ -12,6 +14,9 @@ import { assert, equal, launchBrowser, newPage, noProblems, shot, sql, step, env
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const strings = (lang) => JSON.parse(fs.readFileSync(path.join(env.BD_SOURCE_DIR, 'locales', lang, 'survey.json'), 'utf8'));
 const SCALES = { csat: [1, 5], nps: [0, 10], ces: [1, 7] };
+// The database keeps the dimensions' short names; the public survey API (and so the page)
+// names them as docs/openapi.json does.
+export const API_DIMENSION = { quality: 'product_quality', attitude: 'service_attitude', speed: 'response_speed', price: 'price' };
 
 // A phone: a browser of its own, without the agents' cookies (a buyer has no session).
 export async function phone(base) {
@@ -66,8 +71,11 @@ export async function run({ context, base }) {
     const [min, max] = SCALES[survey.kind];
     equal(await page.$$eval('#q-score input[type=radio]', (xs) => xs.map((x) => Number(x.value))),
       Array.from({ length: max - min + 1 }, (_, i) => min + i), 'the ' + survey.kind + ' scale');
-    const asked = JSON.parse(survey.dimensions);
+    const asked = JSON.parse(survey.dimensions).map((d) => API_DIMENSION[d]);
+    assert(asked.length > 0 && asked.every(Boolean), 'the survey asks known dimensions: ' + survey.dimensions);
     equal(await page.$$eval('#survey-dimensions fieldset', (fs) => fs.map((f) => f.id.replace(/^q-dim-/, ''))), asked, 'the dimensions asked');
+    equal(await page.$$eval('#survey-dimensions fieldset legend', (ls) => ls.map((l) => l.textContent)),
+      asked.map((d) => s['dimension.' + d]), 'the dimensions in the buyer\'s language');
     await fitsPhone(page);
     await shot(page, 'survey-phone');
     await page.tap('#survey-submit');
@@ -79,6 +87,7 @@ export async function run({ context, base }) {
 
   await step('survey: answered with keyboard and touch, thank-you, the answer is in the database, reload says answered', async () => {
     const page = survey.page;
+    assert(page, 'the previous step left the survey page open');
     const [min, max] = SCALES[survey.kind];
     // the keyboard: focus the first choice, arrows move and pick (native radio buttons)
     await page.focus('#q-score input[value="' + min + '"]');
@@ -86,12 +95,13 @@ export async function run({ context, base }) {
     for (let v = min; v < max - 1; v++) await page.keyboard.press('ArrowRight');
     const score = max - 1;
     equal(await page.$eval('#q-score input:checked', (x) => Number(x.value)), score, 'picked with the arrow keys');
-    const asked = JSON.parse(survey.dimensions);
-    const dims = {};
+    const asked = JSON.parse(survey.dimensions); // the stored names
+    const picked = {};
     for (const [i, d] of asked.entries()) {
-      dims[d] = 1 + ((i + 3) % 5);
-      await page.tap('label[for="q-dim-' + d + '-' + dims[d] + '"]');
+      picked[d] = 1 + ((i + 3) % 5);
+      await page.tap('label[for="q-dim-' + API_DIMENSION[d] + '-' + picked[d] + '"]');
     }
+    const dims = Object.fromEntries(Object.entries(picked).sort(([a], [b]) => (a < b ? -1 : 1)));
     const comment = 'Schnelle Hilfe <b>danke</b> 🙂 "quotes" & ampersands';
     await page.fill('#survey-comment', comment);
     await page.tap('#survey-submit');
@@ -100,8 +110,8 @@ export async function run({ context, base }) {
     const [row] = sql('SELECT id, score, comment, responded_at FROM surveys WHERE token = ?', token);
     equal([row.score, row.comment], [score, comment], 'score and comment recorded as typed');
     assert(row.responded_at, 'answered');
-    const answers = Object.fromEntries(sql('SELECT dimension, score FROM survey_answers WHERE survey_id = ?', row.id).map((a) => [a.dimension, a.score]));
-    equal(answers, dims, 'dimension answers');
+    const answers = Object.fromEntries(sql('SELECT dimension, score FROM survey_answers WHERE survey_id = ? ORDER BY dimension', row.id).map((a) => [a.dimension, a.score]));
+    equal(answers, dims, 'dimension answers (stored under the short names)');
     await page.reload();
     await page.waitForSelector('main[data-state=answered]');
     equal(await page.textContent('#survey-title'), strings(survey.language)['answered.title'], 'already answered');
@@ -116,6 +126,8 @@ export async function run({ context, base }) {
     equal(await page.getAttribute('html', 'dir'), 'rtl', 'right to left');
     equal(await page.textContent('#survey-title'), strings('ar').title, 'Arabic title');
     equal(await page.$$eval('#q-score input', (xs) => xs.length), 11, '0 to 10');
+    equal(await page.$$eval('#survey-dimensions fieldset legend', (ls) => ls.map((l) => l.textContent)),
+      ['product_quality', 'response_speed'].map((d) => strings('ar')['dimension.' + d]), 'the two dimensions asked, in Arabic');
     const rows = await page.$$eval('#q-score .pick', (ps) => new Set(ps.map((p) => Math.round(p.getBoundingClientRect().top))).size);
     equal(rows, 2, 'two rows of choices');
     const x0 = await page.$eval('label[for=q-score-0]', (l) => l.getBoundingClientRect().left);
@@ -140,6 +152,33 @@ export async function run({ context, base }) {
     await fitsPhone(page);
     await shot(page, 'survey-ces');
     noProblems(page, 'CES survey');
+    await page.close();
+  });
+
+  await step('survey: CSAT in Japanese, answered by touch with a Japanese comment', async () => {
+    const token = 'pageCsatJapanese0000000000000000';
+    const ja = strings('ja');
+    const page = await open(token);
+    await page.waitForSelector('#survey-form');
+    equal(await page.getAttribute('html', 'lang'), 'ja', 'page language');
+    equal(await page.getAttribute('html', 'dir'), 'ltr', 'left to right');
+    equal(await page.textContent('#survey-title'), ja.title, 'Japanese title');
+    equal(await page.$$eval('#survey-dimensions fieldset legend', (ls) => ls.map((l) => l.textContent)),
+      Object.values(API_DIMENSION).map((d) => ja['dimension.' + d]), 'the four dimensions in Japanese');
+    await fitsPhone(page);
+    await shot(page, 'survey-ja');
+    await page.tap('label[for=q-score-5]');
+    await page.tap('label[for=q-dim-price-2]');
+    const comment = '対応が早くて助かりました。ありがとうございます！';
+    await page.fill('#survey-comment', comment);
+    equal(await page.textContent('#survey-count'), ja['comment.count'].replace('{n}', String(comment.length)).replace('{max}', '2000'), 'the characters counted');
+    await page.tap('#survey-submit');
+    await page.waitForSelector('main[data-state=thanks]');
+    equal(await page.textContent('#survey-title'), ja['thanks.title'], 'thank-you in Japanese');
+    const [row] = sql('SELECT id, score, comment FROM surveys WHERE token = ?', token);
+    equal([row.score, row.comment], [5, comment], 'score and comment recorded');
+    equal(sql('SELECT dimension, score FROM survey_answers WHERE survey_id = ?', row.id), [{ dimension: 'price', score: 2 }], 'the one dimension answered');
+    noProblems(page, 'Japanese survey');
     await page.close();
   });
 

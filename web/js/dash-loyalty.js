@@ -167,11 +167,9 @@ function tiers(res) {
   return out;
 }
 
-// The buyer's tier from GET /buyers/{id}: its "loyalty" object when the API has one.
+// The buyer's tier from GET /buyers/{id} (loyalty.tier: a label or null).
 function buyerTier(b) {
-  if (!b) return null;
-  if (b.loyalty && typeof b.loyalty === 'object' && 'tier' in b.loyalty) return b.loyalty.tier;
-  return 'tier' in b ? b.tier : null;
+  return b && b.loyalty && typeof b.loyalty === 'object' ? b.loyalty.tier ?? null : null;
 }
 
 function churnTable(list, total, currency) {
@@ -179,8 +177,8 @@ function churnTable(list, total, currency) {
   const rows = list.map((x) => {
     const cell = h('td', { class: 'tier' }, x.tier !== undefined ? label(x.tier || '—') : '…');
     if (x.tier === undefined) tierCells.set(x, cell);
-    // the buyer's tickets: the inbox filtered to the shop, searching the buyer's id
-    const tickets = '#/inbox' + query({ status: 'all', shop: x.shop, q: x.buyer });
+    // the buyer's tickets, whatever their status: the inbox filtered to this buyer
+    const tickets = '#/inbox' + query({ status: 'all', buyer: x.buyer_id });
     return h('tr', { dataset: { buyer: x.buyer_id } },
       h('td', {}, x.name || x.buyer, h('small', {}, x.shop + ':' + x.buyer)), cell,
       h('td', {}, tOr('churn.' + x.reason, x.reason)), h('td', { class: 'num' }, String(x.orders)), h('td', { class: 'num' }, money(x.spend, currency)),

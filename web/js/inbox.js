@@ -9,7 +9,8 @@ import { t, tOr, LANGUAGES } from './i18n.js';
 import { countdown, dueState, parseTime, clock } from './format.js';
 import { CATEGORIES, STATUSES, DUE_STATES, loadSeen, isUnread } from './model.js';
 
-const FILTERS = ['status', 'shop', 'marketplace', 'category', 'language', 'assignee', 'due', 'q'];
+// buyer: a buyer id (the churn-risk list and other screens link to one buyer's tickets)
+const FILTERS = ['status', 'shop', 'marketplace', 'category', 'language', 'assignee', 'due', 'buyer', 'q'];
 const PAGE = 50;
 
 let shopsCache = null;
@@ -51,6 +52,16 @@ export async function render(main, app, params) {
   const sel = (name, options) => select({ name, id: 'filter-' + name, on: { change: (e) => apply({ [name]: e.target.value }) } },
     [any, ...options], filters[name]);
   const search = h('input', { type: 'search', name: 'q', id: 'filter-q', value: filters.q, placeholder: t('filter.search_hint') });
+  // one buyer's tickets: named once GET /buyers/{id} answers, removable
+  const buyerName = h('strong', { id: 'filter-buyer-name' }, '#' + filters.buyer);
+  const buyerChip = filters.buyer ? h('span', { class: 'chip', id: 'filter-buyer' }, t('filter.buyer') + ': ', buyerName,
+    h('button', { type: 'button', class: 'link', id: 'filter-buyer-clear', title: t('filter.remove'), aria: { label: t('filter.remove') },
+      on: { click: () => apply({ buyer: '' }) } }, '×')) : null;
+  if (filters.buyer) {
+    get('/buyers/' + encodeURIComponent(filters.buyer)).then((b) => {
+      buyerName.textContent = (b.name || b.external_id) + ' · ' + b.shop;
+    }, () => {});
+  }
   const filterBar = h('form', { class: 'filters', id: 'filters', on: { submit: (e) => { e.preventDefault(); apply({ q: search.value.trim() }); } } },
     field(t('filter.status'), select({ name: 'status', id: 'filter-status', on: { change: (e) => apply({ status: e.target.value }) } },
       [['', t('status.active')], ...STATUSES.map((s) => [s, t('status.' + s)]), ['all', t('status.all')]], filters.status)),
@@ -61,6 +72,7 @@ export async function render(main, app, params) {
     field(t('filter.language'), sel('language', LANGUAGES.map(([c, n]) => [c, c + ' · ' + n]))),
     field(t('filter.assignee'), sel('assignee', [[me, t('filter.me')], ['-', t('filter.unassigned')],
       ...userList.filter((u) => u.name !== me).map((u) => [u.name, u.display_name || u.name])])),
+    buyerChip,
     field(t('filter.search'), search),
     h('button', { type: 'submit' }, t('filter.apply')),
     h('button', { type: 'button', class: 'link', id: 'filter-clear', on: { click: () => app.go('#/inbox') } }, t('filter.clear')));

@@ -12,8 +12,6 @@ import { LANGUAGES } from './i18n.js';
 const main = document.getElementById('survey');
 const foot = document.getElementById('survey-foot');
 const COMMENT_MAX = 2000;
-// The survey configuration's short names and the API's long ones name the same questions.
-const DIMENSION_KEYS = { quality: 'product_quality', attitude: 'service_attitude', speed: 'response_speed' };
 
 const state = {
   token: tokenFromPath(),
@@ -108,12 +106,14 @@ async function request(method, body) {
   }
 }
 
-function shopName() {
-  return (state.survey && state.survey.shop && state.survey.shop.name) || '';
+function dimensionLabel(name) {
+  const key = 'dimension.' + name;
+  const s = t(key);
+  return s === key ? name : s;
 }
 
-function dimensionKey(name) {
-  return DIMENSION_KEYS[name] || name;
+function shopName() {
+  return (state.survey && state.survey.shop && state.survey.shop.name) || '';
 }
 
 // ---- the form ----
@@ -144,7 +144,9 @@ function drawForm() {
 
   const main_q = scale('score', min, max, t('question.' + kind, { shop }), t('scale.' + kind + '.low'), t('scale.' + kind + '.high'),
     d.score, (v) => { d.score = v; hideError(); }, 'main');
-  const dims = (s.dimensions || []).map((name) => scale('dim-' + name, 1, 5, t('dimension.' + dimensionKey(name)),
+  // the API's names (product_quality, service_attitude, response_speed, price) are the keys
+  // of the answer and of the strings; a name the strings lack shows as itself
+  const dims = (s.dimensions || []).map((name) => scale('dim-' + name, 1, 5, dimensionLabel(name),
     t('dimension.low'), t('dimension.high'), d.dimensions[name] ?? null, (v) => { d.dimensions[name] = v; }, 'dimension'));
   const counter = h('p', { class: 'count', id: 'survey-count', aria: { live: 'polite' } }, t('comment.count', { n: d.comment.length, max: COMMENT_MAX }));
   const comment = h('textarea', { id: 'survey-comment', rows: 4, maxLength: COMMENT_MAX, value: d.comment,

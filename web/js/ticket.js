@@ -9,7 +9,7 @@ import { h, clear, select, field, add, put } from './dom.js';
 import { t, tOr, language } from './i18n.js';
 import { countdown, dueState, dateTime, date, money, percent } from './format.js';
 import { STATUSES, markSeen } from './model.js';
-import { loyaltyFacts, suspicion, satisfaction, valueText } from './buyer.js';
+import { loyaltyFacts, blacklistControl, suspicion, satisfaction, valueText } from './buyer.js';
 
 const MARKER = /\[\[([a-z0-9_]+)\]\]/g;
 
@@ -191,10 +191,17 @@ export async function render(main, app, id, params) {
       facts.push([t('buyer.email'), b.email], [t('buyer.orders'), String(b.order_count)],
         [t('buyer.tickets'), String(b.ticket_count) + ' (' + t('buyer.open', { n: b.open_ticket_count }) + ')'],
         [t('buyer.first_order'), date(b.first_order_at)], [t('buyer.last_order'), date(b.last_order_at)]);
-      // tier, RFM, blacklist: shown when the API has them (buyer.js)
+      // tier, RFM, gradings, churn risk, blacklist (buyer.js)
       facts.push(...loyaltyFacts(b));
     }
     add(buyerBox, dl(facts));
+    // a lead decides the blacklist; the panel is drawn again from the API afterwards
+    if (b && app.isLead()) {
+      add(buyerBox, blacklistControl(b, (message, kind) => {
+        app.toast(message, kind);
+        drawBuyer();
+      }));
+    }
     if (b) add(buyerBox, suspicion(b), satisfaction(b));
     const rest = others.filter((o) => o.id !== state.detail.id);
     if (rest.length) {

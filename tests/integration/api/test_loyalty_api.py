@@ -309,6 +309,19 @@ class Buyers(unittest.TestCase):
         self.assertTrue(all(t["tier"] == "vip" for t in r.json["items"]))
         self.assertEqual(C.get("/api/v1/tickets?tier=" + "x" * 201, T["alice"]).status, 400)
 
+    def test_tickets_buyer_filter(self):
+        bid = int(S.sql("SELECT buyer_id FROM tickets GROUP BY buyer_id ORDER BY count(*) DESC, buyer_id LIMIT 1"))
+        want = sorted(int(x) for x in S.sql("SELECT id FROM tickets WHERE buyer_id = %d" % bid).split())
+        r = C.get("/api/v1/tickets?status=all&limit=200&buyer=%d" % bid, T["alice"])
+        self.assertEqual(r.status, 200)
+        self.assertEqual(sorted(t["id"] for t in r.json["items"]), want)
+        self.assertTrue(all(t["buyer"]["id"] == bid for t in r.json["items"]))
+        # the same as the buyer's own list, which the filter combines with the others
+        self.assertEqual(r.json["items"], C.get("/api/v1/buyers/%d/tickets?limit=200" % bid, T["alice"]).json["items"])
+        self.assertEqual(C.get("/api/v1/tickets?status=all&buyer=999999", T["alice"]).json["items"], [])
+        for q in ("buyer=", "buyer=0", "buyer=-3", "buyer=x1", "buyer=1.5", "buyer=" + "9" * 19):
+            self.assertEqual(C.get("/api/v1/tickets?" + q, T["alice"]).status, 400, q)
+
 
 class Reports(unittest.TestCase):
     def cli(self, *args):

@@ -216,12 +216,29 @@ class Code(unittest.TestCase):
             if k in zh and k in en:
                 self.assertEqual(sorted(re.findall(r"\{(\w+)\}", en[k])), sorted(re.findall(r"\{(\w+)\}", zh[k])), k)
         used = set()
+        survey_used = set()  # the buyers' survey page speaks locales/<lang>/survey.json
         for path, text in self.js().items():
+            keys = set(re.findall(r"\bt(?:Or)?\('([a-z0-9_.]+)'", text))
             if os.path.basename(path) == "survey.js":
-                continue  # the buyers' page: locales/<lang>/survey.json (test below)
-            used |= set(re.findall(r"\bt(?:Or)?\('([a-z0-9_.]+)'", text))
+                survey_used |= keys
+            else:
+                used |= keys
         literal = {k for k in used if not k.endswith(".")}
         self.assertEqual(sorted(literal - set(en)), [], "strings the code uses but en lacks")
+        with open(os.path.join(SRC, "locales", "en", "survey.json"), encoding="utf-8") as f:
+            survey = json.load(f)
+        self.assertEqual(sorted({k for k in survey_used if not k.endswith(".")} - set(survey)), [],
+                         "strings the survey page uses but en/survey.json lacks")
+        survey_families = {"question.": ["csat", "nps", "ces"], "scale.": ["csat.low", "csat.high", "nps.low", "nps.high", "ces.low", "ces.high"],
+                           "dimension.": ["product_quality", "service_attitude", "response_speed", "price", "low", "high"]}
+        for prefix in {k for k in survey_used if k.endswith(".")}:
+            self.assertIn(prefix, survey_families, "a survey string family the test does not know: " + prefix)
+        for prefix, names in survey_families.items():
+            for n in names:
+                self.assertIn(prefix + n, survey)
+        for phase in ("thanks", "answered", "expired", "not_found", "load_error"):  # t(phase + '.title')
+            self.assertIn(phase + ".title", survey)
+            self.assertIn(phase + ".body", survey)
         families = {"status.": ["new", "open", "pending", "solved", "closed", "active", "all"],
                     "priority.": ["low", "normal", "high", "urgent"],
                     "due.state.": ["breached", "warning", "ok", "none"],
@@ -232,19 +249,17 @@ class Code(unittest.TestCase):
                     "role.": ["agent", "lead", "admin"],
                     "event.": ["created", "status_changed", "reopened", "assigned", "reply_queued", "note_added"],
                     "dash.": ["last_7_days", "last_30_days", "last_90_days"],
-                    "flag.": ["refund_claims", "chargebacks"],
-                    "flag.status.": ["open", "confirmed", "dismissed"],
-                    "churn.": ["silent", "falling"],
-                    "grading.": ["tier", "pyramid", "abc", "loyalty", "lifecycle", "rfm"],
+                    # the loyalty and satisfaction labels of the API (docs/loyalty.md)
                     "sat.dim.": ["quality", "attitude", "speed", "price"],
                     "sat.fb.": ["positive", "neutral", "negative"],
-                    "sat.key.": ["surveys", "responses", "csat_pct", "average", "feedback"],
                     "sat.kind.": ["csat", "nps", "ces", "seller_feedback", "product_review"],
-                    "survey.status.": ["pending", "answered", "expired"],
-                    "tier.": ["vip", "important", "key_ordinary", "ordinary", "none", "A", "B", "C",
-                              "potential", "new", "repeat", "loyal", "exploration", "formation",
-                              "stability", "decline", "champions", "loyal", "active", "new",
-                              "needs_attention", "at_risk", "hibernating", "lost"]}
+                    "churn.": ["silent", "falling"],
+                    "flag.": ["refund_claims", "chargebacks"],
+                    "flag.status.": ["open", "confirmed", "dismissed"],
+                    "grading.": ["tier", "pyramid", "abc", "rfm", "loyalty", "lifecycle"],
+                    "tier.": ["vip", "important", "ordinary", "key_ordinary", "none", "A", "B", "C", "champions", "active",
+                              "new", "needs_attention", "at_risk", "hibernating", "lost", "potential", "repeat", "loyal",
+                              "exploration", "formation", "stability", "decline"]}
         for prefix in {k for k in used if k.endswith(".")}:
             self.assertIn(prefix, families, "a string family the test does not know: " + prefix)
         for prefix, names in families.items():
