@@ -110,6 +110,11 @@ typedef struct store_ticket_new {
     const char *order_external_id, *conversation_id, *subject, *status;
     int64_t created_at, linked_ticket_id;
     int direction; /* of the first message: sets last_message_at / last_inbound_at */
+    /* The ticket's request as its first message states it, so that a new ticket is written
+     * once: the classification (NULL when unclassified), the queue priority (0 low .. 3
+     * urgent; ticket.c combines urgency and tier) and the classifier's urgency (-1: none). */
+    const char *category, *subcategory, *language;
+    int priority, urgency;
 } store_ticket_new;
 int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_err *err);
 

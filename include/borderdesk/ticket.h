@@ -35,7 +35,9 @@ typedef struct ticket_classification {
 } ticket_classification;
 
 /* Called for each new inbound message before it is stored; returns 0 and fills *out (its
- * strings must live until the next call), or -1 to leave the message unclassified. */
+ * strings must live until the next call), or -1 to leave the message unclassified.
+ * ticket_id is the ticket the message joins, or 0 when it opens a new one (which has
+ * nothing waiting on it yet). */
 typedef int (*ticket_classify_fn)(void *ud, bd_store *store, const bd_message *m,
                                   int64_t ticket_id, ticket_classification *out);
 
@@ -48,6 +50,7 @@ const char *ticket_priority_name(int priority); /* "low".."urgent" */
 int ticket_priority_combine(int urgency, int tier_boost);
 
 typedef struct ticket_shop_cache ticket_shop_cache;
+typedef struct ticket_changes ticket_changes;
 typedef struct ticket_ctx ticket_ctx;
 
 /* Called inside the caller's transaction right after a ticket became solved; t is the ticket
@@ -69,8 +72,19 @@ struct ticket_ctx {
      * due-time refresh. A failure fails the change. */
     int (*on_change)(void *ud, int64_t ticket_id, bd_err *err);
     void *on_change_ud;
+    /* Optional: 1 defers on_change to ticket_ctx_flush, which calls it once per changed
+     * ticket — a bulk import refreshes a ticket's due time once per transaction, not once
+     * per message. */
+    int defer_changes;
+    ticket_changes *changes;    /* private: the deferred ticket ids */
 };
 void ticket_ctx_clear(ticket_ctx *ctx);
+/* Calls on_change once for every ticket changed since the last flush (with defer_changes),
+ * in id order, inside the caller's transaction: call it before committing. Returns 0, or -1
+ * with err (the caller rolls back). The deferred ids are forgotten either way. */
+int ticket_ctx_flush(ticket_ctx *ctx, bd_err *err);
+/* Forgets the deferred changes without calling on_change (after a rollback). */
+void ticket_ctx_discard(ticket_ctx *ctx);
 
 typedef struct ticket_ingest_result {
     int duplicate;          /* the message was already stored: nothing changed */

@@ -110,6 +110,8 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
     ticket_ctx ctx;
     cli_ticket_ctx(cli, &ctx, "import");
     if (!orders) cli_ticket_classifier(cli, &ctx, "import");
+    /* a ticket's due time is refreshed once per transaction, however many lines touch it */
+    ctx.defer_changes = 1;
     import_stats st = {0};
     bd_err err;
     int fatal = 0, in_tx = 0;
@@ -148,7 +150,7 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
             st.rejected++;
         }
         if (!strict && st.lines % IMPORT_BATCH == 0) {
-            if (store_commit(s, &err)) {
+            if (ticket_ctx_flush(&ctx, &err) || store_commit(s, &err)) {
                 cli_fail(BD_EXIT_FAIL, "%s", err.msg);
                 fatal = 1;
                 break;
@@ -161,7 +163,9 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
     if (in_tx) {
         if (fatal || (strict && st.rejected)) {
             store_rollback(s);
-        } else if (store_commit(s, &err)) {
+            ticket_ctx_discard(&ctx);
+        } else if (ticket_ctx_flush(&ctx, &err) || store_commit(s, &err)) {
+            store_rollback(s);
             cli_fail(BD_EXIT_FAIL, "%s", err.msg);
             fatal = 1;
         }

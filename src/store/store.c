@@ -2,6 +2,7 @@
 #include "store_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,8 +130,18 @@ static int check_identity(bd_store *s, int *fresh, bd_err *err)
     return 0;
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation (a hundred per stored
+ * message); borderdesk never reads them. Must precede SQLite's initialisation: a process
+ * that used SQLite before its first store_open keeps them (sqlite3_config then refuses). */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, int flags, bd_store **out, bd_err *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     *out = NULL;
     struct stat stt;
     int exists = stat(path, &stt) == 0;

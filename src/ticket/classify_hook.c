@@ -17,9 +17,9 @@ static int classify_hook(void *ud, bd_store *store, const bd_message *m, int64_t
                          ticket_classification *out)
 {
     ticket_classifier *tc = ud;
-    store_ticket_waiting w;
+    store_ticket_waiting w = {0}; /* a new ticket (id 0): nothing waits on it yet */
     bd_err err;
-    if (store_ticket_waiting_get(store, ticket_id, &w, &err)) return -1;
+    if (ticket_id && store_ticket_waiting_get(store, ticket_id, &w, &err)) return -1;
     classify_input in = {0};
     in.subject = m->subject;
     in.subject_len = m->subject ? strlen(m->subject) : 0;
