@@ -76,12 +76,16 @@ struct ticket_ctx {
      * ticket — a bulk import refreshes a ticket's due time once per transaction, not once
      * per message. */
     int defer_changes;
+    /* Optional with defer_changes: called by ticket_ctx_flush instead of on_change, with
+     * every changed ticket at once (ascending ids, no repeats; n > 0). */
+    int (*on_changes)(void *ud, const int64_t *ids, size_t n, bd_err *err);
     ticket_changes *changes;    /* private: the deferred ticket ids */
 };
 void ticket_ctx_clear(ticket_ctx *ctx);
-/* Calls on_change once for every ticket changed since the last flush (with defer_changes),
- * in id order, inside the caller's transaction: call it before committing. Returns 0, or -1
- * with err (the caller rolls back). The deferred ids are forgotten either way. */
+/* Calls on_changes, or on_change once for every ticket, for the tickets changed since the
+ * last flush (with defer_changes), in id order, inside the caller's transaction: call it
+ * before committing. Returns 0, or -1 with err (the caller rolls back). The deferred ids
+ * are forgotten either way. */
 int ticket_ctx_flush(ticket_ctx *ctx, bd_err *err);
 /* Forgets the deferred changes without calling on_change (after a rollback). */
 void ticket_ctx_discard(ticket_ctx *ctx);

@@ -70,12 +70,14 @@ int ticket_ctx_flush(ticket_ctx *ctx, bd_err *err)
     ticket_changes *c = ctx->changes;
     if (!c || !c->n) return 0;
     qsort(c->ids, c->n, sizeof *c->ids, id_cmp);
-    int rc = 0;
-    for (size_t i = 0; !rc && i < c->n; i++)
-        if (i == 0 || c->ids[i] != c->ids[i - 1])
-            rc = ctx->on_change(ctx->on_change_ud, c->ids[i], err);
+    size_t n = 1;
+    for (size_t i = 1; i < c->n; i++)
+        if (c->ids[i] != c->ids[n - 1]) c->ids[n++] = c->ids[i];
     c->n = 0;
-    return rc ? -1 : 0;
+    if (ctx->on_changes) return ctx->on_changes(ctx->on_change_ud, c->ids, n, err) ? -1 : 0;
+    for (size_t i = 0; i < n; i++)
+        if (ctx->on_change(ctx->on_change_ud, c->ids[i], err)) return -1;
+    return 0;
 }
 
 /* Shop ids are looked up once per run: imports touch a handful of shops. */
