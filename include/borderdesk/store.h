@@ -36,6 +36,14 @@ int store_begin(bd_store *s, bd_err *err);  /* BEGIN IMMEDIATE */
 int store_commit(bd_store *s, bd_err *err);
 void store_rollback(bd_store *s);
 
+/* Bulk ingest on this connection (`import messages`): the schema's CHECK constraints are
+ * left out of its statements, because SQLite evaluates each IN list of more than two values
+ * through a temporary B-tree built for every row written — a third of the cost of creating
+ * a ticket. The values those constraints guard are checked here in C instead (ticket
+ * statuses, message directions and kinds; see store_ticket_create, store_ticket_set_status,
+ * store_message_insert), so use it only on a connection that writes nothing else. */
+int store_bulk_ingest(bd_store *s, bd_err *err);
+
 /* ---- shops ---- */
 /* Finds or creates the shop by name; errors if it exists with another marketplace. */
 int store_shop_ensure(bd_store *s, const char *name, const char *marketplace, int64_t *id,
@@ -172,6 +180,9 @@ typedef struct store_message {
 } store_message;
 /* 1 when the message (shop_id, external_id) is already stored, 0 when not, -1 on error. */
 int store_message_exists(bd_store *s, int64_t shop_id, const char *external_id, bd_err *err);
+/* The same by the shop's name (a shop not yet stored has no messages): 1, 0, -1. */
+int store_message_exists_in(bd_store *s, const char *shop, const char *external_id,
+                            bd_err *err);
 int store_message_insert(bd_store *s, const store_message *m, int64_t *id, bd_err *err);
 
 typedef struct store_message_row {

@@ -123,6 +123,24 @@ int ticket_status_valid(const char *status);
 int ticket_classifier_open(ticket_ctx *ctx, const char *locales_dir, bd_err *err);
 void ticket_classifier_close(ticket_ctx *ctx);
 
+/* Classifying ahead, on another thread than the one ingesting (a bulk import's reader): a
+ * message is classified as if nothing were waiting on its ticket; the hook takes that
+ * result for the message it was made for, and classifies again only when the ticket has
+ * unanswered messages (repeated_contact), so results are those of the hook alone.
+ * A worker holds one thread's scratch; NULL when ctx has no classifier (then there is
+ * nothing to do ahead). */
+typedef struct ticket_ahead_worker ticket_ahead_worker;
+typedef struct ticket_ahead ticket_ahead; /* one result made ahead */
+ticket_ahead_worker *ticket_ahead_worker_new(const ticket_ctx *ctx);
+void ticket_ahead_worker_free(ticket_ahead_worker *w); /* NULL-safe */
+ticket_ahead *ticket_ahead_new(void);
+void ticket_ahead_free(ticket_ahead *a); /* NULL-safe */
+/* On the worker's thread: classifies m into a (m must live until a is used). */
+void ticket_classify_ahead(ticket_ahead_worker *w, const bd_message *m, ticket_ahead *a);
+/* On the ingesting thread, right before ticket_ingest_message(ctx, m, ...): the hook uses a
+ * when it was made for m. The classifier's rules must outlive every worker. */
+void ticket_classifier_use(ticket_ctx *ctx, const ticket_ahead *a);
+
 /* ---- JSON forms shared by the CLI (--json) and the REST API (README "JSON output") ---- */
 #ifndef BORDERDESK_TICKET_JSON
 #define BORDERDESK_TICKET_JSON

@@ -255,6 +255,12 @@ void store_rollback(bd_store *s)
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int store_bulk_ingest(bd_store *s, bd_err *err)
+{
+    /* statements prepared before are expired by the pragma and prepared again without */
+    return exec(s, "PRAGMA ignore_check_constraints=ON", err, "bulk ingest");
+}
+
 int64_t store_count(bd_store *s, const char *table)
 {
     static const char *const tables[] = {"shops",    "buyers", "orders", "order_items",
