@@ -167,6 +167,8 @@ int64_t sla_measure_late(const sla_measure *m, int marketplace_clock);
 
 typedef struct sla_scope {
     int64_t ticket_id;      /* one ticket, or 0 */
+    const int64_t *ticket_ids; /* or these tickets (ascending, no repeats), read one by one */
+    size_t n_ticket_ids;
     int64_t created_before; /* 0: no limit */
     int64_t active_since;   /* tickets updated at or after; 0: no limit */
     int64_t as_of;          /* messages and events before this instant */
@@ -198,6 +200,10 @@ const char *sla_dataset_marketplace(const sla_dataset *d, int32_t shop);
  * every change to the ticket (ticket_ctx.on_change does). Does not commit. */
 int sla_ticket_refresh(bd_store *s, const sla_config *c, int64_t ticket_id, int64_t now,
                        bd_err *err);
+/* The same for several tickets (ascending ids, no repeats), read together: what a bulk
+ * import calls once per transaction for the tickets it changed. Does not commit. */
+int sla_tickets_refresh(bd_store *s, const sla_config *c, const int64_t *ids, size_t n,
+                        int64_t now, bd_err *err);
 /* Recomputes every ticket; *changed counts the rows whose due time or state moved. Runs in
  * its own transaction. */
 int sla_refresh_all(bd_store *s, const sla_config *c, int64_t now, size_t *tickets,

@@ -36,6 +36,14 @@ int store_begin(bd_store *s, bd_err *err);  /* BEGIN IMMEDIATE */
 int store_commit(bd_store *s, bd_err *err);
 void store_rollback(bd_store *s);
 
+/* Bulk ingest on this connection (`import messages`): the schema's CHECK constraints are
+ * left out of its statements, because SQLite evaluates each IN list of more than two values
+ * through a temporary B-tree built for every row written — a third of the cost of creating
+ * a ticket. The values those constraints guard are checked here in C instead (ticket
+ * statuses, message directions and kinds; see store_ticket_create, store_ticket_set_status,
+ * store_message_insert), so use it only on a connection that writes nothing else. */
+int store_bulk_ingest(bd_store *s, bd_err *err);
+
 /* ---- shops ---- */
 /* Finds or creates the shop by name; errors if it exists with another marketplace. */
 int store_shop_ensure(bd_store *s, const char *name, const char *marketplace, int64_t *id,
@@ -110,6 +118,11 @@ typedef struct store_ticket_new {
     const char *order_external_id, *conversation_id, *subject, *status;
     int64_t created_at, linked_ticket_id;
     int direction; /* of the first message: sets last_message_at / last_inbound_at */
+    /* The ticket's request as its first message states it, so that a new ticket is written
+     * once: the classification (NULL when unclassified), the queue priority (0 low .. 3
+     * urgent; ticket.c combines urgency and tier) and the classifier's urgency (-1: none). */
+    const char *category, *subcategory, *language;
+    int priority, urgency;
 } store_ticket_new;
 int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_err *err);
 
@@ -167,6 +180,9 @@ typedef struct store_message {
 } store_message;
 /* 1 when the message (shop_id, external_id) is already stored, 0 when not, -1 on error. */
 int store_message_exists(bd_store *s, int64_t shop_id, const char *external_id, bd_err *err);
+/* The same by the shop's name (a shop not yet stored has no messages): 1, 0, -1. */
+int store_message_exists_in(bd_store *s, const char *shop, const char *external_id,
+                            bd_err *err);
 int store_message_insert(bd_store *s, const store_message *m, int64_t *id, bd_err *err);
 
 typedef struct store_message_row {

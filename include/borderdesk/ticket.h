@@ -35,7 +35,9 @@ typedef struct ticket_classification {
 } ticket_classification;
 
 /* Called for each new inbound message before it is stored; returns 0 and fills *out (its
- * strings must live until the next call), or -1 to leave the message unclassified. */
+ * strings must live until the next call), or -1 to leave the message unclassified.
+ * ticket_id is the ticket the message joins, or 0 when it opens a new one (which has
+ * nothing waiting on it yet). */
 typedef int (*ticket_classify_fn)(void *ud, bd_store *store, const bd_message *m,
                                   int64_t ticket_id, ticket_classification *out);
 
@@ -48,6 +50,7 @@ const char *ticket_priority_name(int priority); /* "low".."urgent" */
 int ticket_priority_combine(int urgency, int tier_boost);
 
 typedef struct ticket_shop_cache ticket_shop_cache;
+typedef struct ticket_changes ticket_changes;
 typedef struct ticket_ctx ticket_ctx;
 
 /* Called inside the caller's transaction right after a ticket became solved; t is the ticket
@@ -69,8 +72,23 @@ struct ticket_ctx {
      * due-time refresh. A failure fails the change. */
     int (*on_change)(void *ud, int64_t ticket_id, bd_err *err);
     void *on_change_ud;
+    /* Optional: 1 defers on_change to ticket_ctx_flush, which calls it once per changed
+     * ticket — a bulk import refreshes a ticket's due time once per transaction, not once
+     * per message. */
+    int defer_changes;
+    /* Optional with defer_changes: called by ticket_ctx_flush instead of on_change, with
+     * every changed ticket at once (ascending ids, no repeats; n > 0). */
+    int (*on_changes)(void *ud, const int64_t *ids, size_t n, bd_err *err);
+    ticket_changes *changes;    /* private: the deferred ticket ids */
 };
 void ticket_ctx_clear(ticket_ctx *ctx);
+/* Calls on_changes, or on_change once for every ticket, for the tickets changed since the
+ * last flush (with defer_changes), in id order, inside the caller's transaction: call it
+ * before committing. Returns 0, or -1 with err (the caller rolls back). The deferred ids
+ * are forgotten either way. */
+int ticket_ctx_flush(ticket_ctx *ctx, bd_err *err);
+/* Forgets the deferred changes without calling on_change (after a rollback). */
+void ticket_ctx_discard(ticket_ctx *ctx);
 
 typedef struct ticket_ingest_result {
     int duplicate;          /* the message was already stored: nothing changed */
@@ -104,6 +122,24 @@ int ticket_status_valid(const char *status);
  * when the rules cannot be loaded. ticket_classifier_close frees it (safe without open). */
 int ticket_classifier_open(ticket_ctx *ctx, const char *locales_dir, bd_err *err);
 void ticket_classifier_close(ticket_ctx *ctx);
+
+/* Classifying ahead, on another thread than the one ingesting (a bulk import's reader): a
+ * message is classified as if nothing were waiting on its ticket; the hook takes that
+ * result for the message it was made for, and classifies again only when the ticket has
+ * unanswered messages (repeated_contact), so results are those of the hook alone.
+ * A worker holds one thread's scratch; NULL when ctx has no classifier (then there is
+ * nothing to do ahead). */
+typedef struct ticket_ahead_worker ticket_ahead_worker;
+typedef struct ticket_ahead ticket_ahead; /* one result made ahead */
+ticket_ahead_worker *ticket_ahead_worker_new(const ticket_ctx *ctx);
+void ticket_ahead_worker_free(ticket_ahead_worker *w); /* NULL-safe */
+ticket_ahead *ticket_ahead_new(void);
+void ticket_ahead_free(ticket_ahead *a); /* NULL-safe */
+/* On the worker's thread: classifies m into a (m must live until a is used). */
+void ticket_classify_ahead(ticket_ahead_worker *w, const bd_message *m, ticket_ahead *a);
+/* On the ingesting thread, right before ticket_ingest_message(ctx, m, ...): the hook uses a
+ * when it was made for m. The classifier's rules must outlive every worker. */
+void ticket_classifier_use(ticket_ctx *ctx, const ticket_ahead *a);
 
 /* ---- JSON forms shared by the CLI (--json) and the REST API (README "JSON output") ---- */
 #ifndef BORDERDESK_TICKET_JSON

@@ -97,6 +97,12 @@ static int sla_changed(void *ud, int64_t ticket_id, bd_err *err)
     return sla_ticket_refresh(cli->store, cli->sla, ticket_id, bd_now(), err);
 }
 
+static int sla_changed_many(void *ud, const int64_t *ids, size_t n, bd_err *err)
+{
+    bd_cli *cli = ud;
+    return sla_tickets_refresh(cli->store, cli->sla, ids, n, bd_now(), err);
+}
+
 void cli_ticket_ctx(bd_cli *cli, ticket_ctx *ctx, const char *actor)
 {
     memset(ctx, 0, sizeof *ctx);
@@ -108,6 +114,7 @@ void cli_ticket_ctx(bd_cli *cli, ticket_ctx *ctx, const char *actor)
     ctx->on_solved_ud = cli->config;
     if (cli->sla) {
         ctx->on_change = sla_changed;
+        ctx->on_changes = sla_changed_many;
         ctx->on_change_ud = cli;
     }
 }

@@ -7,12 +7,14 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 
 #define IMPORT_BATCH 5000              /* lines per transaction */
 #define IMPORT_MAX_LINE (16u << 20)    /* bytes */
+#define IMPORT_QUEUE 256               /* lines read ahead */
 
 typedef struct import_stats {
     long lines, inserted, updated, unchanged, rejected, tickets_created, tickets_reopened;
@@ -30,38 +32,152 @@ static void import_help(void)
            "and the exit code is 3.\n");
 }
 
-static int import_line(ticket_ctx *ctx, int orders, const char *line, size_t len,
-                       import_stats *st, bd_err *err)
+/* ---- the reader thread ----
+ * Reading, JSON parsing and classification take most of an import's time and need no
+ * database: a second thread does them ahead of the one that stores, through a queue of
+ * parsed lines in file order. It classifies a buyer message as if nothing were waiting on
+ * its ticket (ticket.h's "classifying ahead"); a message its own read-only connection
+ * already finds stored is a re-import and is not classified. */
+
+typedef struct import_item {
+    long line_no;
+    int blank;        /* an empty line: nothing to store */
+    int rc;           /* -1: a bad line, err says why */
+    bd_err err;
+    bd_message m;
+    bd_order o;
+    ticket_ahead *ahead; /* the classification made ahead, when used */
+    int classified;
+} import_item;
+
+typedef struct import_reader {
+    FILE *in;
+    int orders;
+    ticket_ahead_worker *worker; /* NULL: nothing to classify */
+    bd_store *reader;            /* read-only: finds messages already stored */
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    import_item items[IMPORT_QUEUE];
+    size_t head, count; /* items[head] is the next to store */
+    int eof, stop;
+} import_reader;
+
+static void item_clear(import_item *it)
 {
+    bd_message_clear(&it->m);
+    bd_order_clear(&it->o);
+    it->classified = 0;
+}
+
+/* Parses one line into it (on the reader thread). */
+static void item_parse(import_reader *r, import_item *it, const char *line, size_t len)
+{
+    it->rc = 0;
+    it->blank = 0;
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+    size_t k = 0;
+    while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
+    if (k == len) {
+        it->blank = 1;
+        return;
+    }
+    if (len > IMPORT_MAX_LINE) {
+        it->rc = bd_err_set(&it->err, "line longer than %u bytes", IMPORT_MAX_LINE);
+        return;
+    }
     bd_err perr;
     cJSON *j = bd_json_parse(line, len, &perr);
-    if (!j) return bd_err_set(err, "%s", perr.msg);
+    if (!j) {
+        it->rc = bd_err_set(&it->err, "%s", perr.msg);
+        return;
+    }
+    it->rc = r->orders ? bd_order_from_json(j, &it->o, &it->err)
+                       : bd_message_from_json(j, &it->m, &it->err);
+    cJSON_Delete(j);
+    if (it->rc || r->orders || !r->worker || it->m.direction != BD_DIR_IN) return;
+    bd_err ignored;
+    if (r->reader && store_message_exists_in(r->reader, it->m.shop, it->m.external_id, &ignored) == 1)
+        return; /* stored by an earlier import: the storing side skips it */
+    if (!it->ahead) it->ahead = ticket_ahead_new();
+    ticket_classify_ahead(r->worker, &it->m, it->ahead);
+    it->classified = 1;
+}
+
+static void *reader_main(void *arg)
+{
+    import_reader *r = arg;
+    char *line = NULL;
+    size_t cap = 0;
+    long line_no = 0;
+    ssize_t n;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (r->count == IMPORT_QUEUE && !r->stop) pthread_cond_wait(&r->changed, &r->mu);
+        int stop = r->stop;
+        import_item *it = &r->items[(r->head + r->count) % IMPORT_QUEUE];
+        pthread_mutex_unlock(&r->mu);
+        if (stop || (n = getline(&line, &cap, r->in)) == -1) break;
+        /* the slot is the reader's until count covers it */
+        it->line_no = ++line_no;
+        item_parse(r, it, line, (size_t)n);
+        pthread_mutex_lock(&r->mu);
+        r->count++;
+        pthread_cond_broadcast(&r->changed);
+        pthread_mutex_unlock(&r->mu);
+    }
+    free(line);
+    pthread_mutex_lock(&r->mu);
+    r->eof = 1;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* The next parsed line, or NULL at the end of the input. */
+static import_item *reader_next(import_reader *r)
+{
+    pthread_mutex_lock(&r->mu);
+    while (r->count == 0 && !r->eof) pthread_cond_wait(&r->changed, &r->mu);
+    import_item *it = r->count ? &r->items[r->head] : NULL;
+    pthread_mutex_unlock(&r->mu);
+    return it;
+}
+
+/* Gives the slot of the item reader_next returned back to the reader. */
+static void reader_done(import_reader *r, import_item *it)
+{
+    item_clear(it);
+    pthread_mutex_lock(&r->mu);
+    r->head = (r->head + 1) % IMPORT_QUEUE;
+    r->count--;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static int store_item(ticket_ctx *ctx, int orders, import_item *it, import_stats *st,
+                      bd_err *err)
+{
     int rc;
     if (orders) {
-        bd_order o;
-        rc = bd_order_from_json(j, &o, err);
         int result = 0;
-        if (!rc) rc = ticket_ingest_order(ctx, &o, &result, err);
+        rc = ticket_ingest_order(ctx, &it->o, &result, err);
         if (!rc) {
             if (result == STORE_INSERTED) st->inserted++;
             else if (result == STORE_UPDATED) st->updated++;
             else st->unchanged++;
         }
-        bd_order_clear(&o);
     } else {
-        bd_message m;
-        rc = bd_message_from_json(j, &m, err);
         ticket_ingest_result res;
-        if (!rc) rc = ticket_ingest_message(ctx, &m, &res, err);
+        if (it->classified) ticket_classifier_use(ctx, it->ahead);
+        rc = ticket_ingest_message(ctx, &it->m, &res, err);
+        ticket_classifier_use(ctx, NULL);
         if (!rc) {
             if (res.duplicate) st->unchanged++;
             else st->inserted++;
             st->tickets_created += res.created;
             st->tickets_reopened += res.reopened;
         }
-        bd_message_clear(&m);
     }
-    cJSON_Delete(j);
     return rc;
 }
 
@@ -107,22 +223,38 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
         if (in != stdin) fclose(in);
         return BD_EXIT_FAIL;
     }
+    bd_err err;
+    if (!orders && store_bulk_ingest(s, &err)) {
+        if (in != stdin) fclose(in);
+        return cli_fail(BD_EXIT_FAIL, "%s", err.msg);
+    }
     ticket_ctx ctx;
     cli_ticket_ctx(cli, &ctx, "import");
     if (!orders) cli_ticket_classifier(cli, &ctx, "import");
+    /* a ticket's due time is refreshed once per transaction, however many lines touch it */
+    ctx.defer_changes = 1;
     import_stats st = {0};
-    bd_err err;
     int fatal = 0, in_tx = 0;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    while ((n = getline(&line, &cap, in)) != -1) {
-        st.lines++;
-        size_t len = (size_t)n;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
-        size_t k = 0;
-        while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
-        if (k == len) continue; /* blank line */
+    import_reader *r = bd_calloc(1, sizeof *r);
+    r->in = in;
+    r->orders = orders;
+    r->worker = orders ? NULL : ticket_ahead_worker_new(&ctx);
+    if (r->worker && store_open_reader(s, &r->reader, &err)) r->reader = NULL; /* only a shortcut */
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->changed, NULL);
+    pthread_t thread;
+    int started = pthread_create(&thread, NULL, reader_main, r) == 0;
+    if (!started) {
+        cli_fail(BD_EXIT_FAIL, "cannot start the reader thread");
+        fatal = 1;
+    }
+    import_item *it;
+    while (!fatal && (it = reader_next(r))) {
+        st.lines = it->line_no;
+        if (it->blank) {
+            reader_done(r, it);
+            continue;
+        }
         if (!in_tx) {
             if (store_begin(s, &err)) {
                 cli_fail(BD_EXIT_FAIL, "%s", err.msg);
@@ -131,13 +263,12 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
             }
             in_tx = 1;
         }
-        int rc;
-        if (len > IMPORT_MAX_LINE)
-            rc = bd_err_set(&err, "line longer than %u bytes", IMPORT_MAX_LINE);
-        else
-            /* A rejected line wrote nothing (ticket.h's contract), so no savepoint is
-             * needed per line: it would cost a quarter of the import time. */
-            rc = import_line(&ctx, orders, line, len, &st, &err);
+        /* A rejected line wrote nothing (ticket.h's contract), so no savepoint is needed
+         * per line: it would cost a quarter of the import time. */
+        int rc = it->rc;
+        if (rc) err = it->err;
+        else rc = store_item(&ctx, orders, it, &st, &err);
+        reader_done(r, it);
         if (rc) {
             if (is_store_error(err.msg)) {
                 cli_fail(BD_EXIT_FAIL, "%s:%ld: %s", label, st.lines, err.msg);
@@ -148,7 +279,7 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
             st.rejected++;
         }
         if (!strict && st.lines % IMPORT_BATCH == 0) {
-            if (store_commit(s, &err)) {
+            if (ticket_ctx_flush(&ctx, &err) || store_commit(s, &err)) {
                 cli_fail(BD_EXIT_FAIL, "%s", err.msg);
                 fatal = 1;
                 break;
@@ -156,12 +287,29 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
             in_tx = 0;
         }
     }
-    free(line);
+    /* after an early stop the reader ends at its next line (a pipe that stays open keeps
+     * it waiting for that line) */
+    pthread_mutex_lock(&r->mu);
+    r->stop = 1;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->mu);
+    if (started) pthread_join(thread, NULL);
+    for (size_t i = 0; i < IMPORT_QUEUE; i++) {
+        item_clear(&r->items[i]);
+        ticket_ahead_free(r->items[i].ahead);
+    }
+    store_close(r->reader);
+    ticket_ahead_worker_free(r->worker);
+    pthread_cond_destroy(&r->changed);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
     if (in != stdin) fclose(in);
     if (in_tx) {
         if (fatal || (strict && st.rejected)) {
             store_rollback(s);
-        } else if (store_commit(s, &err)) {
+            ticket_ctx_discard(&ctx);
+        } else if (ticket_ctx_flush(&ctx, &err) || store_commit(s, &err)) {
+            store_rollback(s);
             cli_fail(BD_EXIT_FAIL, "%s", err.msg);
             fatal = 1;
         }

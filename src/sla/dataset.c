@@ -54,6 +54,8 @@ typedef struct msg_scan {
     pthread_mutex_t mu;
     size_t next, n_chunks;
     int64_t chunk_ids; /* ticket ids per chunk; 0: one chunk, no range */
+    const int64_t *ids; /* a list of tickets: one chunk, read ticket by ticket */
+    size_t n_ids;
     msg_chunk *chunks;
     store_sla_scope sc;
     const sla_config *cfg;
@@ -285,7 +287,15 @@ static void worker_run(msg_worker *w)
         w->cur = &x->chunks[k];
         w->cur->worker = w->id;
         bd_err e;
-        if (store_sla_messages(w->store, &sc, x->cfg->auto_marker, on_message, w, &e)) {
+        int rc = 0;
+        if (x->ids)
+            for (size_t i = 0; !rc && i < x->n_ids; i++) {
+                sc.ticket_id = x->ids[i];
+                rc = store_sla_messages(w->store, &sc, x->cfg->auto_marker, on_message, w, &e);
+            }
+        else
+            rc = store_sla_messages(w->store, &sc, x->cfg->auto_marker, on_message, w, &e);
+        if (rc) {
             pthread_mutex_lock(&x->mu);
             if (!x->failed) x->err = e;
             x->failed = 1;
@@ -449,6 +459,27 @@ static int load_shops(sla_dataset *d, bd_store *s, bd_err *err)
     return 0;
 }
 
+/* Tickets and their clock events: the scope's tickets, or each ticket of its list. */
+static int load_tickets(sla_dataset *d, bd_store *s, const sla_scope *scope,
+                        store_sla_scope sc, bd_err *err)
+{
+    if (!scope->ticket_ids) {
+        if (store_sla_tickets(s, &sc, on_ticket, d, err)) return -1;
+        build_map(d);
+        return store_sla_events(s, &sc, on_event, d, err);
+    }
+    for (size_t i = 0; i < scope->n_ticket_ids; i++) {
+        sc.ticket_id = scope->ticket_ids[i];
+        if (store_sla_tickets(s, &sc, on_ticket, d, err)) return -1;
+    }
+    build_map(d);
+    for (size_t i = 0; i < scope->n_ticket_ids; i++) {
+        sc.ticket_id = scope->ticket_ids[i];
+        if (store_sla_events(s, &sc, on_event, d, err)) return -1;
+    }
+    return 0;
+}
+
 static void pool_free(intern_pool *p)
 {
     for (size_t i = 0; i < p->n; i++) free(p->strs[i]);
@@ -470,9 +501,10 @@ int sla_dataset_load(bd_store *s, const sla_config *c, const sla_scope *scope,
     /* many tickets (and no marker to read from bodies): messages are read in ranges of
      * ticket ids by two workers; the second has its own connection, which sees committed
      * data (callers hold no uncommitted writes when they load many tickets) */
-    msg_scan x = {.sc = sc, .cfg = c, .n_chunks = 1};
+    msg_scan x = {.sc = sc, .cfg = c, .n_chunks = 1, .ids = scope->ticket_ids,
+                  .n_ids = scope->n_ticket_ids};
     msg_worker w[2] = {{.scan = &x, .store = s, .id = 0}, {.scan = &x, .id = 1}};
-    if (!scope->ticket_id && !c->auto_marker) {
+    if (!scope->ticket_id && !scope->ticket_ids && !c->auto_marker) {
         int64_t max = store_ticket_max_id(s);
         if (max > 0) {
             x.n_chunks = SLA_SCAN_CHUNKS;
@@ -489,11 +521,7 @@ int sla_dataset_load(bd_store *s, const sla_config *c, const sla_scope *scope,
         store_close(w[1].store);
         w[1].store = NULL;
     }
-    int rc = load_shops(d, s, err) || store_sla_tickets(s, &sc, on_ticket, d, err);
-    if (!rc) {
-        build_map(d);
-        rc = store_sla_events(s, &sc, on_event, d, err);
-    }
+    int rc = load_shops(d, s, err) || load_tickets(d, s, scope, sc, err);
     if (!rc) {
         worker_run(&w[0]);
     } else { /* stop the other worker early */

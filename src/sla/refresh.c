@@ -18,12 +18,12 @@ static int refresh_one(bd_store *s, const sla_config *c, const sla_dataset *d, s
     return store_ticket_set_due(s, t->id, r->due_at, state, err);
 }
 
-int sla_ticket_refresh(bd_store *s, const sla_config *c, int64_t ticket_id, int64_t now,
-                       bd_err *err)
+/* Loads the scope's tickets and stores the due time and state of each. */
+static int refresh_scope(bd_store *s, const sla_config *c, const sla_scope *scope, int64_t now,
+                         bd_err *err)
 {
-    sla_scope scope = {.ticket_id = ticket_id, .as_of = now + 1};
     sla_dataset *d;
-    if (sla_dataset_load(s, c, &scope, &d, err)) return -1;
+    if (sla_dataset_load(s, c, scope, &d, err)) return -1;
     sla_result r = {0};
     int rc = 0;
     for (size_t i = 0; !rc && i < sla_dataset_count(d); i++)
@@ -31,6 +31,28 @@ int sla_ticket_refresh(bd_store *s, const sla_config *c, int64_t ticket_id, int6
     sla_result_clear(&r);
     sla_dataset_free(d);
     return rc;
+}
+
+int sla_ticket_refresh(bd_store *s, const sla_config *c, int64_t ticket_id, int64_t now,
+                       bd_err *err)
+{
+    sla_scope scope = {.ticket_id = ticket_id, .as_of = now + 1};
+    return refresh_scope(s, c, &scope, now, err);
+}
+
+/* A few thousand tickets at a time keep the loaded messages small. */
+#define SLA_REFRESH_BATCH 4096
+
+int sla_tickets_refresh(bd_store *s, const sla_config *c, const int64_t *ids, size_t n,
+                        int64_t now, bd_err *err)
+{
+    for (size_t i = 0; i < n; i += SLA_REFRESH_BATCH) {
+        sla_scope scope = {.ticket_ids = ids + i,
+                           .n_ticket_ids = n - i < SLA_REFRESH_BATCH ? n - i : SLA_REFRESH_BATCH,
+                           .as_of = now + 1};
+        if (refresh_scope(s, c, &scope, now, err)) return -1;
+    }
+    return 0;
 }
 
 int sla_refresh_all(bd_store *s, const sla_config *c, int64_t now, size_t *tickets,

@@ -38,6 +38,38 @@ static int differs(sqlite3_stmt *st, int col, const char *given)
     return given && !bd_streq(have, given);
 }
 
+/* A buyer not seen before, with a plain INSERT: the upsert below needs RETURNING, which
+ * SQLite buffers in a temporary table built per statement. Returns 0, 1 when the buyer is
+ * there after all (another connection added it since it was looked for: the caller then
+ * upserts), or -1 with err. */
+static int buyer_insert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t *id,
+                        bd_err *err)
+{
+    sqlite3_stmt *st = store_stmt(s, ST_BUYER_INSERT,
+                                  "INSERT INTO buyers(shop_id, external_id, name, email, country,"
+                                  " language, created_at, updated_at)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                                  err);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, shop_id);
+    store_bind_text(st, 2, b->external_id);
+    store_bind_text(st, 3, b->name);
+    store_bind_text(st, 4, b->email);
+    store_bind_text(st, 5, b->country);
+    store_bind_text(st, 6, b->language);
+    sqlite3_bind_int64(st, 7, bd_now());
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        *id = sqlite3_last_insert_rowid(s->db);
+        return 0;
+    }
+    if (rc == SQLITE_CONSTRAINT) {
+        sqlite3_reset(st);
+        return 1;
+    }
+    return store_fail(s, err, "store buyer");
+}
+
 int store_buyer_upsert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t *id,
                        bd_err *err)
 {
@@ -59,6 +91,8 @@ int store_buyer_upsert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t 
         if (!changed) return 0;
     } else if (rc != SQLITE_DONE) {
         return store_fail(s, err, "find buyer");
+    } else if ((rc = buyer_insert(s, shop_id, b, id, err)) <= 0) {
+        return rc;
     }
     st = store_stmt(
         s, ST_BUYER_UPSERT,

@@ -23,10 +23,15 @@
     " FROM messages WHERE sent_at < ?2 AND ticket_id >= ?4 AND ticket_id < ?5"                \
     " ORDER BY ticket_id, sent_at"
 
+/* Word for word the condition of the partial index events_clock (schema.c, migration 8),
+ * or SQLite does not use it. */
+#define SLA_EVENT_KINDS                                                                         \
+    "(kind = 'status_changed' OR kind = 'reopened' OR kind = 'no_response_needed'"            \
+    "  OR kind = 'response_needed')"
+
 #define SLA_EVENT_COLUMNS                                                                       \
     "SELECT id, ticket_id, at, kind, detail FROM events"                                        \
-    " WHERE kind IN ('status_changed', 'reopened', 'no_response_needed', 'response_needed')"  \
-    " AND at < ?2"
+    " WHERE " SLA_EVENT_KINDS " AND at < ?2"
 
 static int64_t before_or_max(const store_sla_scope *sc)
 {

@@ -2,6 +2,7 @@
 #include "store_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,8 +130,18 @@ static int check_identity(bd_store *s, int *fresh, bd_err *err)
     return 0;
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation (a hundred per stored
+ * message); borderdesk never reads them. Must precede SQLite's initialisation: a process
+ * that used SQLite before its first store_open keeps them (sqlite3_config then refuses). */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, int flags, bd_store **out, bd_err *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     *out = NULL;
     struct stat stt;
     int exists = stat(path, &stt) == 0;
@@ -242,6 +253,12 @@ void store_rollback(bd_store *s)
 {
     store_rank_cache_free(s);
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_bulk_ingest(bd_store *s, bd_err *err)
+{
+    /* statements prepared before are expired by the pragma and prepared again without */
+    return exec(s, "PRAGMA ignore_check_constraints=ON", err, "bulk ingest");
 }
 
 int64_t store_count(bd_store *s, const char *table)

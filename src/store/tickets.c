@@ -123,14 +123,25 @@ int store_ticket_find_thread(bd_store *s, int64_t shop_id, int64_t buyer_id,
     return 0;
 }
 
+/* The values of the schema's CHECK constraints on tickets and messages, checked here as
+ * well: store_bulk_ingest leaves those constraints out. */
+static int status_ok(const char *status)
+{
+    return bd_str_in(status, (const char *const[]){"new", "open", "pending", "solved", "closed",
+                                                    NULL});
+}
+
 int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_err *err)
 {
+    if (n->status && !status_ok(n->status))
+        return bd_err_set(err, "create ticket: unknown status \"%s\"", n->status);
     sqlite3_stmt *st = store_stmt(
         s, ST_TICKET_INSERT,
         "INSERT INTO tickets(shop_id, buyer_id, order_id, order_external_id, conversation_id,"
         " thread_key, status, subject, created_at, updated_at, linked_ticket_id,"
-        " last_message_at, last_inbound_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?9, CASE WHEN ?11 = 0 THEN ?9 END)",
+        " last_message_at, last_inbound_at, category, subcategory, language, priority, urgency)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?9, CASE WHEN ?11 = 0 THEN ?9 END,"
+        " ?12, ?13, ?14, ?15, ?16)",
         err);
     if (!st) return -1;
     char *key = thread_key(n->order_external_id, n->conversation_id);
@@ -145,6 +156,11 @@ int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_
     sqlite3_bind_int64(st, 9, n->created_at);
     store_bind_time(st, 10, n->linked_ticket_id);
     sqlite3_bind_int(st, 11, n->direction);
+    store_bind_text(st, 12, n->category);
+    store_bind_text(st, 13, n->subcategory);
+    store_bind_text(st, 14, n->language);
+    sqlite3_bind_int(st, 15, n->priority);
+    if (n->urgency >= 0) sqlite3_bind_int(st, 16, n->urgency);
     free(key);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, err, "create ticket");
     *id = sqlite3_last_insert_rowid(s->db);
@@ -217,6 +233,7 @@ static int exec_update(bd_store *s, sqlite3_stmt *st, const char *what, bd_err *
 int store_ticket_set_status(bd_store *s, int64_t id, const char *status, int64_t at,
                             bd_err *err)
 {
+    if (!status_ok(status)) return bd_err_set(err, "set ticket status: unknown status \"%s\"", status);
     sqlite3_stmt *st = store_stmt(
         s, ST_TICKET_STATUS,
         "UPDATE tickets SET status = ?2, updated_at = ?3,"
@@ -312,8 +329,28 @@ int store_message_exists(bd_store *s, int64_t shop_id, const char *external_id, 
     return 0;
 }
 
+int store_message_exists_in(bd_store *s, const char *shop, const char *external_id,
+                            bd_err *err)
+{
+    if (!shop || !external_id) return 0;
+    sqlite3_stmt *st = store_stmt(s, ST_MSG_EXISTS_IN,
+                                  "SELECT 1 FROM shops s JOIN messages m ON m.shop_id = s.id"
+                                  " AND m.external_id = ?2 WHERE s.name = ?1",
+                                  err);
+    if (!st) return -1;
+    store_bind_text(st, 1, shop);
+    store_bind_text(st, 2, external_id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 1;
+    if (rc != SQLITE_DONE) return store_fail(s, err, "find message");
+    return 0;
+}
+
 int store_message_insert(bd_store *s, const store_message *m, int64_t *id, bd_err *err)
 {
+    if (m->kind && !bd_str_in(m->kind, (const char *const[]){"public", "note", NULL}))
+        return bd_err_set(err, "store message: unknown kind \"%s\"", m->kind);
     sqlite3_stmt *st = store_stmt(
         s, ST_MSG_INSERT,
         "INSERT INTO messages(shop_id, external_id, ticket_id, buyer_id, direction, kind, author,"

@@ -1,6 +1,9 @@
 /* classify_hook.c — the classifier as ticket.h's classify hook: every new buyer message
  * is classified before it is stored; the ticket takes the category of its latest
- * unanswered buyer message and its priority from the urgency. Used by import and sync. */
+ * unanswered buyer message and its priority from the urgency. Used by import and sync.
+ * Import classifies ahead on its reader thread (ticket_classify_ahead); the hook then takes
+ * that result unless the ticket has unanswered messages, the one input a reader cannot
+ * know. */
 #include "borderdesk/classify.h"
 #include "borderdesk/ticket.h"
 
@@ -11,31 +14,65 @@ typedef struct ticket_classifier {
     classify_rules *rules;
     classify_scratch *scratch;
     bd_buf json; /* the last result, alive until the next call (the hook's contract) */
+    const ticket_ahead *ahead; /* made ahead for the next message (ticket_classifier_use) */
 } ticket_classifier;
 
-static int classify_hook(void *ud, bd_store *store, const bd_message *m, int64_t ticket_id,
-                         ticket_classification *out)
+struct ticket_ahead {
+    const bd_message *m; /* the message it was made for */
+    int ok;
+    classify_result res;
+    bd_buf json;
+};
+
+struct ticket_ahead_worker {
+    const classify_rules *rules;
+    classify_scratch *scratch;
+};
+
+/* Classifies m (as the hook does) into res and its stored JSON form into json. */
+static int classify(const classify_rules *rules, classify_scratch *scratch, const bd_message *m,
+                    int repeated, classify_result *res, bd_buf *json)
 {
-    ticket_classifier *tc = ud;
-    store_ticket_waiting w;
-    bd_err err;
-    if (store_ticket_waiting_get(store, ticket_id, &w, &err)) return -1;
     classify_input in = {0};
     in.subject = m->subject;
     in.subject_len = m->subject ? strlen(m->subject) : 0;
     in.body = m->body;
     in.body_len = m->body ? strlen(m->body) : 0;
     in.lang_hint = m->buyer.language;
-    in.repeated_contact = w.unanswered > 0;
-    classify_result res;
-    if (classify_message(tc->rules, tc->scratch, &in, &res, &err)) return -1;
-    bd_buf_reset(&tc->json);
-    classify_result_append_json(&tc->json, &res, NULL, 1);
-    out->category = res.category;
-    out->subcategory = res.subcategory;
-    out->language = classify_langs[classify_lang_index(res.language)]; /* static, unlike res */
-    out->priority = classify_urgency_priority(res.urgency);
-    out->json = tc->json.data;
+    in.repeated_contact = repeated;
+    bd_err err;
+    if (classify_message(rules, scratch, &in, res, &err)) return -1;
+    bd_buf_reset(json);
+    classify_result_append_json(json, res, NULL, 1);
+    return 0;
+}
+
+static int classify_hook(void *ud, bd_store *store, const bd_message *m, int64_t ticket_id,
+                         ticket_classification *out)
+{
+    ticket_classifier *tc = ud;
+    const ticket_ahead *a = tc->ahead;
+    tc->ahead = NULL;
+    store_ticket_waiting w = {0}; /* a new ticket (id 0): nothing waits on it yet */
+    bd_err err;
+    if (ticket_id && store_ticket_waiting_get(store, ticket_id, &w, &err)) return -1;
+    int repeated = w.unanswered > 0;
+    classify_result own;
+    const classify_result *res = &own;
+    const char *json;
+    if (a && a->m == m && !repeated) { /* made ahead with repeated_contact 0: the same */
+        if (!a->ok) return -1;
+        res = &a->res;
+        json = a->json.data;
+    } else {
+        if (classify(tc->rules, tc->scratch, m, repeated, &own, &tc->json)) return -1;
+        json = tc->json.data;
+    }
+    out->category = res->category;
+    out->subcategory = res->subcategory;
+    out->language = classify_langs[classify_lang_index(res->language)]; /* static, unlike res */
+    out->priority = classify_urgency_priority(res->urgency);
+    out->json = json;
     /* an older message arriving late does not take the ticket's current request away */
     out->message_only = m->sent_at < w.last_unanswered_at || m->sent_at <= w.last_reply_at;
     return 0;
@@ -64,4 +101,44 @@ void ticket_classifier_close(ticket_ctx *ctx)
     free(tc);
     ctx->classify = NULL;
     ctx->classify_ud = NULL;
+}
+
+ticket_ahead_worker *ticket_ahead_worker_new(const ticket_ctx *ctx)
+{
+    if (ctx->classify != classify_hook) return NULL;
+    const ticket_classifier *tc = ctx->classify_ud;
+    ticket_ahead_worker *w = bd_calloc(1, sizeof *w);
+    w->rules = tc->rules;
+    w->scratch = classify_scratch_new(tc->rules);
+    return w;
+}
+
+void ticket_ahead_worker_free(ticket_ahead_worker *w)
+{
+    if (!w) return;
+    classify_scratch_free(w->scratch);
+    free(w);
+}
+
+ticket_ahead *ticket_ahead_new(void)
+{
+    return bd_calloc(1, sizeof(ticket_ahead));
+}
+
+void ticket_ahead_free(ticket_ahead *a)
+{
+    if (!a) return;
+    bd_buf_free(&a->json);
+    free(a);
+}
+
+void ticket_classify_ahead(ticket_ahead_worker *w, const bd_message *m, ticket_ahead *a)
+{
+    a->m = m;
+    a->ok = classify(w->rules, w->scratch, m, 0, &a->res, &a->json) == 0;
+}
+
+void ticket_classifier_use(ticket_ctx *ctx, const ticket_ahead *a)
+{
+    if (ctx->classify == classify_hook) ((ticket_classifier *)ctx->classify_ud)->ahead = a;
 }

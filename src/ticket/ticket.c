@@ -13,6 +13,11 @@ struct ticket_shop_cache {
     } *e;
 };
 
+struct ticket_changes {
+    int64_t *ids;
+    size_t n, cap;
+};
+
 static const char *const statuses[] = {"new", "open", "pending", "solved", "closed", NULL};
 
 int ticket_status_valid(const char *status)
@@ -36,11 +41,43 @@ int ticket_priority_combine(int urgency, int tier_boost)
 
 void ticket_ctx_clear(ticket_ctx *ctx)
 {
+    ticket_ctx_discard(ctx);
+    if (ctx->changes) {
+        free(ctx->changes->ids);
+        free(ctx->changes);
+        ctx->changes = NULL;
+    }
     if (!ctx->shops) return;
     for (size_t i = 0; i < ctx->shops->n; i++) free(ctx->shops->e[i].name);
     free(ctx->shops->e);
     free(ctx->shops);
     ctx->shops = NULL;
+}
+
+void ticket_ctx_discard(ticket_ctx *ctx)
+{
+    if (ctx->changes) ctx->changes->n = 0;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int ticket_ctx_flush(ticket_ctx *ctx, bd_err *err)
+{
+    ticket_changes *c = ctx->changes;
+    if (!c || !c->n) return 0;
+    qsort(c->ids, c->n, sizeof *c->ids, id_cmp);
+    size_t n = 1;
+    for (size_t i = 1; i < c->n; i++)
+        if (c->ids[i] != c->ids[n - 1]) c->ids[n++] = c->ids[i];
+    c->n = 0;
+    if (ctx->on_changes) return ctx->on_changes(ctx->on_change_ud, c->ids, n, err) ? -1 : 0;
+    for (size_t i = 0; i < n; i++)
+        if (ctx->on_change(ctx->on_change_ud, c->ids[i], err)) return -1;
+    return 0;
 }
 
 /* Shop ids are looked up once per run: imports touch a handful of shops. */
@@ -78,7 +115,16 @@ static char *detail(const char *k1, const char *v1, const char *k2, const char *
 
 static int changed(ticket_ctx *ctx, int64_t ticket_id, bd_err *err)
 {
-    return ctx->on_change ? ctx->on_change(ctx->on_change_ud, ticket_id, err) : 0;
+    if (!ctx->on_change) return 0;
+    if (!ctx->defer_changes) return ctx->on_change(ctx->on_change_ud, ticket_id, err);
+    if (!ctx->changes) ctx->changes = bd_calloc(1, sizeof *ctx->changes);
+    ticket_changes *c = ctx->changes;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 1024;
+        c->ids = bd_realloc(c->ids, c->cap * sizeof *c->ids);
+    }
+    c->ids[c->n++] = ticket_id;
+    return 0;
 }
 
 static int event(ticket_ctx *ctx, int64_t ticket_id, const char *kind, const char *k1,
@@ -90,41 +136,49 @@ static int event(ticket_ctx *ctx, int64_t ticket_id, const char *kind, const cha
     return rc;
 }
 
-/* Decides the ticket a message goes to; creates or reopens as the rules say. */
-static int thread_message(ticket_ctx *ctx, const bd_message *m, int64_t sid, int64_t buyer_id,
-                          ticket_ingest_result *res, bd_err *err)
+/* Joins the message to the newest ticket of its thread when the rules say so (reopening or
+ * reviving it as they say): returns 1 with res->ticket_id set. Returns 0 when the message
+ * opens a new ticket, linked to *link when that is not 0. -1 on error. */
+static int thread_join(ticket_ctx *ctx, const bd_message *m, int64_t sid, int64_t buyer_id,
+                       ticket_ingest_result *res, int64_t *link, bd_err *err)
 {
     store_thread_head t;
+    *link = 0;
     int found = store_ticket_find_thread(ctx->store, sid, buyer_id, m->order_id,
                                          m->conversation_id, &t, err);
-    if (found < 0) return -1;
-    int64_t link = 0;
+    if (found <= 0) return found;
+    int active = bd_str_in(t.status, (const char *const[]){"new", "open", "pending", NULL});
+    int solved = strcmp(t.status, "solved") == 0;
     int rc = 0;
-    if (found) {
-        int active = bd_str_in(t.status, (const char *const[]){"new", "open", "pending", NULL});
-        int solved = strcmp(t.status, "solved") == 0;
-        if (m->direction == BD_DIR_OUT || active || (solved && m->sent_at <= t.solved_at)) {
-            res->ticket_id = t.id;
-            if (m->direction == BD_DIR_IN && strcmp(t.status, "pending") == 0)
-                rc = store_ticket_set_status(ctx->store, t.id, "open", m->sent_at, err) ||
-                     event(ctx, t.id, "status_changed", "from", "pending", "to", "open",
-                           m->sent_at, err);
-            else if (m->direction == BD_DIR_OUT && strcmp(t.status, "new") == 0)
-                rc = store_ticket_set_status(ctx->store, t.id, "open", m->sent_at, err) ||
-                     event(ctx, t.id, "status_changed", "from", "new", "to", "open", m->sent_at,
-                           err);
-            return rc ? -1 : 0;
-        }
-        if (solved && m->sent_at - t.solved_at <= ctx->reopen_window) {
-            res->ticket_id = t.id;
-            res->reopened = 1;
+    if (m->direction == BD_DIR_OUT || active || (solved && m->sent_at <= t.solved_at)) {
+        res->ticket_id = t.id;
+        if (m->direction == BD_DIR_IN && strcmp(t.status, "pending") == 0)
             rc = store_ticket_set_status(ctx->store, t.id, "open", m->sent_at, err) ||
-                 event(ctx, t.id, "reopened", "from", "solved", "reason", "buyer wrote again",
-                       m->sent_at, err);
-            return rc ? -1 : 0;
-        }
-        link = t.id;
+                 event(ctx, t.id, "status_changed", "from", "pending", "to", "open", m->sent_at,
+                       err);
+        else if (m->direction == BD_DIR_OUT && strcmp(t.status, "new") == 0)
+            rc = store_ticket_set_status(ctx->store, t.id, "open", m->sent_at, err) ||
+                 event(ctx, t.id, "status_changed", "from", "new", "to", "open", m->sent_at, err);
+        return rc ? -1 : 1;
     }
+    if (solved && m->sent_at - t.solved_at <= ctx->reopen_window) {
+        res->ticket_id = t.id;
+        res->reopened = 1;
+        rc = store_ticket_set_status(ctx->store, t.id, "open", m->sent_at, err) ||
+             event(ctx, t.id, "reopened", "from", "solved", "reason", "buyer wrote again",
+                   m->sent_at, err);
+        return rc ? -1 : 1;
+    }
+    *link = t.id;
+    return 0;
+}
+
+/* Opens the ticket a message starts, with the request of that message (cl, NULL when it
+ * does not classify the ticket) and its queue priority already in the row. */
+static int create_ticket(ticket_ctx *ctx, const bd_message *m, int64_t sid, int64_t buyer_id,
+                         int64_t link, const ticket_classification *cl, int boost,
+                         ticket_ingest_result *res, bd_err *err)
+{
     int64_t order_id = 0;
     if (m->order_id && store_order_lookup(ctx->store, sid, m->order_id, &order_id, err) < 0)
         return -1;
@@ -142,10 +196,16 @@ static int thread_message(ticket_ctx *ctx, const bd_message *m, int64_t sid, int
                           .status = m->direction == BD_DIR_OUT ? "open" : "new",
                           .created_at = m->sent_at,
                           .linked_ticket_id = link,
-                          .direction = m->direction};
-    int rc2 = store_ticket_create(ctx->store, &n, &res->ticket_id, err);
+                          .direction = m->direction,
+                          .category = cl ? cl->category : NULL,
+                          .subcategory = cl ? cl->subcategory : NULL,
+                          .language = cl ? cl->language : NULL,
+                          .priority = ticket_priority_combine(
+                              cl ? cl->priority : TICKET_PRIORITY_NORMAL, boost),
+                          .urgency = cl ? cl->priority : -1};
+    int rc = store_ticket_create(ctx->store, &n, &res->ticket_id, err);
     free(subject);
-    if (rc2) return -1;
+    if (rc) return -1;
     res->created = 1;
     char linkbuf[32];
     snprintf(linkbuf, sizeof linkbuf, "%lld", (long long)link);
@@ -157,7 +217,7 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
                           bd_err *err)
 {
     memset(res, 0, sizeof *res);
-    int64_t sid, buyer_id;
+    int64_t sid, buyer_id, link;
     if (shop_id(ctx, m->shop, m->marketplace, &sid, err)) return -1;
     int dup = store_message_exists(ctx->store, sid, m->external_id, err);
     if (dup < 0) return -1;
@@ -166,11 +226,24 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
         return 0;
     }
     if (store_buyer_upsert(ctx->store, sid, &m->buyer, &buyer_id, err)) return -1;
-    if (thread_message(ctx, m, sid, buyer_id, res, err)) return -1;
+    int joined = thread_join(ctx, m, sid, buyer_id, res, &link, err);
+    if (joined < 0) return -1;
 
+    /* Classified before a new ticket is written, so that the ticket is written once; a new
+     * ticket has nothing waiting on it (ticket id 0 for the hook). */
     ticket_classification cl = {0};
     int classified = m->direction == BD_DIR_IN && ctx->classify &&
-                     ctx->classify(ctx->classify_ud, ctx->store, m, res->ticket_id, &cl) == 0;
+                     ctx->classify(ctx->classify_ud, ctx->store, m,
+                                   joined ? res->ticket_id : 0, &cl) == 0;
+    /* A classification that concerns only the message leaves the ticket's alone. */
+    int classifies = classified && !cl.message_only;
+    /* The queue priority: the message's urgency combined with the buyer's tier. */
+    int boost = 0;
+    if ((classifies || !joined) && store_buyer_tier(ctx->store, buyer_id, &boost, NULL, 0, err))
+        return -1;
+    if (!joined && create_ticket(ctx, m, sid, buyer_id, link, classifies ? &cl : NULL, boost, res,
+                                 err))
+        return -1;
     store_message sm = {.shop_id = sid,
                         .external_id = m->external_id,
                         .ticket_id = res->ticket_id,
@@ -188,31 +261,20 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
                         .classification = classified ? cl.json : NULL,
                         .extra = m->extra};
     if (store_message_insert(ctx->store, &sm, &res->message_id, err)) return -1;
-    if (!res->created &&
-        store_ticket_touch(ctx->store, res->ticket_id, m->direction, m->sent_at, m->subject, err))
-        return -1;
-    /* The queue priority: the message's urgency combined with the buyer's tier. A
-     * classification that concerns only the message leaves the ticket's alone. */
-    int classifies = classified && !cl.message_only;
-    if (classifies || res->created) {
-        int boost = 0;
-        if (store_buyer_tier(ctx->store, buyer_id, &boost, NULL, 0, err)) return -1;
-        if (classifies) {
-            if (store_ticket_set_classification(ctx->store, res->ticket_id, cl.category,
-                                                cl.subcategory, cl.language, cl.priority,
-                                                ticket_priority_combine(cl.priority, boost), err))
-                return -1;
-            /* A dispute (refund, chargeback...) counts toward the buyer's suspicion flags. */
-            if (bd_streq(cl.category, "dispute") &&
-                store_loyalty_mark_dirty(ctx->store, buyer_id, err))
-                return -1;
-        } else if (boost != 0 &&
-                   store_ticket_set_priority(ctx->store, res->ticket_id,
-                                             ticket_priority_combine(TICKET_PRIORITY_NORMAL, boost),
-                                             err)) {
+    if (joined) {
+        if (store_ticket_touch(ctx->store, res->ticket_id, m->direction, m->sent_at, m->subject,
+                               err))
             return -1;
-        }
+        if (classifies &&
+            store_ticket_set_classification(ctx->store, res->ticket_id, cl.category,
+                                            cl.subcategory, cl.language, cl.priority,
+                                            ticket_priority_combine(cl.priority, boost), err))
+            return -1;
     }
+    /* A dispute (refund, chargeback...) counts toward the buyer's suspicion flags. */
+    if (classifies && bd_streq(cl.category, "dispute") &&
+        store_loyalty_mark_dirty(ctx->store, buyer_id, err))
+        return -1;
     return changed(ctx, res->ticket_id, err);
 }
 
