@@ -33,11 +33,18 @@ static int64_t before_or_max(const store_sla_scope *sc)
     return sc->before ? sc->before : INT64_MAX;
 }
 
-/* A statement for one ticket comes from the cache; a scan of all is prepared per call. */
+/* A scan of all tickets at once is prepared per call (it runs once); the statements for one
+ * ticket and for a range of ticket ids, which run many times, come from the cache. */
+static int ranged(const store_sla_scope *sc)
+{
+    return !sc->ticket_id && (sc->ticket_from || sc->ticket_to);
+}
+
 static sqlite3_stmt *prepare(bd_store *s, const store_sla_scope *sc, int id, const char *one,
-                             const char *all, bd_err *err)
+                             int range_id, const char *range, const char *all, bd_err *err)
 {
     if (sc->ticket_id) return store_stmt(s, id, one, err);
+    if (ranged(sc) && range) return store_stmt(s, range_id, range, err);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, all, -1, &st, NULL) != SQLITE_OK) {
         store_fail(s, err, "prepare scan");
@@ -46,14 +53,18 @@ static sqlite3_stmt *prepare(bd_store *s, const store_sla_scope *sc, int id, con
     return st;
 }
 
-static int finish(bd_store *s, const store_sla_scope *sc, sqlite3_stmt *st, int rc,
-                  int stopped, const char *what, bd_err *err)
+static int finish(bd_store *s, sqlite3_stmt *st, int cached, int rc, int stopped,
+                  const char *what, bd_err *err)
 {
-    if (sc->ticket_id) sqlite3_reset(st);
+    int ret = !stopped && rc != SQLITE_DONE ? store_fail(s, err, what) : 0;
+    if (cached) sqlite3_reset(st);
     else sqlite3_finalize(st);
-    if (stopped) return -1;
-    if (rc != SQLITE_DONE) return store_fail(s, err, what);
-    return 0;
+    return stopped ? -1 : ret;
+}
+
+static int64_t range_to(const store_sla_scope *sc)
+{
+    return sc->ticket_to ? sc->ticket_to : INT64_MAX;
 }
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -65,16 +76,21 @@ int store_sla_tickets(bd_store *s, const store_sla_scope *sc,
                       int (*fn)(void *ud, const store_sla_ticket *t, bd_err *err), void *ud,
                       bd_err *err)
 {
-    sqlite3_stmt *st =
-        prepare(s, sc, ST_SLA_TICKET, SLA_TICKET_COLUMNS " WHERE t.id = ?1",
-                SLA_TICKET_COLUMNS " WHERE (?2 = 0 OR t.created_at < ?2)"
-                                   " AND (?3 = 0 OR t.updated_at >= ?3) ORDER BY t.id",
-                err);
+#define SLA_TICKET_SCOPE " (?2 = 0 OR t.created_at < ?2) AND (?3 = 0 OR t.updated_at >= ?3)"
+    sqlite3_stmt *st = prepare(
+        s, sc, ST_SLA_TICKET, SLA_TICKET_COLUMNS " WHERE t.id = ?1", ST_SLA_TICKETS_RANGE,
+        SLA_TICKET_COLUMNS " WHERE t.id >= ?5 AND t.id < ?6 AND" SLA_TICKET_SCOPE " ORDER BY t.id",
+        SLA_TICKET_COLUMNS " WHERE" SLA_TICKET_SCOPE " ORDER BY t.id", err);
+#undef SLA_TICKET_SCOPE
     if (!st) return -1;
     if (sc->ticket_id) sqlite3_bind_int64(st, 1, sc->ticket_id);
     else {
         sqlite3_bind_int64(st, 2, sc->created_before);
         sqlite3_bind_int64(st, 3, sc->active_since);
+    }
+    if (ranged(sc)) {
+        sqlite3_bind_int64(st, 5, sc->ticket_from);
+        sqlite3_bind_int64(st, 6, range_to(sc));
     }
     sqlite3_bind_int(st, 4, sc->buyer_language);
     int rc, stopped = 0;
@@ -94,23 +110,28 @@ int store_sla_tickets(bd_store *s, const store_sla_scope *sc,
         };
         stopped = fn(ud, &t, err) != 0;
     }
-    return finish(s, sc, st, rc, stopped, "read tickets", err);
+    return finish(s, st, sc->ticket_id || ranged(sc), rc, stopped, "read tickets", err);
 }
 
 int store_sla_messages(bd_store *s, const store_sla_scope *sc, const char *marker,
                        int (*fn)(void *ud, const store_sla_message *m, bd_err *err), void *ud,
                        bd_err *err)
 {
-    sqlite3_stmt *st = prepare(s, sc, ST_SLA_MESSAGES_ONE,
-                               SLA_MESSAGE_COLUMNS " AND ticket_id = ?1",
-                               marker ? SLA_MESSAGE_COLUMNS : SLA_MESSAGE_INDEX_SCAN, err);
+    /* with a marker the bodies are read in table order; else the covering index, in ticket
+     * order, for all tickets or a range of them */
+    int index_scan = !sc->ticket_id && !marker, cached = sc->ticket_id || index_scan;
+    sqlite3_stmt *st = sc->ticket_id ? store_stmt(s, ST_SLA_MESSAGES_ONE,
+                                                  SLA_MESSAGE_COLUMNS " AND ticket_id = ?1", err)
+                       : index_scan ? store_stmt(s, ST_SLA_MESSAGES_RANGE, SLA_MESSAGE_INDEX_SCAN,
+                                                 err)
+                                    : prepare(s, sc, 0, NULL, 0, NULL, SLA_MESSAGE_COLUMNS, err);
     if (!st) return -1;
     if (sc->ticket_id) sqlite3_bind_int64(st, 1, sc->ticket_id);
     sqlite3_bind_int64(st, 2, before_or_max(sc));
-    store_bind_text(st, 3, marker);
-    if (!sc->ticket_id && !marker) {
+    if (!index_scan) store_bind_text(st, 3, marker);
+    else {
         sqlite3_bind_int64(st, 4, sc->ticket_from);
-        sqlite3_bind_int64(st, 5, sc->ticket_to ? sc->ticket_to : INT64_MAX);
+        sqlite3_bind_int64(st, 5, range_to(sc));
     }
     int rc, stopped = 0;
     while (!stopped && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -125,7 +146,7 @@ int store_sla_messages(bd_store *s, const store_sla_scope *sc, const char *marke
         };
         stopped = fn(ud, &m, err) != 0;
     }
-    return finish(s, sc, st, rc, stopped, "read messages", err);
+    return finish(s, st, cached, rc, stopped, "read messages", err);
 }
 
 /* The string value of "key" in a flat JSON object written by borderdesk, into out. The
@@ -169,10 +190,17 @@ int store_sla_events(bd_store *s, const store_sla_scope *sc,
 {
     sqlite3_stmt *st = prepare(s, sc, ST_SLA_EVENTS_ONE,
                                SLA_EVENT_COLUMNS " AND ticket_id = ?1 ORDER BY id",
+                               ST_SLA_EVENTS_RANGE,
+                               SLA_EVENT_COLUMNS " AND ticket_id >= ?3 AND ticket_id < ?4"
+                                                 " ORDER BY ticket_id, id",
                                SLA_EVENT_COLUMNS " ORDER BY ticket_id, id", err);
     if (!st) return -1;
     if (sc->ticket_id) sqlite3_bind_int64(st, 1, sc->ticket_id);
     sqlite3_bind_int64(st, 2, before_or_max(sc));
+    if (ranged(sc)) {
+        sqlite3_bind_int64(st, 3, sc->ticket_from);
+        sqlite3_bind_int64(st, 4, range_to(sc));
+    }
     int rc, stopped = 0;
     while (!stopped && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_sla_event e = {
@@ -190,7 +218,7 @@ int store_sla_events(bd_store *s, const store_sla_scope *sc,
         else e.message_id = detail_int(detail, "message_id");
         stopped = fn(ud, &e, err) != 0;
     }
-    return finish(s, sc, st, rc, stopped, "read events", err);
+    return finish(s, st, sc->ticket_id || ranged(sc), rc, stopped, "read events", err);
 }
 
 int64_t store_ticket_max_id(bd_store *s)
