@@ -77,9 +77,17 @@ static int bucket_of(int64_t seconds)
 
 /* ---- a keyed table of rows with per-clock value lists ---- */
 
-typedef struct vals {
+/* The values of one clock of a row, in blocks that never move: no copy as they grow, and
+ * joining two workers' rows only joins their block lists. */
+#define VALS_BLOCK 4096
+typedef struct vals_block {
     int64_t *v;
-    size_t n, cap;
+    size_t n;
+} vals_block;
+
+typedef struct vals {
+    vals_block *b;
+    size_t n_blocks, cap_blocks;
 } vals;
 
 typedef struct acc_row {
@@ -136,8 +144,46 @@ static acc_row *table_row(acc_table *t, const char *key)
 
 static void vals_push(vals *v, int64_t x)
 {
-    if (v->n == v->cap) v->v = bd_realloc(v->v, (v->cap = v->cap ? v->cap * 2 : 64) * sizeof *v->v);
-    v->v[v->n++] = x;
+    vals_block *last = v->n_blocks ? &v->b[v->n_blocks - 1] : NULL;
+    if (!last || last->n == VALS_BLOCK) {
+        if (v->n_blocks == v->cap_blocks)
+            v->b = bd_realloc(v->b, (v->cap_blocks = v->cap_blocks ? v->cap_blocks * 2 : 8) *
+                                        sizeof *v->b);
+        last = &v->b[v->n_blocks++];
+        last->v = bd_malloc(VALS_BLOCK * sizeof *last->v);
+        last->n = 0;
+    }
+    last->v[last->n++] = x;
+}
+
+/* Moves src's blocks to dst. */
+static void vals_join(vals *dst, vals *src)
+{
+    if (dst->n_blocks + src->n_blocks > dst->cap_blocks)
+        dst->b = bd_realloc(dst->b, (dst->cap_blocks = dst->n_blocks + src->n_blocks) *
+                                        sizeof *dst->b);
+    if (src->n_blocks) memcpy(dst->b + dst->n_blocks, src->b, src->n_blocks * sizeof *src->b);
+    dst->n_blocks += src->n_blocks;
+    free(src->b);
+    memset(src, 0, sizeof *src);
+}
+
+/* Copies the values to out; returns how many. */
+static size_t vals_gather(const vals *v, int64_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->n_blocks; i++) {
+        memcpy(out + n, v->b[i].v, v->b[i].n * sizeof *out);
+        n += v->b[i].n;
+    }
+    return n;
+}
+
+static void vals_free(vals *v)
+{
+    for (size_t i = 0; i < v->n_blocks; i++) free(v->b[i].v);
+    free(v->b);
+    memset(v, 0, sizeof *v);
 }
 
 /* Adds src's counts and values to dst (rows of two workers' tables). */
@@ -152,19 +198,7 @@ static void row_merge(acc_row *dst, acc_row *src)
         d->within += s->within;
         d->breaches += s->breaches;
         for (int b = 0; b < SLA_N_BUCKETS; b++) d->histogram[b] += s->histogram[b];
-        vals *dv = &dst->values[c], *sv = &src->values[c];
-        if (!dv->v) {
-            *dv = *sv;
-        } else if (sv->n) {
-            if (dv->n + sv->n > dv->cap)
-                dv->v = bd_realloc(dv->v, (dv->cap = dv->n + sv->n) * sizeof *dv->v);
-            memcpy(dv->v + dv->n, sv->v, sv->n * sizeof *sv->v);
-            dv->n += sv->n;
-            free(sv->v);
-        } else {
-            free(sv->v);
-        }
-        memset(sv, 0, sizeof *sv);
+        vals_join(&dst->values[c], &src->values[c]);
     }
 }
 
@@ -205,31 +239,48 @@ static int64_t select_kth(int64_t *a, int64_t n, int64_t k)
 }
 
 /* Median: the middle value, or the mean of the two middle values (rounded down).
- * p90: nearest rank, the smallest value with at least 90% of the values at or below it. */
-static void settle(acc_row *r, sla_group_row *out)
+ * p90: nearest rank, the smallest value with at least 90% of the values at or below it.
+ * Of a[0..n), which is rearranged. */
+static void quantiles(int64_t *a, int64_t n, sla_stat *s)
+{
+    s->median = s->p90 = -1;
+    if (!n) return;
+    int64_t upper = select_kth(a, n, n / 2);
+    if (n % 2) {
+        s->median = upper;
+    } else { /* the lower middle is the largest value left of n/2 */
+        int64_t lower = a[0];
+        for (int64_t i = 1; i < n / 2; i++)
+            if (a[i] > lower) lower = a[i];
+        s->median = (lower + upper) / 2;
+    }
+    s->p90 = select_kth(a, n, (n * 9 + 9) / 10 - 1); /* rank ceil(0.9 n) */
+}
+
+/* The row's statistics into out, which takes its key; scratch holds any clock's values. */
+static void settle(acc_row *r, sla_group_row *out, int64_t *scratch)
 {
     out->key = r->key;
     r->key = NULL;
     for (int c = 0; c < SLA_N_CLOCKS; c++) {
-        vals *v = &r->values[c];
-        sla_stat *s = &r->stat[c];
-        s->median = s->p90 = -1;
-        int64_t n = (int64_t)v->n;
-        if (n) {
-            int64_t upper = select_kth(v->v, n, n / 2);
-            if (n % 2) {
-                s->median = upper;
-            } else { /* the lower middle is the largest value left of n/2 */
-                int64_t lower = v->v[0];
-                for (int64_t i = 1; i < n / 2; i++)
-                    if (v->v[i] > lower) lower = v->v[i];
-                s->median = (lower + upper) / 2;
-            }
-            s->p90 = select_kth(v->v, n, (n * 9 + 9) / 10 - 1); /* rank ceil(0.9 n) */
-        }
-        free(v->v);
-        memset(v, 0, sizeof *v);
-        out->stat[c] = *s;
+        quantiles(scratch, (int64_t)vals_gather(&r->values[c], scratch), &r->stat[c]);
+        vals_free(&r->values[c]);
+        out->stat[c] = r->stat[c];
+    }
+}
+
+/* The total keeps no values of its own: every clock it counts is in exactly one group, so
+ * its median and percentile are those of all the groups' values together. */
+static void settle_total(acc_row *total, const acc_table *groups, sla_group_row *out,
+                         int64_t *scratch)
+{
+    out->key = total->key;
+    total->key = NULL;
+    for (int c = 0; c < SLA_N_CLOCKS; c++) {
+        size_t n = 0;
+        for (size_t i = 0; i < groups->n; i++) n += vals_gather(&groups->rows[i].values[c], scratch + n);
+        quantiles(scratch, (int64_t)n, &total->stat[c]);
+        out->stat[c] = total->stat[c];
     }
 }
 
@@ -300,7 +351,8 @@ static const char *group_key(const sla_config *c, const sla_dataset *d, int grou
     return "all";
 }
 
-static void account(acc_row *row, const sla_measure *m, int market, int breached)
+/* Counts the measure in row; its value is kept for the median when keep is set. */
+static void account(acc_row *row, const sla_measure *m, int market, int breached, int keep)
 {
     sla_stat *s = &row->stat[m->clock];
     int has_target = market ? (m->deadline >= 0 && m->clock != SLA_RESOLUTION) : m->target >= 0;
@@ -308,7 +360,7 @@ static void account(acc_row *row, const sla_measure *m, int market, int breached
         int64_t value = market ? m->elapsed : m->business;
         s->count++;
         s->histogram[bucket_of(value)]++;
-        vals_push(&row->values[m->clock], value);
+        if (keep) vals_push(&row->values[m->clock], value);
         if (has_target) {
             s->with_target++;
             s->within += !breached;
@@ -397,8 +449,8 @@ static int report_chunk(void *ud, int worker, const sla_config *c, const sla_dat
             int breached = sla_measure_breached(m, o->marketplace);
             char buf[32];
             account(table_row(&p->groups, group_key(c, d, o->group, t, m, buf, sizeof buf)), m,
-                    o->marketplace, breached);
-            account(&p->total, m, o->marketplace, breached);
+                    o->marketplace, breached, 1);
+            account(&p->total, m, o->marketplace, breached, 0);
             if (breached && o->breaches) add_breach(p, o->marketplace, d, t, m);
         }
         late_rates(o->as_of, &p->res, in.deadline, late_of(p, d, t->shop));
@@ -413,7 +465,7 @@ static void report_merge(report_ctx *x)
     for (int w = 1; w < SLA_SCAN_WORKERS; w++) {
         report_part *q = &x->part[w];
         table_merge(&p->groups, &q->groups);
-        row_merge(&p->total, &q->total);
+        row_merge(&p->total, &q->total); /* counts only */
         if (q->n_breaches) {
             p->breaches = bd_realloc(p->breaches,
                                      (p->n_breaches + q->n_breaches) * sizeof *p->breaches);
@@ -450,12 +502,11 @@ static void report_ctx_clear(report_ctx *x)
         report_part *p = &x->part[w];
         for (size_t i = 0; i < p->groups.n; i++) {
             free(p->groups.rows[i].key);
-            for (int c = 0; c < SLA_N_CLOCKS; c++) free(p->groups.rows[i].values[c].v);
+            for (int c = 0; c < SLA_N_CLOCKS; c++) vals_free(&p->groups.rows[i].values[c]);
         }
         free(p->groups.rows);
         free(p->groups.slots);
         free(p->total.key);
-        for (int c = 0; c < SLA_N_CLOCKS; c++) free(p->total.values[c].v);
         for (size_t i = 0; i < p->n_breaches; i++) {
             free(p->breaches[i].agent);
             free(p->breaches[i].shop);
@@ -513,14 +564,19 @@ int sla_report_build(bd_store *s, const sla_config *c, const sla_report_opts *o,
     r->opts = *o;
     snprintf(r->time_zone, sizeof r->time_zone, "%s", cal_zone(c->report_calendar));
     r->tickets = p->tickets;
+    int64_t most = 1; /* the total counts every value of its clock */
+    for (int c = 0; c < SLA_N_CLOCKS; c++)
+        if (p->total.stat[c].count > most) most = p->total.stat[c].count;
+    int64_t *scratch = bd_malloc((size_t)most * sizeof *scratch);
+    p->total.key = bd_strdup("total");
+    settle_total(&p->total, &p->groups, &r->total, scratch);
     /* rows, sorted by key */
     r->rows = bd_calloc(p->groups.n ? p->groups.n : 1, sizeof *r->rows);
-    for (size_t i = 0; i < p->groups.n; i++) settle(&p->groups.rows[i], &r->rows[i]);
+    for (size_t i = 0; i < p->groups.n; i++) settle(&p->groups.rows[i], &r->rows[i], scratch);
+    free(scratch);
     r->n_rows = p->groups.n;
     p->groups.n = 0;
     if (r->n_rows) qsort(r->rows, r->n_rows, sizeof *r->rows, row_cmp);
-    p->total.key = bd_strdup("total");
-    settle(&p->total, &r->total);
     /* late-response rates per shop that had any counted message */
     r->late = bd_calloc(p->n_late ? p->n_late : 1, sizeof *r->late);
     for (size_t i = 0; i < p->n_late; i++) {
