@@ -19,7 +19,7 @@
 
 /* Without a marker the scan reads only the covering index messages_clock, in ticket order. */
 #define SLA_MESSAGE_INDEX_SCAN                                                                  \
-    "SELECT id, ticket_id, sent_at, direction = 'out', kind = 'note', author, 0"               \
+    "SELECT id, ticket_id, sent_at, direction, kind, author"                                    \
     " FROM messages WHERE sent_at < ?2 AND ticket_id >= ?4 AND ticket_id < ?5"                \
     " ORDER BY ticket_id, sent_at"
 
@@ -139,26 +139,32 @@ int store_sla_messages(bd_store *s, const store_sla_scope *sc, const char *marke
             .id = sqlite3_column_int64(st, 0),
             .ticket_id = sqlite3_column_int64(st, 1),
             .sent_at = sqlite3_column_int64(st, 2),
-            .direction = sqlite3_column_int(st, 3) ? BD_DIR_OUT : BD_DIR_IN,
-            .note = sqlite3_column_int(st, 4),
             .author = col(st, 5),
-            .marked = sqlite3_column_int(st, 6),
         };
+        if (index_scan) { /* the columns themselves, compared here: cheaper per row */
+            const char *dir = col(st, 3), *kind = col(st, 4);
+            m.direction = dir && strcmp(dir, "out") == 0 ? BD_DIR_OUT : BD_DIR_IN;
+            m.note = kind && strcmp(kind, "note") == 0;
+        } else {
+            m.direction = sqlite3_column_int(st, 3) ? BD_DIR_OUT : BD_DIR_IN;
+            m.note = sqlite3_column_int(st, 4);
+            m.marked = sqlite3_column_int(st, 6);
+        }
         stopped = fn(ud, &m, err) != 0;
     }
     return finish(s, st, cached, rc, stopped, "read messages", err);
 }
 
 /* The string value of "key" in a flat JSON object written by borderdesk, into out. The
- * compact form ticket.c writes ("key":"value" without escapes) is read directly; anything
- * else goes through the JSON parser. */
-static int detail_str(const char *detail, const char *key, char *out, size_t n)
+ * compact form ticket.c writes ("key":"value" without escapes) is read directly, found by
+ * pattern, "\"key\":\"" (a literal: this runs once per event of a scan); anything else
+ * goes through the JSON parser. */
+static int detail_str(const char *detail, const char *key, const char *pattern, char *out,
+                      size_t n)
 {
-    char pat[32];
-    int pn = snprintf(pat, sizeof pat, "\"%s\":\"", key);
-    const char *p = detail && pn > 0 && (size_t)pn < sizeof pat ? strstr(detail, pat) : NULL;
+    const char *p = detail ? strstr(detail, pattern) : NULL;
     if (p) {
-        p += pn;
+        p += strlen(pattern);
         size_t len = strcspn(p, "\"\\");
         if (p[len] == '"' && len < n) {
             memcpy(out, p, len);
@@ -214,7 +220,8 @@ int store_sla_events(bd_store *s, const store_sla_scope *sc,
         if (!e.kind) continue;
         if (strcmp(e.kind, "reopened") == 0) e.status = "open";
         else if (strcmp(e.kind, "status_changed") == 0)
-            e.status = detail_str(detail, "to", status, sizeof status) ? NULL : status;
+            e.status =
+                detail_str(detail, "to", "\"to\":\"", status, sizeof status) ? NULL : status;
         else e.message_id = detail_int(detail, "message_id");
         stopped = fn(ud, &e, err) != 0;
     }
