@@ -133,8 +133,8 @@ static void fill(const char *path)
                          " SELECT ticket_id, 'x', '%s', '{\"message_id\":' || id || '}', %lld"
                          " FROM messages WHERE ticket_id = %lld AND direction = 'in'"
                          " ORDER BY id LIMIT 1",
-                         rnd(3) ? "no_response_needed" : "response_needed", (long long)id,
-                         (long long)when);
+                         rnd(3) ? "no_response_needed" : "response_needed", (long long)when,
+                         (long long)id);
             exec(db, sql);
         }
     }
@@ -194,6 +194,7 @@ typedef struct scan_ctx {
     sla_result res[SLA_SCAN_WORKERS];
     int chunks[SLA_SCAN_WORKERS];
     int bad[SLA_SCAN_WORKERS]; /* checked by the test's thread: no assertion in a worker */
+    int64_t excluded[SLA_SCAN_WORKERS]; /* messages marked "no response needed" */
     int64_t fail_at;           /* fail in the chunk holding this ticket, 0 never */
 } scan_ctx;
 
@@ -210,6 +211,10 @@ static int on_chunk(void *ud, int worker, const sla_config *c, const sla_dataset
         if (id == x->fail_at) return bd_err_set(err, "stopped at ticket %lld", (long long)id);
         seen *s = &x->by_id[id];
         s->count++;
+        sla_ticket_in in;
+        sla_dataset_input(d, i, &in);
+        for (size_t k = 0; k < in.n_msgs; k++)
+            x->excluded[worker] += (in.msgs[k].flags & SLA_MSG_EXCLUDED) != 0;
         s->text = describe(d, i, c, x->as_of, &x->res[worker]);
     }
     return 0;
@@ -230,7 +235,7 @@ static int64_t query(const char *path, const char *sql)
 
 /* Scans with scope and checks every ticket against its own one-ticket load. */
 static void compare(bd_store *s, const char *path, const sla_config *c, sla_scope scope,
-                    int64_t max_id, int threaded)
+                    int64_t max_id, int threaded, int64_t want_excluded)
 {
     scan_ctx x = {.by_id = bd_calloc((size_t)max_id + 1, sizeof *x.by_id),
                   .max_id = max_id,
@@ -238,6 +243,7 @@ static void compare(bd_store *s, const char *path, const sla_config *c, sla_scop
     bd_err err;
     if (sla_dataset_scan(s, c, &scope, on_chunk, &x, &err)) fail_msg("scan: %s", err.msg);
     assert_int_equal(x.bad[0] + x.bad[1], 0);
+    if (want_excluded >= 0) assert_int_equal(x.excluded[0] + x.excluded[1], want_excluded);
     /* chunks: many for two workers (the second may start late and get none), else one */
     if (threaded) assert_true(x.chunks[0] + x.chunks[1] > 1);
     else assert_int_equal(x.chunks[0] + 100 * x.chunks[1], 1);
@@ -281,8 +287,13 @@ static void test_scan_matches_one_ticket_loads(void **state)
     fill(path);
     int64_t max_id = query(path, "SELECT max(id) FROM tickets");
     sla_config *c = config(NULL);
-    /* everything, as of the end */
-    compare(s, path, c, (sla_scope){.as_of = BASE + 120 * 86400}, max_id, 1);
+    /* everything, as of the end; the buyer messages whose last mark says so are excluded */
+    int64_t excluded = query(
+        path, "SELECT count(*) FROM messages m WHERE direction = 'in' AND 'no_response_needed' ="
+              " (SELECT kind FROM events e WHERE kind IN ('no_response_needed', 'response_needed')"
+              "  AND json_extract(detail, '$.message_id') = m.id ORDER BY e.id DESC LIMIT 1)");
+    assert_true(excluded > 10);
+    compare(s, path, c, (sla_scope){.as_of = BASE + 120 * 86400}, max_id, 1, excluded);
     /* a report's scope: created before, active since, as of the middle (later messages and
      * events are left out), the buyer's language */
     compare(s, path, c,
@@ -290,11 +301,11 @@ static void test_scan_matches_one_ticket_loads(void **state)
                         .active_since = BASE + 30 * 86400,
                         .as_of = BASE + 45 * 86400,
                         .buyer_language = 1},
-            max_id, 1);
+            max_id, 1, -1);
     sla_config_free(c);
     /* a marker is read from the bodies in table order: one worker, one chunk */
     c = config("[auto]");
-    compare(s, path, c, (sla_scope){.as_of = BASE + 120 * 86400}, max_id, 0);
+    compare(s, path, c, (sla_scope){.as_of = BASE + 120 * 86400}, max_id, 0, excluded);
     sla_config_free(c);
     store_close(s);
     tu_remove_db(path);
