@@ -143,8 +143,8 @@ int store_sla_messages(bd_store *s, const store_sla_scope *sc, const char *marke
         };
         if (index_scan) { /* the columns themselves, compared here: cheaper per row */
             const char *dir = col(st, 3), *kind = col(st, 4);
-            m.direction = dir && strcmp(dir, "out") == 0 ? BD_DIR_OUT : BD_DIR_IN;
-            m.note = kind && strcmp(kind, "note") == 0;
+            m.direction = dir && dir[0] == 'o' && strcmp(dir, "out") == 0 ? BD_DIR_OUT : BD_DIR_IN;
+            m.note = kind && kind[0] == 'n' && strcmp(kind, "note") == 0;
         } else {
             m.direction = sqlite3_column_int(st, 3) ? BD_DIR_OUT : BD_DIR_IN;
             m.note = sqlite3_column_int(st, 4);
