@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLA_TICKET_COLUMNS                                                                      \
-    "SELECT t.id, t.shop_id, t.created_at, t.priority, t.status, t.category, t.subcategory,"   \
-    " CASE WHEN t.language IS NULL AND ?4 THEN"                                                 \
-    "   (SELECT b.language FROM buyers b WHERE b.id = t.buyer_id) ELSE t.language END,"        \
-    " t.assignee, coalesce(t.due_at, 0), t.due_state FROM tickets t"
+/* language is t.language, or BUYER_LANGUAGE when tickets without one take their buyer's (a
+ * scan without it skips the test per row); a NULL due_at reads as 0 */
+#define SLA_TICKET_COLUMNS(language)                                                            \
+    "SELECT t.id, t.shop_id, t.created_at, t.priority, t.status, t.category, t.subcategory, "  \
+    language ", t.assignee, t.due_at, t.due_state FROM tickets t"
+#define BUYER_LANGUAGE                                                                          \
+    "CASE WHEN t.language IS NULL AND ?4 THEN"                                                  \
+    " (SELECT b.language FROM buyers b WHERE b.id = t.buyer_id) ELSE t.language END"
 
 #define SLA_MESSAGE_COLUMNS                                                                     \
     "SELECT id, ticket_id, sent_at, direction = 'out', kind = 'note', author,"                  \
@@ -77,10 +80,19 @@ int store_sla_tickets(bd_store *s, const store_sla_scope *sc,
                       bd_err *err)
 {
 #define SLA_TICKET_SCOPE " (?2 = 0 OR t.created_at < ?2) AND (?3 = 0 OR t.updated_at >= ?3)"
+#define SLA_TICKET_RANGE " WHERE t.id >= ?5 AND t.id < ?6 AND" SLA_TICKET_SCOPE " ORDER BY t.id"
+#define SLA_TICKET_ALL " WHERE" SLA_TICKET_SCOPE " ORDER BY t.id"
+    int lang = sc->buyer_language;
     sqlite3_stmt *st = prepare(
-        s, sc, ST_SLA_TICKET, SLA_TICKET_COLUMNS " WHERE t.id = ?1", ST_SLA_TICKETS_RANGE,
-        SLA_TICKET_COLUMNS " WHERE t.id >= ?5 AND t.id < ?6 AND" SLA_TICKET_SCOPE " ORDER BY t.id",
-        SLA_TICKET_COLUMNS " WHERE" SLA_TICKET_SCOPE " ORDER BY t.id", err);
+        s, sc, ST_SLA_TICKET, SLA_TICKET_COLUMNS(BUYER_LANGUAGE) " WHERE t.id = ?1",
+        lang ? ST_SLA_TICKETS_RANGE_LANG : ST_SLA_TICKETS_RANGE,
+        lang ? SLA_TICKET_COLUMNS(BUYER_LANGUAGE) SLA_TICKET_RANGE
+             : SLA_TICKET_COLUMNS("t.language") SLA_TICKET_RANGE,
+        lang ? SLA_TICKET_COLUMNS(BUYER_LANGUAGE) SLA_TICKET_ALL
+             : SLA_TICKET_COLUMNS("t.language") SLA_TICKET_ALL,
+        err);
+#undef SLA_TICKET_ALL
+#undef SLA_TICKET_RANGE
 #undef SLA_TICKET_SCOPE
     if (!st) return -1;
     if (sc->ticket_id) sqlite3_bind_int64(st, 1, sc->ticket_id);
@@ -92,7 +104,7 @@ int store_sla_tickets(bd_store *s, const store_sla_scope *sc,
         sqlite3_bind_int64(st, 5, sc->ticket_from);
         sqlite3_bind_int64(st, 6, range_to(sc));
     }
-    sqlite3_bind_int(st, 4, sc->buyer_language);
+    sqlite3_bind_int(st, 4, sc->buyer_language); /* unused (SQLITE_RANGE) without the CASE */
     int rc, stopped = 0;
     while (!stopped && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_sla_ticket t = {
