@@ -254,7 +254,10 @@ static void quantiles(int64_t *a, int64_t n, sla_stat *s)
             if (a[i] > lower) lower = a[i];
         s->median = (lower + upper) / 2;
     }
-    s->p90 = select_kth(a, n, (n * 9 + 9) / 10 - 1); /* rank ceil(0.9 n) */
+    /* rank ceil(0.9 n), at or right of n/2: the selection left a[n/2..n) holding the
+     * values from the median up, so it is searched alone */
+    int64_t k = (n * 9 + 9) / 10 - 1;
+    s->p90 = select_kth(a + n / 2, n - n / 2, k - n / 2);
 }
 
 /* The row's statistics into out, which takes its key; scratch holds any clock's values. */
