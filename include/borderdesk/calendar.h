@@ -32,6 +32,9 @@ typedef struct cal_calendar cal_calendar;
  * Returns NULL with err set when ICU does not know the zone. Free with cal_free. */
 cal_calendar *cal_new(const char *zone, bd_err *err);
 void cal_free(cal_calendar *c); /* NULL-safe */
+/* A calendar like c (zone, hours, holidays and the intervals cached so far) for another
+ * thread. NULL with err set when ICU cannot clone the zone. Free with cal_free. */
+cal_calendar *cal_copy(const cal_calendar *c, bd_err *err);
 const char *cal_zone(const cal_calendar *c);
 
 /* Adds business hours [start_min, end_min) (minutes after local midnight, end up to 1440)

@@ -82,6 +82,12 @@ typedef struct sla_config {
 int sla_config_load(const bd_config *cfg, sla_config **out, bd_err *err);
 void sla_config_free(sla_config *c); /* NULL-safe */
 
+/* A copy of c for another thread: the same rules, calendars of its own (a calendar caches
+ * what it computed and is not shared between threads). NULL with err set when a calendar
+ * cannot be copied. Free with sla_config_thread_free, never with sla_config_free. */
+sla_config *sla_config_thread_copy(const sla_config *c, bd_err *err);
+void sla_config_thread_free(sla_config *copy); /* NULL-safe */
+
 /* The team that serves a shop (its "shops" list, else the default team) and the calendar
  * its tickets run on. */
 const sla_team *sla_shop_team(const sla_config *c, const char *shop);
@@ -167,8 +173,6 @@ int64_t sla_measure_late(const sla_measure *m, int marketplace_clock);
 
 typedef struct sla_scope {
     int64_t ticket_id;      /* one ticket, or 0 */
-    const int64_t *ticket_ids; /* or these tickets (ascending, no repeats), read one by one */
-    size_t n_ticket_ids;
     int64_t created_before; /* 0: no limit */
     int64_t active_since;   /* tickets updated at or after; 0: no limit */
     int64_t as_of;          /* messages and events before this instant */
@@ -183,14 +187,32 @@ typedef struct sla_ticket_info {
 } sla_ticket_info;
 
 typedef struct sla_dataset sla_dataset;
+/* Loads every ticket of the scope at once (meant for one ticket or a few: a scan of many is
+ * sla_dataset_scan). Free with sla_dataset_free. */
 int sla_dataset_load(bd_store *s, const sla_config *c, const sla_scope *scope,
                      sla_dataset **out, bd_err *err);
 void sla_dataset_free(sla_dataset *d);
+
+/* Loads the tickets of the scope in chunks (ranges of ticket ids) and calls fn once per
+ * chunk that holds any. Two workers load and hand over chunks at the same time: this thread
+ * (worker 0) and, for a scan of all tickets, a second thread (worker 1) with its own
+ * read-only connection, which sees committed data only; so fn runs in both threads at once,
+ * must keep what it gathers per worker, and must use the configuration it is passed (the
+ * worker's own calendars) instead of c. Chunks come in no fixed order; inside one, tickets
+ * are in id order. A chunk and everything it points to is valid only during the call. fn
+ * returns 0, or -1 with err set to stop the scan, which then returns -1 with that err. */
+#define SLA_SCAN_WORKERS 2
+typedef int (*sla_chunk_fn)(void *ud, int worker, const sla_config *c, const sla_dataset *chunk,
+                            bd_err *err);
+int sla_dataset_scan(bd_store *s, const sla_config *c, const sla_scope *scope, sla_chunk_fn fn,
+                     void *ud, bd_err *err);
+
 size_t sla_dataset_count(const sla_dataset *d);
 const sla_ticket_info *sla_dataset_ticket(const sla_dataset *d, size_t i);
 /* Fills in for ticket i (pointers into d). */
 void sla_dataset_input(const sla_dataset *d, size_t i, sla_ticket_in *in);
-const char *sla_dataset_author(const sla_dataset *d, int32_t author); /* "-" for -1 */
+/* The author of a message of d (valid as long as the load or scan), "-" for -1. */
+const char *sla_dataset_author(const sla_dataset *d, int32_t author);
 const char *sla_dataset_shop(const sla_dataset *d, int32_t shop);
 const char *sla_dataset_marketplace(const sla_dataset *d, int32_t shop);
 
@@ -200,8 +222,9 @@ const char *sla_dataset_marketplace(const sla_dataset *d, int32_t shop);
  * every change to the ticket (ticket_ctx.on_change does). Does not commit. */
 int sla_ticket_refresh(bd_store *s, const sla_config *c, int64_t ticket_id, int64_t now,
                        bd_err *err);
-/* The same for several tickets (ascending ids, no repeats), read together: what a bulk
- * import calls once per transaction for the tickets it changed. Does not commit. */
+/* The same for several tickets (ascending ids, no repeats): what a bulk import calls once
+ * per transaction for the tickets it changed, so a ticket that got many messages in the
+ * batch is computed once. Does not commit. */
 int sla_tickets_refresh(bd_store *s, const sla_config *c, const int64_t *ids, size_t n,
                         int64_t now, bd_err *err);
 /* Recomputes every ticket; *changed counts the rows whose due time or state moved. Runs in

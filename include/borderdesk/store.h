@@ -244,7 +244,8 @@ typedef struct store_sla_scope {
     int64_t active_since;   /* tickets updated at or after; 0: no limit */
     int64_t before;         /* messages sent / events recorded before; 0: no limit */
     int buyer_language;     /* tickets without a language take their buyer's */
-    int64_t ticket_from, ticket_to; /* messages: tickets with ids in [from, to); 0: open */
+    int64_t ticket_from, ticket_to; /* tickets with ids in [from, to), 0: open (both 0: all);
+                                     * a message scan with a marker ignores the range */
 } store_sla_scope;
 
 /* The largest ticket id (0 when there is none, -1 on error). */

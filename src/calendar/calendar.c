@@ -154,6 +154,35 @@ void cal_free(cal_calendar *c)
     free(c);
 }
 
+cal_calendar *cal_copy(const cal_calendar *c, bd_err *err)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    UCalendar *uc = ucal_clone(c->uc, &st);
+    if (U_FAILURE(st)) {
+        bd_err_set(err, "time zone \"%s\": %s", c->zone, u_errorName(st));
+        return NULL;
+    }
+    cal_calendar *x = bd_malloc(sizeof *x);
+    *x = *c;
+    x->zone = bd_strdup(c->zone);
+    x->uc = uc;
+    x->hol = bd_malloc((c->n_hol ? c->n_hol : 1) * sizeof *x->hol);
+    if (c->n_hol) memcpy(x->hol, c->hol, c->n_hol * sizeof *x->hol);
+    x->cap_hol = c->n_hol;
+    /* the interval cache comes along, so the copy does not rebuild the years it covers */
+    size_t n = c->cached ? c->n : 0;
+    x->start = bd_malloc((n ? n : 1) * sizeof *x->start);
+    x->end = bd_malloc((n ? n : 1) * sizeof *x->end);
+    x->cum = bd_malloc((n ? n : 1) * sizeof *x->cum);
+    if (n) {
+        memcpy(x->start, c->start, n * sizeof *x->start);
+        memcpy(x->end, c->end, n * sizeof *x->end);
+        memcpy(x->cum, c->cum, n * sizeof *x->cum);
+    }
+    x->n = x->cap = n;
+    return x;
+}
+
 const char *cal_zone(const cal_calendar *c)
 {
     return c->zone;

@@ -440,6 +440,44 @@ void sla_config_free(sla_config *c)
     free(c);
 }
 
+sla_config *sla_config_thread_copy(const sla_config *c, bd_err *err)
+{
+    sla_config *x = bd_malloc(sizeof *x);
+    *x = *c;
+    x->teams = bd_calloc(c->n_teams ? c->n_teams : 1, sizeof *x->teams);
+    x->shops = bd_calloc(c->n_shops ? c->n_shops : 1, sizeof *x->shops);
+    x->report_calendar = NULL;
+    int ok = 1; /* the copy holds only calendars of its own, so that it can free them */
+    for (size_t i = 0; i < c->n_teams; i++) {
+        x->teams[i] = c->teams[i];
+        x->teams[i].calendar = ok ? cal_copy(c->teams[i].calendar, err) : NULL;
+        ok = ok && x->teams[i].calendar;
+    }
+    for (size_t i = 0; i < c->n_shops; i++) {
+        x->shops[i] = c->shops[i];
+        x->shops[i].calendar = ok && c->shops[i].calendar ? cal_copy(c->shops[i].calendar, err)
+                                                          : NULL;
+        ok = ok && (x->shops[i].calendar || !c->shops[i].calendar);
+    }
+    ok = ok && (x->report_calendar = cal_copy(c->report_calendar, err)) != NULL;
+    if (!ok) {
+        sla_config_thread_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+void sla_config_thread_free(sla_config *x)
+{
+    if (!x) return;
+    for (size_t i = 0; i < x->n_teams; i++) cal_free(x->teams[i].calendar);
+    for (size_t i = 0; i < x->n_shops; i++) cal_free(x->shops[i].calendar);
+    free(x->teams);
+    free(x->shops);
+    cal_free(x->report_calendar);
+    free(x);
+}
+
 static const sla_shop_rule *shop_rule(const sla_config *c, const char *shop)
 {
     for (size_t i = 0; shop && i < c->n_shops; i++)

@@ -1,11 +1,17 @@
 /*
  * dataset.c — loads what the clocks of many tickets are computed from: tickets, their
- * messages and their clock events, read in table order and bucketed per ticket in memory
- * (a counting sort), so that a report over a million tickets is a few sequential scans.
- * For many tickets the message scan is shared, in ranges of ticket ids, with a second
- * thread on its own read-only connection, which starts while this one reads tickets and
- * events. Strings that repeat (authors,
- * categories, assignees) are interned once.
+ * messages and their clock events.
+ *
+ * A scan of all tickets is cut into ranges of ticket ids ("chunks"). Two workers — the
+ * calling thread, and a second thread on its own read-only connection — take the chunks in
+ * turn: each reads a chunk's tickets, clock events and messages with three index range scans
+ * (all in ticket order, so rows are joined to their ticket by merging), groups them per
+ * ticket and hands the chunk to the caller, then reuses the same memory for its next chunk.
+ * So a report over a million tickets is a few sequential scans shared by two cores, with
+ * each worker's data small enough to stay in cache and no large array built, copied or
+ * grown. Strings that repeat (authors, categories, assignees) are interned once, in pools
+ * that the workers share; each worker remembers the strings it has met, so the pools' lock
+ * is taken only for a string the worker has not seen yet.
  */
 #include "borderdesk/sla.h"
 
@@ -13,16 +19,135 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Chunks of a scan of all tickets: enough for the two workers to stay busy to the end. */
+#define SLA_SCAN_CHUNKS 64
+
+/* ---- interned strings, shared by the workers ---- */
+
+/* A string never moves once added (blocks that double in size, never reallocated), so a
+ * string is read by index without the lock; adding one takes it. */
+#define POOL_BLOCKS 40
 typedef struct intern_pool {
-    char **strs;
-    size_t n, cap;
+    pthread_mutex_t mu;
+    char **blocks[POOL_BLOCKS]; /* block k holds 64 << k strings */
+    size_t n;
     int32_t *slots; /* open addressing: index + 1, 0 empty */
     size_t n_slots;
 } intern_pool;
 
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static char **pool_slot(const intern_pool *p, size_t i)
+{
+    unsigned long long j = (unsigned long long)i + 64;
+    int k = 63 - __builtin_clzll(j) - 6;
+    return &p->blocks[k][j - (64ULL << k)];
+}
+
+static void pool_grow(intern_pool *p)
+{
+    size_t n = p->n_slots ? p->n_slots * 2 : 256;
+    int32_t *slots = bd_calloc(n, sizeof *slots);
+    for (size_t i = 0; i < p->n; i++) {
+        size_t k = hash_str(*pool_slot(p, i)) & (n - 1);
+        while (slots[k]) k = (k + 1) & (n - 1);
+        slots[k] = (int32_t)i + 1;
+    }
+    free(p->slots);
+    p->slots = slots;
+    p->n_slots = n;
+}
+
+/* The index of s (hash h) in the pool, adding it; the caller holds the lock. */
+static int32_t pool_intern(intern_pool *p, const char *s, uint64_t h)
+{
+    if ((p->n + 1) * 2 > p->n_slots) pool_grow(p);
+    size_t k = h & (p->n_slots - 1);
+    while (p->slots[k]) {
+        int32_t i = p->slots[k] - 1;
+        if (strcmp(*pool_slot(p, (size_t)i), s) == 0) return i;
+        k = (k + 1) & (p->n_slots - 1);
+    }
+    unsigned long long j = (unsigned long long)p->n + 64;
+    int b = 63 - __builtin_clzll(j) - 6;
+    if (!p->blocks[b]) p->blocks[b] = bd_malloc((64ULL << b) * sizeof(char *));
+    *pool_slot(p, p->n) = bd_strdup(s);
+    p->slots[k] = (int32_t)p->n + 1;
+    return (int32_t)p->n++;
+}
+
+static void pool_init(intern_pool *p)
+{
+    memset(p, 0, sizeof *p);
+    pthread_mutex_init(&p->mu, NULL);
+}
+
+static void pool_free(intern_pool *p)
+{
+    for (size_t i = 0; i < p->n; i++) free(*pool_slot(p, i));
+    for (int b = 0; b < POOL_BLOCKS; b++) free(p->blocks[b]);
+    free(p->slots);
+    pthread_mutex_destroy(&p->mu);
+}
+
+/* A worker's memory of the pool: string → index, and for authors whether replies by them
+ * are auto-acknowledgements (decided once per author). */
+typedef struct cache_entry {
+    uint64_t hash;
+    const char *str; /* the pool's copy */
+    int32_t index;
+    int auto_ack;
+} cache_entry;
+
+typedef struct str_cache {
+    cache_entry *e;
+    size_t n, n_slots;
+} str_cache;
+
+static void cache_grow(str_cache *c)
+{
+    size_t n = c->n_slots ? c->n_slots * 2 : 64;
+    cache_entry *e = bd_calloc(n, sizeof *e);
+    for (size_t i = 0; i < c->n_slots; i++) {
+        if (!c->e[i].str) continue;
+        size_t k = c->e[i].hash & (n - 1);
+        while (e[k].str) k = (k + 1) & (n - 1);
+        e[k] = c->e[i];
+    }
+    free(c->e);
+    c->e = e;
+    c->n_slots = n;
+}
+
+/* The entry of s, asking the pool the first time; cfg decides auto-acknowledgements (NULL:
+ * not an author). */
+static const cache_entry *cache_get(str_cache *c, intern_pool *p, const char *s,
+                                    const sla_config *cfg)
+{
+    uint64_t h = hash_str(s);
+    if ((c->n + 1) * 2 > c->n_slots) cache_grow(c);
+    size_t k = h & (c->n_slots - 1);
+    for (; c->e[k].str; k = (k + 1) & (c->n_slots - 1))
+        if (c->e[k].hash == h && strcmp(c->e[k].str, s) == 0) return &c->e[k];
+    pthread_mutex_lock(&p->mu);
+    int32_t i = pool_intern(p, s, h);
+    const char *str = *pool_slot(p, (size_t)i);
+    pthread_mutex_unlock(&p->mu);
+    c->e[k] = (cache_entry){h, str, i, cfg ? sla_is_auto_ack(cfg, str, NULL) : 0};
+    c->n++;
+    return &c->e[k];
+}
+
+/* ---- a chunk of tickets ---- */
+
 typedef struct shop_info {
     int64_t id;
-    char *name, *marketplace;
+    const char *name, *marketplace;
     const sla_team *team;
     cal_calendar *calendar;
     int64_t deadline;
@@ -38,135 +163,85 @@ typedef struct excl {
     int excluded;
 } excl;
 
-/* The message scan is cut into ranges of ticket ids ("chunks") that the workers — this
- * thread after its own scans, and a second thread on its own read-only connection — take
- * in turn; rows keep their raw ticket ids and are mapped to tickets afterwards. */
-#define SLA_SCAN_CHUNKS 64
-
-typedef struct msg_chunk {
-    sla_msg *msgs;
-    int64_t *tids;
-    size_t n, cap;
-    int worker; /* whose author pool the author indexes refer to */
-} msg_chunk;
-
-typedef struct msg_scan {
-    pthread_mutex_t mu;
-    size_t next, n_chunks;
-    int64_t chunk_ids; /* ticket ids per chunk; 0: one chunk, no range */
-    const int64_t *ids; /* a list of tickets: one chunk, read ticket by ticket */
-    size_t n_ids;
-    msg_chunk *chunks;
-    store_sla_scope sc;
-    const sla_config *cfg;
-    int failed;
-    bd_err err;
-} msg_scan;
-
-typedef struct msg_worker {
-    msg_scan *scan;
-    bd_store *store;
-    int id;
-    intern_pool authors;
-    msg_chunk *cur;
-} msg_worker;
+typedef struct loader loader;
 
 struct sla_dataset {
-    const sla_config *cfg;
-    intern_pool pool;    /* ticket strings */
-    intern_pool authors; /* message authors */
-    shop_info *shops;
+    loader *owner; /* sla_dataset_load: freed with the dataset */
+    const intern_pool *authors;
+    shop_info *shops; /* with the calendars of the worker's configuration */
     size_t n_shops;
     sla_ticket_info *t;
     size_t n, cap;
-    int32_t *map; /* ticket id - map_base → index + 1 */
-    int64_t map_base, map_len;
-    sla_msg *msgs;
-    size_t *msg_start; /* n + 1 */
+    sla_msg *msgs, *spare; /* spare: the other half of a counting sort */
+    int32_t *msg_ticket;   /* parallel to msgs until bucketed */
+    size_t n_msgs, cap_msgs, cap_spare;
+    size_t *msg_start, *chg_start, *fill; /* n + 1 */
+    size_t cap_starts;
+    raw_change *raw; /* clock changes in event order, until bucketed */
+    size_t n_raw, cap_raw;
     sla_change *changes;
-    size_t *chg_start; /* n + 1 */
-    /* while loading */
-    int32_t *msg_ticket; /* parallel to msgs until bucketed */
-    size_t n_msgs;
-    raw_change *raw_changes;
-    size_t n_raw_changes, cap_raw_changes;
+    size_t cap_changes;
     excl *excl;
     size_t n_excl, cap_excl;
-    int64_t *excluded; /* sorted message ids */
-    size_t n_excluded;
+    int64_t *excluded; /* sorted ids of buyer messages marked "no response needed" */
+    size_t n_excluded, cap_excluded;
 };
 
-/* ---- interning ---- */
+typedef struct worker {
+    loader *ld;
+    int id;
+    bd_store *store;
+    const sla_config *cfg;
+    sla_config *own_cfg; /* worker 1's copy */
+    str_cache strings, authors;
+    sla_dataset d; /* the chunk being loaded; its memory serves every chunk */
+    size_t cursor; /* where the merge of rows into d's tickets is */
+} worker;
 
-static uint64_t hash_str(const char *s)
+struct loader {
+    const sla_config *cfg;
+    store_sla_scope sc;
+    intern_pool strings, authors;
+    store_shop *shops;
+    size_t n_shops;
+    pthread_mutex_t mu; /* guards next, failed and err */
+    size_t next, n_chunks;
+    int64_t chunk_ids; /* ticket ids per chunk; 0: one chunk, no range */
+    sla_chunk_fn fn;
+    void *ud;
+    int failed;
+    bd_err err;
+    worker w[SLA_SCAN_WORKERS];
+};
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    if (need <= *cap) return p;
+    size_t n = *cap ? *cap : 256;
+    while (n < need) n *= 2;
+    *cap = n;
+    return bd_realloc(p, n * size);
 }
 
-static void pool_grow(intern_pool *p)
+/* The index of ticket id in d. Rows come in ticket order, so the search resumes where the
+ * previous row left it; a row out of order (a scan in table order) searches from scratch. */
+static int32_t find_ticket(worker *w, int64_t id)
 {
-    size_t n = p->n_slots ? p->n_slots * 2 : 256;
-    int32_t *slots = bd_calloc(n, sizeof *slots);
-    for (size_t i = 0; i < p->n; i++) {
-        size_t k = hash_str(p->strs[i]) & (n - 1);
-        while (slots[k]) k = (k + 1) & (n - 1);
-        slots[k] = (int32_t)i + 1;
+    const sla_dataset *d = &w->d;
+    size_t j = w->cursor;
+    if (j < d->n && d->t[j].id < id) {
+        while (j < d->n && d->t[j].id < id) j++;
+    } else if (j > 0 && d->t[j - 1].id >= id) {
+        size_t lo = 0, hi = j;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (d->t[mid].id < id) lo = mid + 1;
+            else hi = mid;
+        }
+        j = lo;
     }
-    free(p->slots);
-    p->slots = slots;
-    p->n_slots = n;
-}
-
-static int32_t intern(intern_pool *p, const char *s)
-{
-    if (!s) return -1;
-    if ((p->n + 1) * 2 > p->n_slots) pool_grow(p);
-    size_t k = hash_str(s) & (p->n_slots - 1);
-    while (p->slots[k]) {
-        int32_t i = p->slots[k] - 1;
-        if (strcmp(p->strs[i], s) == 0) return i;
-        k = (k + 1) & (p->n_slots - 1);
-    }
-    if (p->n == p->cap) p->strs = bd_realloc(p->strs, (p->cap = p->cap ? p->cap * 2 : 64) * sizeof(char *));
-    p->strs[p->n] = bd_strdup(s);
-    p->slots[k] = (int32_t)p->n + 1;
-    return (int32_t)p->n++;
-}
-
-static const char *intern_str(intern_pool *p, const char *s)
-{
-    int32_t i = intern(p, s);
-    return i < 0 ? NULL : p->strs[i];
-}
-
-/* ---- lookups ---- */
-
-static int32_t ticket_index(const sla_dataset *d, int64_t id)
-{
-    if (d->map) {
-        int64_t k = id - d->map_base;
-        return k >= 0 && k < d->map_len ? d->map[k] - 1 : -1;
-    }
-    size_t lo = 0, hi = d->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (d->t[mid].id < id) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < d->n && d->t[lo].id == id ? (int32_t)lo : -1;
-}
-
-static void build_map(sla_dataset *d)
-{
-    if (!d->n) return;
-    int64_t lo = d->t[0].id, hi = d->t[d->n - 1].id;
-    if (hi - lo + 1 > (int64_t)d->n * 8 + 1024) return; /* sparse: binary search */
-    d->map_base = lo;
-    d->map_len = hi - lo + 1;
-    d->map = bd_calloc((size_t)d->map_len, sizeof *d->map);
-    for (size_t i = 0; i < d->n; i++) d->map[d->t[i].id - lo] = (int32_t)i + 1;
+    w->cursor = j;
+    return j < d->n && d->t[j].id == id ? (int32_t)j : -1;
 }
 
 static int32_t shop_index(const sla_dataset *d, int64_t shop_id)
@@ -176,13 +251,19 @@ static int32_t shop_index(const sla_dataset *d, int64_t shop_id)
     return -1;
 }
 
+static const char *intern_str(worker *w, const char *s)
+{
+    return s ? cache_get(&w->strings, &w->ld->strings, s, NULL)->str : NULL;
+}
+
 /* ---- scan callbacks ---- */
 
 static int on_ticket(void *ud, const store_sla_ticket *r, bd_err *err)
 {
-    sla_dataset *d = ud;
-    if (d->n == d->cap) d->t = bd_realloc(d->t, (d->cap = d->cap ? d->cap * 2 : 1024) * sizeof *d->t);
-    sla_ticket_info *t = &d->t[d->n++];
+    worker *w = ud;
+    sla_dataset *d = &w->d;
+    d->t = grow(d->t, &d->cap, d->n + 1, sizeof *d->t);
+    sla_ticket_info *t = &d->t[d->n];
     t->id = r->id;
     t->created_at = r->created_at;
     t->due_at = r->due_at;
@@ -190,12 +271,13 @@ static int on_ticket(void *ud, const store_sla_ticket *r, bd_err *err)
     t->shop = shop_index(d, r->shop_id);
     if (t->shop < 0) return bd_err_set(err, "ticket %lld: unknown shop %lld", (long long)r->id,
                                        (long long)r->shop_id);
-    t->status = intern_str(&d->pool, r->status);
-    t->category = intern_str(&d->pool, r->category);
-    t->subcategory = intern_str(&d->pool, r->subcategory);
-    t->language = intern_str(&d->pool, r->language);
-    t->assignee = intern_str(&d->pool, r->assignee);
-    t->due_state = intern_str(&d->pool, r->due_state);
+    t->status = intern_str(w, r->status);
+    t->category = intern_str(w, r->category);
+    t->subcategory = intern_str(w, r->subcategory);
+    t->language = intern_str(w, r->language);
+    t->assignee = intern_str(w, r->assignee);
+    t->due_state = intern_str(w, r->due_state);
+    d->n++;
     return 0;
 }
 
@@ -208,29 +290,25 @@ static int status_code(const char *s)
     return -1;
 }
 
+/* An exclusion names its message; sla_no_response only marks a message of the event's own
+ * ticket, so the events of a chunk's tickets hold every mark of the chunk's messages. */
 static int on_event(void *ud, const store_sla_event *e, bd_err *err)
 {
     (void)err;
-    sla_dataset *d = ud;
-    int32_t ti = ticket_index(d, e->ticket_id);
+    worker *w = ud;
+    sla_dataset *d = &w->d;
+    int32_t ti = find_ticket(w, e->ticket_id);
     if (ti < 0) return 0;
     if (e->message_id) {
-        if (d->n_excl == d->cap_excl)
-            d->excl = bd_realloc(d->excl, (d->cap_excl = d->cap_excl ? d->cap_excl * 2 : 16) *
-                                              sizeof *d->excl);
+        d->excl = grow(d->excl, &d->cap_excl, d->n_excl + 1, sizeof *d->excl);
         d->excl[d->n_excl++] =
             (excl){e->message_id, e->id, strcmp(e->kind, "no_response_needed") == 0};
         return 0;
     }
     int st = status_code(e->status);
     if (st < 0) return 0;
-    if (d->n_raw_changes == d->cap_raw_changes)
-        d->raw_changes = bd_realloc(d->raw_changes,
-                                    (d->cap_raw_changes = d->cap_raw_changes
-                                                              ? d->cap_raw_changes * 2
-                                                              : 1024) *
-                                        sizeof *d->raw_changes);
-    d->raw_changes[d->n_raw_changes++] = (raw_change){ti, {e->at, st}};
+    d->raw = grow(d->raw, &d->cap_raw, d->n_raw + 1, sizeof *d->raw);
+    d->raw[d->n_raw++] = (raw_change){ti, {e->at, st}};
     return 0;
 }
 
@@ -248,112 +326,35 @@ static int is_excluded(const sla_dataset *d, int64_t message_id)
 static int on_message(void *ud, const store_sla_message *m, bd_err *err)
 {
     (void)err;
-    msg_worker *w = ud;
-    msg_chunk *x = w->cur;
-    if (x->n == x->cap) {
-        x->cap = x->cap ? x->cap * 2 : 4096;
-        x->msgs = bd_realloc(x->msgs, x->cap * sizeof *x->msgs);
-        x->tids = bd_realloc(x->tids, x->cap * sizeof *x->tids);
+    worker *w = ud;
+    sla_dataset *d = &w->d;
+    int32_t ti = find_ticket(w, m->ticket_id);
+    if (ti < 0) return 0;
+    if (d->n_msgs == d->cap_msgs) {
+        d->msgs = grow(d->msgs, &d->cap_msgs, d->n_msgs + 1, sizeof *d->msgs);
+        d->msg_ticket = bd_realloc(d->msg_ticket, d->cap_msgs * sizeof *d->msg_ticket);
     }
-    x->tids[x->n] = m->ticket_id;
-    sla_msg *r = &x->msgs[x->n++];
+    d->msg_ticket[d->n_msgs] = ti;
+    sla_msg *r = &d->msgs[d->n_msgs++];
     r->id = m->id;
     r->at = m->sent_at;
-    r->flags = 0;
+    r->flags = m->note ? SLA_MSG_NOTE : 0;
     r->author = -1;
-    if (m->note) r->flags |= SLA_MSG_NOTE;
     if (m->direction == BD_DIR_OUT) {
         r->flags |= SLA_MSG_OUT;
-        r->author = intern(&w->authors, m->author); /* auto-ack authors: adopt_messages */
+        if (m->author) {
+            const cache_entry *a = cache_get(&w->authors, &w->ld->authors, m->author, w->cfg);
+            r->author = a->index;
+            if (a->auto_ack) r->flags |= SLA_MSG_AUTO;
+        }
         if (m->marked) r->flags |= SLA_MSG_AUTO;
+    } else if (d->n_excluded && is_excluded(d, m->id)) {
+        r->flags |= SLA_MSG_EXCLUDED;
     }
     return 0;
 }
 
-/* Scans chunks until none is left (or a worker failed). */
-static void worker_run(msg_worker *w)
-{
-    msg_scan *x = w->scan;
-    for (;;) {
-        pthread_mutex_lock(&x->mu);
-        size_t k = x->next < x->n_chunks && !x->failed ? x->next++ : x->n_chunks;
-        pthread_mutex_unlock(&x->mu);
-        if (k == x->n_chunks) return;
-        store_sla_scope sc = x->sc;
-        if (x->chunk_ids) {
-            sc.ticket_from = (int64_t)k * x->chunk_ids;
-            sc.ticket_to = (int64_t)(k + 1) * x->chunk_ids;
-        }
-        w->cur = &x->chunks[k];
-        w->cur->worker = w->id;
-        bd_err e;
-        int rc = 0;
-        if (x->ids)
-            for (size_t i = 0; !rc && i < x->n_ids; i++) {
-                sc.ticket_id = x->ids[i];
-                rc = store_sla_messages(w->store, &sc, x->cfg->auto_marker, on_message, w, &e);
-            }
-        else
-            rc = store_sla_messages(w->store, &sc, x->cfg->auto_marker, on_message, w, &e);
-        if (rc) {
-            pthread_mutex_lock(&x->mu);
-            if (!x->failed) x->err = e;
-            x->failed = 1;
-            pthread_mutex_unlock(&x->mu);
-            return;
-        }
-    }
-}
-
-static void *worker_main(void *arg)
-{
-    worker_run(arg);
-    return NULL;
-}
-
-/* Takes the scanned messages in chunk order: keeps those of loaded tickets, gives authors
- * one index space, marks auto-acknowledgements and excluded buyer messages. */
-static void adopt_messages(sla_dataset *d, msg_scan *x, msg_worker *w, int n_workers)
-{
-    int32_t *map[2] = {NULL, NULL};
-    for (int i = 0; i < n_workers; i++) {
-        map[i] = bd_malloc((w[i].authors.n ? w[i].authors.n : 1) * sizeof *map[i]);
-        for (size_t a = 0; a < w[i].authors.n; a++)
-            map[i][a] = intern(&d->authors, w[i].authors.strs[a]);
-    }
-    char *auto_ack = bd_calloc(d->authors.n ? d->authors.n : 1, 1); /* per author */
-    for (size_t i = 0; i < d->authors.n; i++)
-        auto_ack[i] = (char)sla_is_auto_ack(d->cfg, d->authors.strs[i], NULL);
-    size_t total = 0;
-    for (size_t k = 0; k < x->n_chunks; k++) total += x->chunks[k].n;
-    d->msgs = bd_malloc((total ? total : 1) * sizeof *d->msgs);
-    d->msg_ticket = bd_malloc((total ? total : 1) * sizeof *d->msg_ticket);
-    size_t n = 0;
-    for (size_t k = 0; k < x->n_chunks; k++) {
-        msg_chunk *c = &x->chunks[k];
-        for (size_t i = 0; i < c->n; i++) {
-            int32_t ti = ticket_index(d, c->tids[i]);
-            if (ti < 0) continue;
-            sla_msg m = c->msgs[i];
-            if (m.author >= 0) m.author = map[c->worker][m.author];
-            if (m.author >= 0 && auto_ack[m.author]) m.flags |= SLA_MSG_AUTO;
-            if (!(m.flags & SLA_MSG_OUT) && d->n_excluded && is_excluded(d, m.id))
-                m.flags |= SLA_MSG_EXCLUDED;
-            d->msgs[n] = m;
-            d->msg_ticket[n++] = ti;
-        }
-        free(c->msgs);
-        free(c->tids);
-        c->msgs = NULL;
-        c->tids = NULL;
-    }
-    d->n_msgs = n;
-    free(auto_ack);
-    free(map[0]);
-    free(map[1]);
-}
-
-/* ---- bucketing ---- */
+/* ---- grouping per ticket ---- */
 
 static int excl_cmp(const void *a, const void *b)
 {
@@ -362,16 +363,16 @@ static int excl_cmp(const void *a, const void *b)
     return x->event_id < y->event_id ? -1 : x->event_id > y->event_id;
 }
 
+/* A message is excluded when its last mark says so. */
 static void settle_exclusions(sla_dataset *d)
 {
-    if (d->n_excl) qsort(d->excl, d->n_excl, sizeof *d->excl, excl_cmp);
-    d->excluded = bd_malloc((d->n_excl ? d->n_excl : 1) * sizeof *d->excluded);
+    if (!d->n_excl) return;
+    qsort(d->excl, d->n_excl, sizeof *d->excl, excl_cmp);
+    d->excluded = grow(d->excluded, &d->cap_excluded, d->n_excl, sizeof *d->excluded);
     for (size_t i = 0; i < d->n_excl; i++) {
         int last = i + 1 == d->n_excl || d->excl[i + 1].message_id != d->excl[i].message_id;
         if (last && d->excl[i].excluded) d->excluded[d->n_excluded++] = d->excl[i].message_id;
     }
-    free(d->excl);
-    d->excl = NULL;
 }
 
 static int msg_before(const sla_msg *a, const sla_msg *b)
@@ -383,7 +384,7 @@ static int msg_before(const sla_msg *a, const sla_msg *b)
  * covering index), else a counting sort; then orders each ticket's messages by time. */
 static void bucket_messages(sla_dataset *d)
 {
-    d->msg_start = bd_calloc(d->n + 1, sizeof *d->msg_start);
+    memset(d->msg_start, 0, (d->n + 1) * sizeof *d->msg_start);
     int sorted = 1;
     for (size_t i = 0; i < d->n_msgs; i++) {
         d->msg_start[d->msg_ticket[i] + 1]++;
@@ -391,16 +392,17 @@ static void bucket_messages(sla_dataset *d)
     }
     for (size_t i = 0; i < d->n; i++) d->msg_start[i + 1] += d->msg_start[i];
     if (!sorted) {
-        size_t *fill = bd_malloc((d->n + 1) * sizeof *fill);
-        memcpy(fill, d->msg_start, (d->n + 1) * sizeof *fill);
-        sla_msg *out = bd_malloc((d->n_msgs ? d->n_msgs : 1) * sizeof *out);
-        for (size_t i = 0; i < d->n_msgs; i++) out[fill[d->msg_ticket[i]]++] = d->msgs[i];
-        free(fill);
-        free(d->msgs);
-        d->msgs = out;
+        memcpy(d->fill, d->msg_start, (d->n + 1) * sizeof *d->fill);
+        d->spare = grow(d->spare, &d->cap_spare, d->n_msgs, sizeof *d->spare);
+        for (size_t i = 0; i < d->n_msgs; i++) d->spare[d->fill[d->msg_ticket[i]]++] = d->msgs[i];
+        sla_msg *m = d->msgs;
+        size_t cap = d->cap_msgs;
+        d->msgs = d->spare;
+        d->cap_msgs = d->cap_spare;
+        d->spare = m;
+        d->cap_spare = cap;
+        d->msg_ticket = bd_realloc(d->msg_ticket, d->cap_msgs * sizeof *d->msg_ticket);
     }
-    free(d->msg_ticket);
-    d->msg_ticket = NULL;
     for (size_t t = 0; t < d->n; t++) /* insertion sort: a ticket has a handful */
         for (size_t i = d->msg_start[t] + 1; i < d->msg_start[t + 1]; i++) {
             if (!msg_before(&d->msgs[i], &d->msgs[i - 1])) continue;
@@ -416,18 +418,13 @@ static void bucket_messages(sla_dataset *d)
 
 static void bucket_changes(sla_dataset *d)
 {
-    d->chg_start = bd_calloc(d->n + 1, sizeof *d->chg_start);
-    for (size_t i = 0; i < d->n_raw_changes; i++) d->chg_start[d->raw_changes[i].ticket + 1]++;
+    memset(d->chg_start, 0, (d->n + 1) * sizeof *d->chg_start);
+    for (size_t i = 0; i < d->n_raw; i++) d->chg_start[d->raw[i].ticket + 1]++;
     for (size_t i = 0; i < d->n; i++) d->chg_start[i + 1] += d->chg_start[i];
-    size_t *fill = bd_malloc((d->n + 1) * sizeof *fill);
-    memcpy(fill, d->chg_start, (d->n + 1) * sizeof *fill);
-    d->changes = bd_malloc((d->n_raw_changes ? d->n_raw_changes : 1) * sizeof *d->changes);
+    memcpy(d->fill, d->chg_start, (d->n + 1) * sizeof *d->fill);
+    d->changes = grow(d->changes, &d->cap_changes, d->n_raw, sizeof *d->changes);
     /* raw changes are in event order; a stable insertion sort by time keeps ties in it */
-    for (size_t i = 0; i < d->n_raw_changes; i++)
-        d->changes[fill[d->raw_changes[i].ticket]++] = d->raw_changes[i].c;
-    free(fill);
-    free(d->raw_changes);
-    d->raw_changes = NULL;
+    for (size_t i = 0; i < d->n_raw; i++) d->changes[d->fill[d->raw[i].ticket]++] = d->raw[i].c;
     for (size_t t = 0; t < d->n; t++)
         for (size_t i = d->chg_start[t] + 1; i < d->chg_start[t + 1]; i++) {
             sla_change x = d->changes[i];
@@ -440,116 +437,197 @@ static void bucket_changes(sla_dataset *d)
         }
 }
 
-static int load_shops(sla_dataset *d, bd_store *s, bd_err *err)
+/* Reads the tickets of sc into the worker's dataset, then their events and messages. */
+static int load_chunk(worker *w, const store_sla_scope *sc, bd_err *err)
 {
-    store_shop *shops;
-    size_t n;
-    if (store_shops_list(s, &shops, &n, err)) return -1;
-    d->shops = bd_calloc(n ? n : 1, sizeof *d->shops);
-    for (size_t i = 0; i < n; i++) {
+    sla_dataset *d = &w->d;
+    d->n = d->n_msgs = d->n_raw = d->n_excl = d->n_excluded = 0;
+    if (store_sla_tickets(w->store, sc, on_ticket, w, err)) return -1;
+    if (!d->n) return 0;
+    w->cursor = 0;
+    if (store_sla_events(w->store, sc, on_event, w, err)) return -1;
+    settle_exclusions(d);
+    w->cursor = 0;
+    if (store_sla_messages(w->store, sc, w->ld->cfg->auto_marker, on_message, w, err)) return -1;
+    if (d->n + 1 > d->cap_starts) {
+        d->cap_starts = (d->n + 1) * 2;
+        d->msg_start = bd_realloc(d->msg_start, d->cap_starts * sizeof *d->msg_start);
+        d->chg_start = bd_realloc(d->chg_start, d->cap_starts * sizeof *d->chg_start);
+        d->fill = bd_realloc(d->fill, d->cap_starts * sizeof *d->fill);
+    }
+    bucket_messages(d);
+    bucket_changes(d);
+    return 0;
+}
+
+/* ---- workers ---- */
+
+static void dataset_clear(sla_dataset *d)
+{
+    free(d->shops);
+    free(d->t);
+    free(d->msgs);
+    free(d->spare);
+    free(d->msg_ticket);
+    free(d->msg_start);
+    free(d->chg_start);
+    free(d->fill);
+    free(d->raw);
+    free(d->changes);
+    free(d->excl);
+    free(d->excluded);
+    memset(d, 0, sizeof *d);
+}
+
+/* Worker i of ld: its configuration (a copy for a second thread) and its shops. */
+static int worker_init(loader *ld, int i, bd_store *s, bd_err *err)
+{
+    worker *w = &ld->w[i];
+    w->ld = ld;
+    w->id = i;
+    w->store = s; /* first: worker 1 owns its connection from here on */
+    w->cfg = ld->cfg;
+    if (i > 0 && !(w->cfg = w->own_cfg = sla_config_thread_copy(ld->cfg, err))) return -1;
+    sla_dataset *d = &w->d;
+    d->authors = &ld->authors;
+    d->shops = bd_calloc(ld->n_shops ? ld->n_shops : 1, sizeof *d->shops);
+    for (size_t k = 0; k < ld->n_shops; k++) {
         shop_info *sh = &d->shops[d->n_shops++];
-        sh->id = shops[i].id;
-        sh->name = bd_strdup(shops[i].name);
-        sh->marketplace = bd_strdup(shops[i].marketplace);
-        sh->team = sla_shop_team(d->cfg, sh->name);
-        sh->calendar = sla_shop_calendar(d->cfg, sh->name);
-        sh->deadline = sla_marketplace_deadline(d->cfg, sh->marketplace);
-    }
-    store_shops_free(shops, n);
-    return 0;
-}
-
-/* Tickets and their clock events: the scope's tickets, or each ticket of its list. */
-static int load_tickets(sla_dataset *d, bd_store *s, const sla_scope *scope,
-                        store_sla_scope sc, bd_err *err)
-{
-    if (!scope->ticket_ids) {
-        if (store_sla_tickets(s, &sc, on_ticket, d, err)) return -1;
-        build_map(d);
-        return store_sla_events(s, &sc, on_event, d, err);
-    }
-    for (size_t i = 0; i < scope->n_ticket_ids; i++) {
-        sc.ticket_id = scope->ticket_ids[i];
-        if (store_sla_tickets(s, &sc, on_ticket, d, err)) return -1;
-    }
-    build_map(d);
-    for (size_t i = 0; i < scope->n_ticket_ids; i++) {
-        sc.ticket_id = scope->ticket_ids[i];
-        if (store_sla_events(s, &sc, on_event, d, err)) return -1;
+        sh->id = ld->shops[k].id;
+        sh->name = ld->shops[k].name;
+        sh->marketplace = ld->shops[k].marketplace;
+        sh->team = sla_shop_team(w->cfg, sh->name);
+        sh->calendar = sla_shop_calendar(w->cfg, sh->name);
+        sh->deadline = sla_marketplace_deadline(w->cfg, sh->marketplace);
     }
     return 0;
 }
 
-static void pool_free(intern_pool *p)
+static void worker_clear(worker *w)
 {
-    for (size_t i = 0; i < p->n; i++) free(p->strs[i]);
-    free(p->strs);
-    free(p->slots);
+    dataset_clear(&w->d);
+    free(w->strings.e);
+    free(w->authors.e);
+    sla_config_thread_free(w->own_cfg);
+    if (w->id > 0) store_close(w->store);
+    memset(w, 0, sizeof *w);
+}
+
+static void fail(loader *ld, const bd_err *e)
+{
+    pthread_mutex_lock(&ld->mu);
+    if (!ld->failed) ld->err = *e;
+    ld->failed = 1;
+    pthread_mutex_unlock(&ld->mu);
+}
+
+/* Loads and hands over chunks until none is left (or a worker failed). */
+static void worker_run(worker *w)
+{
+    loader *ld = w->ld;
+    for (;;) {
+        pthread_mutex_lock(&ld->mu);
+        size_t k = ld->next < ld->n_chunks && !ld->failed ? ld->next++ : ld->n_chunks;
+        pthread_mutex_unlock(&ld->mu);
+        if (k == ld->n_chunks) return;
+        store_sla_scope sc = ld->sc;
+        if (ld->chunk_ids) { /* the last chunk is open: tickets added since max(id) */
+            sc.ticket_from = (int64_t)k * ld->chunk_ids;
+            sc.ticket_to = k + 1 < ld->n_chunks ? (int64_t)(k + 1) * ld->chunk_ids : 0;
+        }
+        bd_err e;
+        if (load_chunk(w, &sc, &e) || (w->d.n && ld->fn(ld->ud, w->id, w->cfg, &w->d, &e))) {
+            fail(ld, &e);
+            return;
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    worker_run(arg);
+    return NULL;
+}
+
+static loader *loader_new(bd_store *s, const sla_config *c, const sla_scope *scope, bd_err *err)
+{
+    loader *ld = bd_calloc(1, sizeof *ld);
+    ld->cfg = c;
+    ld->sc = (store_sla_scope){.ticket_id = scope->ticket_id,
+                               .created_before = scope->created_before,
+                               .active_since = scope->active_since,
+                               .before = scope->as_of,
+                               .buyer_language = scope->buyer_language};
+    ld->n_chunks = 1;
+    pool_init(&ld->strings);
+    pool_init(&ld->authors);
+    pthread_mutex_init(&ld->mu, NULL);
+    if (store_shops_list(s, &ld->shops, &ld->n_shops, err) || worker_init(ld, 0, s, err)) {
+        pthread_mutex_destroy(&ld->mu);
+        pool_free(&ld->authors);
+        pool_free(&ld->strings);
+        worker_clear(&ld->w[0]);
+        store_shops_free(ld->shops, ld->n_shops);
+        free(ld);
+        return NULL;
+    }
+    return ld;
+}
+
+static void loader_free(loader *ld)
+{
+    if (!ld) return;
+    for (int i = 0; i < SLA_SCAN_WORKERS; i++) worker_clear(&ld->w[i]);
+    store_shops_free(ld->shops, ld->n_shops);
+    pool_free(&ld->strings);
+    pool_free(&ld->authors);
+    pthread_mutex_destroy(&ld->mu);
+    free(ld);
+}
+
+int sla_dataset_scan(bd_store *s, const sla_config *c, const sla_scope *scope, sla_chunk_fn fn,
+                     void *ud, bd_err *err)
+{
+    loader *ld = loader_new(s, c, scope, err);
+    if (!ld) return -1;
+    ld->fn = fn;
+    ld->ud = ud;
+    /* many tickets (and no marker to read from bodies): chunks for two workers */
+    if (!scope->ticket_id && !c->auto_marker) {
+        int64_t max = store_ticket_max_id(s);
+        if (max > 0) {
+            ld->n_chunks = SLA_SCAN_CHUNKS;
+            ld->chunk_ids = max / SLA_SCAN_CHUNKS + 1;
+        }
+    }
+    /* without a second connection or thread, this one does all the chunks */
+    pthread_t thread;
+    bd_err e2;
+    bd_store *reader;
+    int threaded = ld->n_chunks > 1 && store_open_reader(s, &reader, &e2) == 0 &&
+                   worker_init(ld, 1, reader, &e2) == 0 && /* the worker closes reader */
+                   pthread_create(&thread, NULL, worker_main, &ld->w[1]) == 0;
+    worker_run(&ld->w[0]);
+    if (threaded) pthread_join(thread, NULL);
+    int rc = ld->failed ? bd_err_set(err, "%s", ld->err.msg) : 0;
+    loader_free(ld);
+    return rc;
 }
 
 int sla_dataset_load(bd_store *s, const sla_config *c, const sla_scope *scope,
                      sla_dataset **out, bd_err *err)
 {
     *out = NULL;
-    sla_dataset *d = bd_calloc(1, sizeof *d);
-    d->cfg = c;
-    store_sla_scope sc = {.ticket_id = scope->ticket_id,
-                          .created_before = scope->created_before,
-                          .active_since = scope->active_since,
-                          .before = scope->as_of,
-                          .buyer_language = scope->buyer_language};
-    /* many tickets (and no marker to read from bodies): messages are read in ranges of
-     * ticket ids by two workers; the second has its own connection, which sees committed
-     * data (callers hold no uncommitted writes when they load many tickets) */
-    msg_scan x = {.sc = sc, .cfg = c, .n_chunks = 1, .ids = scope->ticket_ids,
-                  .n_ids = scope->n_ticket_ids};
-    msg_worker w[2] = {{.scan = &x, .store = s, .id = 0}, {.scan = &x, .id = 1}};
-    if (!scope->ticket_id && !scope->ticket_ids && !c->auto_marker) {
-        int64_t max = store_ticket_max_id(s);
-        if (max > 0) {
-            x.n_chunks = SLA_SCAN_CHUNKS;
-            x.chunk_ids = max / SLA_SCAN_CHUNKS + 1;
-        }
-    }
-    x.chunks = bd_calloc(x.n_chunks, sizeof *x.chunks);
-    pthread_mutex_init(&x.mu, NULL);
-    pthread_t thread;
-    bd_err e2;
-    int threaded = x.n_chunks > 1 && store_open_reader(s, &w[1].store, &e2) == 0 &&
-                   pthread_create(&thread, NULL, worker_main, &w[1]) == 0;
-    if (!threaded && w[1].store) {
-        store_close(w[1].store);
-        w[1].store = NULL;
-    }
-    int rc = load_shops(d, s, err) || load_tickets(d, s, scope, sc, err);
-    if (!rc) {
-        worker_run(&w[0]);
-    } else { /* stop the other worker early */
-        pthread_mutex_lock(&x.mu);
-        x.failed = 1;
-        pthread_mutex_unlock(&x.mu);
-    }
-    if (threaded) pthread_join(thread, NULL);
-    store_close(w[1].store);
-    if (!rc && x.failed) rc = bd_err_set(err, "%s", x.err.msg);
-    if (!rc) {
-        settle_exclusions(d);
-        adopt_messages(d, &x, w, threaded ? 2 : 1);
-        bucket_messages(d);
-        bucket_changes(d);
-    }
-    for (size_t k = 0; k < x.n_chunks; k++) {
-        free(x.chunks[k].msgs);
-        free(x.chunks[k].tids);
-    }
-    free(x.chunks);
-    pool_free(&w[0].authors);
-    pool_free(&w[1].authors);
-    pthread_mutex_destroy(&x.mu);
-    if (rc) {
-        sla_dataset_free(d);
+    loader *ld = loader_new(s, c, scope, err);
+    if (!ld) return -1;
+    if (load_chunk(&ld->w[0], &ld->sc, err)) {
+        loader_free(ld);
         return -1;
     }
+    sla_dataset *d = bd_malloc(sizeof *d);
+    *d = ld->w[0].d; /* the dataset takes the worker's memory, and the loader with it */
+    memset(&ld->w[0].d, 0, sizeof ld->w[0].d);
+    d->owner = ld;
     *out = d;
     return 0;
 }
@@ -557,24 +635,10 @@ int sla_dataset_load(bd_store *s, const sla_config *c, const sla_scope *scope,
 void sla_dataset_free(sla_dataset *d)
 {
     if (!d) return;
-    pool_free(&d->pool);
-    pool_free(&d->authors);
-    for (size_t i = 0; i < d->n_shops; i++) {
-        free(d->shops[i].name);
-        free(d->shops[i].marketplace);
-    }
-    free(d->shops);
-    free(d->t);
-    free(d->map);
-    free(d->msgs);
-    free(d->msg_start);
-    free(d->changes);
-    free(d->chg_start);
-    free(d->msg_ticket);
-    free(d->raw_changes);
-    free(d->excl);
-    free(d->excluded);
+    loader *ld = d->owner;
+    dataset_clear(d);
     free(d);
+    loader_free(ld);
 }
 
 size_t sla_dataset_count(const sla_dataset *d)
@@ -604,9 +668,11 @@ void sla_dataset_input(const sla_dataset *d, size_t i, sla_ticket_in *in)
     in->deadline = sh->deadline;
 }
 
+/* author comes from one of d's messages, so it was interned before d was handed over (no
+ * lock needed to read it) */
 const char *sla_dataset_author(const sla_dataset *d, int32_t author)
 {
-    return author >= 0 && (size_t)author < d->authors.n ? d->authors.strs[author] : "-";
+    return author >= 0 ? *pool_slot(d->authors, (size_t)author) : "-";
 }
 
 const char *sla_dataset_shop(const sla_dataset *d, int32_t shop)

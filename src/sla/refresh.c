@@ -18,12 +18,12 @@ static int refresh_one(bd_store *s, const sla_config *c, const sla_dataset *d, s
     return store_ticket_set_due(s, t->id, r->due_at, state, err);
 }
 
-/* Loads the scope's tickets and stores the due time and state of each. */
-static int refresh_scope(bd_store *s, const sla_config *c, const sla_scope *scope, int64_t now,
-                         bd_err *err)
+int sla_ticket_refresh(bd_store *s, const sla_config *c, int64_t ticket_id, int64_t now,
+                       bd_err *err)
 {
+    sla_scope scope = {.ticket_id = ticket_id, .as_of = now + 1};
     sla_dataset *d;
-    if (sla_dataset_load(s, c, scope, &d, err)) return -1;
+    if (sla_dataset_load(s, c, &scope, &d, err)) return -1;
     sla_result r = {0};
     int rc = 0;
     for (size_t i = 0; !rc && i < sla_dataset_count(d); i++)
@@ -33,25 +33,54 @@ static int refresh_scope(bd_store *s, const sla_config *c, const sla_scope *scop
     return rc;
 }
 
-int sla_ticket_refresh(bd_store *s, const sla_config *c, int64_t ticket_id, int64_t now,
-                       bd_err *err)
-{
-    sla_scope scope = {.ticket_id = ticket_id, .as_of = now + 1};
-    return refresh_scope(s, c, &scope, now, err);
-}
-
-/* A few thousand tickets at a time keep the loaded messages small. */
-#define SLA_REFRESH_BATCH 4096
-
 int sla_tickets_refresh(bd_store *s, const sla_config *c, const int64_t *ids, size_t n,
                         int64_t now, bd_err *err)
 {
-    for (size_t i = 0; i < n; i += SLA_REFRESH_BATCH) {
-        sla_scope scope = {.ticket_ids = ids + i,
-                           .n_ticket_ids = n - i < SLA_REFRESH_BATCH ? n - i : SLA_REFRESH_BATCH,
-                           .as_of = now + 1};
-        if (refresh_scope(s, c, &scope, now, err)) return -1;
+    for (size_t i = 0; i < n; i++)
+        if (sla_ticket_refresh(s, c, ids[i], now, err)) return -1;
+    return 0;
+}
+
+/* A ticket whose due time or state moved. */
+typedef struct due_change {
+    int64_t id, due_at;
+    const char *state; /* sla_state_name's */
+} due_change;
+
+/* What one worker found; the calling thread writes it once the scan is over (the store
+ * connection is not shared between threads). */
+typedef struct refresh_part {
+    size_t tickets;
+    due_change *changes;
+    size_t n, cap;
+    sla_result r;
+} refresh_part;
+
+typedef struct refresh_ctx {
+    int64_t now;
+    refresh_part part[SLA_SCAN_WORKERS];
+} refresh_ctx;
+
+static int refresh_chunk(void *ud, int worker, const sla_config *c, const sla_dataset *d,
+                         bd_err *err)
+{
+    (void)err;
+    refresh_ctx *x = ud;
+    refresh_part *p = &x->part[worker];
+    size_t n = sla_dataset_count(d);
+    for (size_t i = 0; i < n; i++) {
+        sla_ticket_in in;
+        sla_dataset_input(d, i, &in);
+        sla_ticket_compute(c, &in, x->now, &p->r);
+        const sla_ticket_info *t = sla_dataset_ticket(d, i);
+        const char *state = sla_state_name(p->r.state);
+        if (t->due_at == p->r.due_at && bd_streq(t->due_state, state)) continue;
+        if (p->n == p->cap)
+            p->changes = bd_realloc(p->changes, (p->cap = p->cap ? p->cap * 2 : 256) *
+                                                    sizeof *p->changes);
+        p->changes[p->n++] = (due_change){t->id, p->r.due_at, state};
     }
+    p->tickets += n;
     return 0;
 }
 
@@ -61,20 +90,20 @@ int sla_refresh_all(bd_store *s, const sla_config *c, int64_t now, size_t *ticke
     *tickets = *changed = 0;
     sla_scope scope = {.as_of = now + 1};
     if (store_begin(s, err)) return -1;
-    sla_dataset *d;
-    if (sla_dataset_load(s, c, &scope, &d, err)) {
-        store_rollback(s);
-        return -1;
+    refresh_ctx x = {.now = now};
+    int rc = sla_dataset_scan(s, c, &scope, refresh_chunk, &x, err);
+    for (int w = 0; w < SLA_SCAN_WORKERS; w++) {
+        refresh_part *p = &x.part[w];
+        for (size_t i = 0; !rc && i < p->n; i++)
+            rc = store_ticket_set_due(s, p->changes[i].id, p->changes[i].due_at,
+                                      p->changes[i].state, err);
+        *changed += p->n;
+        *tickets += p->tickets;
+        free(p->changes);
+        sla_result_clear(&p->r);
     }
-    sla_result r = {0};
-    int rc = 0;
-    size_t n = sla_dataset_count(d);
-    for (size_t i = 0; !rc && i < n; i++) rc = refresh_one(s, c, d, i, now, &r, changed, err);
-    sla_result_clear(&r);
-    sla_dataset_free(d);
     if (!rc) rc = store_commit(s, err);
     if (rc) store_rollback(s);
-    *tickets = n;
     return rc;
 }
 

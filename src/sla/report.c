@@ -77,9 +77,17 @@ static int bucket_of(int64_t seconds)
 
 /* ---- a keyed table of rows with per-clock value lists ---- */
 
-typedef struct vals {
+/* The values of one clock of a row, in blocks that never move: no copy as they grow, and
+ * joining two workers' rows only joins their block lists. */
+#define VALS_BLOCK 4096
+typedef struct vals_block {
     int64_t *v;
-    size_t n, cap;
+    size_t n;
+} vals_block;
+
+typedef struct vals {
+    vals_block *b;
+    size_t n_blocks, cap_blocks;
 } vals;
 
 typedef struct acc_row {
@@ -136,8 +144,73 @@ static acc_row *table_row(acc_table *t, const char *key)
 
 static void vals_push(vals *v, int64_t x)
 {
-    if (v->n == v->cap) v->v = bd_realloc(v->v, (v->cap = v->cap ? v->cap * 2 : 64) * sizeof *v->v);
-    v->v[v->n++] = x;
+    vals_block *last = v->n_blocks ? &v->b[v->n_blocks - 1] : NULL;
+    if (!last || last->n == VALS_BLOCK) {
+        if (v->n_blocks == v->cap_blocks)
+            v->b = bd_realloc(v->b, (v->cap_blocks = v->cap_blocks ? v->cap_blocks * 2 : 8) *
+                                        sizeof *v->b);
+        last = &v->b[v->n_blocks++];
+        last->v = bd_malloc(VALS_BLOCK * sizeof *last->v);
+        last->n = 0;
+    }
+    last->v[last->n++] = x;
+}
+
+/* Moves src's blocks to dst. */
+static void vals_join(vals *dst, vals *src)
+{
+    if (dst->n_blocks + src->n_blocks > dst->cap_blocks)
+        dst->b = bd_realloc(dst->b, (dst->cap_blocks = dst->n_blocks + src->n_blocks) *
+                                        sizeof *dst->b);
+    if (src->n_blocks) memcpy(dst->b + dst->n_blocks, src->b, src->n_blocks * sizeof *src->b);
+    dst->n_blocks += src->n_blocks;
+    free(src->b);
+    memset(src, 0, sizeof *src);
+}
+
+/* Copies the values to out; returns how many. */
+static size_t vals_gather(const vals *v, int64_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->n_blocks; i++) {
+        memcpy(out + n, v->b[i].v, v->b[i].n * sizeof *out);
+        n += v->b[i].n;
+    }
+    return n;
+}
+
+static void vals_free(vals *v)
+{
+    for (size_t i = 0; i < v->n_blocks; i++) free(v->b[i].v);
+    free(v->b);
+    memset(v, 0, sizeof *v);
+}
+
+/* Adds src's counts and values to dst (rows of two workers' tables). */
+static void row_merge(acc_row *dst, acc_row *src)
+{
+    for (int c = 0; c < SLA_N_CLOCKS; c++) {
+        sla_stat *d = &dst->stat[c];
+        const sla_stat *s = &src->stat[c];
+        d->count += s->count;
+        d->running += s->running;
+        d->with_target += s->with_target;
+        d->within += s->within;
+        d->breaches += s->breaches;
+        for (int b = 0; b < SLA_N_BUCKETS; b++) d->histogram[b] += s->histogram[b];
+        vals_join(&dst->values[c], &src->values[c]);
+    }
+}
+
+static void table_merge(acc_table *dst, acc_table *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        row_merge(table_row(dst, src->rows[i].key), &src->rows[i]);
+        free(src->rows[i].key);
+    }
+    free(src->rows);
+    free(src->slots);
+    memset(src, 0, sizeof *src);
 }
 
 /* The k-th smallest of a[0..n) (0-based), rearranging a: quickselect, linear on average. */
@@ -166,30 +239,51 @@ static int64_t select_kth(int64_t *a, int64_t n, int64_t k)
 }
 
 /* Median: the middle value, or the mean of the two middle values (rounded down).
- * p90: nearest rank, the smallest value with at least 90% of the values at or below it. */
-static void settle(acc_row *r, sla_group_row *out)
+ * p90: nearest rank, the smallest value with at least 90% of the values at or below it.
+ * Of a[0..n), which is rearranged. */
+static void quantiles(int64_t *a, int64_t n, sla_stat *s)
+{
+    s->median = s->p90 = -1;
+    if (!n) return;
+    int64_t upper = select_kth(a, n, n / 2);
+    if (n % 2) {
+        s->median = upper;
+    } else { /* the lower middle is the largest value left of n/2 */
+        int64_t lower = a[0];
+        for (int64_t i = 1; i < n / 2; i++)
+            if (a[i] > lower) lower = a[i];
+        s->median = (lower + upper) / 2;
+    }
+    /* rank ceil(0.9 n), at or right of n/2: the selection left a[n/2..n) holding the
+     * values from the median up, so it is searched alone */
+    int64_t k = (n * 9 + 9) / 10 - 1;
+    s->p90 = select_kth(a + n / 2, n - n / 2, k - n / 2);
+}
+
+/* The row's statistics into out, which takes its key; scratch holds any clock's values. */
+static void settle(acc_row *r, sla_group_row *out, int64_t *scratch)
 {
     out->key = r->key;
     r->key = NULL;
     for (int c = 0; c < SLA_N_CLOCKS; c++) {
-        vals *v = &r->values[c];
-        sla_stat *s = &r->stat[c];
-        s->median = s->p90 = -1;
-        int64_t n = (int64_t)v->n;
-        if (n) {
-            int64_t upper = select_kth(v->v, n, n / 2);
-            if (n % 2) {
-                s->median = upper;
-            } else { /* the lower middle is the largest value left of n/2 */
-                int64_t lower = v->v[0];
-                for (int64_t i = 1; i < n / 2; i++)
-                    if (v->v[i] > lower) lower = v->v[i];
-                s->median = (lower + upper) / 2;
-            }
-            s->p90 = select_kth(v->v, n, (n * 9 + 9) / 10 - 1); /* rank ceil(0.9 n) */
-        }
-        free(v->v);
-        out->stat[c] = *s;
+        quantiles(scratch, (int64_t)vals_gather(&r->values[c], scratch), &r->stat[c]);
+        vals_free(&r->values[c]);
+        out->stat[c] = r->stat[c];
+    }
+}
+
+/* The total keeps no values of its own: every clock it counts is in exactly one group, so
+ * its median and percentile are those of all the groups' values together. */
+static void settle_total(acc_row *total, const acc_table *groups, sla_group_row *out,
+                         int64_t *scratch)
+{
+    out->key = total->key;
+    total->key = NULL;
+    for (int c = 0; c < SLA_N_CLOCKS; c++) {
+        size_t n = 0;
+        for (size_t i = 0; i < groups->n; i++) n += vals_gather(&groups->rows[i].values[c], scratch + n);
+        quantiles(scratch, (int64_t)n, &total->stat[c]);
+        out->stat[c] = total->stat[c];
     }
 }
 
@@ -200,14 +294,22 @@ static int row_cmp(const void *a, const void *b)
 
 /* ---- the SLA report ---- */
 
-typedef struct report_ctx {
-    const sla_config *cfg;
-    const sla_report_opts *o;
-    const sla_dataset *d;
+/* What one worker gathers from its chunks; the workers' parts are merged at the end (counts
+ * add up, value lists are joined, so medians and percentiles stay exact). */
+typedef struct report_part {
     acc_table groups;
     acc_row total;
-    sla_report *r;
-    size_t cap_breaches;
+    sla_breach *breaches;
+    size_t n_breaches, cap_breaches;
+    sla_late_rate *late; /* per shop index */
+    size_t n_late;
+    size_t tickets;
+    sla_result res;
+} report_part;
+
+typedef struct report_ctx {
+    const sla_report_opts *o;
+    report_part part[SLA_SCAN_WORKERS];
 } report_ctx;
 
 static void local_day(const sla_config *c, int64_t t, char *out, size_t n)
@@ -230,29 +332,30 @@ static void local_week(const sla_config *c, int64_t t, char *out, size_t n)
     snprintf(out, n, "%04d-W%02lld", y, (long long)week);
 }
 
-static const char *agent_of(const report_ctx *x, const sla_ticket_info *t, const sla_measure *m)
+static const char *agent_of(const sla_dataset *d, const sla_ticket_info *t, const sla_measure *m)
 {
-    if (m->clock != SLA_RESOLUTION && m->end) return sla_dataset_author(x->d, m->author);
+    if (m->clock != SLA_RESOLUTION && m->end) return sla_dataset_author(d, m->author);
     return t->assignee ? t->assignee : "(unassigned)";
 }
 
 /* The group a clock falls in; day and week keys are written into buf. */
-static const char *group_key(const report_ctx *x, const sla_ticket_info *t,
-                             const sla_measure *m, char *buf, size_t n)
+static const char *group_key(const sla_config *c, const sla_dataset *d, int group,
+                             const sla_ticket_info *t, const sla_measure *m, char *buf, size_t n)
 {
-    switch (x->o->group) {
-    case SLA_GROUP_AGENT: return agent_of(x, t, m);
-    case SLA_GROUP_SHOP: return sla_dataset_shop(x->d, t->shop);
-    case SLA_GROUP_MARKETPLACE: return sla_dataset_marketplace(x->d, t->shop);
+    switch (group) {
+    case SLA_GROUP_AGENT: return agent_of(d, t, m);
+    case SLA_GROUP_SHOP: return sla_dataset_shop(d, t->shop);
+    case SLA_GROUP_MARKETPLACE: return sla_dataset_marketplace(d, t->shop);
     case SLA_GROUP_CATEGORY: return t->category ? t->category : "(unclassified)";
     case SLA_GROUP_LANGUAGE: return t->language ? t->language : "(unknown)";
-    case SLA_GROUP_DAY: local_day(x->cfg, m->start, buf, n); return buf;
-    case SLA_GROUP_WEEK: local_week(x->cfg, m->start, buf, n); return buf;
+    case SLA_GROUP_DAY: local_day(c, m->start, buf, n); return buf;
+    case SLA_GROUP_WEEK: local_week(c, m->start, buf, n); return buf;
     }
     return "all";
 }
 
-static void account(acc_row *row, const sla_measure *m, int market, int breached)
+/* Counts the measure in row; its value is kept for the median when keep is set. */
+static void account(acc_row *row, const sla_measure *m, int market, int breached, int keep)
 {
     sla_stat *s = &row->stat[m->clock];
     int has_target = market ? (m->deadline >= 0 && m->clock != SLA_RESOLUTION) : m->target >= 0;
@@ -260,7 +363,7 @@ static void account(acc_row *row, const sla_measure *m, int market, int breached
         int64_t value = market ? m->elapsed : m->business;
         s->count++;
         s->histogram[bucket_of(value)]++;
-        vals_push(&row->values[m->clock], value);
+        if (keep) vals_push(&row->values[m->clock], value);
         if (has_target) {
             s->with_target++;
             s->within += !breached;
@@ -274,33 +377,30 @@ static void account(acc_row *row, const sla_measure *m, int market, int breached
     s->breaches += breached;
 }
 
-static void add_breach(report_ctx *x, const sla_ticket_info *t, const sla_measure *m)
+static void add_breach(report_part *p, int market, const sla_dataset *d,
+                       const sla_ticket_info *t, const sla_measure *m)
 {
-    sla_report *r = x->r;
-    int market = x->o->marketplace;
-    if (r->n_breaches == x->cap_breaches)
-        r->breaches = bd_realloc(r->breaches, (x->cap_breaches = x->cap_breaches
-                                                                     ? x->cap_breaches * 2
+    if (p->n_breaches == p->cap_breaches)
+        p->breaches = bd_realloc(p->breaches, (p->cap_breaches = p->cap_breaches
+                                                                     ? p->cap_breaches * 2
                                                                      : 64) *
-                                                  sizeof *r->breaches);
-    sla_breach *b = &r->breaches[r->n_breaches++];
+                                                  sizeof *p->breaches);
+    sla_breach *b = &p->breaches[p->n_breaches++];
     memset(b, 0, sizeof *b);
     b->ticket_id = t->id;
     b->clock = m->clock;
-    b->agent = bd_strdup(agent_of(x, t, m));
-    b->shop = bd_strdup(sla_dataset_shop(x->d, t->shop));
+    b->agent = bd_strdup(agent_of(d, t, m));
+    b->shop = bd_strdup(sla_dataset_shop(d, t->shop));
     b->start = m->start;
     b->end = m->end;
     b->due = market ? m->start + m->deadline : m->due;
     b->late = sla_measure_late(m, market);
 }
 
-static void late_rates(report_ctx *x, const sla_ticket_info *t, const sla_result *res,
-                       int64_t deadline, sla_late_rate *lr)
+static void late_rates(int64_t as_of, const sla_result *res, int64_t deadline,
+                       sla_late_rate *lr)
 {
     static const int windows[3] = {7, 30, 90};
-    int64_t as_of = x->o->as_of;
-    (void)t;
     for (size_t i = 0; i < res->n_contacts; i++) {
         const sla_contact *c = &res->contacts[i];
         int answered = c->answered_at != 0;
@@ -311,6 +411,116 @@ static void late_rates(report_ctx *x, const sla_ticket_info *t, const sla_result
             lr->counted[w]++;
             lr->late[w] += waited > deadline;
         }
+    }
+}
+
+/* The late-response counts of shop (an index of the dataset), named on first use. */
+static sla_late_rate *late_of(report_part *p, const sla_dataset *d, int32_t shop)
+{
+    if ((size_t)shop >= p->n_late) {
+        size_t grow = (size_t)shop + 1;
+        p->late = bd_realloc(p->late, grow * sizeof *p->late);
+        memset(p->late + p->n_late, 0, (grow - p->n_late) * sizeof *p->late);
+        p->n_late = grow;
+    }
+    sla_late_rate *lr = &p->late[shop];
+    if (!lr->shop) {
+        lr->shop = bd_strdup(sla_dataset_shop(d, shop));
+        lr->marketplace = bd_strdup(sla_dataset_marketplace(d, shop));
+    }
+    return lr;
+}
+
+/* One chunk of tickets, in worker `worker` with its configuration c. */
+static int report_chunk(void *ud, int worker, const sla_config *c, const sla_dataset *d,
+                        bd_err *err)
+{
+    (void)err;
+    report_ctx *x = ud;
+    const sla_report_opts *o = x->o;
+    report_part *p = &x->part[worker];
+    size_t n = sla_dataset_count(d);
+    p->tickets += n;
+    for (size_t i = 0; i < n; i++) {
+        const sla_ticket_info *t = sla_dataset_ticket(d, i);
+        sla_ticket_in in;
+        sla_dataset_input(d, i, &in);
+        sla_ticket_compute(c, &in, o->as_of, &p->res);
+        for (size_t k = 0; k < p->res.n; k++) {
+            const sla_measure *m = &p->res.m[k];
+            if (m->start < o->from || m->start >= o->to) continue;
+            int breached = sla_measure_breached(m, o->marketplace);
+            char buf[32];
+            account(table_row(&p->groups, group_key(c, d, o->group, t, m, buf, sizeof buf)), m,
+                    o->marketplace, breached, 1);
+            account(&p->total, m, o->marketplace, breached, 0);
+            if (breached && o->breaches) add_breach(p, o->marketplace, d, t, m);
+        }
+        late_rates(o->as_of, &p->res, in.deadline, late_of(p, d, t->shop));
+    }
+    return 0;
+}
+
+/* Merges the other workers' parts into the first. */
+static void report_merge(report_ctx *x)
+{
+    report_part *p = &x->part[0];
+    for (int w = 1; w < SLA_SCAN_WORKERS; w++) {
+        report_part *q = &x->part[w];
+        table_merge(&p->groups, &q->groups);
+        row_merge(&p->total, &q->total); /* counts only */
+        if (q->n_breaches) {
+            p->breaches = bd_realloc(p->breaches,
+                                     (p->n_breaches + q->n_breaches) * sizeof *p->breaches);
+            memcpy(p->breaches + p->n_breaches, q->breaches, q->n_breaches * sizeof *q->breaches);
+            p->n_breaches += q->n_breaches;
+            p->cap_breaches = p->n_breaches;
+            q->n_breaches = 0;
+        }
+        for (size_t i = 0; i < q->n_late; i++) {
+            if (!q->late[i].shop) continue;
+            sla_late_rate *l = &q->late[i];
+            if (i >= p->n_late || !p->late[i].shop) { /* take q's names */
+                if (i >= p->n_late) {
+                    p->late = bd_realloc(p->late, (i + 1) * sizeof *p->late);
+                    memset(p->late + p->n_late, 0, (i + 1 - p->n_late) * sizeof *p->late);
+                    p->n_late = i + 1;
+                }
+                p->late[i] = *l;
+                memset(l, 0, sizeof *l);
+                continue;
+            }
+            for (int k = 0; k < 3; k++) {
+                p->late[i].counted[k] += l->counted[k];
+                p->late[i].late[k] += l->late[k];
+            }
+        }
+        p->tickets += q->tickets;
+    }
+}
+
+static void report_ctx_clear(report_ctx *x)
+{
+    for (int w = 0; w < SLA_SCAN_WORKERS; w++) {
+        report_part *p = &x->part[w];
+        for (size_t i = 0; i < p->groups.n; i++) {
+            free(p->groups.rows[i].key);
+            for (int c = 0; c < SLA_N_CLOCKS; c++) vals_free(&p->groups.rows[i].values[c]);
+        }
+        free(p->groups.rows);
+        free(p->groups.slots);
+        free(p->total.key);
+        for (size_t i = 0; i < p->n_breaches; i++) {
+            free(p->breaches[i].agent);
+            free(p->breaches[i].shop);
+        }
+        free(p->breaches);
+        for (size_t i = 0; i < p->n_late; i++) {
+            free(p->late[i].shop);
+            free(p->late[i].marketplace);
+        }
+        free(p->late);
+        sla_result_clear(&p->res);
     }
 }
 
@@ -326,12 +536,15 @@ static int lookup_buyers(bd_store *s, sla_report *r, bd_err *err)
     return 0;
 }
 
+/* Latest first; a ticket's clocks of one kind (next replies) by start, so that the order
+ * does not depend on which worker found them. */
 static int breach_cmp(const void *a, const void *b)
 {
     const sla_breach *x = a, *y = b;
     if (x->late != y->late) return x->late > y->late ? -1 : 1;
     if (x->ticket_id != y->ticket_id) return x->ticket_id < y->ticket_id ? -1 : 1;
-    return x->clock - y->clock;
+    if (x->clock != y->clock) return x->clock - y->clock;
+    return x->start < y->start ? -1 : x->start > y->start;
 }
 
 int sla_report_build(bd_store *s, const sla_config *c, const sla_report_opts *o,
@@ -343,61 +556,42 @@ int sla_report_build(bd_store *s, const sla_config *c, const sla_report_opts *o,
                        .active_since = since,
                        .as_of = o->as_of,
                        .buyer_language = o->group == SLA_GROUP_LANGUAGE};
-    sla_dataset *d;
-    if (sla_dataset_load(s, c, &scope, &d, err)) return -1;
+    report_ctx x = {.o = o};
+    if (sla_dataset_scan(s, c, &scope, report_chunk, &x, err)) {
+        report_ctx_clear(&x);
+        return -1;
+    }
+    report_merge(&x);
+    report_part *p = &x.part[0];
     sla_report *r = bd_calloc(1, sizeof *r);
     r->opts = *o;
     snprintf(r->time_zone, sizeof r->time_zone, "%s", cal_zone(c->report_calendar));
-    report_ctx x = {.cfg = c, .o = o, .d = d, .r = r};
-    x.total.key = bd_strdup("total");
-    sla_late_rate *lr = NULL;
-    size_t n_lr = 0;
-    sla_result res = {0};
-    size_t n = sla_dataset_count(d);
-    r->tickets = n;
-    for (size_t i = 0; i < n; i++) {
-        const sla_ticket_info *t = sla_dataset_ticket(d, i);
-        sla_ticket_in in;
-        sla_dataset_input(d, i, &in);
-        sla_ticket_compute(c, &in, o->as_of, &res);
-        for (size_t k = 0; k < res.n; k++) {
-            const sla_measure *m = &res.m[k];
-            if (m->start < o->from || m->start >= o->to) continue;
-            int breached = sla_measure_breached(m, o->marketplace);
-            char buf[32];
-            account(table_row(&x.groups, group_key(&x, t, m, buf, sizeof buf)), m,
-                    o->marketplace, breached);
-            account(&x.total, m, o->marketplace, breached);
-            if (breached && o->breaches) add_breach(&x, t, m);
-        }
-        if (t->shop >= (int32_t)n_lr) {
-            size_t grow = (size_t)t->shop + 1;
-            lr = bd_realloc(lr, grow * sizeof *lr);
-            memset(lr + n_lr, 0, (grow - n_lr) * sizeof *lr);
-            n_lr = grow;
-        }
-        late_rates(&x, t, &res, in.deadline, &lr[t->shop]);
-    }
-    sla_result_clear(&res);
+    r->tickets = p->tickets;
+    int64_t most = 1; /* the total counts every value of its clock */
+    for (int c = 0; c < SLA_N_CLOCKS; c++)
+        if (p->total.stat[c].count > most) most = p->total.stat[c].count;
+    int64_t *scratch = bd_malloc((size_t)most * sizeof *scratch);
+    p->total.key = bd_strdup("total");
+    settle_total(&p->total, &p->groups, &r->total, scratch);
     /* rows, sorted by key */
-    r->rows = bd_calloc(x.groups.n ? x.groups.n : 1, sizeof *r->rows);
-    for (size_t i = 0; i < x.groups.n; i++) settle(&x.groups.rows[i], &r->rows[i]);
-    r->n_rows = x.groups.n;
+    r->rows = bd_calloc(p->groups.n ? p->groups.n : 1, sizeof *r->rows);
+    for (size_t i = 0; i < p->groups.n; i++) settle(&p->groups.rows[i], &r->rows[i], scratch);
+    free(scratch);
+    r->n_rows = p->groups.n;
+    p->groups.n = 0;
     if (r->n_rows) qsort(r->rows, r->n_rows, sizeof *r->rows, row_cmp);
-    settle(&x.total, &r->total);
-    free(x.groups.rows);
-    free(x.groups.slots);
     /* late-response rates per shop that had any counted message */
-    r->late = bd_calloc(n_lr ? n_lr : 1, sizeof *r->late);
-    for (size_t i = 0; i < n_lr; i++) {
-        if (!lr[i].counted[2]) continue;
-        sla_late_rate *l = &r->late[r->n_late++];
-        *l = lr[i];
-        l->shop = bd_strdup(sla_dataset_shop(d, (int32_t)i));
-        l->marketplace = bd_strdup(sla_dataset_marketplace(d, (int32_t)i));
+    r->late = bd_calloc(p->n_late ? p->n_late : 1, sizeof *r->late);
+    for (size_t i = 0; i < p->n_late; i++) {
+        if (!p->late[i].counted[2]) continue;
+        r->late[r->n_late++] = p->late[i];
+        memset(&p->late[i], 0, sizeof p->late[i]);
     }
-    free(lr);
-    sla_dataset_free(d);
+    r->breaches = p->breaches;
+    r->n_breaches = p->n_breaches;
+    p->breaches = NULL;
+    p->n_breaches = 0;
+    report_ctx_clear(&x);
     if (r->n_breaches) qsort(r->breaches, r->n_breaches, sizeof *r->breaches, breach_cmp);
     if (lookup_buyers(s, r, err)) {
         sla_report_free(r);
@@ -580,20 +774,24 @@ static int answered_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->day, y->day);
 }
 
-int sla_workload_build(bd_store *s, const sla_config *c, int64_t from, int64_t to,
-                       int64_t as_of, sla_workload **out, bd_err *err)
+/* What one worker gathers for the workload report. */
+typedef struct wl_part {
+    wl_table agents, queues;
+    acc_table answered; /* "agent\tday" → stat[0].count */
+    sla_result res;
+} wl_part;
+
+typedef struct wl_ctx {
+    int64_t from, to, as_of;
+    wl_part part[SLA_SCAN_WORKERS];
+} wl_ctx;
+
+static int workload_chunk(void *ud, int worker, const sla_config *c, const sla_dataset *d,
+                          bd_err *err)
 {
-    *out = NULL;
-    sla_scope scope = {.as_of = as_of};
-    sla_dataset *d;
-    if (sla_dataset_load(s, c, &scope, &d, err)) return -1;
-    sla_workload *w = bd_calloc(1, sizeof *w);
-    w->from = from;
-    w->to = to;
-    w->as_of = as_of;
-    wl_table agents = {0}, queues = {0};
-    acc_table answered = {0}; /* "agent\tday" → stat[0].count */
-    sla_result res = {0};
+    (void)err;
+    wl_ctx *x = ud;
+    wl_part *p = &x->part[worker];
     for (size_t i = 0; i < sla_dataset_count(d); i++) {
         const sla_ticket_info *t = sla_dataset_ticket(d, i);
         sla_ticket_in in;
@@ -601,42 +799,104 @@ int sla_workload_build(bd_store *s, const sla_config *c, int64_t from, int64_t t
         for (size_t k = 0; k < in.n_msgs; k++) { /* replies by a person in the period */
             const sla_msg *m = &in.msgs[k];
             if ((m->flags & (SLA_MSG_OUT | SLA_MSG_NOTE | SLA_MSG_AUTO)) != SLA_MSG_OUT ||
-                m->at < from || m->at >= to)
+                m->at < x->from || m->at >= x->to)
                 continue;
             char day[11], key[192];
             local_day(c, m->at, day, sizeof day);
             snprintf(key, sizeof key, "%s\t%s", sla_dataset_author(d, m->author), day);
-            table_row(&answered, key)->stat[0].count++;
+            table_row(&p->answered, key)->stat[0].count++;
         }
         if (!bd_str_in(t->status, (const char *const[]){"new", "open", "pending", NULL}))
             continue;
-        sla_ticket_compute(c, &in, as_of, &res);
+        sla_ticket_compute(c, &in, x->as_of, &p->res);
         int64_t wait_since = 0;
-        for (size_t k = 0; k < res.n; k++)
-            if (res.m[k].clock != SLA_RESOLUTION && res.m[k].running) wait_since = res.m[k].start;
-        wl_count(wl_row(&agents, t->assignee ? t->assignee : "(unassigned)"), t, wait_since);
-        wl_count(wl_row(&queues, sla_dataset_shop(d, t->shop)), t, wait_since);
+        for (size_t k = 0; k < p->res.n; k++)
+            if (p->res.m[k].clock != SLA_RESOLUTION && p->res.m[k].running)
+                wait_since = p->res.m[k].start;
+        wl_count(wl_row(&p->agents, t->assignee ? t->assignee : "(unassigned)"), t, wait_since);
+        wl_count(wl_row(&p->queues, sla_dataset_shop(d, t->shop)), t, wait_since);
     }
-    sla_result_clear(&res);
-    sla_dataset_free(d);
-    if (agents.n) qsort(agents.rows, agents.n, sizeof *agents.rows, wl_cmp);
-    if (queues.n) qsort(queues.rows, queues.n, sizeof *queues.rows, wl_cmp);
-    w->answered = bd_calloc(answered.n ? answered.n : 1, sizeof *w->answered);
-    for (size_t i = 0; i < answered.n; i++) {
-        char *key = answered.rows[i].key, *tab = strrchr(key, '\t');
+    return 0;
+}
+
+/* Adds src's rows to dst; the oldest wait is chosen as wl_count chooses it. */
+static void wl_merge(wl_table *dst, wl_table *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        const sla_workload_row *s = &src->rows[i];
+        sla_workload_row *r = wl_row(dst, s->key);
+        r->open += s->open;
+        r->pending += s->pending;
+        r->waiting += s->waiting;
+        if (s->oldest_wait_since &&
+            (!r->oldest_wait_since || s->oldest_wait_since < r->oldest_wait_since ||
+             (s->oldest_wait_since == r->oldest_wait_since && s->oldest_ticket < r->oldest_ticket))) {
+            r->oldest_wait_since = s->oldest_wait_since;
+            r->oldest_ticket = s->oldest_ticket;
+        }
+        free(src->rows[i].key);
+    }
+    free(src->rows);
+    memset(src, 0, sizeof *src);
+}
+
+static void wl_ctx_clear(wl_ctx *x)
+{
+    for (int w = 0; w < SLA_SCAN_WORKERS; w++) {
+        wl_part *p = &x->part[w];
+        for (size_t i = 0; i < p->agents.n; i++) free(p->agents.rows[i].key);
+        for (size_t i = 0; i < p->queues.n; i++) free(p->queues.rows[i].key);
+        for (size_t i = 0; i < p->answered.n; i++) free(p->answered.rows[i].key);
+        free(p->agents.rows);
+        free(p->queues.rows);
+        free(p->answered.rows);
+        free(p->answered.slots);
+        sla_result_clear(&p->res);
+    }
+}
+
+int sla_workload_build(bd_store *s, const sla_config *c, int64_t from, int64_t to,
+                       int64_t as_of, sla_workload **out, bd_err *err)
+{
+    *out = NULL;
+    sla_scope scope = {.as_of = as_of};
+    wl_ctx x = {.from = from, .to = to, .as_of = as_of};
+    if (sla_dataset_scan(s, c, &scope, workload_chunk, &x, err)) {
+        wl_ctx_clear(&x);
+        return -1;
+    }
+    wl_part *p = &x.part[0];
+    for (int i = 1; i < SLA_SCAN_WORKERS; i++) {
+        wl_merge(&p->agents, &x.part[i].agents);
+        wl_merge(&p->queues, &x.part[i].queues);
+        acc_table *a = &x.part[i].answered;
+        for (size_t k = 0; k < a->n; k++)
+            table_row(&p->answered, a->rows[k].key)->stat[0].count += a->rows[k].stat[0].count;
+    }
+    sla_workload *w = bd_calloc(1, sizeof *w);
+    w->from = from;
+    w->to = to;
+    w->as_of = as_of;
+    if (p->agents.n) qsort(p->agents.rows, p->agents.n, sizeof *p->agents.rows, wl_cmp);
+    if (p->queues.n) qsort(p->queues.rows, p->queues.n, sizeof *p->queues.rows, wl_cmp);
+    w->answered = bd_calloc(p->answered.n ? p->answered.n : 1, sizeof *w->answered);
+    for (size_t i = 0; i < p->answered.n; i++) {
+        char *key = p->answered.rows[i].key, *tab = strrchr(key, '\t');
         sla_answered *a = &w->answered[w->n_answered++];
         *tab = '\0';
         a->agent = key;
         snprintf(a->day, sizeof a->day, "%s", tab + 1);
-        a->replies = answered.rows[i].stat[0].count;
+        a->replies = p->answered.rows[i].stat[0].count;
     }
-    free(answered.rows);
-    free(answered.slots);
+    p->answered.n = 0;
     if (w->n_answered) qsort(w->answered, w->n_answered, sizeof *w->answered, answered_cmp);
-    w->agents = agents.rows;
-    w->n_agents = agents.n;
-    w->queues = queues.rows;
-    w->n_queues = queues.n;
+    w->agents = p->agents.rows;
+    w->n_agents = p->agents.n;
+    w->queues = p->queues.rows;
+    w->n_queues = p->queues.n;
+    memset(&p->agents, 0, sizeof p->agents);
+    memset(&p->queues, 0, sizeof p->queues);
+    wl_ctx_clear(&x);
     *out = w;
     return 0;
 }

@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLA_TICKET_COLUMNS                                                                      \
-    "SELECT t.id, t.shop_id, t.created_at, t.priority, t.status, t.category, t.subcategory,"   \
-    " CASE WHEN t.language IS NULL AND ?4 THEN"                                                 \
-    "   (SELECT b.language FROM buyers b WHERE b.id = t.buyer_id) ELSE t.language END,"        \
-    " t.assignee, coalesce(t.due_at, 0), t.due_state FROM tickets t"
+/* language is t.language, or BUYER_LANGUAGE when tickets without one take their buyer's (a
+ * scan without it skips the test per row); a NULL due_at reads as 0 */
+#define SLA_TICKET_COLUMNS(language)                                                            \
+    "SELECT t.id, t.shop_id, t.created_at, t.priority, t.status, t.category, t.subcategory, "  \
+    language ", t.assignee, t.due_at, t.due_state FROM tickets t"
+#define BUYER_LANGUAGE                                                                          \
+    "CASE WHEN t.language IS NULL AND ?4 THEN"                                                  \
+    " (SELECT b.language FROM buyers b WHERE b.id = t.buyer_id) ELSE t.language END"
 
 #define SLA_MESSAGE_COLUMNS                                                                     \
     "SELECT id, ticket_id, sent_at, direction = 'out', kind = 'note', author,"                  \
@@ -19,7 +22,7 @@
 
 /* Without a marker the scan reads only the covering index messages_clock, in ticket order. */
 #define SLA_MESSAGE_INDEX_SCAN                                                                  \
-    "SELECT id, ticket_id, sent_at, direction = 'out', kind = 'note', author, 0"               \
+    "SELECT id, ticket_id, sent_at, direction, kind, author"                                    \
     " FROM messages WHERE sent_at < ?2 AND ticket_id >= ?4 AND ticket_id < ?5"                \
     " ORDER BY ticket_id, sent_at"
 
@@ -38,11 +41,18 @@ static int64_t before_or_max(const store_sla_scope *sc)
     return sc->before ? sc->before : INT64_MAX;
 }
 
-/* A statement for one ticket comes from the cache; a scan of all is prepared per call. */
+/* A scan of all tickets at once is prepared per call (it runs once); the statements for one
+ * ticket and for a range of ticket ids, which run many times, come from the cache. */
+static int ranged(const store_sla_scope *sc)
+{
+    return !sc->ticket_id && (sc->ticket_from || sc->ticket_to);
+}
+
 static sqlite3_stmt *prepare(bd_store *s, const store_sla_scope *sc, int id, const char *one,
-                             const char *all, bd_err *err)
+                             int range_id, const char *range, const char *all, bd_err *err)
 {
     if (sc->ticket_id) return store_stmt(s, id, one, err);
+    if (ranged(sc) && range) return store_stmt(s, range_id, range, err);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, all, -1, &st, NULL) != SQLITE_OK) {
         store_fail(s, err, "prepare scan");
@@ -51,14 +61,18 @@ static sqlite3_stmt *prepare(bd_store *s, const store_sla_scope *sc, int id, con
     return st;
 }
 
-static int finish(bd_store *s, const store_sla_scope *sc, sqlite3_stmt *st, int rc,
-                  int stopped, const char *what, bd_err *err)
+static int finish(bd_store *s, sqlite3_stmt *st, int cached, int rc, int stopped,
+                  const char *what, bd_err *err)
 {
-    if (sc->ticket_id) sqlite3_reset(st);
+    int ret = !stopped && rc != SQLITE_DONE ? store_fail(s, err, what) : 0;
+    if (cached) sqlite3_reset(st);
     else sqlite3_finalize(st);
-    if (stopped) return -1;
-    if (rc != SQLITE_DONE) return store_fail(s, err, what);
-    return 0;
+    return stopped ? -1 : ret;
+}
+
+static int64_t range_to(const store_sla_scope *sc)
+{
+    return sc->ticket_to ? sc->ticket_to : INT64_MAX;
 }
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -70,18 +84,32 @@ int store_sla_tickets(bd_store *s, const store_sla_scope *sc,
                       int (*fn)(void *ud, const store_sla_ticket *t, bd_err *err), void *ud,
                       bd_err *err)
 {
-    sqlite3_stmt *st =
-        prepare(s, sc, ST_SLA_TICKET, SLA_TICKET_COLUMNS " WHERE t.id = ?1",
-                SLA_TICKET_COLUMNS " WHERE (?2 = 0 OR t.created_at < ?2)"
-                                   " AND (?3 = 0 OR t.updated_at >= ?3) ORDER BY t.id",
-                err);
+#define SLA_TICKET_SCOPE " (?2 = 0 OR t.created_at < ?2) AND (?3 = 0 OR t.updated_at >= ?3)"
+#define SLA_TICKET_RANGE " WHERE t.id >= ?5 AND t.id < ?6 AND" SLA_TICKET_SCOPE " ORDER BY t.id"
+#define SLA_TICKET_ALL " WHERE" SLA_TICKET_SCOPE " ORDER BY t.id"
+    int lang = sc->buyer_language;
+    sqlite3_stmt *st = prepare(
+        s, sc, ST_SLA_TICKET, SLA_TICKET_COLUMNS(BUYER_LANGUAGE) " WHERE t.id = ?1",
+        lang ? ST_SLA_TICKETS_RANGE_LANG : ST_SLA_TICKETS_RANGE,
+        lang ? SLA_TICKET_COLUMNS(BUYER_LANGUAGE) SLA_TICKET_RANGE
+             : SLA_TICKET_COLUMNS("t.language") SLA_TICKET_RANGE,
+        lang ? SLA_TICKET_COLUMNS(BUYER_LANGUAGE) SLA_TICKET_ALL
+             : SLA_TICKET_COLUMNS("t.language") SLA_TICKET_ALL,
+        err);
+#undef SLA_TICKET_ALL
+#undef SLA_TICKET_RANGE
+#undef SLA_TICKET_SCOPE
     if (!st) return -1;
     if (sc->ticket_id) sqlite3_bind_int64(st, 1, sc->ticket_id);
     else {
         sqlite3_bind_int64(st, 2, sc->created_before);
         sqlite3_bind_int64(st, 3, sc->active_since);
     }
-    sqlite3_bind_int(st, 4, sc->buyer_language);
+    if (ranged(sc)) {
+        sqlite3_bind_int64(st, 5, sc->ticket_from);
+        sqlite3_bind_int64(st, 6, range_to(sc));
+    }
+    sqlite3_bind_int(st, 4, sc->buyer_language); /* unused (SQLITE_RANGE) without the CASE */
     int rc, stopped = 0;
     while (!stopped && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_sla_ticket t = {
@@ -99,23 +127,28 @@ int store_sla_tickets(bd_store *s, const store_sla_scope *sc,
         };
         stopped = fn(ud, &t, err) != 0;
     }
-    return finish(s, sc, st, rc, stopped, "read tickets", err);
+    return finish(s, st, sc->ticket_id || ranged(sc), rc, stopped, "read tickets", err);
 }
 
 int store_sla_messages(bd_store *s, const store_sla_scope *sc, const char *marker,
                        int (*fn)(void *ud, const store_sla_message *m, bd_err *err), void *ud,
                        bd_err *err)
 {
-    sqlite3_stmt *st = prepare(s, sc, ST_SLA_MESSAGES_ONE,
-                               SLA_MESSAGE_COLUMNS " AND ticket_id = ?1",
-                               marker ? SLA_MESSAGE_COLUMNS : SLA_MESSAGE_INDEX_SCAN, err);
+    /* with a marker the bodies are read in table order; else the covering index, in ticket
+     * order, for all tickets or a range of them */
+    int index_scan = !sc->ticket_id && !marker, cached = sc->ticket_id || index_scan;
+    sqlite3_stmt *st = sc->ticket_id ? store_stmt(s, ST_SLA_MESSAGES_ONE,
+                                                  SLA_MESSAGE_COLUMNS " AND ticket_id = ?1", err)
+                       : index_scan ? store_stmt(s, ST_SLA_MESSAGES_RANGE, SLA_MESSAGE_INDEX_SCAN,
+                                                 err)
+                                    : prepare(s, sc, 0, NULL, 0, NULL, SLA_MESSAGE_COLUMNS, err);
     if (!st) return -1;
     if (sc->ticket_id) sqlite3_bind_int64(st, 1, sc->ticket_id);
     sqlite3_bind_int64(st, 2, before_or_max(sc));
-    store_bind_text(st, 3, marker);
-    if (!sc->ticket_id && !marker) {
+    if (!index_scan) store_bind_text(st, 3, marker);
+    else {
         sqlite3_bind_int64(st, 4, sc->ticket_from);
-        sqlite3_bind_int64(st, 5, sc->ticket_to ? sc->ticket_to : INT64_MAX);
+        sqlite3_bind_int64(st, 5, range_to(sc));
     }
     int rc, stopped = 0;
     while (!stopped && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -123,26 +156,32 @@ int store_sla_messages(bd_store *s, const store_sla_scope *sc, const char *marke
             .id = sqlite3_column_int64(st, 0),
             .ticket_id = sqlite3_column_int64(st, 1),
             .sent_at = sqlite3_column_int64(st, 2),
-            .direction = sqlite3_column_int(st, 3) ? BD_DIR_OUT : BD_DIR_IN,
-            .note = sqlite3_column_int(st, 4),
             .author = col(st, 5),
-            .marked = sqlite3_column_int(st, 6),
         };
+        if (index_scan) { /* the columns themselves, compared here: cheaper per row */
+            const char *dir = col(st, 3), *kind = col(st, 4);
+            m.direction = dir && dir[0] == 'o' && strcmp(dir, "out") == 0 ? BD_DIR_OUT : BD_DIR_IN;
+            m.note = kind && kind[0] == 'n' && strcmp(kind, "note") == 0;
+        } else {
+            m.direction = sqlite3_column_int(st, 3) ? BD_DIR_OUT : BD_DIR_IN;
+            m.note = sqlite3_column_int(st, 4);
+            m.marked = sqlite3_column_int(st, 6);
+        }
         stopped = fn(ud, &m, err) != 0;
     }
-    return finish(s, sc, st, rc, stopped, "read messages", err);
+    return finish(s, st, cached, rc, stopped, "read messages", err);
 }
 
 /* The string value of "key" in a flat JSON object written by borderdesk, into out. The
- * compact form ticket.c writes ("key":"value" without escapes) is read directly; anything
- * else goes through the JSON parser. */
-static int detail_str(const char *detail, const char *key, char *out, size_t n)
+ * compact form ticket.c writes ("key":"value" without escapes) is read directly, found by
+ * pattern, "\"key\":\"" (a literal: this runs once per event of a scan); anything else
+ * goes through the JSON parser. */
+static int detail_str(const char *detail, const char *key, const char *pattern, char *out,
+                      size_t n)
 {
-    char pat[32];
-    int pn = snprintf(pat, sizeof pat, "\"%s\":\"", key);
-    const char *p = detail && pn > 0 && (size_t)pn < sizeof pat ? strstr(detail, pat) : NULL;
+    const char *p = detail ? strstr(detail, pattern) : NULL;
     if (p) {
-        p += pn;
+        p += strlen(pattern);
         size_t len = strcspn(p, "\"\\");
         if (p[len] == '"' && len < n) {
             memcpy(out, p, len);
@@ -174,10 +213,17 @@ int store_sla_events(bd_store *s, const store_sla_scope *sc,
 {
     sqlite3_stmt *st = prepare(s, sc, ST_SLA_EVENTS_ONE,
                                SLA_EVENT_COLUMNS " AND ticket_id = ?1 ORDER BY id",
+                               ST_SLA_EVENTS_RANGE,
+                               SLA_EVENT_COLUMNS " AND ticket_id >= ?3 AND ticket_id < ?4"
+                                                 " ORDER BY ticket_id, id",
                                SLA_EVENT_COLUMNS " ORDER BY ticket_id, id", err);
     if (!st) return -1;
     if (sc->ticket_id) sqlite3_bind_int64(st, 1, sc->ticket_id);
     sqlite3_bind_int64(st, 2, before_or_max(sc));
+    if (ranged(sc)) {
+        sqlite3_bind_int64(st, 3, sc->ticket_from);
+        sqlite3_bind_int64(st, 4, range_to(sc));
+    }
     int rc, stopped = 0;
     while (!stopped && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_sla_event e = {
@@ -191,11 +237,12 @@ int store_sla_events(bd_store *s, const store_sla_scope *sc,
         if (!e.kind) continue;
         if (strcmp(e.kind, "reopened") == 0) e.status = "open";
         else if (strcmp(e.kind, "status_changed") == 0)
-            e.status = detail_str(detail, "to", status, sizeof status) ? NULL : status;
+            e.status =
+                detail_str(detail, "to", "\"to\":\"", status, sizeof status) ? NULL : status;
         else e.message_id = detail_int(detail, "message_id");
         stopped = fn(ud, &e, err) != 0;
     }
-    return finish(s, sc, st, rc, stopped, "read events", err);
+    return finish(s, st, sc->ticket_id || ranged(sc), rc, stopped, "read events", err);
 }
 
 int64_t store_ticket_max_id(bd_store *s)
