@@ -80,5 +80,6 @@ int cmd_sync(bd_cli *cli, int argc, char **argv);
 int cmd_outbox(bd_cli *cli, int argc, char **argv);
 int cmd_classify(bd_cli *cli, int argc, char **argv);
 int cmd_rules(bd_cli *cli, int argc, char **argv);
+int cmd_mail(bd_cli *cli, int argc, char **argv);
 
 #endif

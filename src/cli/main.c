@@ -29,6 +29,7 @@ static const struct {
     {"outbox", cmd_outbox, "deliver queued replies to the marketplaces"},
     {"classify", cmd_classify, "classify messages (JSON Lines in, JSON Lines out)"},
     {"rules", cmd_rules, "check the classifier's rules files"},
+    {"mail", cmd_mail, "parse raw e-mail (.eml) as borderdesk reads it"},
 };
 
 static void usage(FILE *f)

@@ -127,7 +127,9 @@ void bd_buf_reset(bd_buf *b)
 
 char *bd_buf_detach(bd_buf *b)
 {
-    if (!b->data) bd_buf_grow(b, 0), b->data[0] = '\0';
+    /* grown but never appended to (bd_utf8_repair of 0 bytes): terminate it all the same */
+    if (!b->data) bd_buf_grow(b, 0);
+    b->data[b->len] = '\0';
     char *s = b->data;
     b->data = NULL;
     b->len = b->cap = 0;
