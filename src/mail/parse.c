@@ -496,8 +496,8 @@ static void finish_message(walk *w)
         m->full_text = bd_strdup("");
         m->source = "none";
     }
-    m->text = mail_strip_quotes(m->full_text);
     m->amazon_relay = mail_is_amazon_relay(m->from.address);
+    m->text = mail_new_text(m->full_text, m->amazon_relay);
     if (m->amazon_relay && m->from.name) {
         char *buyer = mail_amazon_buyer_name(m->from.name);
         free(m->from.name);

@@ -84,7 +84,12 @@ char *mail_flowed_decode(const char *text, int delsp);
 /* ---- quote.c ---- */
 
 /* The buyer's text between the relay's marker lines, or NULL when text has no such
- * structure. bd_ string. */
-char *mail_amazon_extract(const char *text);
+ * structure. relay: the message came from an Amazon relay address, so any dashed marker
+ * pair is its frame; else only a frame whose opening label ends with a colon. bd_ string. */
+char *mail_amazon_extract(const char *text, int relay);
+
+/* mail_strip_quotes for a parsed message: amazon_relay as for mail_amazon_extract.
+ * mail_strip_quotes(text) is mail_new_text(text, 1). bd_ string. */
+char *mail_new_text(const char *text, int amazon_relay);
 
 #endif

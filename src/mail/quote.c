@@ -366,10 +366,12 @@ static int quote_label(const line *label)
  * it in its own language, and Amazon rewords it now and then): a head of a few lines, a
  * dashed marker line, the buyer's text, a second dashed marker line, a footer. The opening
  * marker is the first marker line that does not announce a quote; the buyer's text ends at
- * the next marker line, whatever it says. A lone opening marker counts only when its label
- * ends with a colon ("Message:", "Nachricht:", "メッセージ："): then everything after it is
- * the buyer's. Sets [*from, *to) to the buyer's lines; 0 when text has no such frame. */
-static int relay_frame(const line *lines, size_t count, size_t *from, size_t *to)
+ * the next marker line, whatever it says. An opening marker whose label ends with a colon
+ * ("Message:", "Nachricht:", "メッセージ：") needs no closing one: then everything after it
+ * is the buyer's. Other labels ("Begin message") open a frame only in relay mail: a buyer
+ * writing to the shop directly may draw dashed lines of their own, and the text around
+ * them must not be lost. Sets [*from, *to) to the buyer's lines; 0 when there is no frame. */
+static int relay_frame(const line *lines, size_t count, int relay, size_t *from, size_t *to)
 {
     size_t head = 0, open = count;
     line label;
@@ -381,6 +383,7 @@ static int relay_frame(const line *lines, size_t count, size_t *from, size_t *to
     }
     if (open == count) return 0;
     int colon = ends(&label, ":") || ends(&label, "：");
+    if (!colon && !relay) return 0;
     for (size_t i = open + 1; i < count; i++) {
         line closing;
         if (marker(&lines[i], &closing)) {
@@ -393,13 +396,13 @@ static int relay_frame(const line *lines, size_t count, size_t *from, size_t *to
     return 1;
 }
 
-char *mail_amazon_extract(const char *text)
+char *mail_amazon_extract(const char *text, int relay)
 {
     if (!text) return NULL;
     line *lines;
     size_t count = split_lines(text, &lines), from, to;
     char *out = NULL;
-    if (relay_frame(lines, count, &from, &to)) {
+    if (relay_frame(lines, count, relay, &from, &to)) {
         bd_buf b = BD_BUF_INIT;
         bd_buf_puts(&b, "");
         for (size_t i = from; i < to; i++) {
@@ -414,7 +417,12 @@ char *mail_amazon_extract(const char *text)
 
 char *mail_strip_quotes(const char *text)
 {
-    char *relay = mail_amazon_extract(text);
+    return mail_new_text(text, 1);
+}
+
+char *mail_new_text(const char *text, int amazon_relay)
+{
+    char *relay = mail_amazon_extract(text, amazon_relay);
     const char *src = relay ? relay : (text ? text : "");
     line *lines;
     size_t count = split_lines(src, &lines), cut = count;
@@ -435,7 +443,7 @@ char *mail_strip_quotes(const char *text)
         }
         out = join(lines, from, count, 1, count);
         /* the bottom part may end with a signature of its own */
-        char *again = *out && strcmp(out, src) != 0 ? mail_strip_quotes(out) : NULL;
+        char *again = *out && strcmp(out, src) != 0 ? mail_new_text(out, amazon_relay) : NULL;
         if (again && *again) {
             free(out);
             out = again;

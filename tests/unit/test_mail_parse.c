@@ -338,6 +338,31 @@ static void test_amazon_relay(void **state)
     assert_string_equal(m.text, "Bonjour,\nLa tasse est arrivée cassée.\n\nCordialement");
     mail_message_clear(&m);
 
+    /* markers in other words ("Begin message" ... "End message") frame the buyer's text of
+     * relay mail; the same dashed lines in mail a buyer wrote directly are theirs */
+    static const char *const from[] = {
+        "\"Ann Lee - Amazon Marketplace\" <q7@marketplace.amazon.com>",
+        "Ann Lee <ann@example.com>"};
+    for (int i = 0; i < 2; i++) {
+        char *mail = bd_asprintf(
+            "From: %s\r\nSubject: Order 112-1234567-1234567\r\n"
+            "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+            "Order ID: 112-1234567-1234567\r\n\r\n----------- Begin message -----------\r\n\r\n"
+            "The lamp arrived broken.\r\n\r\n----------- End message -----------\r\n\r\n"
+            "For your information: Amazon keeps these messages.\r\n",
+            from[i]);
+        parse(mail, strlen(mail), &m);
+        assert_int_equal(m.amazon_relay, i == 0);
+        if (i == 0)
+            assert_string_equal(m.text, "The lamp arrived broken.");
+        else
+            assert_non_null(strstr(m.text, "Order ID: 112-1234567-1234567"));
+        assert_non_null(strstr(m.text, "The lamp arrived broken."));
+        assert_null(m.error);
+        mail_message_clear(&m);
+        free(mail);
+    }
+
     assert_true(mail_is_amazon_relay("x@marketplace.amazon.co.uk"));
     assert_true(mail_is_amazon_relay("x@marketplace.amazon.com.mx"));
     assert_true(mail_is_amazon_relay("x@marketplace.amazon.co.jp"));
