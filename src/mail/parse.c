@@ -584,12 +584,14 @@ static void note_line(long_line *longest, const char *name, size_t name_len, siz
  * boundary line) and copies raw to out (when out is not NULL) with every header field cut
  * to MAIL_MAX_HEADER bytes. Returns 1 when some field is longer. Body lines are never
  * touched: only lines inside a header block that start as "Name:" and their continuations.
- * When longest is not NULL it gets the longest header line. */
+ * When longest is not NULL it gets the longest line of the message's own header block
+ * (a part's header block is found by its "--" line alone, which a body line may imitate:
+ * a long line there is no sure sign of anything). */
 static int walk_fields(const char *raw, size_t len, bd_buf *out, long_line *longest)
 {
     const char *name = "";
     size_t name_len = 0;
-    int in_headers = 1, in_field = 0, over = 0;
+    int in_headers = 1, in_field = 0, over = 0, top = 1;
     size_t field = 0;
     for (size_t i = 0; i < len;) {
         const char *nl = memchr(raw + i, '\n', len - i);
@@ -598,7 +600,7 @@ static int walk_fields(const char *raw, size_t len, bd_buf *out, long_line *long
         size_t body = n - (nl ? 1 : 0);
         if (body && line[body - 1] == '\r') body--;
         if (body == 0) {
-            in_headers = in_field = 0;
+            in_headers = in_field = top = 0;
         } else if (!in_headers) {
             if (line[0] == '-' && body > 2 && line[1] == '-') in_headers = 1; /* a boundary */
         } else if (line[0] == ' ' || line[0] == '\t') {
@@ -610,7 +612,7 @@ static int walk_fields(const char *raw, size_t len, bd_buf *out, long_line *long
             name_len = in_field ? (size_t)((const char *)memchr(line, ':', body) - line) : 0;
         }
         int cap = in_headers && in_field && body;
-        if (cap) note_line(longest, name, name_len, body);
+        if (cap && top) note_line(longest, name, name_len, body);
         if (cap && field + n > MAIL_MAX_HEADER) {
             over = 1;
             if (out) { /* keep what fits; a field cut on its first line still ends it */

@@ -603,6 +603,19 @@ static void test_recovered_structure(void **state)
     mail_message_clear(&m);
     bd_buf_free(&b);
 
+    /* long lines in a body are not header lines, even after a line that starts with "--" */
+    bd_buf_puts(&b, "From: a@example.com\r\nContent-Type: multipart/alternative; boundary=b\r\n"
+                    "\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\n"
+                    "Content-Type: text/html\r\n\r\n<style>\r\n--accent: red;\r\nfont-family:");
+    for (int i = 0; i < 200; i++)
+        bd_buf_puts(&b, " Calibri,");
+    bd_buf_puts(&b, "\r\n</style><p>hello</p>\r\n--b--\r\n");
+    parse(b.data, b.len, &m);
+    assert_string_equal(m.text, "hello");
+    assert_null(m.error);
+    mail_message_clear(&m);
+    bd_buf_free(&b);
+
     /* a folded header of many short lines is fine */
     bd_buf_puts(&b, "From: a@example.com\r\nReferences:");
     for (int i = 0; i < 300; i++)
