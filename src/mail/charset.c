@@ -162,23 +162,37 @@ static int decodable(const charset_entry *e)
     return converter(e) != (iconv_t)-1;
 }
 
-const char *mail_charset_canonical(const char *label)
+/* A declared label as compared: quotes and spaces around it dropped, lowercase, into
+ * buf[64]. Returns 0 when it is too long to be a charset name. */
+static int label_key(const char *label, char *buf)
 {
-    if (!label) return NULL;
-    char buf[64];
     while (*label == ' ' || *label == '\t' || *label == '"' || *label == '\'')
         label++;
     size_t n = strcspn(label, " \t\"';");
-    if (n >= sizeof buf) return NULL;
+    if (n >= 64) return 0;
     memcpy(buf, label, n);
     buf[n] = '\0';
     bd_str_lower_ascii(buf);
+    return 1;
+}
+
+const char *mail_charset_canonical(const char *label)
+{
+    char buf[64];
+    if (!label || !label_key(label, buf)) return NULL;
     if (bd_str_in(buf, unknown_labels)) return NULL;
     const char *name = buf;
     for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
         if (strcmp(aliases[i].label, buf) == 0) name = aliases[i].name;
     const charset_entry *e = entry_of(name);
     return e && decodable(e) ? e->name : NULL;
+}
+
+int mail_charset_means_unknown(const char *label)
+{
+    char buf[64];
+    if (!label) return 1;
+    return label_key(label, buf) && bd_str_in(buf, unknown_labels);
 }
 
 /* Appends U+FFFD. */
@@ -287,6 +301,47 @@ static int has_iso2022kr_escape(const char *s, size_t n)
     return 0;
 }
 
+/* The length of the valid UTF-8 multibyte sequence at s[0..n), or 0. Overlongs,
+ * surrogates and code points past U+10FFFF are not valid. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    size_t k = s[0] >= 0xC2 && s[0] <= 0xDF   ? 2
+               : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+               : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
+                                              : 0;
+    if (!k || k > n) return 0;
+    for (size_t i = 1; i < k; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) ||
+        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90))
+        return 0;
+    return k;
+}
+
+/* UTF-8 with a few broken bytes (a byte lost in transit, a cut in the middle of a
+ * character): far more valid multibyte sequences than invalid bytes. Legacy text is the
+ * other way round — Latin-1 or Cyrillic letters almost never pair up as UTF-8, and in the
+ * CJK double-byte charsets most characters are invalid UTF-8. Read as UTF-8, such text
+ * keeps every intact character (the broken bytes become U+FFFD) instead of turning the
+ * whole text into mojibake. */
+static int mostly_utf8(const char *bytes, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)bytes;
+    size_t valid = 0, invalid = 0;
+    for (size_t i = 0; i < n;) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = utf8_sequence(s + i, n - i);
+        if (k)
+            valid++, i += k;
+        else
+            invalid++, i++;
+    }
+    return valid >= 4 && invalid * 4 <= valid;
+}
+
 /* Maps uchardet's names (its own spelling) to ours; NULL for ones we do not decode. */
 static const char *from_uchardet(const char *name)
 {
@@ -352,7 +407,7 @@ const char *mail_charset_detect(const char *bytes, size_t n)
         if (has_iso2022kr_escape(bytes, n)) return "iso-2022-kr";
         return "us-ascii";
     }
-    if (bd_utf8_valid(bytes, n)) return "utf-8";
+    if (bd_utf8_valid(bytes, n) || mostly_utf8(bytes, n)) return "utf-8";
     const char *uc = mail_charset_uchardet(bytes, n);
     double uc_score = -1e300;
     if (uc && strcmp(uc, "utf-8") != 0 && strcmp(uc, "us-ascii") != 0) {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "parse_internal.h"
 
@@ -400,19 +401,31 @@ static char *part_text(walk *w, GMimePart *part)
     free(m->charset); /* a blank part tried before this one */
     m->charset = bd_strdup(used);
     m->charset_guessed = guessed;
-    if (guessed && m->charset_declared) {
-        if (mail_charset_canonical(declared))
-            note(w, "text is not valid %s as declared; decoded as %s", m->charset_declared, used);
-        else
-            note(w, "unknown charset \"%s\"; detected %s", m->charset_declared, used);
-    } else if (guessed) {
-        note(w, "no charset declared for 8-bit text; detected %s", used);
-    }
+    /* a declaration that is missing, says "unknown" or names the wrong charset is common
+     * and detection recovers it: charset_guessed tells, it is no error. A label that names
+     * no charset at all ("x-foo") is a malformed field, and noted. */
+    if (guessed && m->charset_declared && !mail_charset_canonical(declared) &&
+        !mail_charset_means_unknown(declared))
+        note(w, "unknown charset name \"%s\"; detected %s", m->charset_declared, used);
     char *strict = mail_charset_decode_strict(data, bytes->len, used);
     if (!strict) note(w, "invalid bytes for %s replaced by U+FFFD", used);
     free(strict);
+    if (memchr(data, '\0', bytes->len)) note(w, "NUL bytes in the text, replaced by U+FFFD");
     g_byte_array_unref(bytes);
     return crlf_to_lf(text);
+}
+
+/* A format=flowed text/plain part is unwrapped (flowed.c) before anything reads its
+ * lines: a wrapped attribution line would not be recognised. Takes text. */
+static char *unflow(GMimePart *part, char *text)
+{
+    GMimeObject *obj = GMIME_OBJECT(part);
+    const char *format = g_mime_object_get_content_type_parameter(obj, "format");
+    if (!format || strcasecmp(format, "flowed") != 0) return text;
+    const char *delsp = g_mime_object_get_content_type_parameter(obj, "delsp");
+    char *out = mail_flowed_decode(text, delsp && strcasecmp(delsp, "yes") == 0);
+    free(text);
+    return out;
 }
 
 /* Chooses the body: text/plain first (unless empty), then HTML, then the same inside an
@@ -425,9 +438,14 @@ static void choose_text(walk *w)
     for (size_t i = 0; i < 4; i++) {
         GMimePart *p = order[i][0] ? order[i][0] : order[i][1];
         if (!p) continue;
-        char *raw = part_text(w, p);
-        char *full = order[i][1] ? mail_html_to_text(raw) : raw;
-        if (full != raw) free(raw);
+        char *full = part_text(w, p);
+        if (order[i][1]) {
+            char *html = full;
+            full = mail_html_to_text(html);
+            free(html);
+        } else {
+            full = unflow(p, full);
+        }
         if (blank(full) && i < 3) { /* "this is an HTML message" placeholders and the like */
             free(full);
             continue;
@@ -478,8 +496,8 @@ static void finish_message(walk *w)
         m->full_text = bd_strdup("");
         m->source = "none";
     }
-    m->text = mail_strip_quotes(m->full_text);
     m->amazon_relay = mail_is_amazon_relay(m->from.address);
+    m->text = mail_new_text(m->full_text, m->amazon_relay);
     if (m->amazon_relay && m->from.name) {
         char *buyer = mail_amazon_buyer_name(m->from.name);
         free(m->from.name);
@@ -495,6 +513,7 @@ static void headerless(walk *w, const char *raw, size_t len)
 {
     mail_message *m = w->m;
     note(w, "no message headers");
+    if (memchr(raw, '\0', len)) note(w, "NUL bytes in the text, replaced by U+FFFD");
     const char *used;
     int guessed;
     m->full_text = crlf_to_lf(mail_to_utf8(raw, len, NULL, &used, &guessed));
@@ -542,13 +561,37 @@ static int field_start(const char *s, size_t n)
     return i > 0 && i < n && s[i] == ':';
 }
 
+/* RFC 5322 2.1.1: a line is at most 998 characters. Longer header lines are a sign of a
+ * broken or hostile sender (they are read all the same, up to MAIL_MAX_HEADER). */
+#define MAIL_MAX_LINE 998
+
+/* The longest header line found, and the field it belongs to. */
+typedef struct long_line {
+    size_t len;
+    char name[64];
+} long_line;
+
+static void note_line(long_line *longest, const char *name, size_t name_len, size_t len)
+{
+    if (!longest || len <= longest->len) return;
+    longest->len = len;
+    if (name_len >= sizeof longest->name) name_len = sizeof longest->name - 1;
+    memcpy(longest->name, name, name_len);
+    longest->name[name_len] = '\0';
+}
+
 /* Walks the header blocks of the message (the top one, and each part's after a "--"
  * boundary line) and copies raw to out (when out is not NULL) with every header field cut
  * to MAIL_MAX_HEADER bytes. Returns 1 when some field is longer. Body lines are never
- * touched: only lines inside a header block that start as "Name:" and their continuations. */
-static int walk_fields(const char *raw, size_t len, bd_buf *out)
+ * touched: only lines inside a header block that start as "Name:" and their continuations.
+ * When longest is not NULL it gets the longest line of the message's own header block
+ * (a part's header block is found by its "--" line alone, which a body line may imitate:
+ * a long line there is no sure sign of anything). */
+static int walk_fields(const char *raw, size_t len, bd_buf *out, long_line *longest)
 {
-    int in_headers = 1, in_field = 0, over = 0;
+    const char *name = "";
+    size_t name_len = 0;
+    int in_headers = 1, in_field = 0, over = 0, top = 1;
     size_t field = 0;
     for (size_t i = 0; i < len;) {
         const char *nl = memchr(raw + i, '\n', len - i);
@@ -557,7 +600,7 @@ static int walk_fields(const char *raw, size_t len, bd_buf *out)
         size_t body = n - (nl ? 1 : 0);
         if (body && line[body - 1] == '\r') body--;
         if (body == 0) {
-            in_headers = in_field = 0;
+            in_headers = in_field = top = 0;
         } else if (!in_headers) {
             if (line[0] == '-' && body > 2 && line[1] == '-') in_headers = 1; /* a boundary */
         } else if (line[0] == ' ' || line[0] == '\t') {
@@ -565,8 +608,11 @@ static int walk_fields(const char *raw, size_t len, bd_buf *out)
         } else {
             in_field = field_start(line, body);
             field = 0;
+            name = line;
+            name_len = in_field ? (size_t)((const char *)memchr(line, ':', body) - line) : 0;
         }
         int cap = in_headers && in_field && body;
+        if (cap && top) note_line(longest, name, name_len, body);
         if (cap && field + n > MAIL_MAX_HEADER) {
             over = 1;
             if (out) { /* keep what fits; a field cut on its first line still ends it */
@@ -587,13 +633,107 @@ static int walk_fields(const char *raw, size_t len, bd_buf *out)
  * than their length: a hostile 1 MB Subject or filename costs minutes. So header fields
  * are cut to MAIL_MAX_HEADER bytes before GMime sees them. Returns a bd_ copy with the
  * cuts, or NULL when no field is that long. */
-static char *cap_headers(const char *raw, size_t len, size_t *out_len)
+static char *cap_headers(const char *raw, size_t len, size_t *out_len, long_line *longest)
 {
-    if (!walk_fields(raw, len, NULL)) return NULL;
+    if (!walk_fields(raw, len, NULL, longest)) return NULL;
     bd_buf b = BD_BUF_INIT;
-    walk_fields(raw, len, &b);
+    walk_fields(raw, len, &b, NULL);
     *out_len = b.len;
     return bd_buf_detach(&b);
+}
+
+/* The line at raw[at..len): its length without the line end, and *next, where the next
+ * line starts. */
+static size_t line_at(const char *raw, size_t len, size_t at, size_t *next)
+{
+    const char *nl = memchr(raw + at, '\n', len - at);
+    size_t n = nl ? (size_t)(nl - (raw + at)) : len - at;
+    *next = nl ? at + n + 1 : len;
+    if (n && raw[at + n - 1] == '\r') n--;
+    return n;
+}
+
+/* Where the body starts when the sender left out the blank line after the headers (the
+ * last field directly followed by "Hello, my order..."): the first line of the top header
+ * block that is neither a field, a continuation nor blank — unless a field still follows
+ * it before the next blank line: that is a stray line inside the headers, which GMime
+ * skips by itself. Returns its offset and sets *line_no (from 1), or returns 0 when the
+ * header block ends as it should. */
+static size_t missing_blank_line(const char *raw, size_t len, size_t *line_no)
+{
+    size_t at = 0, next, fields = 0, start = 0;
+    *line_no = 0;
+    if (len >= 5 && memcmp(raw, "From ", 5) == 0) { /* an mbox separator line */
+        line_at(raw, len, 0, &at);
+        ++*line_no;
+    }
+    for (; at < len; at = next) {
+        size_t n = line_at(raw, len, at, &next);
+        ++*line_no;
+        if (n == 0) return 0;
+        if (raw[at] == ' ' || raw[at] == '\t') continue;
+        if (!field_start(raw + at, n)) {
+            start = at;
+            break;
+        }
+        fields++;
+    }
+    if (!start || !fields) return 0;
+    for (at = start; at < len; at = next) {
+        size_t n = line_at(raw, len, at, &next);
+        if (n == 0) break;
+        if (at > start && field_start(raw + at, n)) return 0;
+    }
+    return start;
+}
+
+/* A copy of raw with a blank line inserted at `at` (in the line ends the message uses). */
+static char *insert_blank_line(const char *raw, size_t len, size_t at, size_t *out_len)
+{
+    bd_buf b = BD_BUF_INIT;
+    bd_buf_append(&b, raw, at);
+    bd_buf_puts(&b, at >= 2 && raw[at - 2] == '\r' ? "\r\n" : "\n");
+    bd_buf_append(&b, raw + at, len - at);
+    *out_len = b.len;
+    return bd_buf_detach(&b);
+}
+
+/* The length of the top header block: up to its blank line, or everything. */
+static size_t header_block_len(const char *raw, size_t len)
+{
+    size_t next;
+    for (size_t at = 0; at < len; at = next)
+        if (line_at(raw, len, at, &next) == 0) return at;
+    return len;
+}
+
+/* Repairs and limits applied to the raw bytes before GMime reads them; each is noted.
+ * Returns raw, or a bd_ copy in *owned that the caller frees. */
+static const char *prepare(walk *w, const char *raw, size_t *len, char **owned)
+{
+    size_t line_no, at = missing_blank_line(raw, *len, &line_no);
+    *owned = NULL;
+    if (at) {
+        note(w, "no blank line after the headers; the body starts at line %zu", line_no);
+        *owned = insert_blank_line(raw, *len, at, len);
+        raw = *owned;
+    }
+    if (looks_like_headers(raw, *len) && memchr(raw, '\0', header_block_len(raw, *len)))
+        note(w, "NUL bytes in the headers");
+    long_line longest = {0, ""};
+    size_t capped_len = 0;
+    char *capped = cap_headers(raw, *len, &capped_len, &longest);
+    if (longest.len > MAIL_MAX_LINE)
+        note(w, "%s header line of %zu bytes (RFC 5322 allows %d)", longest.name, longest.len,
+             MAIL_MAX_LINE);
+    if (capped) {
+        note(w, "header longer than %zu KiB, cut", MAIL_MAX_HEADER >> 10);
+        free(*owned);
+        *owned = capped;
+        raw = capped;
+        *len = capped_len;
+    }
+    return raw;
 }
 
 int mail_parse(const char *raw, size_t len, mail_message *m, bd_err *err)
@@ -607,13 +747,8 @@ int mail_parse(const char *raw, size_t len, mail_message *m, bd_err *err)
         note(&w, "message larger than %zu MiB, cut", MAIL_MAX_BYTES >> 20);
         len = MAIL_MAX_BYTES;
     }
-    size_t capped_len = 0;
-    char *capped = cap_headers(raw, len, &capped_len);
-    if (capped) {
-        note(&w, "header longer than %zu KiB, cut", MAIL_MAX_HEADER >> 10);
-        raw = capped;
-        len = capped_len;
-    }
+    char *owned;
+    raw = prepare(&w, raw, &len, &owned);
     GMimeParserOptions *opts = g_mime_parser_options_new();
     g_mime_parser_options_set_warning_callback(opts, on_warning, &w);
     g_mime_parser_options_set_rfc2047_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
@@ -645,7 +780,7 @@ int mail_parse(const char *raw, size_t len, mail_message *m, bd_err *err)
     g_object_unref(parser);
     g_object_unref(stream);
     g_mime_parser_options_free(opts);
-    free(capped);
+    free(owned);
     return 0;
 }
 

@@ -16,6 +16,10 @@
  * owned by an internal table; do not free. */
 const char *mail_charset_canonical(const char *label);
 
+/* 1 when a declared label promises nothing ("x-unknown", "unknown-8bit", empty, NULL):
+ * the same as no declaration. A label that names no charset ("x-foo") is not one. */
+int mail_charset_means_unknown(const char *label);
+
 /* Decodes bytes strictly from charset (a canonical name): returns a bd_ UTF-8 string, or
  * NULL when a byte sequence is invalid in it. */
 char *mail_charset_decode_strict(const char *bytes, size_t n, const char *charset);
@@ -70,10 +74,22 @@ int mail_is_amazon_relay(const char *address);
  * bd_ string or NULL when nothing is left. */
 char *mail_amazon_buyer_name(const char *display_name);
 
+/* ---- flowed.c ---- */
+
+/* Undoes format=flowed (RFC 3676) in UTF-8 text with "\n" line ends: soft-broken lines
+ * joined (their trailing space deleted when delsp), space-stuffing removed, quoted lines
+ * written as ">" × depth + " " + text. Returns a bd_ string. */
+char *mail_flowed_decode(const char *text, int delsp);
+
 /* ---- quote.c ---- */
 
 /* The buyer's text between the relay's marker lines, or NULL when text has no such
- * structure. bd_ string. */
-char *mail_amazon_extract(const char *text);
+ * structure. relay: the message came from an Amazon relay address, so any dashed marker
+ * pair is its frame; else only a frame whose opening label ends with a colon. bd_ string. */
+char *mail_amazon_extract(const char *text, int relay);
+
+/* mail_strip_quotes for a parsed message: amazon_relay as for mail_amazon_extract.
+ * mail_strip_quotes(text) is mail_new_text(text, 1). bd_ string. */
+char *mail_new_text(const char *text, int amazon_relay);
 
 #endif

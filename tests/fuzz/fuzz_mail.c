@@ -3,7 +3,8 @@
  * hang; mail_parse succeeds on any non-empty input; every string it fills is valid UTF-8
  * (it all ends up in JSON and in the database); the source is one of the three names; a
  * second parse gives the same result. The same bytes also go through the HTML converter,
- * the quote stripper and the charset converter under a few declared labels.
+ * the quote stripper, the format=flowed decoder and the charset converter under a few
+ * declared labels.
  *
  * Built by tests/fuzz/README.md with clang -fsanitize=fuzzer,address; the unit test
  * tests/unit/test_fuzz_mail.c includes this file and feeds it the seed corpus and the
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "borderdesk/mail.h"
+#include "../../src/mail/parse_internal.h"
 
 static void fuzz_check_str(const char *s)
 {
@@ -83,6 +85,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_check_str(html);
     char *stripped = mail_strip_quotes(utf8);
     fuzz_check_str(stripped);
+    char *unflowed = mail_flowed_decode(utf8, (int)(size & 1));
+    fuzz_check_str(unflowed);
+    free(unflowed);
     static const char *const labels[] = {NULL, "utf-8", "shift_jis", "iso-2022-jp", "x-unknown"};
     const char *used;
     int guessed;

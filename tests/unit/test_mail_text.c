@@ -140,8 +140,68 @@ static void test_amazon_frame(void **state)
              "取っ手が壊れています。");
     /* no closing marker: everything after the opening one */
     strip_is("----- Mensaje: -----\n¿Dónde está?\n\nEnviado desde mi iPhone", "¿Dónde está?");
-    /* dashes without a label ending in a colon are no frame */
+    /* dashes without a label are no frame */
     strip_is("---------- ---------- \ntext", "---------- ----------\ntext");
+    /* the frame by its shape, whatever its words: "Begin message" style markers, an end
+     * marker and a footer in the marketplace's language */
+    strip_is("Bestellnummer: 302-4418873-9902415\n\n------------- Beginn der Nachricht "
+             "-------------\n\nGuten Tag,\nwo ist mein Paket?\n\n------------- Ende der Nachricht "
+             "-------------\n\nZu Ihrer Information: Amazon bewahrt die Nachrichten auf.\nHaben "
+             "Sie diese E-Mail irrtümlich erhalten?",
+             "Guten Tag,\nwo ist mein Paket?");
+    strip_is("注文番号：250-1234567-1234567\n\n----- メッセージ開始 -----\n届いていません。\n"
+             "----- メッセージ終了 -----\nご参考：Amazonはメッセージを保管します。",
+             "届いていません。");
+    strip_is("رقم الطلب: 402-1234567-1234567\n\n------------- بداية الرسالة -------------\n"
+             "وصل الطلب مكسوراً.\n\nأُرسلت من الـ iPhone الخاص بي\n------------- نهاية الرسالة "
+             "-------------\nللعلم: تحتفظ أمازون بالرسائل.",
+             "وصل الطلب مكسوراً.");
+    /* an Outlook or Foxmail quote marker is no frame, and a lone marker without a colon
+     * frames nothing */
+    strip_is("请尽快发货\n------------------ 原始邮件 ------------------\n发件人: 店铺\n"
+             "---------- 其他 ----------\nold",
+             "请尽快发货");
+    strip_is("----- Notes -----\nThe mug is broken.", "----- Notes -----\nThe mug is broken.");
+    /* a buyer's own dashed lines below several lines of text are not a relay head */
+    strip_is("Hello,\nline 2\nline 3\nline 4\nline 5\nline 6\nline 7\n----- a -----\nlist\n"
+             "----- b -----\nmore",
+             "Hello,\nline 2\nline 3\nline 4\nline 5\nline 6\nline 7\n----- a -----\nlist\n"
+             "----- b -----\nmore");
+}
+
+/* Attributions and phone lines the tables do not name, recognised by their shape. */
+static void test_shapes(void **state)
+{
+    (void)state;
+    /* a date-ish line with a name and address ending in a colon, above the quote; also
+     * wrapped over two lines */
+    strip_is("届いていません。\n\n2026年11月3日(月) 9:14 Brightleaf JP <shop@example.jp>:\n> "
+             "発送済みです",
+             "届いていません。");
+    strip_is(
+        "Ok.\n\nDnia 3.11.2026 o 09:14 Sklep <shop@example.pl>\nnapisał(a) tak:\n> stary tekst",
+        "Ok.");
+    strip_is(
+        "Still waiting.\nI paid on 3.11.2026 via card\nOn Mon Shop <s@example.com>\nwrote:\n> old",
+        "Still waiting.\nI paid on 3.11.2026 via card");
+    /* a colon line that no quote follows is the buyer's */
+    strip_is("Details:\n- size 40\n- red", "Details:\n- size 40\n- red");
+    /* phone lines in any words, when they end the text */
+    strip_is("택배가 아직 안 왔어요.\n\nGalaxy에서 보냄", "택배가 아직 안 왔어요.");
+    strip_is("وصل الطلب.\n\nأُرسلت من الـ iPhone الخاص بي\n-- \nفاطمة", "وصل الطلب.");
+    strip_is("Paket fehlt.\n\nVon meinem Samsung Galaxy Smartphone gesendet", "Paket fehlt.");
+    strip_is("Where is it?\n\nSent from my Huawei phone\n\nOn Mon, 2 Nov 2026 Shop <s@x.com> "
+             "wrote:\n> old",
+             "Where is it?");
+    /* ... and not when the buyer goes on: a sentence about a phone stays */
+    strip_is("The iPhone case was sent broken.\nPlease replace it.",
+             "The iPhone case was sent broken.\nPlease replace it.");
+    strip_is("My iPhone charger, present\nfrom my wife",
+             "My iPhone charger, present\nfrom my wife");
+    strip_is("Hello,\n\nThe iPhone case was sent broken",
+             "Hello,\n\nThe iPhone case was sent broken");
+    strip_is("Hello,\n\nmy Galaxy was sent without a charger.",
+             "Hello,\n\nmy Galaxy was sent without a charger.");
 }
 
 int main(void)
@@ -151,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_attributions),
         cmocka_unit_test(test_blocks_signatures_devices),
         cmocka_unit_test(test_amazon_frame),
+        cmocka_unit_test(test_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
