@@ -62,8 +62,12 @@ def main():
                 failures.append("%s: text still has %r" % (f, s))
         if len(extra.get("attachments", [])) != e.get("attachments", 0):
             failures.append("%s: %d attachments, expected %d" % (f, len(extra.get("attachments", [])), e.get("attachments", 0)))
+        # IMAP has no way to carry a NUL byte (RFC 3501 literals exclude it): Dovecot serves
+        # it as 0x80, so what arrives is a message with a wrong charset declaration, which
+        # is recovered and kept without a note; the server's rewrite is not ours to flag
+        served_nul = b"\0" in open(corpus + "/eml/" + f, "rb").read()
         if e.get("malformed"):
-            if not r[7]:
+            if not r[7] and not served_nul:
                 failures.append("%s: malformed but no raw source kept" % f)
         elif r[3] == e["lang"]:
             lang_ok += 1
