@@ -160,7 +160,11 @@ static void test_connectors(void **state)
     assert_true(mkt_connector_has(&ebay_connector, "feedback"));
     assert_false(mkt_connector_has(&shopee_connector, "feedback"));
     assert_true(mkt_connector_has(&amazon_connector, "orders"));
-    assert_false(mkt_connector_has(&amazon_connector, "messages")); /* they come by e-mail */
+    /* buyer messages come by e-mail: only for a shop with a "mail" object (enabled()) */
+    assert_true(mkt_connector_has(&amazon_connector, "messages"));
+    assert_ptr_equal(mkt_connector_find("mail"), &mail_connector);
+    assert_true(mkt_connector_has(&mail_connector, "messages"));
+    assert_false(mkt_connector_has(&mail_connector, "orders"));
 }
 
 /* An announced rate (x-amzn-RateLimit-Limit) changes the bucket's rate, not its burst. */
