@@ -59,8 +59,10 @@ unsigned classify_flag_bit(const char *name);
 typedef struct classify_rules classify_rules;
 
 enum {
-    CLASSIFY_LOAD_NAIVE = 1, /* the baseline: no JIT, no prefilter — every pattern of every
-                                active rule is tried on every message (benchmarks only) */
+    CLASSIFY_LOAD_NAIVE = 1,   /* the baseline: no JIT, no prefilter — every pattern of every
+                                  active rule is tried on every message (benchmarks only) */
+    CLASSIFY_LOAD_LITERAL = 2, /* no Hyperscan: the literal prefilter alone picks the
+                                  patterns PCRE2 runs (tests and comparisons) */
 };
 
 /* Loads <dir>/<lang>/rules.json for every language that has one, compiles every pattern

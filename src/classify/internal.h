@@ -7,6 +7,7 @@
 #define BORDERDESK_CLASSIFY_INTERNAL_H
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs.h>
 #include <pcre2.h>
 
 #include "borderdesk/classify.h"
@@ -79,7 +80,8 @@ typedef struct cl_pattern {
     pcre2_code *code;
     uint32_t rule; /* index of its rule in the language */
     int unless;    /* a veto pattern ("unless") rather than a trigger */
-    int filtered;  /* the prefilter knows its literals (else it always runs) */
+    int hs;        /* in the language's Hyperscan database (hsdb.c) */
+    int filtered;  /* the literal prefilter knows its literals (else it always runs) */
     int prefix;    /* every match starts with one of its literals */
     long max_len;  /* the longest match in bytes, -1 when unbounded */
 } cl_pattern;
@@ -125,6 +127,9 @@ typedef struct cl_lang {
     uint32_t *pat_lit_off, *pat_lits;
     uint32_t *always; /* trigger patterns without a usable literal */
     size_t n_always;
+    /* the Hyperscan prefilter: the patterns with pats[p].hs, reported by their index */
+    hs_database_t *hs_db;
+    size_t n_hs;
 } cl_lang;
 
 typedef struct cl_langdet cl_langdet;
@@ -157,14 +162,26 @@ typedef struct cl_diag {
 } cl_diag;
 int cl_lang_load(cl_lang *lang, int lang_idx, const char *path, int naive, cl_diag *d);
 void cl_lang_clear(cl_lang *lang);
-/* Builds the prefilter of a compiled language. */
+/* Builds the literal prefilter of a compiled language over its patterns not in the
+ * Hyperscan database (all of them when there is none). */
 void cl_lang_prefilter(cl_lang *lang);
+
+/* ---- Hyperscan prefilter ---- */
+/* The byte-level Hyperscan form of a PCRE2 pattern: it matches wherever the pattern
+ * matches in normalised text (see hspattern.c). anchors_ok: the pattern sees the whole
+ * text, so ^ $ \A \z \Z may stay. NULL when the pattern is not understood. Caller frees. */
+char *cl_hs_pattern(const char *src, int anchors_ok);
+/* Puts every pattern of lang that cl_hs_pattern rewrites and Hyperscan accepts into one
+ * database (lang->hs_db, from the cache directory when it is there; see hsdb.c) and sets
+ * their pats[].hs. Without Hyperscan's help (nothing accepted) lang->hs_db stays NULL. */
+void cl_lang_hyperscan(cl_lang *lang, int lang_idx);
 
 /* ---- per-thread buffers ---- */
 struct classify_scratch {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit_stack;
+    hs_scratch_t *hs; /* big enough for every language's database */
     bd_buf text;          /* normalised "subject \n body" */
     uint32_t *pat_stamp;  /* per pattern: scan number when it became a candidate */
     uint32_t *pat_proven; /* per pattern: scan number when its literal proved a match */

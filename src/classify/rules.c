@@ -61,6 +61,7 @@ void cl_lang_clear(cl_lang *lang)
     }
     free(lang->pats);
     cl_ac_free(lang->ac);
+    hs_free_database(lang->hs_db);
     free(lang->lit_off);
     for (size_t i = 0; i < lang->n_uses; i++)
         free(lang->uses[i].full);
@@ -417,7 +418,7 @@ void cl_lang_prefilter(cl_lang *lang)
     size_t n_pairs = 0;
     for (size_t p = 0; p < lang->n_pats; p++) {
         cl_pattern *pat = &lang->pats[p];
-        if (!pat->code) continue;
+        if (!pat->code || pat->hs) continue; /* Hyperscan reports it */
         char **lits;
         int exact, prefix;
         size_t n = cl_required_literals(pat->src, &lits, &exact, &prefix, &pat->max_len);
@@ -539,6 +540,7 @@ int classify_rules_load(const char *dir, int flags, classify_rules **out, bd_err
                 classify_rules_free(r);
                 return -1;
             }
+            if (!r->naive && !(flags & CLASSIFY_LOAD_LITERAL)) cl_lang_hyperscan(&r->langs[i], i);
             if (!r->naive) cl_lang_prefilter(&r->langs[i]);
         }
         free(path);
