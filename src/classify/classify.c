@@ -288,6 +288,7 @@ static int match(run_ctx *c, const cl_pattern *p, int where, size_t from, size_t
         }
     }
     if (from > n || (limit != PCRE2_UNSET && from > limit)) return 0;
+    cl_pattern_jit(c->rules, p);
     if (!c->rules->naive) pcre2_set_offset_limit(c->s->mctx, limit);
     int rc = pcre2_match(p->code, (PCRE2_SPTR)t, n, from, PCRE2_NO_UTF_CHECK, c->s->md, c->s->mctx);
     if (rc >= 0) return 1;

@@ -205,20 +205,6 @@ static void cache_store(const char *dir, const char *path, const hs_database_t *
     bd_buf_free(&payload);
 }
 
-/* 1 when the pattern is a list of strings that the literal prefilter decides alone, without
- * PCRE2 (literal.c's "exact"): better left to it than confirmed by PCRE2 after Hyperscan. */
-static int literal_list(const char *src)
-{
-    char **lits;
-    int exact = 0, prefix;
-    long max;
-    size_t n = cl_required_literals(src, &lits, &exact, &prefix, &max);
-    for (size_t i = 0; i < n; i++)
-        free(lits[i]);
-    free(lits);
-    return n && exact;
-}
-
 /* Compiles exprs[0..*n); a pattern Hyperscan refuses is taken out (exprs and ids shrink)
  * and the rest compiled again. NULL when nothing is left or the set as a whole fails. */
 static hs_database_t *compile_all(char **exprs, unsigned *ids, size_t *n)
@@ -249,12 +235,15 @@ void cl_lang_hyperscan(cl_lang *lang, int lang_idx)
     size_t cap = lang->n_pats ? lang->n_pats : 1;
     char **exprs = bd_malloc(cap * sizeof *exprs);
     unsigned *ids = bd_malloc(cap * sizeof *ids);
+    cl_hs_memo *memo = bd_calloc(1, sizeof *memo);
     size_t n = 0;
     for (size_t p = 0; p < lang->n_pats; p++) {
         cl_pattern *pat = &lang->pats[p];
         pat->hs = 0;
-        if (!pat->code || literal_list(pat->src)) continue;
-        char *e = cl_hs_pattern(pat->src, lang->rules[pat->rule].where == CL_WHERE_ANY);
+        /* a list of strings is decided by the literal automaton alone, without PCRE2:
+         * better left to it than confirmed by PCRE2 after Hyperscan */
+        if (!pat->code || pat->list) continue;
+        char *e = cl_hs_pattern(pat->src, lang->rules[pat->rule].where == CL_WHERE_ANY, memo);
         if (!e) continue;
         exprs[n] = e;
         ids[n++] = (unsigned)p;
@@ -288,6 +277,7 @@ void cl_lang_hyperscan(cl_lang *lang, int lang_idx)
         free(exprs[i]);
     free(exprs);
     free(ids);
+    free(memo);
     free(in_db);
     free(path);
     free(dir);

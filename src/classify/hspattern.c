@@ -60,6 +60,7 @@ typedef struct rw {
     const char *p, *end;
     int bail;
     int anchors_ok;
+    cl_hs_memo *memo;
 } rw;
 
 static void set_add(cpset *s, uint32_t c)
@@ -133,9 +134,8 @@ static uint32_t take_cp(rw *w)
 /* 1 when normalised text can hold cp as it is, so that its bytes in the pattern meet the
  * text's. PCRE2 matches it caselessly; the text is case-folded, so only the folded form
  * ever appears. */
-static int cp_stable(uint32_t cp)
+static int cp_stable_uncached(uint32_t cp)
 {
-    if (cp < 0x80) return 1;
     char buf[4];
     utf8proc_ssize_t n = utf8proc_encode_char((utf8proc_int32_t)cp, (utf8proc_uint8_t *)buf);
     size_t nl;
@@ -145,6 +145,16 @@ static int cp_stable(uint32_t cp)
     return same;
 }
 
+/* cp_stable_uncached, remembered in memo for the Basic Multilingual Plane (normalising
+ * one character at a time is most of the rewriting's cost). */
+static int cp_stable(cl_hs_memo *memo, uint32_t cp)
+{
+    if (cp < 0x80) return 1;
+    if (cp >= 0x10000 || !memo) return cp_stable_uncached(cp);
+    if (!memo->known[cp]) memo->known[cp] = cp_stable_uncached(cp) ? 1 : 2;
+    return memo->known[cp] == 1;
+}
+
 /* A literal code point as a set; a non-ASCII one that normalisation changes bails. */
 static void set_literal(rw *w, cpset *s, uint32_t cp)
 {
@@ -152,7 +162,7 @@ static void set_literal(rw *w, cpset *s, uint32_t cp)
         set_add(s, cp);
         if (cp >= 'a' && cp <= 'z') set_add(s, cp - 32);
         if (cp >= 'A' && cp <= 'Z') set_add(s, cp + 32);
-    } else if (cp_stable(cp)) {
+    } else if (cp_stable(w->memo, cp)) {
         set_add_seq(s, cp);
     } else {
         w->bail = 1;
@@ -356,10 +366,13 @@ static void parse_class(rw *w, cpset *out)
 
 static void put_byte(bd_buf *b, unsigned c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+    static const char digits[] = "0123456789abcdef";
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
         bd_buf_putc(b, (char)c);
-    else
-        bd_buf_printf(b, "\\x%02x", c);
+    } else {
+        char esc[4] = {'\\', 'x', digits[(c >> 4) & 15], digits[c & 15]};
+        bd_buf_append(b, esc, 4);
+    }
 }
 
 /* The ASCII part of s (and, when nonascii_any, every byte >= 0x80) as one byte class. */
@@ -727,9 +740,9 @@ static char *parse_alt(rw *w, int *first_word, int *last_word)
     return bd_buf_detach(&b);
 }
 
-char *cl_hs_pattern(const char *src, int anchors_ok)
+char *cl_hs_pattern(const char *src, int anchors_ok, cl_hs_memo *memo)
 {
-    rw w = {src, src + strlen(src), 0, anchors_ok};
+    rw w = {src, src + strlen(src), 0, anchors_ok, memo};
     int fw, lw;
     char *out = parse_alt(&w, &fw, &lw);
     if (w.bail || w.p != w.end) { /* not understood, or an unbalanced ) */
