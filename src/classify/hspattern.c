@@ -77,6 +77,18 @@ static void set_range(cpset *s, uint32_t a, uint32_t b)
         set_add(s, c);
 }
 
+/* Number of ASCII members of s, and the largest one in *last (when any). */
+static size_t set_count(const cpset *s, uint32_t *last)
+{
+    size_t n = 0;
+    for (uint32_t k = 0; k < 16; k++)
+        if (s->ascii[k]) {
+            n += (size_t)__builtin_popcount(s->ascii[k]);
+            if (last) *last = k * 8 + 31 - (uint32_t)__builtin_clz(s->ascii[k]);
+        }
+    return n;
+}
+
 static int is_word_ascii(uint32_t c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -378,10 +390,8 @@ static void put_byte(bd_buf *b, unsigned c)
 /* The ASCII part of s (and, when nonascii_any, every byte >= 0x80) as one byte class. */
 static void put_byte_class(bd_buf *b, const cpset *s)
 {
-    size_t n = 0;
     uint32_t only = 0;
-    for (uint32_t c = 0; c < 128; c++)
-        if (set_has(s, c)) n++, only = c;
+    size_t n = set_count(s, &only);
     if (n == 1 && !s->nonascii_any) {
         put_byte(b, only);
         return;
@@ -428,9 +438,7 @@ static void put_quant(bd_buf *b, long min, long max)
 static char *emit_set(const cpset *s, long min, long max)
 {
     bd_buf b = BD_BUF_INIT;
-    int any_ascii = 0;
-    for (uint32_t c = 0; c < 128 && !any_ascii; c++)
-        any_ascii = set_has(s, c);
+    int any_ascii = set_count(s, NULL) > 0;
     if (s->nonascii_any) {
         /* one code point is one to four bytes of the class */
         put_byte_class(&b, s);
@@ -664,9 +672,10 @@ static void parse_piece(rw *w, pieces *ps)
     if (w->bail) return;
     long min, max;
     parse_quant(w, &min, &max);
-    int word = 1, members = 0;
-    for (uint32_t k = 0; k < 128; k++)
-        if (set_has(&s, k)) members++, word &= is_word_ascii(k);
+    size_t members = set_count(&s, NULL);
+    int word = members <= 63; /* there are 63 ASCII word characters */
+    for (uint32_t k = 0; k < 128 && word; k++)
+        if (set_has(&s, k)) word &= is_word_ascii(k);
     if (!members && !s.nonascii_any && !s.n_seq) {
         w->bail = 1; /* a class that matches nothing */
         return;
