@@ -744,7 +744,8 @@ static void fuzz_text(uint64_t *st, char *const *bodies, size_t n_bodies, bd_buf
         const char *b = bodies[rnd(st) % n_bodies];
         size_t len = strlen(b);
         size_t from = len ? rnd(st) % len : 0, take = len - from;
-        if (take > 1 + rnd(st) % 120) take = 1 + rnd(st) % 120;
+        size_t most = 1 + rnd(st) % 120;
+        if (take > most) take = most;
         bd_buf_append(out, b + from, take); /* may cut a character: invalid UTF-8 too */
         int odd = (int)(rnd(st) % 3);
         for (int j = 0; j < odd; j++)
