@@ -5,9 +5,10 @@
  * Pipeline for one message (subject + body):
  *   repair invalid UTF-8 → cap the scanned length → normalise (NFKC, case fold, accents and
  *   marks stripped) → detect the language (script, then words for Latin scripts) → run the
- *   rules of that language AND the English rules (a literal prefilter picks the patterns
- *   that can match; PCRE2 with JIT confirms) → sum the weights per subcategory → decide with
- *   the precedence below → confidence, urgency, sentiment, flags, entities.
+ *   rules of that language AND the English rules (a literal automaton decides the patterns
+ *   that are lists of strings; one Hyperscan scan per language reports which of the others
+ *   may match, and PCRE2 with JIT confirms those) → sum the weights per subcategory → decide
+ *   with the precedence below → confidence, urgency, sentiment, flags, entities.
  *
  * Precedence (docs/classifier.md "Engine"): a chargeback/dispute vote beats everything; a
  * concrete defect (damaged, wrong_item, missing_item, not_as_described) beats refund and
@@ -59,12 +60,18 @@ unsigned classify_flag_bit(const char *name);
 typedef struct classify_rules classify_rules;
 
 enum {
-    CLASSIFY_LOAD_NAIVE = 1, /* the baseline: no JIT, no prefilter — every pattern of every
-                                active rule is tried on every message (benchmarks only) */
+    CLASSIFY_LOAD_NAIVE = 1,   /* the baseline: no JIT, no prefilter — every pattern of every
+                                  active rule is tried on every message (benchmarks only) */
+    CLASSIFY_LOAD_LITERAL = 2, /* no Hyperscan: the literal prefilter alone picks the
+                                  patterns PCRE2 runs (tests and comparisons) */
 };
 
 /* Loads <dir>/<lang>/rules.json for every language that has one, compiles every pattern
- * once (PCRE2_UTF|UCP|CASELESS|MATCH_INVALID_UTF, JIT) and builds the prefilter.
+ * once (PCRE2_UTF|UCP|CASELESS|MATCH_INVALID_UTF; JIT when first run) and builds the
+ * prefilters: the literal automaton and one Hyperscan database per language, read from the
+ * cache directory when it holds one for exactly these rules, else compiled (seconds) and
+ * written there ($BORDERDESK_CACHE_DIR, default $XDG_CACHE_HOME/borderdesk or
+ * ~/.cache/borderdesk; empty: no cache; a cache that cannot be used only costs the compile).
  * Refuses the whole set on the first error, naming the file, the rule id and the reason
  * (for a broken pattern, PCRE2's message and offset). A directory with no rules file at all
  * is an error. Returns 0 and *out (free with classify_rules_free), or -1 with err. */

@@ -121,6 +121,9 @@ classify_scratch *classify_scratch_new(const classify_rules *r)
     pcre2_set_depth_limit(s->mctx, 5000);
     s->jit_stack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     if (s->jit_stack) pcre2_jit_stack_assign(s->mctx, NULL, s->jit_stack);
+    for (int i = 0; i < CLASSIFY_N_LANGS; i++) /* one scratch that fits every database */
+        if (r->langs[i].hs_db && hs_alloc_scratch(r->langs[i].hs_db, &s->hs) != HS_SUCCESS)
+            abort(); /* only ever out of memory: like every allocation failure */
     s->cap_pats = r->max_pats ? r->max_pats : 1;
     s->cap_lits = r->max_lits ? r->max_lits : 1;
     s->cap_rules = r->max_rules ? r->max_rules : 1;
@@ -140,6 +143,7 @@ void classify_scratch_free(classify_scratch *s)
     pcre2_match_data_free(s->md);
     pcre2_match_context_free(s->mctx);
     pcre2_jit_stack_free(s->jit_stack);
+    hs_free_scratch(s->hs);
     bd_buf_free(&s->text);
     free(s->pat_stamp);
     free(s->pat_proven);
@@ -218,6 +222,29 @@ static void on_literal(void *ud, uint32_t id, size_t start, size_t end, int sure
     }
 }
 
+/* Pattern p may match: its rule becomes a candidate (a veto is looked at only if its rule
+ * fires). */
+static void candidate(run_ctx *c, uint32_t p)
+{
+    classify_scratch *s = c->s;
+    s->pat_stamp[p] = s->stamp;
+    if (c->lang->pats[p].unless) return;
+    uint32_t rule = c->lang->pats[p].rule;
+    if (s->rule_stamp[rule] != s->stamp) {
+        s->rule_stamp[rule] = s->stamp;
+        s->cand[s->n_cand++] = rule;
+    }
+}
+
+/* Hyperscan reports pattern id (each at most once: HS_FLAG_SINGLEMATCH). */
+static int on_hs_match(unsigned id, unsigned long long from, unsigned long long to,
+                       unsigned flags, void *ud)
+{
+    (void)from, (void)to, (void)flags;
+    candidate(ud, id);
+    return 0;
+}
+
 /* Where a match of pattern pi can start, from what the prefilter saw: every match holds an
  * occurrence of one of its literals, so it starts at the latest where the last one starts
  * (*limit), and at the earliest where the first one starts, less the longest match the
@@ -261,6 +288,7 @@ static int match(run_ctx *c, const cl_pattern *p, int where, size_t from, size_t
         }
     }
     if (from > n || (limit != PCRE2_UNSET && from > limit)) return 0;
+    cl_pattern_jit(c->rules, p);
     if (!c->rules->naive) pcre2_set_offset_limit(c->s->mctx, limit);
     int rc = pcre2_match(p->code, (PCRE2_SPTR)t, n, from, PCRE2_NO_UTF_CHECK, c->s->md, c->s->mctx);
     if (rc >= 0) return 1;
@@ -308,8 +336,8 @@ static int run_rule(run_ctx *c, uint32_t ri, int prefiltered)
         uint32_t pi = r->first_unless + k;
         const cl_pattern *p = &l->pats[pi];
         if (!p->code) continue;
-        if (prefiltered && p->filtered) {
-            if (c->s->pat_stamp[pi] != c->s->stamp) continue; /* its literal is not there */
+        if (prefiltered && (p->filtered || p->hs)) {
+            if (c->s->pat_stamp[pi] != c->s->stamp) continue; /* cannot match here */
             if (c->s->pat_proven[pi] == c->s->stamp) {
                 fired = 0;
                 break;
@@ -343,16 +371,17 @@ static int run_lang(run_ctx *c, const cl_lang *l)
     classify_scratch *s = c->s;
     next_stamp(s);
     s->n_cand = 0;
-    cl_ac_scan(l->ac, c->text, c->len, s->lit_seen, s->lit_last, s->stamp, on_literal, c);
-    for (size_t k = 0; k < l->n_always; k++) {
-        uint32_t p = l->always[k];
-        s->pat_stamp[p] = s->stamp;
-        uint32_t rule = l->pats[p].rule;
-        if (s->rule_stamp[rule] != s->stamp) {
-            s->rule_stamp[rule] = s->stamp;
-            s->cand[s->n_cand++] = rule;
+    if (l->hs_db) {
+        hs_error_t rc = hs_scan(l->hs_db, c->text, (unsigned)c->len, 0, s->hs, on_hs_match, c);
+        if (rc != HS_SUCCESS) {
+            c->failed = 1;
+            return bd_err_set(c->err, "Hyperscan scan failed (error %d)", (int)rc);
         }
     }
+    if (l->n_lits)
+        cl_ac_scan(l->ac, c->text, c->len, s->lit_seen, s->lit_last, s->stamp, on_literal, c);
+    for (size_t k = 0; k < l->n_always; k++)
+        candidate(c, l->always[k]);
     qsort(s->cand, s->n_cand, sizeof *s->cand, cmp_u32); /* fire in file order */
     for (size_t k = 0; k < s->n_cand; k++)
         if (run_rule(c, s->cand[k], 1)) return -1;

@@ -7,6 +7,8 @@
 #define BORDERDESK_CLASSIFY_INTERNAL_H
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs.h>
+#include <pthread.h>
 #include <pcre2.h>
 
 #include "borderdesk/classify.h"
@@ -77,12 +79,23 @@ void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uin
 typedef struct cl_pattern {
     char *src;
     pcre2_code *code;
+    _Atomic int jitted; /* JIT compiled (or tried): done the first time PCRE2 runs it */
+    /* its required literals (literal.c), worked out once at load for both prefilters */
+    char **lits;
+    size_t n_lits;
+    int list; /* the literals are all it matches: the literal automaton decides it */
     uint32_t rule; /* index of its rule in the language */
     int unless;    /* a veto pattern ("unless") rather than a trigger */
-    int filtered;  /* the prefilter knows its literals (else it always runs) */
+    int hs;        /* in the language's Hyperscan database (hsdb.c) */
+    int filtered;  /* the literal prefilter knows its literals (else it always runs) */
     int prefix;    /* every match starts with one of its literals */
     long max_len;  /* the longest match in bytes, -1 when unbounded */
 } cl_pattern;
+
+/* Makes sure p is JIT compiled before PCRE2 runs it. Patterns are compiled at load but
+ * JIT compiled only when first needed: most are decided by the prefilters and never run,
+ * and JIT compiling all of them would double the start-up. Thread-safe. */
+void cl_pattern_jit(const classify_rules *r, const cl_pattern *p);
 
 /* A literal of the prefilter as one pattern uses it. For a pattern that is just a list of
  * strings (literal.c's "exact"), full is the whole string starting where the literal
@@ -125,6 +138,9 @@ typedef struct cl_lang {
     uint32_t *pat_lit_off, *pat_lits;
     uint32_t *always; /* trigger patterns without a usable literal */
     size_t n_always;
+    /* the Hyperscan prefilter: the patterns with pats[p].hs, reported by their index */
+    hs_database_t *hs_db;
+    size_t n_hs;
 } cl_lang;
 
 typedef struct cl_langdet cl_langdet;
@@ -143,6 +159,7 @@ struct classify_rules {
     size_t max_rules;
     cl_langdet *det;
     cl_normtab *norm;
+    pthread_mutex_t jit_lock; /* serialises lazy JIT compiles (cl_pattern_jit) */
 };
 
 /* Parses and compiles one rules file into lang (lang_idx names the expected language).
@@ -157,14 +174,31 @@ typedef struct cl_diag {
 } cl_diag;
 int cl_lang_load(cl_lang *lang, int lang_idx, const char *path, int naive, cl_diag *d);
 void cl_lang_clear(cl_lang *lang);
-/* Builds the prefilter of a compiled language. */
+/* Works out every pattern's required literals (pats[].lits, .list, .prefix, .max_len). */
+void cl_lang_literals(cl_lang *lang);
+/* Builds the literal prefilter of a compiled language over its patterns not in the
+ * Hyperscan database (all of them when there is none). */
 void cl_lang_prefilter(cl_lang *lang);
+
+/* ---- Hyperscan prefilter ---- */
+/* The byte-level Hyperscan form of a PCRE2 pattern: it matches wherever the pattern
+ * matches in normalised text (see hspattern.c). anchors_ok: the pattern sees the whole
+ * text, so ^ $ \A \z \Z may stay. NULL when the pattern is not understood. Caller frees. */
+typedef struct cl_hs_memo {
+    uint8_t known[0x10000]; /* per BMP code point: 0 not yet known, 1 stable, 2 not */
+} cl_hs_memo;
+char *cl_hs_pattern(const char *src, int anchors_ok, cl_hs_memo *memo); /* memo may be NULL */
+/* Puts every pattern of lang that cl_hs_pattern rewrites and Hyperscan accepts into one
+ * database (lang->hs_db, from the cache directory when it is there; see hsdb.c) and sets
+ * their pats[].hs. Without Hyperscan's help (nothing accepted) lang->hs_db stays NULL. */
+void cl_lang_hyperscan(cl_lang *lang, int lang_idx);
 
 /* ---- per-thread buffers ---- */
 struct classify_scratch {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit_stack;
+    hs_scratch_t *hs; /* big enough for every language's database */
     bd_buf text;          /* normalised "subject \n body" */
     uint32_t *pat_stamp;  /* per pattern: scan number when it became a candidate */
     uint32_t *pat_proven; /* per pattern: scan number when its literal proved a match */

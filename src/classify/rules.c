@@ -9,6 +9,7 @@
 #include "borderdesk/model.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,9 +59,13 @@ void cl_lang_clear(cl_lang *lang)
     for (size_t i = 0; i < lang->n_pats; i++) {
         free(lang->pats[i].src);
         pcre2_code_free(lang->pats[i].code);
+        for (size_t k = 0; k < lang->pats[i].n_lits; k++)
+            free(lang->pats[i].lits[k]);
+        free(lang->pats[i].lits);
     }
     free(lang->pats);
     cl_ac_free(lang->ac);
+    hs_free_database(lang->hs_db);
     free(lang->lit_off);
     for (size_t i = 0; i < lang->n_uses; i++)
         free(lang->uses[i].full);
@@ -87,7 +92,7 @@ static pcre2_code *compile(const char *src, int naive, cl_diag *d, const char *f
              src, (const char *)msg, (size_t)off);
         return NULL;
     }
-    if (!naive) (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* interpreter if no JIT */
+    (void)naive; /* JIT later, when the pattern first runs (cl_pattern_jit) */
     return re;
 }
 
@@ -411,17 +416,32 @@ static lit_pair exact_pair(const char *m, uint32_t pat)
     return lp;
 }
 
+void cl_lang_literals(cl_lang *lang)
+{
+    for (size_t p = 0; p < lang->n_pats; p++) {
+        cl_pattern *pat = &lang->pats[p];
+        if (!pat->code || pat->lits) continue;
+        int exact, prefix;
+        pat->n_lits = cl_required_literals(pat->src, &pat->lits, &exact, &prefix, &pat->max_len);
+        pat->list = pat->n_lits && exact;
+        pat->prefix = prefix;
+    }
+}
+
 void cl_lang_prefilter(cl_lang *lang)
 {
+    cl_lang_literals(lang);
     lit_pair *pairs = NULL;
     size_t n_pairs = 0;
     for (size_t p = 0; p < lang->n_pats; p++) {
         cl_pattern *pat = &lang->pats[p];
-        if (!pat->code) continue;
-        char **lits;
-        int exact, prefix;
-        size_t n = cl_required_literals(pat->src, &lits, &exact, &prefix, &pat->max_len);
+        if (!pat->code || pat->hs) continue; /* Hyperscan reports it */
+        char **lits = pat->lits;
+        size_t n = pat->n_lits;
+        int exact = pat->list;
+        pat->lits = NULL, pat->n_lits = 0; /* taken over below */
         if (!n) {
+            free(lits);
             if (!pat->unless) {
                 lang->always =
                     bd_realloc(lang->always, (lang->n_always + 1) * sizeof *lang->always);
@@ -430,7 +450,6 @@ void cl_lang_prefilter(cl_lang *lang)
             continue;
         }
         pat->filtered = 1;
-        pat->prefix = prefix;
         pairs = bd_realloc(pairs, (n_pairs + n) * sizeof *pairs);
         for (size_t i = 0; i < n; i++) {
             lit_pair *lp = &pairs[n_pairs++];
@@ -444,6 +463,14 @@ void cl_lang_prefilter(cl_lang *lang)
             }
         }
         free(lits);
+    }
+    /* what is left belongs to patterns Hyperscan reports */
+    for (size_t p = 0; p < lang->n_pats; p++) {
+        cl_pattern *pat = &lang->pats[p];
+        for (size_t k = 0; k < pat->n_lits; k++)
+            free(pat->lits[k]);
+        free(pat->lits);
+        pat->lits = NULL, pat->n_lits = 0;
     }
     if (n_pairs) qsort(pairs, n_pairs, sizeof *pairs, cmp_pair);
     char **uniq = bd_malloc((n_pairs ? n_pairs : 1) * sizeof *uniq);
@@ -527,6 +554,7 @@ int classify_rules_load(const char *dir, int flags, classify_rules **out, bd_err
     *out = NULL;
     if (dir_ok(dir, err)) return -1;
     classify_rules *r = bd_calloc(1, sizeof *r);
+    pthread_mutex_init(&r->jit_lock, NULL);
     r->naive = (flags & CLASSIFY_LOAD_NAIVE) != 0;
     cl_diag d = {NULL, NULL, 0, err};
     int files = 0;
@@ -539,6 +567,8 @@ int classify_rules_load(const char *dir, int flags, classify_rules **out, bd_err
                 classify_rules_free(r);
                 return -1;
             }
+            if (!r->naive) cl_lang_literals(&r->langs[i]);
+            if (!r->naive && !(flags & CLASSIFY_LOAD_LITERAL)) cl_lang_hyperscan(&r->langs[i], i);
             if (!r->naive) cl_lang_prefilter(&r->langs[i]);
         }
         free(path);
@@ -566,7 +596,22 @@ void classify_rules_free(classify_rules *r)
         cl_lang_clear(&r->langs[i]);
     cl_langdet_free(r->det);
     cl_normtab_free(r->norm);
+    pthread_mutex_destroy(&r->jit_lock);
     free(r);
+}
+
+void cl_pattern_jit(const classify_rules *r, const cl_pattern *p)
+{
+    if (r->naive || atomic_load_explicit(&p->jitted, memory_order_acquire)) return;
+    /* the rules are shared read-only; the JIT code is a cache filled in once, under a lock */
+    classify_rules *rw = (classify_rules *)r;
+    cl_pattern *pw = (cl_pattern *)p;
+    pthread_mutex_lock(&rw->jit_lock);
+    if (!atomic_load_explicit(&pw->jitted, memory_order_relaxed)) {
+        (void)pcre2_jit_compile(pw->code, PCRE2_JIT_COMPLETE); /* interpreter if no JIT */
+        atomic_store_explicit(&pw->jitted, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&rw->jit_lock);
 }
 
 size_t classify_rules_count(const classify_rules *r, const char *lang)
@@ -683,6 +728,7 @@ int classify_rules_check(const char *dir, classify_report_fn report, void *ud, b
 {
     if (dir_ok(dir, err)) return -1;
     classify_rules *r = bd_calloc(1, sizeof *r);
+    pthread_mutex_init(&r->jit_lock, NULL);
     cl_diag d = {report, ud, 0, err};
     int files = 0;
     for (int i = 0; i < CLASSIFY_N_LANGS; i++) {

@@ -1,7 +1,9 @@
 /* test_classify.c — the classifier's parts: normalisation, language detection, entities
  * (S10 and UPS check digits, amounts, order ids), literal extraction, precedence, empty /
  * invalid / huge bodies, runaway patterns, broken rules files and `rules check`'s lints,
- * and the prefilter never changing a decision (fast vs naive on the tune corpus). */
+ * and the prefilters never changing a decision (Hyperscan and the literal automaton vs the
+ * naive run, on every corpus message and on fuzzed texts), the Hyperscan form of patterns,
+ * the Hyperscan library itself, and the database cache. */
 #include "testutil.h"
 #include "corpus.h"
 
@@ -682,7 +684,7 @@ static void test_rules_check(void **state)
     free(shipped);
 }
 
-/* ---- the prefilter never changes a result ---- */
+/* ---- the prefilters never change a result ---- */
 
 static void same_result(const classify_result *a, const classify_result *b, const char *what)
 {
@@ -695,48 +697,271 @@ static void same_result(const classify_result *a, const classify_result *b, cons
             fail_msg("%s: rule %zu: %s vs %s", what, i, a->fired[i], b->fired[i]);
 }
 
+/* The shipped rules three ways: Hyperscan + literal automaton (the default), the literal
+ * automaton alone, and naive (every pattern, no JIT, no prefilter). A prefilter that skipped
+ * a pattern that matches would silently lose a classification. */
+typedef struct three {
+    classify_rules *hs, *lit, *naive;
+    classify_scratch *shs, *slit, *snaive;
+    size_t checked, firings;
+} three;
+
+static void three_check(three *t, const char *subject, const char *body, const char *lang,
+                        const char *what)
+{
+    classify_input in = {subject, subject ? strlen(subject) : 0, body, strlen(body), lang, NULL, 0};
+    classify_result h, l, n;
+    bd_err err;
+    if (classify_message(t->hs, t->shs, &in, &h, &err)) fail_msg("%s: %s", what, err.msg);
+    if (classify_message(t->lit, t->slit, &in, &l, &err)) fail_msg("%s: %s", what, err.msg);
+    if (classify_message(t->naive, t->snaive, &in, &n, &err)) fail_msg("%s: %s", what, err.msg);
+    same_result(&h, &n, what);
+    same_result(&l, &n, what);
+    t->checked++;
+    t->firings += n.n_fired;
+}
+
+/* A deterministic pseudo-random number (xorshift), so that a failure can be replayed. */
+static uint32_t rnd(uint64_t *st)
+{
+    *st ^= *st << 13, *st ^= *st >> 7, *st ^= *st << 17;
+    return (uint32_t)(*st >> 11);
+}
+
+/* Pieces that test the edges of the rewriting: word boundaries next to letters of other
+ * scripts, characters normalisation folds, spaces and digits of other scripts, marks. */
+static const char *const odd_pieces[] = {
+    " ", "\n", "!!", "! !", "!", "?", "...", "ё", "ß", "İ", "ſ", "\xe2\x84\xaa" /* Kelvin */,
+    "\xc2\xa0", "\xe3\x80\x80", "\xef\xbc\xa1\xef\xbc\xa2", "\xd9\xa1\xd9\xa2", "_", "é",
+    "\xe2\x80\x8b", "\xcc\x81", "\xe1\x9a\x80", "\xe2\x80\xa8", "x", "9", "\xd0\xb6", "\xe4\xb8\xad",
+    "\xf0\x9f\x98\x80", "\xe0\xa5\xa9" /* Devanagari 3 */, "'", "-", "\t", "Ç", "\xc3", "\xff"};
+
+static void fuzz_text(uint64_t *st, char *const *bodies, size_t n_bodies, bd_buf *out)
+{
+    bd_buf_reset(out);
+    int parts = 2 + (int)(rnd(st) % 4);
+    for (int k = 0; k < parts; k++) {
+        const char *b = bodies[rnd(st) % n_bodies];
+        size_t len = strlen(b);
+        size_t from = len ? rnd(st) % len : 0, take = len - from;
+        size_t most = 1 + rnd(st) % 120;
+        if (take > most) take = most;
+        bd_buf_append(out, b + from, take); /* may cut a character: invalid UTF-8 too */
+        int odd = (int)(rnd(st) % 3);
+        for (int j = 0; j < odd; j++)
+            bd_buf_puts(out, odd_pieces[rnd(st) % (sizeof odd_pieces / sizeof *odd_pieces)]);
+        if (rnd(st) % 4 == 0) { /* a random code point of any plane */
+            uint32_t cp = 0x80 + rnd(st) % 0x2FF80;
+            if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0x4E2D;
+            char u[4];
+            size_t n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (n == 2) u[0] = (char)(0xC0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3F));
+            if (n == 3)
+                u[0] = (char)(0xE0 | (cp >> 12)), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F)),
+                u[2] = (char)(0x80 | (cp & 0x3F));
+            if (n == 4)
+                u[0] = (char)(0xF0 | (cp >> 18)), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F)),
+                u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F));
+            bd_buf_append(out, u, n);
+        }
+    }
+    if (rnd(st) % 5 == 0)
+        for (char *p = out->data; *p; p++)
+            if (*p >= 'a' && *p <= 'z') *p -= 32;
+}
+
 static void test_prefilter_equivalence(void **state)
 {
     (void)state;
     char *dir = bd_asprintf("%s/locales", tu_source_dir());
-    classify_rules *fast = load_ok(dir, 0), *naive = load_ok(dir, CLASSIFY_LOAD_NAIVE);
-    classify_scratch *sf = classify_scratch_new(fast), *sn = classify_scratch_new(naive);
-    size_t checked = 0, rules_seen = 0;
-    for (int l = 0; l < CLASSIFY_N_LANGS; l++) {
-        tu_corpus c;
-        if (tu_corpus_load("tune", classify_langs[l], &c)) continue;
-        for (size_t i = 0; i < c.n; i++) {
-            const char *subject = bd_json_str(c.rows[i], "subject");
-            const char *body = bd_json_str(c.rows[i], "body");
-            /* as written, in capitals, and cut in the middle */
-            for (int v = 0; v < 3; v++) {
-                char *b = bd_strdup(body ? body : "");
-                if (v == 1)
-                    for (char *p = b; *p; p++)
-                        if (*p >= 'a' && *p <= 'z') *p -= 32;
-                if (v == 2) b[strlen(b) / 2] = 0;
-                classify_input in = {
-                    subject, subject ? strlen(subject) : 0, b, strlen(b), NULL, NULL, 0};
-                classify_result a, n;
-                bd_err err;
-                assert_int_equal(classify_message(fast, sf, &in, &a, &err), 0);
-                assert_int_equal(classify_message(naive, sn, &in, &n, &err), 0);
-                same_result(&a, &n, bd_json_str(c.rows[i], "id"));
-                rules_seen += a.n_fired;
-                checked++;
-                free(b);
+    three t = {0};
+    t.hs = load_ok(dir, 0);
+    t.lit = load_ok(dir, CLASSIFY_LOAD_LITERAL);
+    t.naive = load_ok(dir, CLASSIFY_LOAD_NAIVE);
+    t.shs = classify_scratch_new(t.hs);
+    t.slit = classify_scratch_new(t.lit);
+    t.snaive = classify_scratch_new(t.naive);
+    size_t in_hs = 0, pats = 0;
+    for (int l = 0; l < CLASSIFY_N_LANGS; l++)
+        for (size_t p = 0; p < t.hs->langs[l].n_pats; p++)
+            in_hs += t.hs->langs[l].pats[p].hs, pats++;
+    /* every corpus set: only run through, never read for rules */
+    static const char *const sets[] = {"tune", "dev", "heldout", "heldout2"};
+    char **bodies = NULL;
+    size_t n_bodies = 0;
+    for (size_t s = 0; s < sizeof sets / sizeof *sets; s++)
+        for (int l = 0; l < CLASSIFY_N_LANGS; l++) {
+            tu_corpus c;
+            if (tu_corpus_load(sets[s], classify_langs[l], &c)) continue;
+            for (size_t i = 0; i < c.n; i++) {
+                const char *subject = bd_json_str(c.rows[i], "subject");
+                const char *body = bd_json_str(c.rows[i], "body");
+                const char *id = bd_json_str(c.rows[i], "id");
+                if (!body) body = "";
+                bodies = bd_realloc(bodies, (n_bodies + 1) * sizeof *bodies);
+                bodies[n_bodies++] = bd_strdup(body);
+                /* tune: as written, in capitals, and cut in the middle; the others as written */
+                for (int v = 0; v < (s == 0 ? 3 : 1); v++) {
+                    char *b = bd_strdup(body);
+                    if (v == 1)
+                        for (char *p = b; *p; p++)
+                            if (*p >= 'a' && *p <= 'z') *p -= 32;
+                    if (v == 2) b[strlen(b) / 2] = 0;
+                    three_check(&t, subject, b, NULL, id);
+                    free(b);
+                }
             }
+            tu_corpus_free(&c);
         }
-        tu_corpus_free(&c);
+    /* spliced and salted texts, in every language's rules */
+    uint64_t st = 0x9E3779B97F4A7C15ull;
+    bd_buf text = BD_BUF_INIT;
+    for (int i = 0; i < 1200; i++) {
+        fuzz_text(&st, bodies, n_bodies, &text);
+        char what[32];
+        snprintf(what, sizeof what, "fuzz #%d", i);
+        three_check(&t, i % 7 == 0 ? "RE: order!!" : NULL, text.data,
+                    classify_langs[i % CLASSIFY_N_LANGS], what);
     }
-    print_message("prefilter: %zu messages, %zu rule firings, identical to the naive run\n",
-                  checked, rules_seen);
-    assert_true(checked > 0 && rules_seen > 0);
-    classify_scratch_free(sf);
-    classify_scratch_free(sn);
-    classify_rules_free(fast);
-    classify_rules_free(naive);
+    print_message("prefilters: %zu messages, %zu rule firings, Hyperscan and the literal "
+                  "automaton alone identical to the naive run; %zu of %zu patterns in Hyperscan\n",
+                  t.checked, t.firings, in_hs, pats);
+    assert_true(t.checked > 4000 && t.firings > 0);
+    assert_true(in_hs > 0);
+    for (size_t i = 0; i < n_bodies; i++)
+        free(bodies[i]);
+    free(bodies);
+    bd_buf_free(&text);
+    classify_scratch_free(t.shs);
+    classify_scratch_free(t.slit);
+    classify_scratch_free(t.snaive);
+    classify_rules_free(t.hs);
+    classify_rules_free(t.lit);
+    classify_rules_free(t.naive);
     free(dir);
+}
+
+/* ---- the Hyperscan form of a pattern ---- */
+
+static void assert_hs(const char *pattern, int anchors_ok, const char *want)
+{
+    char *got = cl_hs_pattern(pattern, anchors_ok, NULL);
+    if (!want && got) fail_msg("\"%s\": want no Hyperscan form, got \"%s\"", pattern, got);
+    if (want && (!got || strcmp(got, want) != 0))
+        fail_msg("\"%s\": want \"%s\", got \"%s\"", pattern, want, got ? got : "(none)");
+    free(got);
+}
+
+static void test_hs_pattern(void **state)
+{
+    (void)state;
+    /* \b stays next to an ASCII word character, goes next to anything else */
+    assert_hs("\\bhi\\b", 1, "\\bhi\\b");
+    assert_hs("\\bнет\\b", 1, "\\xd0\\xbd\\xd0\\xb5\\xd1\\x82");
+    assert_hs("\\b(?:ok|da)\\b", 1, "\\b(?:ok|da)\\b");
+    assert_hs("\\b(?:ok|да)\\b", 1, "(?:ok|\\xd0\\xb4\\xd0\\xb0)");
+    /* a gap of 30 characters of a class with non-ASCII members: unbounded bytes */
+    assert_hs("a[^.!?\\n]{0,30}b", 1, "a[\\x00-\\x09\\x0b-\\x20\\x22-\\x2d\\x2f-\\x3e\\x40-\\x7f\\x80-\\xff]*b");
+    assert_hs("\\w+", 1, "[0-9A-Z\\x5fa-z\\x80-\\xff]+");
+    assert_hs("x\\d{2}", 1, "x[0-9\\x80-\\xff]{2,8}");
+    assert_hs("[货貨]", 1, "(?:\\xe8\\xb4\\xa7|\\xe8\\xb2\\xa8)");
+    /* assertions dropped, anchors only where the pattern sees the whole text */
+    assert_hs("(?<!no )refund(?! done)", 1, "refund");
+    assert_hs("^\\s*ok$", 1, "^[\\x09-\\x0d\\x20\\x80-\\xff]*ok\\Z");
+    assert_hs("^\\s*ok$", 0, NULL);
+    assert_hs("(?i)refund", 1, "refund");
+    /* not understood, or never in normalised text: the pattern stays with PCRE2 */
+    assert_hs("(a)\\1", 1, NULL);
+    assert_hs("(?x) a b", 1, NULL);
+    assert_hs("É", 1, NULL);
+    assert_hs("Ж", 1, NULL);
+    assert_hs("[[:alpha:]]", 1, NULL);
+    assert_hs("a{,3}", 1, NULL);
+    assert_hs("(unbalanced", 1, NULL);
+}
+
+/* Vectorscan 5.4.9 (Debian bookworm) finds no match of "! *!" in this text, while Hyperscan
+ * 5.4.0 does: a prefilter that loses matches. This fails when the build picks such a
+ * library (see docs/classifier.md). */
+static void test_hs_library(void **state)
+{
+    (void)state;
+    char *dir = rules_dir_with("fr", "{\"language\": \"fr\", \"rules\": [{\"id\": \"fr.t.bang\", "
+                                     "\"patterns\": [\"\\\\!\\\\s*\\\\!\"], \"flags\": [\"angry\"]}]}");
+    char *cache = tu_temp_path("-hscache");
+    setenv("BORDERDESK_CACHE_DIR", cache, 1);
+    classify_rules *r = load_ok(dir, 0);
+    assert_true(r->langs[classify_lang_index("fr")].pats[0].hs); /* really in Hyperscan */
+    classify_result res;
+    classify_input in = {NULL, 0, NULL, 0, "fr", NULL, 0};
+    in.body = "njour, arretez de me demander. c'est 12 rue des lilas et pas 21 !!iger";
+    in.body_len = strlen(in.body);
+    bd_err err;
+    assert_int_equal(classify_message(r, NULL, &in, &res, &err), 0);
+    if (!fired(&res, "fr.t.bang"))
+        fail_msg("Hyperscan %s lost a match of \"! *!\": use Intel's Hyperscan", hs_version());
+    classify_rules_free(r);
+    unsetenv("BORDERDESK_CACHE_DIR");
+    char *cmd = bd_asprintf("rm -rf '%s'", cache);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(cache);
+    rules_dir_remove(dir);
+}
+
+/* The compiled databases are cached: a second load reads them, a damaged file is compiled
+ * again (never loaded), and an empty BORDERDESK_CACHE_DIR turns the cache off. */
+static void test_hs_cache(void **state)
+{
+    (void)state;
+    char *dir = rules_dir_with("en", precedence_rules);
+    char *cache = tu_temp_path("-hscache");
+    setenv("BORDERDESK_CACHE_DIR", cache, 1);
+    classify_result a, b;
+    classify_rules *first = load_ok(dir, 0); /* kept: a's rule ids belong to it */
+    classify_text(first, "Order 028-7391024-4456123", "refund $10 or chargeback!!!", &a);
+    classify_rules *r;
+    char *cmd = bd_asprintf("ls '%s' | grep -c '^hs-en-.*\\.db$' > '%s.count'", cache, cache);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    char *countf = bd_asprintf("%s.count", cache);
+    size_t n;
+    bd_err err;
+    char *count = bd_read_file(countf, 64, &n, &err);
+    assert_non_null(count);
+    assert_int_equal(atoi(count), 1);
+    free(count);
+    /* damage the file: flip a byte in the middle */
+    cmd = bd_asprintf("f=$(ls '%s'/hs-en-*.db); s=$(stat -c %%s \"$f\"); "
+                      "printf '\\x55' | dd of=\"$f\" bs=1 seek=$((s / 2)) conv=notrunc 2>/dev/null",
+                      cache);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    r = load_ok(dir, 0); /* compiled again, the file rewritten */
+    classify_text(r, "Order 028-7391024-4456123", "refund $10 or chargeback!!!", &b);
+    same_result(&b, &a, "after a damaged cache file");
+    classify_rules_free(r);
+    r = load_ok(dir, 0); /* from the rewritten file */
+    classify_text(r, "Order 028-7391024-4456123", "refund $10 or chargeback!!!", &b);
+    same_result(&b, &a, "from the cache");
+    classify_rules_free(r);
+    /* no cache at all */
+    cmd = bd_asprintf("rm -rf '%s' '%s.count'", cache, cache);
+    assert_int_equal(system(cmd), 0);
+    setenv("BORDERDESK_CACHE_DIR", "", 1);
+    r = load_ok(dir, 0);
+    classify_text(r, "Order 028-7391024-4456123", "refund $10 or chargeback!!!", &b);
+    same_result(&b, &a, "without a cache");
+    classify_rules_free(r);
+    struct stat st;
+    assert_int_not_equal(stat(cache, &st), 0);
+    unsetenv("BORDERDESK_CACHE_DIR");
+    assert_int_equal(system(cmd), 0);
+    classify_rules_free(first);
+    free(cmd);
+    free(countf);
+    free(cache);
+    rules_dir_remove(dir);
 }
 
 /* ---- JSON form ---- */
@@ -803,6 +1028,9 @@ int main(void)
         cmocka_unit_test(test_broken_rules),
         cmocka_unit_test(test_rules_check),
         cmocka_unit_test(test_prefilter_equivalence),
+        cmocka_unit_test(test_hs_pattern),
+        cmocka_unit_test(test_hs_library),
+        cmocka_unit_test(test_hs_cache),
         cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* corpus.h — the labeled classifier corpus (tests/data/classify/<set>/<lang>.jsonl) for the
- * classifier tests. Only the accuracy test reads the "heldout" set. */
+ * classifier tests. Only the accuracy test reads the held-out sets for their labels; the
+ * prefilter test runs every message through the classifier without looking at labels. */
 #ifndef BD_TEST_CORPUS_H
 #define BD_TEST_CORPUS_H
 
