@@ -4,7 +4,6 @@
  * target aborts when an invariant breaks; sanitizer builds (BD_SANITIZE) check memory too. */
 #include "../fuzz/fuzz_template.c"
 
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,31 +11,11 @@
 
 #include <cmocka.h>
 
-/* Feeds every file of dir to the target; returns how many. */
+#include "helpers/testutil.h"
+
 static int feed_dir(const char *sub)
 {
-    const char *src = getenv("BD_SOURCE_DIR");
-    char *dir = bd_asprintf("%s/tests/fuzz/%s", src && *src ? src : BD_SOURCE_DIR, sub);
-    DIR *d = opendir(dir);
-    if (!d) fail_msg("cannot open %s", dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        char *path = bd_asprintf("%s/%s", dir, e->d_name);
-        bd_err err;
-        size_t len;
-        char *data = bd_read_file(path, 0, &len, &err);
-        if (!data) fail_msg("%s", err.msg);
-        LLVMFuzzerTestOneInput((const uint8_t *)data, len);
-        free(data);
-        free(path);
-        n++;
-    }
-    closedir(d);
-    printf("fuzz_template: %d inputs from tests/fuzz/%s\n", n, sub);
-    free(dir);
-    return n;
+    return tu_feed_fuzz_dir("fuzz_template", sub, LLVMFuzzerTestOneInput);
 }
 
 static void test_seed_corpus(void **state)

@@ -1,6 +1,7 @@
 /* testutil.c — see testutil.h. */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,4 +51,31 @@ void tu_order(bd_order *o, const char *json)
     if (!j) fail_msg("fixture JSON: %s", err.msg);
     if (bd_order_from_json(j, o, &err)) fail_msg("fixture order: %s", err.msg);
     cJSON_Delete(j);
+}
+
+int tu_feed_fuzz_dir(const char *target_name, const char *sub,
+                     int (*target)(const uint8_t *data, size_t size))
+{
+    const char *src = getenv("BD_SOURCE_DIR");
+    char *dir = bd_asprintf("%s/tests/fuzz/%s", src && *src ? src : BD_SOURCE_DIR, sub);
+    DIR *d = opendir(dir);
+    if (!d) fail_msg("cannot open %s", dir);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char *path = bd_asprintf("%s/%s", dir, e->d_name);
+        bd_err err;
+        size_t len;
+        char *data = bd_read_file(path, 0, &len, &err);
+        if (!data) fail_msg("%s", err.msg);
+        target((const uint8_t *)data, len);
+        free(data);
+        free(path);
+        n++;
+    }
+    closedir(d);
+    printf("%s: %d inputs from tests/fuzz/%s\n", target_name, n, sub);
+    free(dir);
+    return n;
 }

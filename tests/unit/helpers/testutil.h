@@ -12,6 +12,11 @@
 #include "borderdesk/model.h"
 #include "borderdesk/store.h"
 
+/* Feeds every file of tests/fuzz/<sub> to a libFuzzer target (fails the test when the
+ * folder or a file cannot be read); prints and returns how many. */
+int tu_feed_fuzz_dir(const char *target_name, const char *sub,
+                     int (*target)(const uint8_t *data, size_t size));
+
 /* A fresh path under $TMPDIR (the file does not exist yet); caller frees. */
 char *tu_temp_path(const char *suffix);
 /* Removes a database and its -wal/-shm files. */
