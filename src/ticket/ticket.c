@@ -8,7 +8,7 @@
 struct ticket_shop_cache {
     size_t n, cap;
     struct {
-        char *name;
+        char *name, *marketplace;
         int64_t id;
     } *e;
 };
@@ -48,7 +48,10 @@ void ticket_ctx_clear(ticket_ctx *ctx)
         ctx->changes = NULL;
     }
     if (!ctx->shops) return;
-    for (size_t i = 0; i < ctx->shops->n; i++) free(ctx->shops->e[i].name);
+    for (size_t i = 0; i < ctx->shops->n; i++) {
+        free(ctx->shops->e[i].name);
+        free(ctx->shops->e[i].marketplace);
+    }
     free(ctx->shops->e);
     free(ctx->shops);
     ctx->shops = NULL;
@@ -80,14 +83,16 @@ int ticket_ctx_flush(ticket_ctx *ctx, bd_err *err)
     return 0;
 }
 
-/* Shop ids are looked up once per run: imports touch a handful of shops. */
+/* Shop ids are looked up once per run: imports touch a handful of shops. The key is name
+ * AND marketplace, so a known name under another marketplace still reaches
+ * store_shop_ensure, which refuses it. */
 static int shop_id(ticket_ctx *ctx, const char *name, const char *marketplace, int64_t *id,
                    bd_err *err)
 {
     if (!ctx->shops) ctx->shops = bd_calloc(1, sizeof *ctx->shops);
     ticket_shop_cache *c = ctx->shops;
     for (size_t i = 0; i < c->n; i++)
-        if (strcmp(c->e[i].name, name) == 0) {
+        if (strcmp(c->e[i].name, name) == 0 && bd_streq(c->e[i].marketplace, marketplace)) {
             *id = c->e[i].id;
             return 0;
         }
@@ -97,6 +102,7 @@ static int shop_id(ticket_ctx *ctx, const char *name, const char *marketplace, i
         c->e = bd_realloc(c->e, c->cap * sizeof *c->e);
     }
     c->e[c->n].name = bd_strdup(name);
+    c->e[c->n].marketplace = bd_strdup(marketplace);
     c->e[c->n++].id = *id;
     return 0;
 }

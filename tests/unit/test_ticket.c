@@ -205,6 +205,24 @@ static void test_changes_are_audited(void **state)
     store_ticket_clear(&tk);
 }
 
+/* A shop name already used (and cached by the context) under another marketplace is
+ * refused, not filed under the first shop. */
+static void test_known_shop_other_marketplace(void **state)
+{
+    fixture *f = *state;
+    msg(f, "s1", "alice", NULL, "conv-s", "in", "2026-11-01T10:00:00Z", NULL);
+    bd_message m;
+    tu_message(&m, "{\"shop\":\"ebay-us\",\"marketplace\":\"shopee\",\"external_id\":\"s2\","
+                   "\"buyer\":{\"external_id\":\"alice\"},\"conversation_id\":\"conv-s\","
+                   "\"direction\":\"in\",\"body\":\"hi\",\"sent_at\":\"2026-11-01T11:00:00Z\"}");
+    ticket_ingest_result res;
+    bd_err err;
+    assert_int_equal(ticket_ingest_message(&f->ctx, &m, &res, &err), -1);
+    assert_non_null(strstr(err.msg, "is a ebay shop, not shopee"));
+    bd_message_clear(&m);
+    assert_int_equal(store_count(f->s, "messages"), 1);
+}
+
 static void test_order_arriving_after_message_links(void **state)
 {
     fixture *f = *state;
@@ -233,6 +251,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes_are_audited, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_arriving_after_message_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_known_shop_other_marketplace, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
