@@ -239,7 +239,8 @@ size_t sync_wanted_resources(const cJSON *conf, const char **out, size_t max)
     const sync_options all = {0};
     size_t n = 0;
     for (int i = 0; c && c->resources[i] && n < max; i++)
-        if (wanted(conf, c->resources[i], &all)) out[n++] = c->resources[i];
+        if (wanted(conf, c->resources[i], &all) && (!c->enabled || c->enabled(conf, c->resources[i])))
+            out[n++] = c->resources[i];
     return n;
 }
 
@@ -484,7 +485,7 @@ static void sync_shop(bd_store *store, const cJSON *conf, const sync_options *o,
                       .on_change_ud = o->on_change_ud};
     for (int i = 0; conn->resources[i]; i++) {
         if (!wanted(conf, conn->resources[i], o)) continue;
-        if (conn->enabled && !conn->enabled(&shop, conn->resources[i])) {
+        if (conn->enabled && !conn->enabled(conf, conn->resources[i])) {
             if (!o->resource || !o->shop) continue;
             r->ok = 0;
             r->error = bd_asprintf("shop %s: its configuration has no %s (see docs/sync.md)",
