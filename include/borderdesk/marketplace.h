@@ -156,8 +156,10 @@ typedef struct mkt_connector {
      * 0 not there, MKT_FIND_UNCHECKABLE, -1 error. */
     int (*find_sent)(mkt_shop *shop, const mkt_reply *r, mkt_sent *out, bd_err *err);
     /* Optional: 0 when this shop's configuration leaves a resource out (an Amazon shop
-     * without "mail" has no messages); NULL means every resource is there. */
-    int (*enabled)(mkt_shop *shop, const char *resource);
+     * without "mail" has no messages, one with only "mail" no orders); decided from the
+     * configuration alone, so that status pages list what a shop really syncs. NULL means
+     * every resource is there. */
+    int (*enabled)(const cJSON *conf, const char *resource);
 } mkt_connector;
 
 extern const mkt_connector ebay_connector;

@@ -809,6 +809,27 @@ typedef struct store_checkpoint_row {
 int store_checkpoints_list(bd_store *s, store_checkpoint_row **out, size_t *n, bd_err *err);
 void store_checkpoint_rows_free(store_checkpoint_row *rows, size_t n); /* NULL-safe */
 
+/* Sync runs (migration 9): one row per shop and resource per run, opened when the run
+ * starts and closed when it ends; a row never closed is a run that was killed. At most
+ * STORE_SYNC_RUNS_KEPT rows are kept per shop and resource. */
+#define STORE_SYNC_RUNS_KEPT 500
+typedef struct store_sync_run {
+    int64_t id, started_at, finished_at; /* finished_at 0 while running or when killed */
+    int ok;
+    char *shop, *resource, *actor, *error, *counts; /* counts: a JSON object or NULL */
+} store_sync_run;
+/* Opens a run in its own transaction; *id is its row. */
+int store_sync_run_start(bd_store *s, const char *shop, const char *resource, const char *actor,
+                         int64_t at, int64_t *id, bd_err *err);
+/* Closes the run (ok, error or NULL, counts as JSON text or NULL) and prunes old rows. */
+int store_sync_run_finish(bd_store *s, int64_t id, int64_t at, int ok, const char *error,
+                          const char *counts, bd_err *err);
+/* Newest first. shop/resource NULL = any; last_only: only the newest run per shop and
+ * resource; limit 0 = no limit. */
+int store_sync_runs_list(bd_store *s, const char *shop, const char *resource, int last_only,
+                         int limit, store_sync_run **out, size_t *n, bd_err *err);
+void store_sync_runs_free(store_sync_run *rows, size_t n); /* NULL-safe */
+
 /* An outbox entry as the API lists it (delivery uses store_outbox_row above). */
 typedef struct store_outbox_entry {
     int64_t id, ticket_id, message_id, attempts, next_attempt_at, created_at, sent_at;

@@ -57,6 +57,22 @@ typedef struct sync_options {
 int sync_run(bd_store *store, const bd_config *cfg, const sync_options *o,
              sync_shop_result **results, size_t *n, bd_err *err);
 
+/* The counts as a JSON object (pages, requests, items, inserted, updated, unchanged,
+ * messages_new, messages_seen, tickets_created, tickets_reopened). */
+cJSON *sync_counts_json(const sync_counts *c);
+
+/* The resources a configured shop syncs: its connector's, limited by its "resources"
+ * list. Fills out[0..max) and returns how many. */
+size_t sync_wanted_resources(const cJSON *conf, const char **out, size_t max);
+
+/* A recorded run as the CLI and the API show it: id, shop, resource, actor, started_at,
+ * finished_at, result (ok, error, unfinished), error, counts. */
+cJSON *sync_run_json(const store_sync_run *run);
+
+/* Every run of sync_run is recorded per shop and resource in the store (store_sync_run_*,
+ * actor from sync_options), whatever its outcome; `borderdesk sync status` and GET /sync
+ * read it. */
+
 /* Opens the connector of a configured shop: settings, tokens (from the database, or the
  * environment when the configured token changed), rate limits. Used by sync_run and the
  * outbox. 0, or -1 with err. Close with sync_shop_close. */

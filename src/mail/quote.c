@@ -66,7 +66,7 @@ static const char *const device_lines[] = {
     "Envoyé depuis ", "Von meinem ", "Gesendet von ", "Inviato da ", "Enviado do meu ",
     "Enviado de meu ", "Отправлено с ", "Отправлено из ", "Wysłane z ", "Wysłano z ",
     "iPhoneから送信", "iPadから送信", "Androidから送信", "从我的iPhone发送", "发自我的iPhone",
-    "发自我的 iPhone", "從我的 iPhone 傳送", "나의 iPhone에서 보냄", "Samsung Galaxy",
+    "发自我的 iPhone", "從我的 iPhone 傳送", "나의 iPhone에서 보냄",
     "أرسلت من ", NULL};
 
 /* Any other "sent from my phone" line, in whatever words: a short line naming a device or
@@ -77,7 +77,7 @@ static const char *const device_names[] = {
     "BlackBerry", "Outlook", "Yahoo", NULL};
 static const char *const sent_words[] = {
     "sent", "gesendet", "envoy", "enviad", "inviat", "отправлен", "wysłan", "送信", "发送",
-    "发自", "傳送", "寄自", "보냄", "보낸", "أرسل", "أُرسل", "ارسل", "اُرسل", NULL};
+    "发自", "傳送", "寄自", "보냄", "보낸", "보냈", "أرسل", "أُرسل", "ارسل", "اُرسل", NULL};
 /* clang-format on */
 
 typedef struct line {

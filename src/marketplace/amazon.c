@@ -664,10 +664,25 @@ static char *trim_slash(const char *s)
     return c;
 }
 
+/* A shop may answer its Amazon buyers by mail before (or without) API access: with a
+ * "mail" object and none of the API's keys it has messages only, and "orders" is refused
+ * as a resource its configuration lacks instead of failing every sync. */
+static int amazon_enabled(const cJSON *conf, const char *resource)
+{
+    int mail = cJSON_GetObjectItemCaseSensitive(conf, "mail") != NULL;
+    if (strcmp(resource, "messages") == 0) return mail;
+    static const char *const api_keys[] = {"lwa_client_id_env", "lwa_client_secret_env",
+                                           "refresh_token_env", "marketplace_ids", NULL};
+    for (int i = 0; api_keys[i]; i++)
+        if (cJSON_GetObjectItemCaseSensitive(conf, api_keys[i])) return 1;
+    return !mail;
+}
+
 static int amazon_open(mkt_shop *shop, bd_err *err)
 {
     amazon_state *st = bd_calloc(1, sizeof *st);
     shop->impl = st;
+    if (!amazon_enabled(shop->conf, "orders")) return mkt_mail_open(shop, 1, &st->mail, err);
     st->base = trim_slash(mkt_conf_str(shop, "endpoint", "https://sellingpartnerapi-eu.amazon.com"));
     st->token_url = bd_strdup(mkt_conf_str(shop, "token_endpoint", "https://api.amazon.com/auth/o2/token"));
     st->api = bd_strdup(mkt_conf_str(shop, "orders_api", AMZ_API_V0));
@@ -770,11 +785,6 @@ static int amazon_find_sent(mkt_shop *shop, const mkt_reply *r, mkt_sent *out, b
     return 0;
 }
 
-static int amazon_enabled(mkt_shop *shop, const char *resource)
-{
-    amazon_state *st = shop->impl;
-    return strcmp(resource, "messages") != 0 || st->mail != NULL;
-}
 
 const mkt_connector amazon_connector = {
     .marketplace = "amazon",

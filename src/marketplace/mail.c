@@ -137,7 +137,8 @@ static const char *mail_secret(mkt_shop *shop, const cJSON *mc, const char *key,
 static int check_keys(mkt_shop *shop, const cJSON *mc, bd_err *err)
 {
     static const char *const known[] = {"imap_url", "smtp_url", "username_env", "password_env",
-                                        "from", "sent_folder", "page_size", "mark_seen", NULL};
+                                        "smtp_username_env", "smtp_password_env", "from",
+                                        "sent_folder", "page_size", "mark_seen", NULL};
     for (const cJSON *k = mc->child; k; k = k->next) {
         if (bd_str_in(k->string, known)) continue;
         if (strstr(k->string, "password") || strstr(k->string, "secret"))
@@ -145,10 +146,13 @@ static int check_keys(mkt_shop *shop, const cJSON *mc, bd_err *err)
                               "\"password_env\" with the name of an environment variable",
                               shop->name, k->string);
         return bd_err_set(err, "shop %s: unknown key \"mail.%s\" (known: imap_url, smtp_url, "
-                          "username_env, password_env, from, sent_folder, page_size, mark_seen)",
+                          "username_env, password_env, smtp_username_env, smtp_password_env, from, "
+                          "sent_folder, page_size, mark_seen)",
                           shop->name, k->string);
     }
-    const char *strs[] = {"imap_url", "smtp_url", "from", "sent_folder", "username_env", "password_env"};
+    const char *strs[] = {"imap_url",     "smtp_url",          "from",
+                          "sent_folder",  "username_env",      "password_env",
+                          "smtp_username_env", "smtp_password_env"};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(mc, strs[i]);
         if (v && !cJSON_IsString(v))
@@ -215,6 +219,23 @@ int mkt_mail_open(mkt_shop *shop, int required, mkt_mail **out, bd_err *err)
     m->imap.url = m->imap_url;
     m->smtp = base;
     m->smtp.url = m->smtp_url;
+    /* Many providers (transactional relays, Exchange with app passwords) log SMTP in with
+     * other credentials than the mailbox: both keys or neither. */
+    int su = cJSON_GetObjectItemCaseSensitive(mc, "smtp_username_env") != NULL;
+    int sp = cJSON_GetObjectItemCaseSensitive(mc, "smtp_password_env") != NULL;
+    if (su != sp) {
+        mkt_mail_close(m);
+        return bd_err_set(err, "shop %s: \"mail.smtp_username_env\" and \"mail.smtp_password_env\" "
+                          "go together", shop->name);
+    }
+    if (su) {
+        m->smtp.username = mail_secret(shop, mc, "smtp_username_env", err);
+        m->smtp.password = m->smtp.username ? mail_secret(shop, mc, "smtp_password_env", err) : NULL;
+        if (!m->smtp.password) {
+            mkt_mail_close(m);
+            return -1;
+        }
+    }
     *out = m;
     return 0;
 }

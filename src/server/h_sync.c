@@ -19,12 +19,12 @@
 #define SYNC_REQUESTS_KEPT 50 /* finished requests GET /sync still shows */
 #define SYNC_RESOURCES_MAX 8
 
+/* A shop's resource the service is syncing now; finished runs are read from the store's
+ * record of runs (store_sync_runs_list), which CLI runs and earlier processes wrote too. */
 typedef struct sync_entry {
     char *shop, *resource;
-    int64_t started_at, finished_at; /* finished_at 0 while running */
-    int ran, ok, running;
-    char *error;
-    sync_counts counts;
+    int64_t started_at;
+    int running;
 } sync_entry;
 
 typedef struct sync_request {
@@ -65,7 +65,6 @@ void srv_sync_free(srv_sync *s)
     for (size_t i = 0; i < s->n; i++) {
         free(s->e[i].shop);
         free(s->e[i].resource);
-        free(s->e[i].error);
     }
     free(s->e);
     for (size_t i = 0; i < s->nq; i++)
@@ -91,21 +90,6 @@ static sync_entry *entry(srv_sync *s, const char *shop, const char *resource)
 
 /* ---- what a shop syncs ---- */
 
-/* The resources the shop's connector syncs that its configuration wants ("resources"). */
-static size_t shop_resources(const cJSON *conf, const char *out[SYNC_RESOURCES_MAX])
-{
-    const mkt_connector *c = mkt_connector_find(bd_json_str(conf, "marketplace"));
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(conf, "resources");
-    size_t n = 0;
-    for (int i = 0; c && c->resources[i] && n < SYNC_RESOURCES_MAX; i++) {
-        int wanted = !cJSON_IsArray(list);
-        for (const cJSON *e = wanted ? NULL : list->child; e && !wanted; e = e->next)
-            wanted = cJSON_IsString(e) && strcmp(e->valuestring, c->resources[i]) == 0;
-        if (wanted) out[n++] = c->resources[i];
-    }
-    return n;
-}
-
 static int shop_enabled(const cJSON *conf)
 {
     return !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(conf, "enabled"));
@@ -128,13 +112,6 @@ int srv_task_sla_changed(void *ud, int64_t ticket_id, bd_err *err)
     return rc;
 }
 
-static const sync_counts *counts_of(const sync_shop_result *r, const char *resource)
-{
-    if (strcmp(resource, "orders") == 0) return &r->orders;
-    if (strcmp(resource, "feedback") == 0) return &r->feedback;
-    return &r->messages;
-}
-
 /* Syncs one resource of one shop and records the run. Returns 0 ok, 1 the shop failed (the
  * error is recorded and appended to *why), -1 with err when nothing could run. *orders
  * grows by the orders stored or changed. */
@@ -146,7 +123,6 @@ static int sync_one(srv_server *srv, bd_store *store, const char *shop, const ch
     sync_entry *e = entry(sy, shop, resource);
     e->running = 1;
     e->started_at = bd_now();
-    e->finished_at = 0;
     pthread_mutex_unlock(&sy->mu);
 
     srv_task_hook hook = {srv, store};
@@ -172,19 +148,6 @@ static int sync_one(srv_server *srv, bd_store *store, const char *shop, const ch
     pthread_mutex_lock(&sy->mu);
     e = entry(sy, shop, resource); /* the table may have grown meanwhile */
     e->running = 0;
-    e->ran = 1;
-    e->finished_at = bd_now();
-    free(e->error);
-    e->error = NULL;
-    memset(&e->counts, 0, sizeof e->counts);
-    if (rc < 0) {
-        e->ok = 0;
-        e->error = bd_strdup(err->msg);
-    } else if (n > 0) {
-        e->ok = res[0].ok;
-        e->error = bd_strdup(res[0].error);
-        e->counts = *counts_of(&res[0], resource);
-    }
     pthread_mutex_unlock(&sy->mu);
     if (rc >= 0 && n > 0) {
         if (strcmp(resource, "orders") == 0) *orders += res[0].orders.inserted + res[0].orders.updated;
@@ -200,7 +163,7 @@ static int sync_shop_resources(srv_server *srv, bd_store *store, const cJSON *co
                                const char *only, int64_t *orders, bd_buf *why, bd_err *err)
 {
     const char *res[SYNC_RESOURCES_MAX];
-    size_t n = shop_resources(conf, res);
+    size_t n = sync_wanted_resources(conf, res, SYNC_RESOURCES_MAX);
     int failed = 0;
     for (size_t i = 0; i < n; i++) {
         if (only && strcmp(only, res[i]) != 0) continue;
@@ -375,22 +338,6 @@ int srv_sync_register(srv_server *srv, bd_err *err)
 
 /* ---- GET /sync ---- */
 
-static cJSON *counts_json(const sync_counts *c)
-{
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "pages", (double)c->pages);
-    cJSON_AddNumberToObject(j, "requests", (double)c->requests);
-    cJSON_AddNumberToObject(j, "items", (double)c->items);
-    cJSON_AddNumberToObject(j, "inserted", (double)c->inserted);
-    cJSON_AddNumberToObject(j, "updated", (double)c->updated);
-    cJSON_AddNumberToObject(j, "unchanged", (double)c->unchanged);
-    cJSON_AddNumberToObject(j, "messages_new", (double)c->messages_new);
-    cJSON_AddNumberToObject(j, "messages_seen", (double)c->messages_seen);
-    cJSON_AddNumberToObject(j, "tickets_created", (double)c->tickets_created);
-    cJSON_AddNumberToObject(j, "tickets_reopened", (double)c->tickets_reopened);
-    return j;
-}
-
 static cJSON *request_json(const sync_request *q)
 {
     cJSON *j = cJSON_CreateObject();
@@ -426,9 +373,11 @@ static cJSON *checkpoint_json(const store_checkpoint_row *rows, size_t n, const 
     return cJSON_CreateNull();
 }
 
-/* One resource of a shop: its checkpoint and the last run the service made. Holds mu. */
+/* One resource of a shop: its checkpoint, whether the service syncs it now, and its last
+ * recorded run (by the service or a CLI). Holds mu. */
 static cJSON *resource_json(srv_sync *sy, const store_checkpoint_row *ck, size_t nck,
-                            const char *shop, const char *resource)
+                            const store_sync_run *runs, size_t nruns, const char *shop,
+                            const char *resource)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "resource", resource);
@@ -436,17 +385,14 @@ static cJSON *resource_json(srv_sync *sy, const store_checkpoint_row *ck, size_t
     const sync_entry *e = NULL;
     for (size_t i = 0; i < sy->n && !e; i++)
         if (!strcmp(sy->e[i].shop, shop) && !strcmp(sy->e[i].resource, resource)) e = &sy->e[i];
-    cJSON_AddBoolToObject(j, "running", e && e->running);
-    if (e && e->ran) {
-        cJSON *run = cJSON_AddObjectToObject(j, "last_run");
-        json_add_time(run, "started_at", e->started_at);
-        json_add_time(run, "finished_at", e->finished_at);
-        cJSON_AddStringToObject(run, "result", e->ok ? "ok" : "error");
-        json_add_str(run, "error", e->ok ? NULL : e->error);
-        cJSON_AddItemToObject(run, "counts", counts_json(&e->counts));
-    } else {
-        cJSON_AddNullToObject(j, "last_run");
-    }
+    int running = e && e->running;
+    cJSON_AddBoolToObject(j, "running", running);
+    const store_sync_run *last = NULL;
+    for (size_t i = 0; i < nruns && !last; i++)
+        if (!strcmp(runs[i].shop, shop) && !strcmp(runs[i].resource, resource)) last = &runs[i];
+    /* the run going on now is not the last one finished: show the one before it */
+    if (last && running && !last->finished_at) last = NULL;
+    cJSON_AddItemToObject(j, "last_run", last ? sync_run_json(last) : cJSON_CreateNull());
     return j;
 }
 
@@ -456,8 +402,12 @@ void h_sync_get(srv_request *r)
     if (!s) return;
     store_checkpoint_row *ck = NULL;
     size_t nck = 0;
+    store_sync_run *runs = NULL;
+    size_t nruns = 0;
     bd_err err;
-    if (store_checkpoints_list(s, &ck, &nck, &err)) {
+    if (store_checkpoints_list(s, &ck, &nck, &err) ||
+        store_sync_runs_list(s, NULL, NULL, 1, 0, &runs, &nruns, &err)) {
+        store_checkpoint_rows_free(ck, nck);
         srv_fail(r, s, &err);
         return;
     }
@@ -481,9 +431,9 @@ void h_sync_get(srv_request *r)
         json_add_time(sj, "next_run_at", shop_enabled(conf) ? next : 0);
         cJSON *res = cJSON_AddArrayToObject(sj, "resources");
         const char *names[SYNC_RESOURCES_MAX];
-        size_t n = shop_resources(conf, names);
+        size_t n = sync_wanted_resources(conf, names, SYNC_RESOURCES_MAX);
         for (size_t i = 0; i < n; i++)
-            cJSON_AddItemToArray(res, resource_json(srv->sync, ck, nck, name, names[i]));
+            cJSON_AddItemToArray(res, resource_json(srv->sync, ck, nck, runs, nruns, name, names[i]));
         cJSON_AddItemToArray(shops, sj);
     }
     cJSON *reqs = cJSON_AddArrayToObject(j, "requests");
@@ -491,6 +441,7 @@ void h_sync_get(srv_request *r)
         cJSON_AddItemToArray(reqs, request_json(&srv->sync->q[i]));
     pthread_mutex_unlock(&srv->sync->mu);
     store_checkpoint_rows_free(ck, nck);
+    store_sync_runs_free(runs, nruns);
     srv_reply_json(r, 200, j);
 }
 
@@ -563,7 +514,7 @@ void h_sync_post(srv_request *r)
     }
     if (conf && resource) {
         const char *names[SYNC_RESOURCES_MAX];
-        size_t n = shop_resources(conf, names), i = 0;
+        size_t n = sync_wanted_resources(conf, names, SYNC_RESOURCES_MAX), i = 0;
         while (i < n && strcmp(names[i], resource) != 0) i++;
         if (i == n) {
             srv_error(r, 422, "unprocessable", "shop \"%s\" does not sync %s", shop, resource);
@@ -576,4 +527,31 @@ void h_sync_post(srv_request *r)
     cJSON_AddItemToObject(j, "request", req);
     cJSON_AddStringToObject(j, "poll", "/api/v1/sync");
     srv_reply_json(r, 202, j);
+}
+
+/* GET /sync/runs: the record of runs, newest first (?shop, ?resource, ?limit). */
+void h_sync_runs(srv_request *r)
+{
+    size_t limit;
+    if (srv_limit(r, &limit)) return;
+    const char *resource = srv_query(r, "resource");
+    if (resource && !bd_str_in(resource, (const char *const[]){"orders", "messages", "feedback", NULL})) {
+        srv_error(r, 400, "invalid_parameter", "resource must be orders, messages or feedback");
+        return;
+    }
+    bd_store *s = srv_store(r);
+    if (!s) return;
+    store_sync_run *runs = NULL;
+    size_t n = 0;
+    bd_err err;
+    if (store_sync_runs_list(s, srv_query(r, "shop"), resource, 0, (int)limit, &runs, &n, &err)) {
+        srv_fail(r, s, &err);
+        return;
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON *items = cJSON_AddArrayToObject(j, "items");
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(items, sync_run_json(&runs[i]));
+    store_sync_runs_free(runs, n);
+    srv_reply_json(r, 200, j);
 }

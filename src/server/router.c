@@ -51,6 +51,7 @@ const srv_route srv_routes[] = {
     {"GET", "/api/v1/reports/satisfaction", h_report_satisfaction, LEAD_READ},
     {"GET", "/api/v1/reports/tiers", h_report_tiers, LEAD_READ},
     {"GET", "/api/v1/sync", h_sync_get, LEAD_READ},
+    {"GET", "/api/v1/sync/runs", h_sync_runs, LEAD_READ},
     {"POST", "/api/v1/sync", h_sync_post, LEAD_OR_SYNC_TOKEN},
     {"GET", "/api/v1/scheduler", h_scheduler_get, LEAD_READ},
     {"POST", "/api/v1/scheduler/{name}/run", h_scheduler_run, ADMIN_ONLY},

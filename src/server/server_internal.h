@@ -225,6 +225,7 @@ void h_report_tiers(srv_request *r);
 int srv_buyer_extras(srv_request *r, bd_store *s, const store_buyer_row *b, cJSON *j);
 /* h_sync.c */
 void h_sync_get(srv_request *r);
+void h_sync_runs(srv_request *r);
 void h_sync_post(srv_request *r);
 
 /* Authenticates the request from its Authorization header or session cookie. Returns 1

@@ -366,6 +366,24 @@ static const char *const migration_8 =
     "  WHERE kind = 'status_changed' OR kind = 'reopened' OR kind = 'no_response_needed'"
     "  OR kind = 'response_needed';";
 
+/* Migration 9 — a record of every sync run per shop and resource (CLI, cron and the
+ * service alike), so that `borderdesk sync status` and GET /sync show the last run and its
+ * error after a restart. Keyed by the shop's configured name: a run that failed before the
+ * shop could be opened (a missing credential) is recorded too. finished_at is NULL while a
+ * run goes on, and stays NULL for a run that was killed. */
+static const char *const migration_9 =
+    "CREATE TABLE sync_runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  shop TEXT NOT NULL,"
+    "  resource TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  started_at INTEGER NOT NULL,"
+    "  finished_at INTEGER,"
+    "  ok INTEGER,"
+    "  error TEXT,"
+    "  counts TEXT);"
+    "CREATE INDEX sync_runs_shop ON sync_runs(shop, resource, id);";
+
 const store_migration store_migrations[] = {
     {1, "shops, buyers, orders, tickets, messages, events, users, checkpoints, outbox",
      migration_1},
@@ -378,6 +396,7 @@ const store_migration store_migrations[] = {
      migration_6},
     {7, "raw sources of malformed mail", migration_7},
     {8, "clock events' index without a temporary table per written event", migration_8},
+    {9, "sync runs", migration_9},
 };
 const int store_n_migrations = (int)(sizeof store_migrations / sizeof store_migrations[0]);
 

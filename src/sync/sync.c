@@ -233,6 +233,17 @@ static int wanted(const cJSON *conf, const char *resource, const sync_options *o
     return 0;
 }
 
+size_t sync_wanted_resources(const cJSON *conf, const char **out, size_t max)
+{
+    const mkt_connector *c = mkt_connector_find(bd_json_str(conf, "marketplace"));
+    const sync_options all = {0};
+    size_t n = 0;
+    for (int i = 0; c && c->resources[i] && n < max; i++)
+        if (wanted(conf, c->resources[i], &all) && (!c->enabled || c->enabled(conf, c->resources[i])))
+            out[n++] = c->resources[i];
+    return n;
+}
+
 /* ---- fetching ahead ----
  * One thread fetches pages (HTTP + JSON) following each page's cursor while the main
  * thread stores the previous page with its checkpoint; at most FETCH_AHEAD pages wait.
@@ -371,6 +382,79 @@ static int sync_resource(ticket_ctx *ctx, mkt_shop *shop, const mkt_connector *c
     return rc;
 }
 
+cJSON *sync_counts_json(const sync_counts *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "pages", (double)c->pages);
+    cJSON_AddNumberToObject(o, "requests", (double)c->requests);
+    cJSON_AddNumberToObject(o, "items", (double)c->items);
+    cJSON_AddNumberToObject(o, "inserted", (double)c->inserted);
+    cJSON_AddNumberToObject(o, "updated", (double)c->updated);
+    cJSON_AddNumberToObject(o, "unchanged", (double)c->unchanged);
+    cJSON_AddNumberToObject(o, "messages_new", (double)c->messages_new);
+    cJSON_AddNumberToObject(o, "messages_seen", (double)c->messages_seen);
+    cJSON_AddNumberToObject(o, "tickets_created", (double)c->tickets_created);
+    cJSON_AddNumberToObject(o, "tickets_reopened", (double)c->tickets_reopened);
+    return o;
+}
+
+cJSON *sync_run_json(const store_sync_run *run)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "id", (double)run->id);
+    json_add_str(j, "shop", run->shop);
+    json_add_str(j, "resource", run->resource);
+    json_add_str(j, "actor", run->actor);
+    json_add_time(j, "started_at", run->started_at);
+    json_add_time(j, "finished_at", run->finished_at);
+    cJSON_AddStringToObject(j, "result", !run->finished_at ? "unfinished" : run->ok ? "ok" : "error");
+    json_add_str(j, "error", run->error);
+    cJSON *counts = run->counts ? cJSON_Parse(run->counts) : NULL;
+    cJSON_AddItemToObject(j, "counts", counts ? counts : cJSON_CreateNull());
+    return j;
+}
+
+/* The record of runs is for people reading status: a store that cannot write it fails the
+ * sync's own writes too, and that error is the one reported, so its errors are dropped. */
+static int64_t run_start(bd_store *store, const char *shop, const char *resource,
+                         const sync_options *o)
+{
+    bd_err err;
+    int64_t id = 0;
+    if (store_sync_run_start(store, shop, resource, o->actor ? o->actor : "sync", bd_now(), &id,
+                             &err))
+        return 0;
+    return id;
+}
+
+static void run_finish(bd_store *store, int64_t id, int ok, const char *error,
+                       const sync_counts *c)
+{
+    if (!id) return;
+    char *counts = NULL;
+    if (c) {
+        cJSON *j = sync_counts_json(c);
+        counts = cJSON_PrintUnformatted(j);
+        cJSON_Delete(j);
+    }
+    bd_err err;
+    store_sync_run_finish(store, id, bd_now(), ok, error, counts, &err);
+    free(counts);
+}
+
+/* A shop that could not even be opened: its failure is the last run of each resource it
+ * would have synced. */
+static void record_open_failure(bd_store *store, const cJSON *conf, const sync_options *o,
+                                const char *error)
+{
+    const char *name = bd_json_str(conf, "name");
+    const mkt_connector *conn = mkt_connector_find(bd_json_str(conf, "marketplace"));
+    for (int i = 0; conn && conn->resources[i]; i++) {
+        if (!wanted(conf, conn->resources[i], o)) continue;
+        run_finish(store, run_start(store, name, conn->resources[i], o), 0, error, NULL);
+    }
+}
+
 static void sync_shop(bd_store *store, const cJSON *conf, const sync_options *o,
                       sync_shop_result *r)
 {
@@ -384,6 +468,7 @@ static void sync_shop(bd_store *store, const cJSON *conf, const sync_options *o,
         r->ok = 0;
         r->error = bd_strdup(err.msg);
         r->elapsed_ms = http_now_ms() - t0;
+        record_open_failure(store, conf, o, err.msg);
         return;
     }
     if (o->shop && o->resource && !mkt_connector_has(conn, o->resource)) {
@@ -400,14 +485,22 @@ static void sync_shop(bd_store *store, const cJSON *conf, const sync_options *o,
                       .on_change_ud = o->on_change_ud};
     for (int i = 0; conn->resources[i]; i++) {
         if (!wanted(conf, conn->resources[i], o)) continue;
-        if (conn->enabled && !conn->enabled(&shop, conn->resources[i])) {
+        if (conn->enabled && !conn->enabled(conf, conn->resources[i])) {
             if (!o->resource || !o->shop) continue;
             r->ok = 0;
             r->error = bd_asprintf("shop %s: its configuration has no %s (see docs/sync.md)",
                                    shop.name, conn->resources[i]);
             break;
         }
-        if (sync_resource(&ctx, &shop, conn, shop_id, conn->resources[i], o, r, &err)) {
+        shop_run *run = shop.ud;
+        pthread_mutex_lock(&run->store_mu);
+        int64_t rec = run_start(store, shop.name, conn->resources[i], o);
+        pthread_mutex_unlock(&run->store_mu);
+        int rc = sync_resource(&ctx, &shop, conn, shop_id, conn->resources[i], o, r, &err);
+        pthread_mutex_lock(&run->store_mu);
+        run_finish(store, rec, rc == 0, rc ? err.msg : NULL, counts_for(r, conn->resources[i]));
+        pthread_mutex_unlock(&run->store_mu);
+        if (rc) {
             r->ok = 0;
             r->error = bd_strdup(err.msg);
             break;

@@ -17,9 +17,18 @@ python3 - "$src/tests/fixtures/demo/borderdesk.json" >"$work/borderdesk.json" <<
 import json, sys
 demo = json.load(open(sys.argv[1]))
 surveys = dict(demo["surveys"], url="http://127.0.0.1/s/{token}")
+# two shops whose mailboxes cannot be reached (port 1 on loopback refuses at once), for the
+# sync page: mail-kr fails, amazon-de answers buyers by mail only; no automatic sync or
+# delivery, so that nothing else in the tests changes on its own
+mailbox = lambda folder: {"imap_url": "imap://127.0.0.1:1/" + folder, "username_env": "BD_TEST_MAIL_USER",
+                          "password_env": "BD_TEST_MAIL_PASSWORD", "from": "support@example-shop.com"}
+shops = [{"name": "mail-kr", "marketplace": "mail", "mail": mailbox("INBOX"), "timeout_ms": 3000, "max_retries": 0},
+         {"name": "amazon-de", "marketplace": "amazon", "mail": mailbox("Amazon"), "timeout_ms": 3000, "max_retries": 0}]
 print(json.dumps({"sla": {"warning_minutes": 120, "marketplace_deadline_hours": {"webshop": 1}},
-                  "loyalty": demo["loyalty"], "surveys": surveys}))
+                  "loyalty": demo["loyalty"], "surveys": surveys, "shops": shops,
+                  "server": {"sync_interval_seconds": 0, "outbox_interval_seconds": 0}}))
 EOF
+export BD_TEST_MAIL_USER=browser BD_TEST_MAIL_PASSWORD=browser-pass
 export BORDERDESK_DB="$work/bd.db" BORDERDESK_CONFIG="$work/borderdesk.json"
 "$bin" init >/dev/null
 "$bin" import orders "$src/tests/fixtures/demo/orders.jsonl" >/dev/null
@@ -101,3 +110,9 @@ pass_agent="alice-browser-pass-1" pass_lead="lena-browser-pass-2"
 token_agent=$("$bin" user token create alice --scope read 2>/dev/null)
 token_lead=$("$bin" user token create lena --scope read 2>/dev/null)
 python3 "$browser_dir/seed-satisfaction.py" "$BORDERDESK_DB"
+# sync runs for the sync page: mail-kr's failed run by the CLI (a real one), and a run of
+# amazon-de's buyer mail that went well an hour ago (written as the sync engine writes it)
+"$bin" sync --shop mail-kr >/dev/null 2>&1 && { echo "seed-main.sh: the unreachable mailbox synced" >&2; exit 1; }
+sqlite3 "$BORDERDESK_DB" "INSERT INTO sync_runs(shop, resource, actor, started_at, finished_at, ok, error, counts)
+  VALUES ('amazon-de', 'messages', 'scheduler', strftime('%s', 'now') - 3600, strftime('%s', 'now') - 3590, 1, NULL,
+  '{\"pages\":1,\"requests\":1,\"items\":3,\"inserted\":0,\"updated\":0,\"unchanged\":0,\"messages_new\":3,\"messages_seen\":0,\"tickets_created\":2,\"tickets_reopened\":0}')"

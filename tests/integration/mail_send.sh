@@ -207,4 +207,28 @@ smtp_mode normal
 send
 [ "$(outcome reconciled)" = 1 ] || fail "the killed send was not reconciled: $(cat "$WORK/out.json" "$WORK/out.err")"
 [ "$(recorded "(rkill)")" = 1 ] || fail "the killed reply reached the server $(recorded "(rkill)") times"
+# a relay that logs SMTP in with its own credentials (smtp_username_env/smtp_password_env),
+# not the mailbox's: the reply goes out under that login
+stop_smtp
+SMTP_AUTH_USER=relay-user SMTP_AUTH_PASSWORD=relay-secret start_smtp
+export RELAY_USER=relay-user RELAY_PASSWORD=relay-secret
+"$PY" - "$WORK/bd.json" "$WORK/relay.json" "$SMTP_URL" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+m = c["shops"][1]["mail"]
+m["smtp_url"] = sys.argv[3]
+m["smtp_username_env"], m["smtp_password_env"] = "RELAY_USER", "RELAY_PASSWORD"
+json.dump(c, open(sys.argv[2], "w"))
+del m["smtp_password_env"]
+json.dump(c, open(sys.argv[2] + ".half", "w"))
+PY
+reply "$T4" "Иван, посылка у курьера. (relay)"
+BORDERDESK_CONFIG="$WORK/relay.json.half" "$BD" outbox send 2>"$WORK/half.err" && fail "smtp_username_env without smtp_password_env was accepted"
+grep -q "go together" "$WORK/half.err" || fail "no clear error for half the SMTP credentials: $(cat "$WORK/half.err")"
+BORDERDESK_CONFIG="$WORK/relay.json" "$BD" outbox send --json >"$WORK/out.json" 2>"$WORK/out.err" || true
+[ "$(recorded "(relay)")" = 1 ] || fail "the reply through the authenticating relay was not delivered: $(cat "$WORK/out.json" "$WORK/out.err" "$WORK/smtp.log")"
+"$PY" -c '
+import glob, json, sys
+logins = [json.load(open(f))["auth_login"] for f in sorted(glob.glob(sys.argv[1] + "/*.json"))]
+assert logins[-1] == "relay-user", logins' "$SMTP_DIR" || fail "the relay login was not used"
 echo "mail_send: ok"

@@ -144,6 +144,29 @@ assert m["messages_new"] == 1 and m["messages_seen"] == 3, m' "$WORK/s4.json"
 [ "$(count "$WORK/a.db" "select count(distinct ticket_id) from messages where order_external_id = '171-5550001-1000001'")" = 1 ] \
     || fail "the buyer's second mail opened another ticket"
 
+# an Amazon shop without Selling Partner API access answers its buyers by mail only: a
+# full sync does its messages (no LWA variables needed), asking for orders names what is missing
+"$PY" - "$WORK/bd.json" "$WORK/mailonly.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+s = c["shops"][0]
+for k in ("endpoint", "marketplace_ids", "lwa_client_id_env", "lwa_client_secret_env", "refresh_token_env"):
+    del s[k]
+s["name"] = "amazon-mailonly"
+c["shops"] = [s]
+json.dump(c, open(sys.argv[2], "w"))
+PY
+env -u AMZ_CLIENT_ID -u AMZ_CLIENT_SECRET -u AMZ_REFRESH_TOKEN BORDERDESK_CONFIG="$WORK/mailonly.json" \
+    BORDERDESK_DB="$WORK/mailonly.db" "$BD" sync --json >"$WORK/mo.json" 2>"$WORK/mo.err" \
+    || fail "a mail-only Amazon shop did not sync: $(cat "$WORK/mo.err")"
+"$PY" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["shops"][0]
+assert r["ok"] and r["messages"]["messages_new"] == 4, r' "$WORK/mo.json"
+env -u AMZ_CLIENT_ID BORDERDESK_CONFIG="$WORK/mailonly.json" BORDERDESK_DB="$WORK/mailonly.db" \
+    "$BD" sync --shop amazon-mailonly --resource orders 2>"$WORK/mo.err" && fail "orders synced without API access"
+grep -q "no orders" "$WORK/mo.err" || fail "no clear error for orders without API access: $(cat "$WORK/mo.err")"
+
 # bad configuration: a clear error, nothing stored
 "$PY" - "$WORK/bd.json" "$WORK/bad.json" <<'PY'
 import json, sys

@@ -200,6 +200,10 @@ static void test_shapes(void **state)
              "My iPhone charger, present\nfrom my wife");
     strip_is("Hello,\n\nThe iPhone case was sent broken",
              "Hello,\n\nThe iPhone case was sent broken");
+    /* a buyer's paragraph that starts with the phone's name is text, not a device line */
+    strip_is("Where is my order?\n\nSamsung Galaxy S23 case, ordered 3 weeks ago\nThanks",
+             "Where is my order?\n\nSamsung Galaxy S23 case, ordered 3 weeks ago\nThanks");
+    strip_is("배송 언제 와요?\n\nSamsung Galaxy 스마트폰에서 보냈습니다", "배송 언제 와요?");
     strip_is("Hello,\n\nmy Galaxy was sent without a charger.",
              "Hello,\n\nmy Galaxy was sent without a charger.");
 }

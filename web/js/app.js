@@ -1,6 +1,6 @@
 // app.js — the web UI's entry point: loads the interface strings, finds out who is logged in
 // (GET /api/v1/session), draws the top bar and routes between the screens by the URL's
-// hash: #/login, #/inbox?filters, #/ticket/ID, #/dashboard. Keys go to the current screen
+// hash: #/login, #/inbox?filters, #/ticket/ID, #/dashboard, #/sync. Keys go to the current screen
 // unless the user is typing.
 import { get, api, setCsrf, setUnauthorizedHandler } from './api.js';
 import { h, clear, select, add, put } from './dom.js';
@@ -9,6 +9,7 @@ import * as login from './login.js';
 import * as inbox from './inbox.js';
 import * as ticket from './ticket.js';
 import * as dashboard from './dashboard.js';
+import * as sync from './sync.js';
 
 const main = document.getElementById('main');
 const topbar = document.getElementById('topbar');
@@ -68,6 +69,7 @@ function drawTopbar() {
   if (app.session) {
     nav.push(h('a', { href: '#/inbox', class: parts[0] === 'inbox' || parts[0] === 'ticket' ? 'active' : '' }, t('nav.inbox')));
     if (app.isLead()) nav.push(h('a', { href: '#/dashboard', id: 'nav-dashboard', class: parts[0] === 'dashboard' ? 'active' : '' }, t('nav.dashboard')));
+    if (app.isLead()) nav.push(h('a', { href: '#/sync', id: 'nav-sync', class: parts[0] === 'sync' ? 'active' : '' }, t('nav.sync')));
   }
   add(topbar, 
     h('span', { class: 'brand' }, 'borderdesk'),
@@ -103,6 +105,9 @@ async function route() {
   } else if (parts[0] === 'dashboard') {
     if (app.isLead()) screen = await dashboard.render(main, app, params);
     else app.go('#/inbox'); // the dashboard is for leads (the API refuses agents too)
+  } else if (parts[0] === 'sync') {
+    if (app.isLead()) screen = await sync.render(main, app);
+    else app.go('#/inbox'); // sync status is for leads (the API refuses agents too)
   } else if (parts[0] === 'inbox' || !parts.length) {
     screen = await inbox.render(main, app, params);
   } else {

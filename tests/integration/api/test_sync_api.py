@@ -197,9 +197,38 @@ class Sync(unittest.TestCase):
         self.assertTrue(t["last_ok"], t)
         self.assertIn("buyers recomputed", t["last_result"])
 
+    def test_6_recorded_runs(self):
+        """Runs by the CLI and the service are recorded in the database: GET /sync shows the
+        last one whoever made it (and after a restart), GET /sync/runs the history."""
+        shop = shops()[0]
+        r = S.bd("sync", "--shop", shop, "--resource", "orders", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        res = resource(C.get("/api/v1/sync", T["lena"]).json, shop, "orders")
+        self.assertEqual((res["last_run"]["actor"], res["last_run"]["result"]), ("sync", "ok"), res)
+        self.assertEqual(res["last_run"]["counts"]["inserted"], 0)  # all stored by the runs before
+        r = C.get("/api/v1/sync/runs?shop=%s&resource=orders" % shop, T["lena"])
+        self.assertEqual(r.status, 200, r)
+        runs = r.json["items"]
+        self.assertGreaterEqual(len(runs), 3)  # test_2, test_3 and the CLI run above
+        self.assertEqual(runs[0]["id"], res["last_run"]["id"])
+        self.assertEqual([x["id"] for x in runs], sorted((x["id"] for x in runs), reverse=True))
+        self.assertEqual({x["actor"] for x in runs}, {"sync", "scheduler"})
+        self.assertTrue(all(x["shop"] == shop and x["resource"] == "orders" for x in runs), runs)
+        self.assertEqual(len(C.get("/api/v1/sync/runs?limit=2", T["lena"]).json["items"]), 2)
+        for q in ("limit=0", "resource=stock"):
+            r = C.get("/api/v1/sync/runs?" + q, T["lena"])
+            self.assertEqual((r.status, r.error_code), (400, "invalid_parameter"), q)
+        self.assertEqual(C.get("/api/v1/sync/runs", T["alice"]).status, 403)
+        self.assertEqual(C.get("/api/v1/sync/runs").status, 401)
+        # the CLI reads the same record
+        st = json.loads(S.bd("sync", "status", "--json").stdout)
+        mine = [x for x in st["shops"] if x["name"] == shop][0]
+        orders = [x for x in mine["resources"] if x["resource"] == "orders"][0]
+        self.assertEqual(orders["last_run"]["id"], runs[0]["id"])
+
     def test_zcoverage(self):
         routes = [l.split(" ")[:2] for l in bdapi.run("serve", "--routes").stdout.split("\n") if l]
-        self.assertEqual(bdapi.coverage_missing(C.api, routes, lambda p: p == "/api/v1/sync"), [])
+        self.assertEqual(bdapi.coverage_missing(C.api, routes, lambda p: p.startswith("/api/v1/sync")), [])
 
 
 if __name__ == "__main__":

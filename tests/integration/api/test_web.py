@@ -249,6 +249,10 @@ class Code(unittest.TestCase):
                     "role.": ["agent", "lead", "admin"],
                     "event.": ["created", "status_changed", "reopened", "assigned", "reply_queued", "note_added"],
                     "dash.": ["last_7_days", "last_30_days", "last_90_days"],
+                    # GET /sync: a run's result, a request's status, the resources (docs/sync.md)
+                    "sync.result.": ["ok", "error", "unfinished", "running"],
+                    "sync.status.": ["queued", "running", "done", "failed"],
+                    "sync.resource.": ["orders", "messages", "feedback"],
                     # the loyalty and satisfaction labels of the API (docs/loyalty.md)
                     "sat.dim.": ["quality", "attitude", "speed", "price"],
                     "sat.fb.": ["positive", "neutral", "negative"],

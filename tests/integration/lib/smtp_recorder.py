@@ -13,6 +13,10 @@ end of DATA, decides the answer, so a test can change it between runs:
               keep a copy of submitted mail do, then closed without an answer
   slow-sent   recorded and filed in the Sent folder, then 250 only after 5 seconds (a
               test kills the sender while it waits)
+
+With SMTP_AUTH_USER and SMTP_AUTH_PASSWORD in the environment the server offers AUTH
+PLAIN/LOGIN without TLS (loopback only), refuses mail before a login, accepts only that
+login, and records it in the envelope file as "auth_login".
 """
 import argparse
 import asyncio
@@ -22,7 +26,7 @@ import os
 import signal
 import time
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Recorder:
@@ -43,7 +47,8 @@ class Recorder:
         with open(base + ".eml", "wb") as f:
             f.write(envelope.original_content)
         with open(base + ".json", "w") as f:
-            json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos}, f)
+            json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
+                       "auth_login": self.login}, f)
 
     def file_in_sent(self, envelope):
         a = self.args
@@ -54,6 +59,9 @@ class Recorder:
         imap.logout()
 
     async def handle_DATA(self, server, session, envelope):
+        self.login = None
+        if session.auth_data is not None:
+            self.login = session.auth_data.login.decode()
         mode = self.mode()
         if mode == "451":
             return "451 4.3.0 Temporary local problem, try again later"
@@ -81,10 +89,17 @@ def main():
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     handler = Recorder(args)
+    auth = {}
+    user, password = os.environ.get("SMTP_AUTH_USER"), os.environ.get("SMTP_AUTH_PASSWORD")
+    if user and password:
+        def check(server, session, envelope, mechanism, data):
+            ok = data.login.decode() == user and data.password.decode() == password
+            return AuthResult(success=ok, handled=False, auth_data=data if ok else None)
+        auth = {"authenticator": check, "auth_required": True, "auth_require_tls": False}
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(loop.create_server(
-        lambda: SMTP(handler, decode_data=False, hostname="recorder.test"),
+        lambda: SMTP(handler, decode_data=False, hostname="recorder.test", **auth),
         "127.0.0.1", args.port))
     port = server.sockets[0].getsockname()[1]
     tmp = args.port_file + ".tmp"
