@@ -207,6 +207,13 @@ typedef int (*sla_chunk_fn)(void *ud, int worker, const sla_config *c, const sla
 int sla_dataset_scan(bd_store *s, const sla_config *c, const sla_scope *scope, sla_chunk_fn fn,
                      void *ud, bd_err *err);
 
+/* Loads the tickets of ids (ascending, no repeats; scope->ticket_id is ignored) and calls
+ * fn for each chunk, on this thread (worker 0): one loader for all of them, ids close
+ * together in one range of ids — such a chunk may also hold tickets between them that are
+ * not in ids, which fn skips. What a bulk import's refresh of the tickets it changed uses. */
+int sla_dataset_scan_ids(bd_store *s, const sla_config *c, const sla_scope *scope,
+                         const int64_t *ids, size_t n, sla_chunk_fn fn, void *ud, bd_err *err);
+
 size_t sla_dataset_count(const sla_dataset *d);
 const sla_ticket_info *sla_dataset_ticket(const sla_dataset *d, size_t i);
 /* Fills in for ticket i (pointers into d). */

@@ -156,6 +156,13 @@ int store_tickets_link_order(bd_store *s, int64_t shop_id, const char *order_ext
 int store_ticket_set_classification(bd_store *s, int64_t id, const char *category,
                                     const char *subcategory, const char *language, int urgency,
                                     int priority, bd_err *err);
+/* A message joining its ticket: store_ticket_touch and, when classify is 1,
+ * store_ticket_set_classification, in one UPDATE (one rewrite of the row and its indexes
+ * instead of two). */
+int store_ticket_touch_classify(bd_store *s, int64_t id, int direction, int64_t at,
+                                const char *subject, int classify, const char *category,
+                                const char *subcategory, const char *language, int urgency,
+                                int priority, bd_err *err);
 /* What the buyer is waiting for on a ticket: the public buyer messages sent after the last
  * public reply (unanswered, the newest at last_unanswered_at) and that reply's time (0 when
  * there is none). */

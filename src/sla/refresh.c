@@ -33,12 +33,38 @@ int sla_ticket_refresh(bd_store *s, const sla_config *c, int64_t ticket_id, int6
     return rc;
 }
 
+/* sla_tickets_refresh's walk: the ids to refresh and how far the chunks got. */
+typedef struct ids_refresh {
+    bd_store *s;
+    const int64_t *ids;
+    size_t n, next;
+    int64_t now;
+    sla_result r;
+} ids_refresh;
+
+static int refresh_ids_chunk(void *ud, int worker, const sla_config *c, const sla_dataset *d,
+                             bd_err *err)
+{
+    (void)worker;
+    ids_refresh *x = ud;
+    for (size_t i = 0; i < sla_dataset_count(d); i++) {
+        int64_t id = sla_dataset_ticket(d, i)->id;
+        while (x->next < x->n && x->ids[x->next] < id) x->next++;
+        if (x->next == x->n || x->ids[x->next] != id) continue; /* between two of ids */
+        if (refresh_one(x->s, c, d, i, x->now, &x->r, NULL, err)) return -1;
+    }
+    return 0;
+}
+
 int sla_tickets_refresh(bd_store *s, const sla_config *c, const int64_t *ids, size_t n,
                         int64_t now, bd_err *err)
 {
-    for (size_t i = 0; i < n; i++)
-        if (sla_ticket_refresh(s, c, ids[i], now, err)) return -1;
-    return 0;
+    if (n == 1) return sla_ticket_refresh(s, c, ids[0], now, err);
+    ids_refresh x = {.s = s, .ids = ids, .n = n, .now = now};
+    sla_scope scope = {.as_of = now + 1};
+    int rc = sla_dataset_scan_ids(s, c, &scope, ids, n, refresh_ids_chunk, &x, err);
+    sla_result_clear(&x.r);
+    return rc;
 }
 
 /* A ticket whose due time or state moved. */

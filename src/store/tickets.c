@@ -278,6 +278,36 @@ int store_ticket_touch(bd_store *s, int64_t id, int direction, int64_t at, const
     return exec_update(s, st, "update ticket", err);
 }
 
+int store_ticket_touch_classify(bd_store *s, int64_t id, int direction, int64_t at,
+                                const char *subject, int classify, const char *category,
+                                const char *subcategory, const char *language, int urgency,
+                                int priority, bd_err *err)
+{
+    if (!classify) return store_ticket_touch(s, id, direction, at, subject, err);
+    /* the SET clauses of store_ticket_touch and store_ticket_set_classification: they
+     * write different columns, so one statement does what the two do in turn */
+    sqlite3_stmt *st = store_stmt(
+        s, ST_TICKET_TOUCH_CLASSIFY,
+        "UPDATE tickets SET last_message_at = max(coalesce(last_message_at, 0), ?3),"
+        " last_inbound_at = CASE WHEN ?2 = 0 THEN max(coalesce(last_inbound_at, 0), ?3)"
+        "   ELSE last_inbound_at END,"
+        " subject = coalesce(subject, ?4), updated_at = max(updated_at, ?3),"
+        " category = ?5, subcategory = ?6, language = coalesce(?7, language), priority = ?8,"
+        " urgency = ?9 WHERE id = ?1",
+        err);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, direction);
+    sqlite3_bind_int64(st, 3, at);
+    store_bind_text(st, 4, subject);
+    store_bind_text(st, 5, category);
+    store_bind_text(st, 6, subcategory);
+    store_bind_text(st, 7, language);
+    sqlite3_bind_int(st, 8, priority);
+    sqlite3_bind_int(st, 9, urgency);
+    return exec_update(s, st, "update ticket", err);
+}
+
 int store_tickets_link_order(bd_store *s, int64_t shop_id, const char *order_external_id,
                              int64_t order_id, bd_err *err)
 {

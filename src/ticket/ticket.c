@@ -268,13 +268,10 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
                         .extra = m->extra};
     if (store_message_insert(ctx->store, &sm, &res->message_id, err)) return -1;
     if (joined) {
-        if (store_ticket_touch(ctx->store, res->ticket_id, m->direction, m->sent_at, m->subject,
-                               err))
-            return -1;
-        if (classifies &&
-            store_ticket_set_classification(ctx->store, res->ticket_id, cl.category,
-                                            cl.subcategory, cl.language, cl.priority,
-                                            ticket_priority_combine(cl.priority, boost), err))
+        if (store_ticket_touch_classify(ctx->store, res->ticket_id, m->direction, m->sent_at,
+                                        m->subject, classifies, cl.category, cl.subcategory,
+                                        cl.language, cl.priority,
+                                        ticket_priority_combine(cl.priority, boost), err))
             return -1;
     }
     /* A dispute (refund, chargeback...) counts toward the buyer's suspicion flags. */
