@@ -234,6 +234,13 @@ int sla_ticket_refresh(bd_store *s, const sla_config *c, int64_t ticket_id, int6
  * batch is computed once. Does not commit. */
 int sla_tickets_refresh(bd_store *s, const sla_config *c, const int64_t *ids, size_t n,
                         int64_t now, bd_err *err);
+/* The due time and state of a ticket about to be created (n, with first message m, in shop
+ * shop of marketplace) as of now, as sla_ticket_refresh will compute them once it is
+ * stored with its message and no event that moves a clock: what ticket_ctx.new_ticket_due
+ * asks for. 0 and NULL when no clock runs. */
+void sla_new_ticket_due(const sla_config *c, const char *shop, const char *marketplace,
+                        const store_ticket_new *n, const bd_message *m, int64_t now,
+                        int64_t *due_at, const char **state);
 /* Recomputes every ticket; *changed counts the rows whose due time or state moved. Runs in
  * its own transaction. */
 int sla_refresh_all(bd_store *s, const sla_config *c, int64_t now, size_t *tickets,

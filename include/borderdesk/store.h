@@ -123,6 +123,9 @@ typedef struct store_ticket_new {
      * urgent; ticket.c combines urgency and tier) and the classifier's urgency (-1: none). */
     const char *category, *subcategory, *language;
     int priority, urgency;
+    /* The due time and state it starts with (0 and NULL: none), see ticket_ctx.new_ticket_due. */
+    int64_t due_at;
+    const char *due_state;
 } store_ticket_new;
 int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_err *err);
 

@@ -67,6 +67,32 @@ int sla_tickets_refresh(bd_store *s, const sla_config *c, const int64_t *ids, si
     return rc;
 }
 
+void sla_new_ticket_due(const sla_config *c, const char *shop, const char *marketplace,
+                        const store_ticket_new *n, const bd_message *m, int64_t now,
+                        int64_t *due_at, const char **state)
+{
+    /* the ticket as sla_dataset_load reads it: messages sent before now + 1 only */
+    sla_msg msg = {.id = 1, .at = m->sent_at, .author = -1};
+    if (m->direction == BD_DIR_OUT) {
+        msg.flags = SLA_MSG_OUT;
+        if (sla_is_auto_ack(c, m->author, m->body)) msg.flags |= SLA_MSG_AUTO;
+    }
+    sla_ticket_in in = {.created_at = n->created_at,
+                        .priority = n->priority,
+                        .category = n->category,
+                        .subcategory = n->subcategory,
+                        .msgs = &msg,
+                        .n_msgs = m->sent_at < now + 1,
+                        .team = sla_shop_team(c, shop),
+                        .calendar = sla_shop_calendar(c, shop),
+                        .deadline = sla_marketplace_deadline(c, marketplace)};
+    sla_result r = {0};
+    sla_ticket_compute(c, &in, now, &r);
+    *due_at = r.due_at;
+    *state = sla_state_name(r.state);
+    sla_result_clear(&r);
+}
+
 /* A ticket whose due time or state moved. */
 typedef struct due_change {
     int64_t id, due_at;

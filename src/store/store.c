@@ -257,8 +257,9 @@ void store_rollback(bd_store *s)
 
 int store_bulk_ingest(bd_store *s, bd_err *err)
 {
-    /* statements prepared before are expired by the pragma and prepared again without */
-    return exec(s, "PRAGMA ignore_check_constraints=ON", err, "bulk ingest");
+    /* statements prepared before are expired by the pragmas and prepared again without */
+    return exec(s, "PRAGMA ignore_check_constraints=ON; PRAGMA foreign_keys=OFF", err,
+                "bulk ingest");
 }
 
 int64_t store_count(bd_store *s, const char *table)

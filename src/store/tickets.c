@@ -139,9 +139,10 @@ int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_
         s, ST_TICKET_INSERT,
         "INSERT INTO tickets(shop_id, buyer_id, order_id, order_external_id, conversation_id,"
         " thread_key, status, subject, created_at, updated_at, linked_ticket_id,"
-        " last_message_at, last_inbound_at, category, subcategory, language, priority, urgency)"
+        " last_message_at, last_inbound_at, category, subcategory, language, priority, urgency,"
+        " due_at, due_state)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?9, CASE WHEN ?11 = 0 THEN ?9 END,"
-        " ?12, ?13, ?14, ?15, ?16)",
+        " ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         err);
     if (!st) return -1;
     char *key = thread_key(n->order_external_id, n->conversation_id);
@@ -161,6 +162,8 @@ int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_
     store_bind_text(st, 14, n->language);
     sqlite3_bind_int(st, 15, n->priority);
     if (n->urgency >= 0) sqlite3_bind_int(st, 16, n->urgency);
+    store_bind_time(st, 17, n->due_at);
+    store_bind_text(st, 18, n->due_state);
     free(key);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, err, "create ticket");
     *id = sqlite3_last_insert_rowid(s->db);

@@ -198,6 +198,24 @@ static void test_changes_are_audited(void **state)
     assert_string_equal(e[1].detail, "{\"from\":null,\"to\":\"li.wei\"}");
     store_events_free(e, n);
 
+    /* details are escaped as cJSON escapes them: quotes, backslashes, control characters;
+     * UTF-8 as it is */
+    const char *odd = "q\"b\\s/\b\f\n\r\t\x01\x1f\x7f 李 é";
+    assert_int_equal(store_user_add(f->s, odd, NULL, "agent", 1, &err), 0);
+    int64_t t2 = msg(f, "m9", "bob", "O9", NULL, "in", "2026-11-01T10:00:00Z", NULL);
+    assert_int_equal(ticket_assign(&f->ctx, t2, odd, &err), 0);
+    assert_int_equal(store_ticket_events(f->s, t2, &e, &n, &err), 0);
+    assert_int_equal(n, 2);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "from", cJSON_CreateNull());
+    cJSON_AddStringToObject(o, "to", odd);
+    char *want_detail = cJSON_PrintUnformatted(o);
+    assert_string_equal(e[1].detail, want_detail);
+    assert_string_equal(e[0].detail, "{\"status\":\"new\"}");
+    cJSON_free(want_detail);
+    cJSON_Delete(o);
+    store_events_free(e, n);
+
     /* the reply is in the outbox; the note is not */
     assert_int_equal(store_count(f->s, "outbox"), 1);
     store_ticket tk;
