@@ -41,7 +41,9 @@ void store_rollback(bd_store *s);
  * through a temporary B-tree built for every row written — a third of the cost of creating
  * a ticket. The values those constraints guard are checked here in C instead (ticket
  * statuses, message directions and kinds; see store_ticket_create, store_ticket_set_status,
- * store_message_insert), so use it only on a connection that writes nothing else. */
+ * store_message_insert), so use it only on a connection that writes nothing else.
+ * Foreign keys are not enforced either (a lookup in the parent table per key per row): every
+ * id an ingest writes is one it read or wrote itself in the same transaction. */
 int store_bulk_ingest(bd_store *s, bd_err *err);
 
 /* ---- shops ---- */
