@@ -231,7 +231,8 @@ int sla_ticket_refresh(bd_store *s, const sla_config *c, int64_t ticket_id, int6
                        bd_err *err);
 /* The same for several tickets (ascending ids, no repeats): what a bulk import calls once
  * per transaction for the tickets it changed, so a ticket that got many messages in the
- * batch is computed once. Does not commit. */
+ * batch is computed once; the tickets are loaded with sla_dataset_scan_ids (one loader, ids
+ * close together in one read). Does not commit. */
 int sla_tickets_refresh(bd_store *s, const sla_config *c, const int64_t *ids, size_t n,
                         int64_t now, bd_err *err);
 /* The due time and state of a ticket about to be created (n, with first message m, in shop
