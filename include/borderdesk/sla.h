@@ -207,6 +207,13 @@ typedef int (*sla_chunk_fn)(void *ud, int worker, const sla_config *c, const sla
 int sla_dataset_scan(bd_store *s, const sla_config *c, const sla_scope *scope, sla_chunk_fn fn,
                      void *ud, bd_err *err);
 
+/* Loads the tickets of ids (ascending, no repeats; scope->ticket_id is ignored) and calls
+ * fn for each chunk, on this thread (worker 0): one loader for all of them, ids close
+ * together in one range of ids — such a chunk may also hold tickets between them that are
+ * not in ids, which fn skips. What a bulk import's refresh of the tickets it changed uses. */
+int sla_dataset_scan_ids(bd_store *s, const sla_config *c, const sla_scope *scope,
+                         const int64_t *ids, size_t n, sla_chunk_fn fn, void *ud, bd_err *err);
+
 size_t sla_dataset_count(const sla_dataset *d);
 const sla_ticket_info *sla_dataset_ticket(const sla_dataset *d, size_t i);
 /* Fills in for ticket i (pointers into d). */
@@ -224,9 +231,17 @@ int sla_ticket_refresh(bd_store *s, const sla_config *c, int64_t ticket_id, int6
                        bd_err *err);
 /* The same for several tickets (ascending ids, no repeats): what a bulk import calls once
  * per transaction for the tickets it changed, so a ticket that got many messages in the
- * batch is computed once. Does not commit. */
+ * batch is computed once; the tickets are loaded with sla_dataset_scan_ids (one loader, ids
+ * close together in one read). Does not commit. */
 int sla_tickets_refresh(bd_store *s, const sla_config *c, const int64_t *ids, size_t n,
                         int64_t now, bd_err *err);
+/* The due time and state of a ticket about to be created (n, with first message m, in shop
+ * shop of marketplace) as of now, as sla_ticket_refresh will compute them once it is
+ * stored with its message and no event that moves a clock: what ticket_ctx.new_ticket_due
+ * asks for. 0 and NULL when no clock runs. */
+void sla_new_ticket_due(const sla_config *c, const char *shop, const char *marketplace,
+                        const store_ticket_new *n, const bd_message *m, int64_t now,
+                        int64_t *due_at, const char **state);
 /* Recomputes every ticket; *changed counts the rows whose due time or state moved. Runs in
  * its own transaction. */
 int sla_refresh_all(bd_store *s, const sla_config *c, int64_t now, size_t *tickets,

@@ -41,7 +41,9 @@ void store_rollback(bd_store *s);
  * through a temporary B-tree built for every row written — a third of the cost of creating
  * a ticket. The values those constraints guard are checked here in C instead (ticket
  * statuses, message directions and kinds; see store_ticket_create, store_ticket_set_status,
- * store_message_insert), so use it only on a connection that writes nothing else. */
+ * store_message_insert), so use it only on a connection that writes nothing else.
+ * Foreign keys are not enforced either (a lookup in the parent table per key per row): every
+ * id an ingest writes is one it read or wrote itself in the same transaction. */
 int store_bulk_ingest(bd_store *s, bd_err *err);
 
 /* ---- shops ---- */
@@ -123,6 +125,9 @@ typedef struct store_ticket_new {
      * urgent; ticket.c combines urgency and tier) and the classifier's urgency (-1: none). */
     const char *category, *subcategory, *language;
     int priority, urgency;
+    /* The due time and state it starts with (0 and NULL: none), see ticket_ctx.new_ticket_due. */
+    int64_t due_at;
+    const char *due_state;
 } store_ticket_new;
 int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_err *err);
 
@@ -156,6 +161,13 @@ int store_tickets_link_order(bd_store *s, int64_t shop_id, const char *order_ext
 int store_ticket_set_classification(bd_store *s, int64_t id, const char *category,
                                     const char *subcategory, const char *language, int urgency,
                                     int priority, bd_err *err);
+/* A message joining its ticket: store_ticket_touch and, when classify is 1,
+ * store_ticket_set_classification, in one UPDATE (one rewrite of the row and its indexes
+ * instead of two). */
+int store_ticket_touch_classify(bd_store *s, int64_t id, int direction, int64_t at,
+                                const char *subject, int classify, const char *category,
+                                const char *subcategory, const char *language, int urgency,
+                                int priority, bd_err *err);
 /* What the buyer is waiting for on a ticket: the public buyer messages sent after the last
  * public reply (unanswered, the newest at last_unanswered_at) and that reply's time (0 when
  * there is none). */

@@ -79,6 +79,12 @@ struct ticket_ctx {
     /* Optional with defer_changes: called by ticket_ctx_flush instead of on_change, with
      * every changed ticket at once (ascending ids, no repeats; n > 0). */
     int (*on_changes)(void *ud, const int64_t *ids, size_t n, bd_err *err);
+    /* Optional: the due time and state a new ticket is written with, worked out from what
+     * creating it has in hand (the row n, its first message m), so that the refresh after
+     * it (on_change, called with on_change_ud) usually finds nothing to rewrite. Only a
+     * guess that saves a write: on_change still computes the ticket from the database. */
+    void (*new_ticket_due)(void *ud, const store_ticket_new *n, const bd_message *m,
+                           int64_t *due_at, const char **due_state);
     ticket_changes *changes;    /* private: the deferred ticket ids */
 };
 void ticket_ctx_clear(ticket_ctx *ctx);

@@ -97,6 +97,13 @@ static int sla_changed(void *ud, int64_t ticket_id, bd_err *err)
     return sla_ticket_refresh(cli->store, cli->sla, ticket_id, bd_now(), err);
 }
 
+static void sla_new_ticket(void *ud, const store_ticket_new *n, const bd_message *m,
+                           int64_t *due_at, const char **due_state)
+{
+    bd_cli *cli = ud;
+    sla_new_ticket_due(cli->sla, m->shop, m->marketplace, n, m, bd_now(), due_at, due_state);
+}
+
 static int sla_changed_many(void *ud, const int64_t *ids, size_t n, bd_err *err)
 {
     bd_cli *cli = ud;
@@ -115,6 +122,7 @@ void cli_ticket_ctx(bd_cli *cli, ticket_ctx *ctx, const char *actor)
     if (cli->sla) {
         ctx->on_change = sla_changed;
         ctx->on_changes = sla_changed_many;
+        ctx->new_ticket_due = sla_new_ticket;
         ctx->on_change_ud = cli;
     }
 }

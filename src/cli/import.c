@@ -12,7 +12,12 @@
 #include <string.h>
 
 
-#define IMPORT_BATCH 5000              /* lines per transaction */
+/* Lines per transaction. Each commit writes every page the batch dirtied to the WAL, and
+ * an index page takes rows from all over a batch: 20,000 lines write half the pages 5,000
+ * do (measured: 116k against 227k page writes for 100,000 messages), holding the write
+ * lock about a second. */
+#define IMPORT_BATCH 20000
+#define IMPORT_BATCH_MAX 1000000
 #define IMPORT_MAX_LINE (16u << 20)    /* bytes */
 #define IMPORT_QUEUE 256               /* lines read ahead */
 
@@ -22,12 +27,15 @@ typedef struct import_stats {
 
 static void import_help(void)
 {
-    printf("usage: borderdesk import orders|messages [--strict] [--quiet] [--no-tiers] FILE|-\n\n"
+    printf("usage: borderdesk import orders|messages [--strict] [--quiet] [--no-tiers] [--batch N]\n"
+           "                                         FILE|-\n\n"
            "Reads JSON Lines (one object per line; README.md lists every field) from FILE or\n"
            "standard input and stores them. Importing the same data twice changes nothing.\n\n"
            "  --strict   import nothing unless every line is valid\n"
            "  --quiet    no summary line\n"
-           "  --no-tiers orders: do not update buyers' tiers afterwards (`tiers recompute`)\n\n"
+           "  --no-tiers orders: do not update buyers' tiers afterwards (`tiers recompute`)\n"
+           "  --batch N  lines per transaction (default 20000): what a stopped import keeps\n"
+           "             is every full batch before it; other writers wait for a commit\n\n"
            "A bad line is reported as FILE:LINE: reason on stderr; the other lines are kept\n"
            "and the exit code is 3.\n");
 }
@@ -199,9 +207,11 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
     if (!orders && strcmp(what, "messages") != 0)
         return cli_usage("import", "unknown kind \"%s\" (orders or messages)", what);
     int strict = 0, quiet = 0, tiers = 1;
+    long batch = IMPORT_BATCH;
     static const struct option opts[] = {{"strict", no_argument, NULL, 's'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"no-tiers", no_argument, NULL, 't'},
+                                         {"batch", required_argument, NULL, 'b'},
                                          {NULL, 0, NULL, 0}};
     int c;
     argc--, argv++; /* options follow the kind */
@@ -210,7 +220,13 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
         if (c == 's') strict = 1;
         else if (c == 'q') quiet = 1;
         else if (c == 't') tiers = 0;
-        else return cli_usage("import", "unknown option");
+        else if (c == 'b') {
+            char *end;
+            batch = strtol(optarg, &end, 10);
+            if (!*optarg || *end || batch < 1 || batch > IMPORT_BATCH_MAX)
+                return cli_usage("import", "--batch takes a number of lines from 1 to %d",
+                                 IMPORT_BATCH_MAX);
+        } else return cli_usage("import", "unknown option");
     }
     if (optind != argc - 1) return cli_usage("import", "give one FILE, or - for standard input");
     const char *path = argv[optind];
@@ -278,7 +294,7 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
             fprintf(stderr, "%s:%ld: %s\n", label, st.lines, err.msg);
             st.rejected++;
         }
-        if (!strict && st.lines % IMPORT_BATCH == 0) {
+        if (!strict && st.lines % batch == 0) {
             if (ticket_ctx_flush(&ctx, &err) || store_commit(s, &err)) {
                 cli_fail(BD_EXIT_FAIL, "%s", err.msg);
                 fatal = 1;

@@ -33,12 +33,64 @@ int sla_ticket_refresh(bd_store *s, const sla_config *c, int64_t ticket_id, int6
     return rc;
 }
 
+/* sla_tickets_refresh's walk: the ids to refresh and how far the chunks got. */
+typedef struct ids_refresh {
+    bd_store *s;
+    const int64_t *ids;
+    size_t n, next;
+    int64_t now;
+    sla_result r;
+} ids_refresh;
+
+static int refresh_ids_chunk(void *ud, int worker, const sla_config *c, const sla_dataset *d,
+                             bd_err *err)
+{
+    (void)worker;
+    ids_refresh *x = ud;
+    for (size_t i = 0; i < sla_dataset_count(d); i++) {
+        int64_t id = sla_dataset_ticket(d, i)->id;
+        while (x->next < x->n && x->ids[x->next] < id) x->next++;
+        if (x->next == x->n || x->ids[x->next] != id) continue; /* between two of ids */
+        if (refresh_one(x->s, c, d, i, x->now, &x->r, NULL, err)) return -1;
+    }
+    return 0;
+}
+
 int sla_tickets_refresh(bd_store *s, const sla_config *c, const int64_t *ids, size_t n,
                         int64_t now, bd_err *err)
 {
-    for (size_t i = 0; i < n; i++)
-        if (sla_ticket_refresh(s, c, ids[i], now, err)) return -1;
-    return 0;
+    if (n == 1) return sla_ticket_refresh(s, c, ids[0], now, err);
+    ids_refresh x = {.s = s, .ids = ids, .n = n, .now = now};
+    sla_scope scope = {.as_of = now + 1};
+    int rc = sla_dataset_scan_ids(s, c, &scope, ids, n, refresh_ids_chunk, &x, err);
+    sla_result_clear(&x.r);
+    return rc;
+}
+
+void sla_new_ticket_due(const sla_config *c, const char *shop, const char *marketplace,
+                        const store_ticket_new *n, const bd_message *m, int64_t now,
+                        int64_t *due_at, const char **state)
+{
+    /* the ticket as sla_dataset_load reads it: messages sent before now + 1 only */
+    sla_msg msg = {.id = 1, .at = m->sent_at, .author = -1};
+    if (m->direction == BD_DIR_OUT) {
+        msg.flags = SLA_MSG_OUT;
+        if (sla_is_auto_ack(c, m->author, m->body)) msg.flags |= SLA_MSG_AUTO;
+    }
+    sla_ticket_in in = {.created_at = n->created_at,
+                        .priority = n->priority,
+                        .category = n->category,
+                        .subcategory = n->subcategory,
+                        .msgs = &msg,
+                        .n_msgs = m->sent_at < now + 1,
+                        .team = sla_shop_team(c, shop),
+                        .calendar = sla_shop_calendar(c, shop),
+                        .deadline = sla_marketplace_deadline(c, marketplace)};
+    sla_result r = {0};
+    sla_ticket_compute(c, &in, now, &r);
+    *due_at = r.due_at;
+    *state = sla_state_name(r.state);
+    sla_result_clear(&r);
 }
 
 /* A ticket whose due time or state moved. */

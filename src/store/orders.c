@@ -70,9 +70,24 @@ static int buyer_insert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t
     return store_fail(s, err, "store buyer");
 }
 
+/* given differs from what is stored (a detail not given leaves the stored one). */
+static int differs_from(const char *have, const char *given)
+{
+    return given && !bd_streq(have, given);
+}
+
 int store_buyer_upsert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t *id,
                        bd_err *err)
 {
+    /* A buyer this transaction (or an earlier one of this connection, when nobody else
+     * wrote since) already read or wrote, with the same details: nothing to do. */
+    store_cached_buyer cb;
+    if (store_buyer_cache_get(s, shop_id, b->external_id, &cb) &&
+        !differs_from(cb.name, b->name) && !differs_from(cb.email, b->email) &&
+        !differs_from(cb.country, b->country) && !differs_from(cb.language, b->language)) {
+        *id = cb.id;
+        return 0;
+    }
     /* Read first: most messages come from known buyers whose details did not change, so
      * a repeated import writes nothing. */
     sqlite3_stmt *st = store_stmt(s, ST_BUYER_ID,
@@ -87,11 +102,20 @@ int store_buyer_upsert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t 
         *id = sqlite3_column_int64(st, 0);
         int changed = differs(st, 1, b->name) || differs(st, 2, b->email) ||
                       differs(st, 3, b->country) || differs(st, 4, b->language);
+        if (!changed)
+            store_buyer_cache_put(s, shop_id, b->external_id, *id,
+                                  (const char *)sqlite3_column_text(st, 1),
+                                  (const char *)sqlite3_column_text(st, 2),
+                                  (const char *)sqlite3_column_text(st, 3),
+                                  (const char *)sqlite3_column_text(st, 4));
         sqlite3_reset(st);
         if (!changed) return 0;
     } else if (rc != SQLITE_DONE) {
         return store_fail(s, err, "find buyer");
     } else if ((rc = buyer_insert(s, shop_id, b, id, err)) <= 0) {
+        if (rc == 0)
+            store_buyer_cache_put(s, shop_id, b->external_id, *id, b->name, b->email,
+                                  b->country, b->language);
         return rc;
     }
     st = store_stmt(
@@ -102,7 +126,7 @@ int store_buyer_upsert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t 
         "  name = coalesce(excluded.name, name), email = coalesce(excluded.email, email),"
         "  country = coalesce(excluded.country, country),"
         "  language = coalesce(excluded.language, language), updated_at = excluded.updated_at"
-        " RETURNING id",
+        " RETURNING id, name, email, country, language",
         err);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, shop_id);
@@ -114,6 +138,11 @@ int store_buyer_upsert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t 
     sqlite3_bind_int64(st, 7, bd_now());
     if (sqlite3_step(st) != SQLITE_ROW) return store_fail(s, err, "store buyer");
     *id = sqlite3_column_int64(st, 0);
+    store_buyer_cache_put(s, shop_id, b->external_id, *id,
+                          (const char *)sqlite3_column_text(st, 1),
+                          (const char *)sqlite3_column_text(st, 2),
+                          (const char *)sqlite3_column_text(st, 3),
+                          (const char *)sqlite3_column_text(st, 4));
     sqlite3_reset(st);
     return 0;
 }

@@ -213,6 +213,7 @@ void store_close(bd_store *s)
 {
     if (!s) return;
     store_rank_cache_free(s);
+    store_buyer_cache_clear(s);
     for (int i = 0; i < ST_COUNT_; i++) sqlite3_finalize(s->stmts[i]);
     if (s->db) sqlite3_close(s->db);
     free(s->path);
@@ -236,29 +237,47 @@ static void reset_all(bd_store *s)
         if (sqlite3_stmt_busy(st)) sqlite3_reset(st);
 }
 
+/* Empties the buyer cache when another connection committed since this one's last write
+ * transaction: what the cache holds may have changed. Called holding the write lock. */
+static void check_data_version(bd_store *s)
+{
+    sqlite3_stmt *st = store_stmt(s, ST_DATA_VERSION, "PRAGMA data_version", NULL);
+    int64_t v = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    if (st) sqlite3_reset(st);
+    if (v < 0 || v != s->data_version) store_buyer_cache_clear(s);
+    s->data_version = v;
+}
+
 int store_begin(bd_store *s, bd_err *err)
 {
     store_rank_cache_free(s);
     reset_all(s);
-    return exec(s, "BEGIN IMMEDIATE", err, "begin transaction");
+    if (exec(s, "BEGIN IMMEDIATE", err, "begin transaction")) return -1;
+    check_data_version(s);
+    s->in_tx = 1;
+    return 0;
 }
 
 int store_commit(bd_store *s, bd_err *err)
 {
     store_rank_cache_free(s);
+    s->in_tx = 0;
     return exec(s, "COMMIT", err, "commit");
 }
 
 void store_rollback(bd_store *s)
 {
     store_rank_cache_free(s);
+    store_buyer_cache_clear(s);
+    s->in_tx = 0;
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int store_bulk_ingest(bd_store *s, bd_err *err)
 {
-    /* statements prepared before are expired by the pragma and prepared again without */
-    return exec(s, "PRAGMA ignore_check_constraints=ON", err, "bulk ingest");
+    /* statements prepared before are expired by the pragmas and prepared again without */
+    return exec(s, "PRAGMA ignore_check_constraints=ON; PRAGMA foreign_keys=OFF", err,
+                "bulk ingest");
 }
 
 int64_t store_count(bd_store *s, const char *table)

@@ -23,12 +23,13 @@ enum store_stmt_id {
     ST_BUYER_UPSERT, ST_BUYER_ID, ST_BUYER_INSERT,
     ST_ORDER_UPSERT, ST_ORDER_LOOKUP, ST_ITEMS_DELETE, ST_ITEM_INSERT, ST_ORDER_ITEMS,
     ST_TICKET_THREAD, ST_TICKET_INSERT, ST_TICKET_GET, ST_TICKET_STATUS, ST_TICKET_ASSIGN,
-    ST_TICKET_TOUCH, ST_TICKET_CLASSIFY, ST_TICKET_LINK, ST_TICKET_WAITING,
+    ST_TICKET_TOUCH, ST_TICKET_CLASSIFY, ST_TICKET_TOUCH_CLASSIFY, ST_TICKET_LINK,
+    ST_TICKET_WAITING,
     ST_MSG_EXISTS, ST_MSG_EXISTS_IN, ST_MSG_INSERT, ST_MSG_LIST,
     ST_EVENT_INSERT, ST_EVENT_LIST,
     ST_OUTBOX_INSERT,
     ST_USER_GET, ST_USER_INSERT, ST_USER_DISABLE, ST_USER_LIST,
-    ST_CKPT_GET, ST_CKPT_SET,
+    ST_CKPT_GET, ST_CKPT_SET, ST_DATA_VERSION,
     /* loyalty.c */
     ST_LY_BUYER_ORDERS, ST_LY_ALL_ORDERS, ST_LY_CLAIMS, ST_LY_NEGATIVES, ST_LY_ORDERS_BETWEEN,
     ST_LY_SAT_BETWEEN, ST_LY_DIRTY_ADD, ST_LY_DIRTY_LIST, ST_LY_DIRTY_CLEAR, ST_LY_GET,
@@ -73,7 +74,25 @@ struct bd_store {
     int readonly;
     sqlite3_stmt *stmts[ST_COUNT_];
     struct store_rank_cache *rank; /* rank.c: valid within one transaction */
+    struct store_buyer_cache *buyers; /* buyer_cache.c */
+    int in_tx;                        /* inside store_begin .. store_commit/rollback */
+    int64_t data_version;             /* PRAGMA data_version at the last store_begin */
 };
+
+/* buyer_cache.c: buyers as this connection last read or wrote them, used only inside its
+ * write transactions (store_begin checks that no other connection committed since the
+ * last one, else empties it; store_rollback empties it). The strings of a found buyer live
+ * until the next put or clear. */
+typedef struct store_cached_buyer {
+    int64_t id;
+    const char *name, *email, *country, *language;
+} store_cached_buyer;
+int store_buyer_cache_get(bd_store *s, int64_t shop_id, const char *external_id,
+                          store_cached_buyer *out); /* 1 found, 0 not */
+void store_buyer_cache_put(bd_store *s, int64_t shop_id, const char *external_id, int64_t id,
+                           const char *name, const char *email, const char *country,
+                           const char *language);
+void store_buyer_cache_clear(bd_store *s);
 
 /* Drops rank.c's cache (at every transaction boundary). */
 void store_rank_cache_free(bd_store *s);

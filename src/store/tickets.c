@@ -139,9 +139,10 @@ int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_
         s, ST_TICKET_INSERT,
         "INSERT INTO tickets(shop_id, buyer_id, order_id, order_external_id, conversation_id,"
         " thread_key, status, subject, created_at, updated_at, linked_ticket_id,"
-        " last_message_at, last_inbound_at, category, subcategory, language, priority, urgency)"
+        " last_message_at, last_inbound_at, category, subcategory, language, priority, urgency,"
+        " due_at, due_state)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?9, CASE WHEN ?11 = 0 THEN ?9 END,"
-        " ?12, ?13, ?14, ?15, ?16)",
+        " ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         err);
     if (!st) return -1;
     char *key = thread_key(n->order_external_id, n->conversation_id);
@@ -161,6 +162,8 @@ int store_ticket_create(bd_store *s, const store_ticket_new *n, int64_t *id, bd_
     store_bind_text(st, 14, n->language);
     sqlite3_bind_int(st, 15, n->priority);
     if (n->urgency >= 0) sqlite3_bind_int(st, 16, n->urgency);
+    store_bind_time(st, 17, n->due_at);
+    store_bind_text(st, 18, n->due_state);
     free(key);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, err, "create ticket");
     *id = sqlite3_last_insert_rowid(s->db);
@@ -275,6 +278,36 @@ int store_ticket_touch(bd_store *s, int64_t id, int direction, int64_t at, const
     sqlite3_bind_int(st, 2, direction);
     sqlite3_bind_int64(st, 3, at);
     store_bind_text(st, 4, subject);
+    return exec_update(s, st, "update ticket", err);
+}
+
+int store_ticket_touch_classify(bd_store *s, int64_t id, int direction, int64_t at,
+                                const char *subject, int classify, const char *category,
+                                const char *subcategory, const char *language, int urgency,
+                                int priority, bd_err *err)
+{
+    if (!classify) return store_ticket_touch(s, id, direction, at, subject, err);
+    /* the SET clauses of store_ticket_touch and store_ticket_set_classification: they
+     * write different columns, so one statement does what the two do in turn */
+    sqlite3_stmt *st = store_stmt(
+        s, ST_TICKET_TOUCH_CLASSIFY,
+        "UPDATE tickets SET last_message_at = max(coalesce(last_message_at, 0), ?3),"
+        " last_inbound_at = CASE WHEN ?2 = 0 THEN max(coalesce(last_inbound_at, 0), ?3)"
+        "   ELSE last_inbound_at END,"
+        " subject = coalesce(subject, ?4), updated_at = max(updated_at, ?3),"
+        " category = ?5, subcategory = ?6, language = coalesce(?7, language), priority = ?8,"
+        " urgency = ?9 WHERE id = ?1",
+        err);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, direction);
+    sqlite3_bind_int64(st, 3, at);
+    store_bind_text(st, 4, subject);
+    store_bind_text(st, 5, category);
+    store_bind_text(st, 6, subcategory);
+    store_bind_text(st, 7, language);
+    sqlite3_bind_int(st, 8, priority);
+    sqlite3_bind_int(st, 9, urgency);
     return exec_update(s, st, "update ticket", err);
 }
 

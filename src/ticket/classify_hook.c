@@ -2,8 +2,8 @@
  * is classified before it is stored; the ticket takes the category of its latest
  * unanswered buyer message and its priority from the urgency. Used by import and sync.
  * Import classifies ahead on its reader thread (ticket_classify_ahead); the hook then takes
- * that result unless the ticket has unanswered messages, the one input a reader cannot
- * know. */
+ * that result, and when the ticket has unanswered messages (the one input a reader cannot
+ * know) sets repeated_contact on it instead of classifying again (mark_repeated). */
 #include "borderdesk/classify.h"
 #include "borderdesk/ticket.h"
 
@@ -47,6 +47,37 @@ static int classify(const classify_rules *rules, classify_scratch *scratch, cons
     return 0;
 }
 
+/* repeated_contact set on a result made without it, exactly as classify_message makes it
+ * with the flag (the test "repeated contact ahead" in test_ticket.c pins this against the
+ * classifier on the whole tune corpus). The flag changes nothing but itself and the
+ * urgency, which classify.c derives from the winning subcategory, the flags and the
+ * strongest rule urgency r: max(base(subcategory, flags), r), spam always low. Adding the
+ * flag only raises the base, so the new urgency is max(base with the flag, old urgency):
+ * r is either below the old base (then the raised base wins) or is the old urgency. */
+static void mark_repeated(classify_result *res)
+{
+    static const char *const names[] = {"low", "normal", "high", "urgent"};
+    res->flags |= CLASSIFY_FLAG_REPEATED;
+    const char *sub = res->subcategory;
+    if (strcmp(sub, "spam") == 0) return; /* "low" whatever else */
+    int u = 1;
+    if (strcmp(sub, "chargeback") == 0)
+        u = 3;
+    else if (strcmp(res->category, "dispute") == 0 && strcmp(sub, "return") != 0)
+        u = 2;
+    else if (bd_str_in(sub, (const char *const[]){"not_received", "customs_hold", "order_change",
+                                                  "negative", NULL}))
+        u = 2;
+    else if (strcmp(sub, "greeting") == 0 || strcmp(sub, "positive") == 0)
+        u = 0;
+    if (res->flags & CLASSIFY_FLAG_DISPUTE) u = 3;
+    if (res->flags & CLASSIFY_FLAG_NEGATIVE_FEEDBACK) u = 3; /* with repeated contact */
+    if ((res->flags & CLASSIFY_FLAG_ANGRY) && u < 2) u = 2;
+    if (u < 3) u++;
+    int old = classify_urgency_priority(res->urgency);
+    res->urgency = names[u > old ? u : old];
+}
+
 static int classify_hook(void *ud, bd_store *store, const bd_message *m, int64_t ticket_id,
                          ticket_classification *out)
 {
@@ -64,6 +95,13 @@ static int classify_hook(void *ud, bd_store *store, const bd_message *m, int64_t
         if (!a->ok) return -1;
         res = &a->res;
         json = a->json.data;
+    } else if (a && a->m == m) { /* made ahead: only the flag and the urgency move */
+        if (!a->ok) return -1;
+        own = a->res;
+        mark_repeated(&own);
+        bd_buf_reset(&tc->json);
+        classify_result_append_json(&tc->json, &own, NULL, 1);
+        json = tc->json.data;
     } else {
         if (classify(tc->rules, tc->scratch, m, repeated, &own, &tc->json)) return -1;
         json = tc->json.data;

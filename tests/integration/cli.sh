@@ -25,6 +25,8 @@ check 0 "$(run --help)" "--help"
 check 2 "$(run)" "no command"
 check 2 "$(run frobnicate)" "unknown command"
 check 2 "$(run import parcels x)" "unknown import kind"
+check 2 "$(run import messages --batch 0 x)" "--batch 0"
+check 2 "$(run import messages --batch 5x x)" "--batch not a number"
 check 2 "$(run tickets show abc)" "bad ticket id"
 
 # --- demo import, then the same again changes nothing

@@ -189,6 +189,71 @@ static void test_checkpoints_and_users(void **state)
     free(path);
 }
 
+/* The name stored for buyer id, read with a connection of its own. */
+static char *stored_name(const char *path, int64_t id)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM buyers WHERE id = ?1", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, id);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    char *name = bd_strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return name;
+}
+
+static void upsert_in_tx(bd_store *s, int64_t shop, const char *name, int64_t *id)
+{
+    bd_err err;
+    bd_buyer b = {.external_id = "A1", .name = (char *)name};
+    assert_int_equal(store_begin(s, &err), 0);
+    assert_int_equal(store_buyer_upsert(s, shop, &b, id, &err), 0);
+    assert_int_equal(store_commit(s, &err), 0);
+}
+
+/* A connection remembers the buyers it read or wrote, across its own transactions, only
+ * as long as no other connection commits: a name another connection changed in between is
+ * set back when given again, and a rolled-back write is not remembered. */
+static void test_buyer_upsert_across_connections(void **state)
+{
+    (void)state;
+    char *path;
+    bd_store *a = tu_open_new(&path), *b;
+    bd_err err;
+    assert_int_equal(store_open(path, 0, &b, &err), 0);
+    int64_t shop, id, id2;
+    assert_int_equal(store_shop_ensure(a, "ebay-us", "ebay", &shop, &err), 0);
+    upsert_in_tx(a, shop, "Alice", &id);
+    upsert_in_tx(a, shop, "Alice", &id2); /* from memory */
+    assert_int_equal(id2, id);
+    upsert_in_tx(b, shop, "Alicia", &id2); /* the other connection renames her */
+    assert_int_equal(id2, id);
+    char *name = stored_name(path, id);
+    assert_string_equal(name, "Alicia");
+    free(name);
+    upsert_in_tx(a, shop, "Alice", &id2); /* a must not trust what it remembered */
+    name = stored_name(path, id);
+    assert_string_equal(name, "Alice");
+    free(name);
+
+    /* written, rolled back: the next transaction writes it again */
+    bd_buyer bb = {.external_id = "A1", .name = "Ally"};
+    assert_int_equal(store_begin(a, &err), 0);
+    assert_int_equal(store_buyer_upsert(a, shop, &bb, &id2, &err), 0);
+    store_rollback(a);
+    upsert_in_tx(a, shop, "Ally", &id2);
+    name = stored_name(path, id);
+    assert_string_equal(name, "Ally");
+    free(name);
+    store_close(b);
+    store_close(a);
+    tu_remove_db(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_order_upsert_idempotent),
         cmocka_unit_test(test_events_append_only),
         cmocka_unit_test(test_checkpoints_and_users),
+        cmocka_unit_test(test_buyer_upsert_across_connections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* test_ticket.c — threading rules and the audit trail of ticket changes. */
+#include "corpus.h"
 #include "testutil.h"
 
+#include "borderdesk/classify.h"
 #include "borderdesk/ticket.h"
 
 #include <stdio.h>
@@ -196,6 +198,24 @@ static void test_changes_are_audited(void **state)
     assert_string_equal(e[1].detail, "{\"from\":null,\"to\":\"li.wei\"}");
     store_events_free(e, n);
 
+    /* details are escaped as cJSON escapes them: quotes, backslashes, control characters;
+     * UTF-8 as it is */
+    const char *odd = "q\"b\\s/\b\f\n\r\t\x01\x1f\x7f 李 é";
+    assert_int_equal(store_user_add(f->s, odd, NULL, "agent", 1, &err), 0);
+    int64_t t2 = msg(f, "m9", "bob", "O9", NULL, "in", "2026-11-01T10:00:00Z", NULL);
+    assert_int_equal(ticket_assign(&f->ctx, t2, odd, &err), 0);
+    assert_int_equal(store_ticket_events(f->s, t2, &e, &n, &err), 0);
+    assert_int_equal(n, 2);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "from", cJSON_CreateNull());
+    cJSON_AddStringToObject(o, "to", odd);
+    char *want_detail = cJSON_PrintUnformatted(o);
+    assert_string_equal(e[1].detail, want_detail);
+    assert_string_equal(e[0].detail, "{\"status\":\"new\"}");
+    cJSON_free(want_detail);
+    cJSON_Delete(o);
+    store_events_free(e, n);
+
     /* the reply is in the outbox; the note is not */
     assert_int_equal(store_count(f->s, "outbox"), 1);
     store_ticket tk;
@@ -243,6 +263,114 @@ static void test_order_arriving_after_message_links(void **state)
     store_ticket_clear(&tk);
 }
 
+/* Ingests a buyer message with body text into the thread of order (a corpus message's
+ * text as a JSON string), classified ahead when w is given. */
+static ticket_ingest_result classified_msg(fixture *f, ticket_ahead_worker *w, ticket_ahead *a,
+                              const char *ext, const char *order, const cJSON *body,
+                              const char *sent_at)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "shop", "ebay-us");
+    cJSON_AddStringToObject(o, "marketplace", "ebay");
+    cJSON_AddStringToObject(o, "external_id", ext);
+    cJSON_AddItemToObject(o, "buyer", cJSON_Parse("{\"external_id\":\"alice\"}"));
+    cJSON_AddStringToObject(o, "order_id", order);
+    cJSON_AddStringToObject(o, "direction", "in");
+    cJSON_AddItemToObject(o, "body", cJSON_Duplicate(body, 0));
+    cJSON_AddStringToObject(o, "sent_at", sent_at);
+    char *json = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    bd_message m;
+    tu_message(&m, json);
+    cJSON_free(json);
+    if (w) {
+        ticket_classify_ahead(w, &m, a);
+        ticket_classifier_use(&f->ctx, a);
+    }
+    ticket_ingest_result res;
+    bd_err err;
+    if (ticket_ingest_message(&f->ctx, &m, &res, &err)) fail_msg("ingest %s: %s", ext, err.msg);
+    ticket_classifier_use(&f->ctx, NULL);
+    bd_message_clear(&m);
+    return res;
+}
+
+static char *classification_of(fixture *f, int64_t ticket_id, int64_t message_id)
+{
+    store_message_row *rows;
+    size_t n;
+    bd_err err;
+    assert_int_equal(store_ticket_messages(f->s, ticket_id, &rows, &n, &err), 0);
+    char *c = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].id == message_id && rows[i].classification)
+            c = bd_strdup(rows[i].classification);
+    store_message_rows_free(rows, n);
+    assert_non_null(c);
+    return c;
+}
+
+/* A buyer who writes again before an answer is a repeated contact. An import classifies
+ * ahead without knowing that and the hook then only sets the flag and raises the urgency:
+ * the stored result must be the classifier's own with repeated_contact, for every message
+ * of the tune corpus (each one the second message of its own ticket, once classified ahead
+ * and once by the hook alone). */
+static void test_repeated_contact_ahead(void **state)
+{
+    fixture *f = *state;
+    char *dir = bd_asprintf("%s/locales", tu_source_dir());
+    bd_err err;
+    if (ticket_classifier_open(&f->ctx, dir, &err)) fail_msg("rules: %s", err.msg);
+    free(dir);
+    ticket_ahead_worker *w = ticket_ahead_worker_new(&f->ctx);
+    assert_non_null(w);
+    ticket_ahead *a = ticket_ahead_new();
+    static const char *const langs[] = {"en", "es", "fr", "de", "it", "pt", "ru", "pl",
+                                        "ja", "ko", "ar", "zh"};
+    cJSON *first = cJSON_CreateString("Hello, any news about my order?");
+    size_t checked = 0, raised = 0;
+    for (size_t l = 0; l < sizeof langs / sizeof *langs; l++) {
+        tu_corpus c;
+        if (tu_corpus_load("tune", langs[l], &c)) continue;
+        for (size_t i = 0; i < c.n; i++) {
+            const cJSON *body = cJSON_GetObjectItemCaseSensitive(c.rows[i], "body");
+            if (!cJSON_IsString(body)) continue;
+            char ext[96], order[64], sent[32];
+            ticket_ingest_result r[2];
+            for (int ahead = 0; ahead < 2; ahead++) {
+                snprintf(order, sizeof order, "%s-%zu-%d", langs[l], i, ahead);
+                snprintf(ext, sizeof ext, "%s-1", order);
+                classified_msg(f, ahead ? w : NULL, a, ext, order, first, "2026-11-01T10:00:00Z");
+                snprintf(ext, sizeof ext, "%s-2", order);
+                snprintf(sent, sizeof sent, "2026-11-01T11:%02zu:00Z", i % 60);
+                r[ahead] = classified_msg(f, ahead ? w : NULL, a, ext, order, body, sent);
+            }
+            assert_false(r[0].created || r[1].created); /* joined: the ticket waits on one */
+            char *own = classification_of(f, r[0].ticket_id, r[0].message_id);
+            char *made_ahead = classification_of(f, r[1].ticket_id, r[1].message_id);
+            assert_non_null(strstr(own, "\"repeated_contact\""));
+            assert_string_equal(made_ahead, own);
+            store_ticket t0, t1;
+            assert_int_equal(store_ticket_get(f->s, r[0].ticket_id, &t0, &err), 1);
+            assert_int_equal(store_ticket_get(f->s, r[1].ticket_id, &t1, &err), 1);
+            assert_int_equal(t1.priority, t0.priority);
+            if (t0.priority == TICKET_PRIORITY_URGENT) raised++;
+            store_ticket_clear(&t0);
+            store_ticket_clear(&t1);
+            free(own);
+            free(made_ahead);
+            checked++;
+        }
+        tu_corpus_free(&c);
+    }
+    printf("repeated contact: %zu messages, %zu urgent\n", checked, raised);
+    assert_true(checked > 1000);
+    cJSON_Delete(first);
+    ticket_ahead_free(a);
+    ticket_ahead_worker_free(w);
+    ticket_classifier_close(&f->ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +380,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_changes_are_audited, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_arriving_after_message_links, setup, teardown),
         cmocka_unit_test_setup_teardown(test_known_shop_other_marketplace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repeated_contact_ahead, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
