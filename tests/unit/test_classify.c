@@ -373,6 +373,17 @@ static void test_literals(void **state)
     assert_lits_x("未着|届いて(い)?ない", "届いていない|届いてない|未着", 1);
     assert_lits("未着|届いて(い)?ない\\s", "届い|未着");
     assert_lits("Возврат", "воз"); /* upper case: not exact; 6 bytes */
+    /* optional pieces at the end of the pattern (or of a top-level branch) decide nothing:
+     * dropped, the rest is a list */
+    assert_lits_x("\\bthanks?\\b(?: (?:so|very) much)?(?: for (?:the|your) (?:quick |fast )?"
+                  "(?:reply|help|response|answer|info|information|support))?",
+                  "\\bthank\\b|\\bthanks\\b", 1);
+    assert_lits_x("\\b(?:size|colou?r)\\b\\??", "\\bcolor\\b|\\bcolour\\b|\\bsize\\b", 1);
+    assert_lits_x("refund(?: now)?|money back[!.]*", "money back|refund", 1);
+    /* ... but not when something required or an assertion follows them */
+    assert_lits_x("refund(?: now)?\\b", "refund\\b|refund now\\b", 1); /* small: a list */
+    assert_lits("refund(?: now)?x+", "refund");
+    assert_lits("(?: now)?", "");
     /* a word's tail: \w* asks for nothing after the stem, \w+ for one more word character */
     assert_lits_x("\\b(?:разбит|треснут)\\w*", "\\bразбит|\\bтреснут", 1);
     assert_lits_x("\\bвозврат\\w*\\b", "\\bвозврат", 1);
