@@ -227,7 +227,8 @@ char *cl_cache_read(const char *path, const char *magic, size_t *n);
  * directory under a key made of the file's bytes, the load flags and the identity of the
  * program and its libraries. A file seen before is then loaded without compiling or
  * analysing a single pattern. */
-void cl_rulecache_key(const char *text, size_t len, int lang_idx, int flags, char key[65]);
+void cl_rulecache_key(const char *text, size_t len, const char *path, int lang_idx, int flags,
+                      char key[65]); /* key "" when the program cannot be identified */
 /* The cached analysis for key (caller frees; *n its length), or NULL when there is none. */
 char *cl_rulecache_read(int lang_idx, const char *dir, const char *key, size_t *n);
 /* Puts an analysis read by cl_rulecache_read into lang (parsed with lazy = 1): 0, or -1 when

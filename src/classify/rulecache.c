@@ -6,8 +6,11 @@
  * for the shipped rules, three quarters of a run's start-up, to learn the same thing each
  * time. So the result — per pattern its literals, whether it is a list of strings, whether
  * its literals start every match and how long a match can be; per language the name of its
- * Hyperscan database — is written to the cache directory (hsdb.c's) as cl-<lang>-<key>.bin.
- * The key is a SHA-256 of the rules file's bytes, the load flags, and what could make the
+ * Hyperscan database — is written to the cache directory (hsdb.c's) as
+ * cl-<lang>-<slot>-<key>.bin. The slot names the program, the rules file's path and the load
+ * flags: writing an analysis removes the slot's older ones (an earlier build, an earlier
+ * version of the file). The key is a SHA-256 of the rules file's bytes, the load flags, and
+ * what could make the
  * analysis differ: this very program (its path, inode, size and modification time, so a
  * rebuilt borderdesk never trusts an older build's analysis) and the versions of PCRE2,
  * Hyperscan (with the CPU features it compiles for) and utf8proc. A file that matches is
@@ -22,6 +25,7 @@
  */
 #include "internal.h"
 
+#include <dirent.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +36,9 @@
 
 #define RULECACHE_MAGIC "borderdesk rules analysis 1\n"
 
-/* Adds the identity of the running program to the hash; 0, or -1 when it cannot be known
- * (then nothing is cached). */
-static int program_identity(EVP_MD_CTX *ctx)
+/* Adds the identity of the running program to the hash (the slot's hash gets only its path);
+ * 0, or -1 when it cannot be known (then nothing is cached). */
+static int program_identity(EVP_MD_CTX *ctx, EVP_MD_CTX *slot)
 {
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -47,19 +51,35 @@ static int program_identity(EVP_MD_CTX *ctx)
                      (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
                      (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     EVP_DigestUpdate(ctx, id, (size_t)k);
+    EVP_DigestUpdate(slot, exe, (size_t)n + 1);
     return 0;
 }
 
-void cl_rulecache_key(const char *text, size_t len, int lang_idx, int flags, char key[65])
+static void hex(const unsigned char *md, size_t n, char *out)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx) abort();
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++)
+        out[2 * i] = digits[md[i] >> 4], out[2 * i + 1] = digits[md[i] & 15];
+    out[2 * n] = '\0';
+}
+
+void cl_rulecache_key(const char *text, size_t len, const char *path, int lang_idx, int flags,
+                      char key[65])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new(), *slot = EVP_MD_CTX_new();
+    if (!ctx || !slot) abort();
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(slot, EVP_sha256(), NULL);
     key[0] = '\0';
-    if (program_identity(ctx) != 0) {
+    if (program_identity(ctx, slot) != 0) {
         EVP_MD_CTX_free(ctx);
+        EVP_MD_CTX_free(slot);
         return; /* "": no cache */
     }
+    char slot_tail[64];
+    int sk = snprintf(slot_tail, sizeof slot_tail, "|%d|", flags);
+    EVP_DigestUpdate(slot, slot_tail, (size_t)sk);
+    EVP_DigestUpdate(slot, path, strlen(path));
     char pcre[64] = "";
     (void)pcre2_config(PCRE2_CONFIG_VERSION, pcre);
     hs_platform_info_t plat;
@@ -71,14 +91,17 @@ void cl_rulecache_key(const char *text, size_t len, int lang_idx, int flags, cha
                      utf8proc_version(), classify_langs[lang_idx], flags);
     EVP_DigestUpdate(ctx, head, (size_t)k);
     EVP_DigestUpdate(ctx, text, len);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned mdlen = 0;
+    unsigned char md[EVP_MAX_MD_SIZE], sm[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0, smlen = 0;
     EVP_DigestFinal_ex(ctx, md, &mdlen);
+    EVP_DigestFinal_ex(slot, sm, &smlen);
     EVP_MD_CTX_free(ctx);
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < 20; i++) /* 160 bits name a file well enough */
-        key[2 * i] = digits[md[i] >> 4], key[2 * i + 1] = digits[md[i] & 15];
-    key[40] = '\0';
+    EVP_MD_CTX_free(slot);
+    /* "<slot>-<key>": the slot (program path, rules file path, flags) names where one
+     * analysis at a time is kept; 160 bits of the key name it well enough */
+    hex(sm, 8, key);
+    key[16] = '-';
+    hex(md, 20, key + 17);
 }
 
 static char *file_name(int lang_idx, const char *key)
@@ -95,6 +118,27 @@ char *cl_rulecache_read(int lang_idx, const char *dir, const char *key, size_t *
     free(path);
     free(name);
     return data;
+}
+
+/* Removes the older analyses of the same slot (the same program, rules file and flags, an
+ * earlier build or an earlier version of the file): one per slot is enough, and a developer
+ * rebuilding all day would otherwise fill the directory until the 30-day pruning. */
+static void forget_others(const char *dir, int lang_idx, const char *key, const char *keep)
+{
+    char prefix[40];
+    int k = snprintf(prefix, sizeof prefix, "cl-%s-%.17s", classify_langs[lang_idx], key);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, prefix, (size_t)k) != 0 || strcmp(e->d_name, keep) == 0) continue;
+        size_t nl = strlen(e->d_name);
+        if (nl < 4 || strcmp(e->d_name + nl - 4, ".bin") != 0) continue; /* not a .tmp */
+        char *path = bd_asprintf("%s/%s", dir, e->d_name);
+        (void)unlink(path);
+        free(path);
+    }
+    closedir(d);
 }
 
 static void put_u32(bd_buf *b, uint32_t v)
@@ -130,6 +174,7 @@ void cl_rulecache_store(const cl_lang *lang, int lang_idx, const char *dir, cons
     bd_buf_append(&b, lang->hs_key, kl);
     char *name = file_name(lang_idx, key);
     cl_cache_write(dir, name, RULECACHE_MAGIC, b.data, b.len);
+    forget_others(dir, lang_idx, key, name);
     free(name);
     bd_buf_free(&b);
 }

@@ -585,7 +585,7 @@ static int load_lang(classify_rules *r, int i, const char *path, int flags, cons
     size_t an = 0;
     char *analysis = NULL;
     if (cache) {
-        cl_rulecache_key(text, len, i, flags, key);
+        cl_rulecache_key(text, len, path, i, flags, key);
         analysis = cl_rulecache_read(i, cache, key, &an);
     }
     if (analysis) {

@@ -1075,6 +1075,20 @@ static void test_rules_cache(void **state)
     classify_text(r, "Order 028-7391024-4456123", "refund $10 or chargeback!!!", &res);
     assert_string_equal(res.subcategory, "chargeback");
     classify_rules_free(r);
+    /* the file edited: its new analysis replaces the old one (one per program and file) */
+    char *file = bd_asprintf("%s/en/rules.json", small);
+    FILE *f = fopen(file, "wb");
+    assert_non_null(f);
+    fputs("{\"language\": \"en\", \"rules\": [{\"id\": \"en.t.only\", \"category\": "
+          "\"dispute\", \"subcategory\": \"refund\", \"patterns\": [\"\\\\brefund\\\\b\"]}]}",
+          f);
+    fclose(f);
+    free(file);
+    r = load_ok(small, 0);
+    assert_int_equal(count_files(cache, "cl-en-"), before + 1);
+    classify_text(r, NULL, "refund please", &res);
+    assert_string_equal(res.subcategory, "refund");
+    classify_rules_free(r);
     rules_dir_remove(small);
     unsetenv("BORDERDESK_CACHE_DIR");
     char *cmd = bd_asprintf("rm -rf '%s'", cache);
