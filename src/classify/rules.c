@@ -307,9 +307,9 @@ static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int
                      "subject; use \"where\": \"body\" to anchor the body",
                      k + 1);
     r.first_unless = (uint32_t)lang->n_pats;
-    int nu =
-        np < 0 && !d->report ? -1
-                             : add_patterns(lang, rj, "unless", idx, 1, naive, lazy, d, file, rid);
+    int nu = np < 0 && !d->report
+                 ? -1
+                 : add_patterns(lang, rj, "unless", idx, 1, naive, lazy, d, file, rid);
     r.n_unless = nu > 0 ? (uint32_t)nu : 0;
     r.id = bd_strdup(id ? id : posname);
     lang->rules = bd_realloc(lang->rules, (lang->n_rules + 1) * sizeof *lang->rules);
@@ -675,8 +675,8 @@ void cl_pattern_jit(const classify_rules *r, const cl_pattern *p)
         if (!pw->code) { /* known to compile (the rules cache): compiled only now */
             int code;
             PCRE2_SIZE off;
-            pw->code = pcre2_compile((PCRE2_SPTR)pw->src, PCRE2_ZERO_TERMINATED,
-                                     CL_PCRE_FAST_OPTS, &code, &off, NULL);
+            pw->code = pcre2_compile((PCRE2_SPTR)pw->src, PCRE2_ZERO_TERMINATED, CL_PCRE_FAST_OPTS,
+                                     &code, &off, NULL);
         }
         if (pw->code) (void)pcre2_jit_compile(pw->code, PCRE2_JIT_COMPLETE); /* else interpret */
         atomic_store_explicit(&pw->jitted, 1, memory_order_release);

@@ -70,8 +70,8 @@ static int json_plain(const char *s)
  * result or the error message; so the fast reader never decides anything cJSON would decide
  * differently, it only decides sooner. */
 typedef struct fast_line {
-    const char *id;       /* the id's JSON text (a plain string with its quotes, or an
-                             integer), NULL when absent or null */
+    const char *id; /* the id's JSON text (a plain string with its quotes, or an
+                       integer), NULL when absent or null */
     size_t id_len;
     const char *body, *subject, *lang; /* raw string contents, NULL when absent or null */
     size_t body_len, subject_len, lang_len;
@@ -148,8 +148,12 @@ static char *fast_decode(const char *s, size_t n, size_t *outlen)
         }
         char e = s[1];
         if (e != 'u') {
-            *w++ = e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n' : e == 'r' ? '\r'
-                   : e == 't' ? '\t' : e;
+            *w++ = e == 'b'   ? '\b'
+                   : e == 'f' ? '\f'
+                   : e == 'n' ? '\n'
+                   : e == 'r' ? '\r'
+                   : e == 't' ? '\t'
+                              : e;
             s += 2;
             continue;
         }
@@ -231,11 +235,11 @@ static int fast_parse(const char *line, size_t len, fast_line *f)
         p = fast_ws(p, end);
         if (p >= end) return 0;
         /* the first of duplicate keys counts, as with cJSON_GetObjectItemCaseSensitive */
-        int which = kl == 2 && !memcmp(key, "id", 2) && !seen_id++           ? 1
-                    : kl == 4 && !memcmp(key, "body", 4) && !seen_body++     ? 2
+        int which = kl == 2 && !memcmp(key, "id", 2) && !seen_id++             ? 1
+                    : kl == 4 && !memcmp(key, "body", 4) && !seen_body++       ? 2
                     : kl == 7 && !memcmp(key, "subject", 7) && !seen_subject++ ? 3
-                    : kl == 4 && !memcmp(key, "lang", 4) && !seen_lang++     ? 4
-                                                                             : 0;
+                    : kl == 4 && !memcmp(key, "lang", 4) && !seen_lang++       ? 4
+                                                                               : 0;
         const char *v = p;
         if (*p == '"') {
             const char *vend = fast_string(p + 1, end, &esc);
@@ -260,7 +264,8 @@ static int fast_parse(const char *line, size_t len, fast_line *f)
         } else if (end - p >= 4 && !memcmp(p, "null", 4)) {
             if (which == 2) return 0; /* "body" must be a string: cJSON's error */
             p += 4;
-        } else if (end - p >= 4 && (!memcmp(p, "true", 4) || (end - p >= 5 && !memcmp(p, "false", 5)))) {
+        } else if (end - p >= 4 &&
+                   (!memcmp(p, "true", 4) || (end - p >= 5 && !memcmp(p, "false", 5)))) {
             if (which) return 0;
             p += *p == 't' ? 4 : 5;
         } else {
