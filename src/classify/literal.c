@@ -792,7 +792,9 @@ static size_t exact_literals(const info *f, char ***out)
         size_t chars = 0;
         for (size_t i = 0; i < tn; i++)
             chars += ((unsigned char)t[i] & 0xC0) != 0x80;
-        if (bad || chars < 2) break;
+        /* one character will do when it is not ASCII (慢, 늦, an emoji): three or four
+         * bytes are rare enough in text not to wake the automaton all the time */
+        if (bad || (chars < 2 && tn < 3)) break;
         if ((a && !starts_word(t, tn)) || (tail[0] == WB[0] && !ends_word(t, tn))) break;
         size_t nl;
         char *norm = classify_normalize(t, tn, &nl);

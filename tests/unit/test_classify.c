@@ -384,6 +384,9 @@ static void test_literals(void **state)
     assert_lits_x("refund(?: now)?\\b", "refund\\b|refund now\\b", 1); /* small: a list */
     assert_lits("refund(?: now)?x+", "refund");
     assert_lits("(?: now)?", "");
+    /* one character of another script is a string too; one ASCII character is not */
+    assert_lits_x("[还還][没沒]|慢|久", "久|慢|还沒|还没|還沒|還没", 1);
+    assert_lits("a|bc", "");
     /* a word's tail: \w* asks for nothing after the stem, \w+ for one more word character */
     assert_lits_x("\\b(?:разбит|треснут)\\w*", "\\bразбит|\\bтреснут", 1);
     assert_lits_x("\\bвозврат\\w*\\b", "\\bвозврат", 1);
@@ -391,7 +394,7 @@ static void test_literals(void **state)
     assert_lits_x("\\bнет\\b", "\\bнет\\b", 1); /* Cyrillic letters are word characters */
     assert_lits("\\bприш\\w* \\d", "\\bпри"); /* a tail inside: not exact; 6 bytes */
     assert_lits("\\bre \\w*\\b", "\\bre ");     /* \w*\b after a space needs a word */
-    assert_lits("😡|🤬", "😡|🤬");
+    assert_lits_x("😡|🤬", "😡|🤬", 1); /* emoji: one character each, a list */
     assert_lits_x("\\bhi\\b", "\\bhi\\b", 1); /* word boundaries become flags */
     assert_lits("^hi$", "hi");                /* anchors: not exact */
     assert_lits("hi(?=!)", "hi");             /* lookahead: not exact */
