@@ -289,6 +289,7 @@ static int match(run_ctx *c, const cl_pattern *p, int where, size_t from, size_t
     }
     if (from > n || (limit != PCRE2_UNSET && from > limit)) return 0;
     cl_pattern_jit(c->rules, p);
+    if (!p->code) return 0; /* cannot happen: a cached analysis vouched for it */
     if (!c->rules->naive) pcre2_set_offset_limit(c->s->mctx, limit);
     int rc = pcre2_match(p->code, (PCRE2_SPTR)t, n, from, PCRE2_NO_UTF_CHECK, c->s->md, c->s->mctx);
     if (rc >= 0) return 1;
@@ -320,7 +321,7 @@ static int run_rule(run_ctx *c, uint32_t ri, int prefiltered)
     int fired = 0;
     for (uint32_t k = 0; k < r->n_pat && !fired; k++) {
         uint32_t p = r->first_pat + k;
-        if (!l->pats[p].code) continue;
+        if (!l->pats[p].ok) continue;
         if (prefiltered && c->s->pat_stamp[p] != c->s->stamp) continue;
         if (prefiltered && c->s->pat_proven[p] == c->s->stamp) {
             fired = 1;
@@ -335,7 +336,7 @@ static int run_rule(run_ctx *c, uint32_t ri, int prefiltered)
     for (uint32_t k = 0; k < r->n_unless && fired; k++) {
         uint32_t pi = r->first_unless + k;
         const cl_pattern *p = &l->pats[pi];
-        if (!p->code) continue;
+        if (!p->ok) continue;
         if (prefiltered && (p->filtered || p->hs)) {
             if (c->s->pat_stamp[pi] != c->s->stamp) continue; /* cannot match here */
             if (c->s->pat_proven[pi] == c->s->stamp) {

@@ -109,9 +109,14 @@ static void fold_text(fold *f, const char *s, size_t n)
     f->n = 0;
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
-        if (p[i] < 0x80) { /* ASCII: as it is */
-            f->c[f->n] = (char)p[i];
-            f->off[f->n++] = (uint32_t)i++;
+        if (p[i] < 0x80) { /* a run of ASCII: as it is, copied at once */
+            size_t e = i + 1;
+            while (e < n && p[e] < 0x80)
+                e++;
+            memcpy(f->c + f->n, p + i, e - i);
+            for (size_t k = i; k < e; k++)
+                f->off[f->n++] = (uint32_t)k;
+            i = e;
             continue;
         }
         uint32_t cp;
@@ -133,12 +138,19 @@ static void fold_free(fold *f)
 }
 
 /* Entities all have digits: ASCII, full-width (EF BC 90..99) or Arabic-Indic (D9 A0..A9,
- * DB B0..B9). */
+ * DB B0..B9). Full-width punctuation (EF BC 8C，) and Arabic letters (D9 xx) alone do not
+ * wake the scan: Chinese, Japanese and Arabic messages are full of them. */
 static int has_digits(const char *s, size_t n)
 {
+    const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= '0' && c <= '9') || c == 0xEF || c == 0xD9 || c == 0xDB) return 1;
+        unsigned char c = p[i];
+        if (c >= '0' && c <= '9') return 1;
+        if (c < 0xD9 || i + 1 >= n) continue;
+        unsigned char d = p[i + 1];
+        if ((c == 0xD9 && d >= 0xA0 && d <= 0xA9) || (c == 0xDB && d >= 0xB0 && d <= 0xB9) ||
+            (c == 0xEF && d == 0xBC && i + 2 < n && p[i + 2] >= 0x90 && p[i + 2] <= 0x99))
+            return 1;
     }
     return 0;
 }

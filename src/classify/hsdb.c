@@ -32,8 +32,7 @@
 #define CACHE_MAGIC "borderdesk hyperscan 1\n"
 #define CACHE_MAX_AGE (30 * 86400)
 
-/* The cache directory (caller frees), or NULL for none. */
-static char *cache_dir(void)
+char *cl_cache_dir(void)
 {
     const char *env = getenv("BORDERDESK_CACHE_DIR");
     if (env) return *env ? bd_strdup(env) : NULL;
@@ -104,26 +103,44 @@ static void sha256(const char *data, size_t n, unsigned char md[32])
     memcpy(md, full, 32);
 }
 
-/* A database from the cache, or NULL (missing, damaged, built by another Hyperscan). The
- * file holds the ids of the patterns in it (those Hyperscan accepted): *ids gets them
- * (caller frees), *n their number; each must be one of want[0..n_want). */
-static hs_database_t *cache_load(const char *path, const unsigned *want, size_t n_want,
-                                 unsigned **ids, size_t *n)
+char *cl_cache_read(const char *path, const char *magic, size_t *n)
 {
     size_t len;
     bd_err err;
     char *data = bd_read_file(path, 256u << 20, &len, &err);
     if (!data) return NULL;
-    size_t head = sizeof CACHE_MAGIC - 1;
+    size_t head = strlen(magic);
+    unsigned char md[32];
+    if (len < head + 32 || memcmp(data, magic, head) != 0) {
+        free(data);
+        return NULL;
+    }
+    sha256(data + head + 32, len - head - 32, md);
+    if (memcmp(md, data + head, 32) != 0) {
+        free(data);
+        return NULL;
+    }
+    *n = len - head - 32;
+    memmove(data, data + head + 32, *n);
+    struct stat st; /* in use: keep it from being pruned */
+    if (stat(path, &st) == 0 && st.st_mtime < time(NULL) - 86400)
+        (void)utimensat(AT_FDCWD, path, NULL, 0);
+    return data;
+}
+
+/* A database from the cache, or NULL (missing, damaged, built by another Hyperscan). The
+ * file holds the ids of the patterns in it (those Hyperscan accepted): *ids gets them
+ * (caller frees), *n their number; each must be one of want[0..n_want), or with want NULL
+ * below n_want. */
+static hs_database_t *cache_load(const char *path, const unsigned *want, size_t n_want,
+                                 unsigned **ids, size_t *n)
+{
+    size_t plen;
+    char *payload = cl_cache_read(path, CACHE_MAGIC, &plen);
     hs_database_t *db = NULL;
     *ids = NULL;
     *n = 0;
-    unsigned char md[32];
-    if (len < head + 32 + 4 || memcmp(data, CACHE_MAGIC, head) != 0) goto out;
-    const char *payload = data + head + 32;
-    size_t plen = len - head - 32;
-    sha256(payload, plen, md);
-    if (memcmp(md, data + head, 32) != 0) goto out;
+    if (!payload || plen < 4) goto out;
     uint32_t count;
     memcpy(&count, payload, 4);
     if (count > n_want || plen < 4 + (size_t)count * 4) goto out;
@@ -131,30 +148,25 @@ static hs_database_t *cache_load(const char *path, const unsigned *want, size_t 
     for (uint32_t i = 0; i < count; i++) {
         uint32_t id;
         memcpy(&id, payload + 4 + 4 * (size_t)i, 4);
-        int known = 0;
-        for (size_t k = 0; k < n_want && !known; k++)
+        int known = !want && id < n_want;
+        for (size_t k = 0; want && k < n_want && !known; k++)
             known = want[k] == id;
         if (!known) goto out;
         (*ids)[i] = id;
     }
     size_t off = 4 + (size_t)count * 4;
     if (hs_deserialize_database(payload + off, plen - off, &db) != HS_SUCCESS) db = NULL;
-    if (db) { /* in use: keep it from being pruned */
-        *n = count;
-        struct stat st;
-        if (stat(path, &st) == 0 && st.st_mtime < time(NULL) - 86400)
-            (void)utimensat(AT_FDCWD, path, NULL, 0);
-    }
+    if (db) *n = count;
 out:
     if (!db) {
         free(*ids);
         *ids = NULL;
     }
-    free(data);
+    free(payload);
     return db;
 }
 
-/* Removes cached databases not used for CACHE_MAX_AGE. */
+/* Removes our cached files (databases, rules analyses) not used for CACHE_MAX_AGE. */
 static void cache_prune(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -162,7 +174,7 @@ static void cache_prune(const char *dir)
     time_t old = time(NULL) - CACHE_MAX_AGE;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (strncmp(e->d_name, "hs-", 3) != 0) continue;
+        if (strncmp(e->d_name, "hs-", 3) != 0 && strncmp(e->d_name, "cl-", 3) != 0) continue;
         char *path = bd_asprintf("%s/%s", dir, e->d_name);
         struct stat st;
         if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime < old) (void)unlink(path);
@@ -171,10 +183,27 @@ static void cache_prune(const char *dir)
     closedir(d);
 }
 
-/* Writes db (holding the patterns ids[0..n)) to path through a temporary file and a
- * rename, so that a reader sees the old file, the new one, or none; never half of one.
- * Failures only cost a compile next time. */
-static void cache_store(const char *dir, const char *path, const hs_database_t *db,
+void cl_cache_write(const char *dir, const char *name, const char *magic, const char *data,
+                    size_t n)
+{
+    if (make_dirs(dir) != 0) return;
+    cache_prune(dir);
+    char *path = bd_asprintf("%s/%s", dir, name);
+    char *tmp = bd_asprintf("%s.%ld.tmp", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    unsigned char md[32];
+    sha256(data, n, md);
+    size_t head = strlen(magic);
+    int ok = f && fwrite(magic, 1, head, f) == head && fwrite(md, 1, 32, f) == 32 &&
+             fwrite(data, 1, n, f) == n;
+    if (f && fclose(f) != 0) ok = 0;
+    if (!ok || rename(tmp, path) != 0) (void)unlink(tmp);
+    free(tmp);
+    free(path);
+}
+
+/* Writes db (holding the patterns ids[0..n)) to dir/name. */
+static void cache_store(const char *dir, const char *name, const hs_database_t *db,
                         const unsigned *ids, size_t n)
 {
     char *bytes = NULL;
@@ -189,19 +218,7 @@ static void cache_store(const char *dir, const char *path, const hs_database_t *
     }
     bd_buf_append(&payload, bytes, nb);
     free(bytes); /* hs_serialize_database allocates with malloc (no allocator was set) */
-    if (make_dirs(dir) == 0) {
-        cache_prune(dir);
-        char *tmp = bd_asprintf("%s.%ld.tmp", path, (long)getpid());
-        FILE *f = fopen(tmp, "wb");
-        unsigned char md[32];
-        sha256(payload.data, payload.len, md);
-        int ok = f && fwrite(CACHE_MAGIC, 1, sizeof CACHE_MAGIC - 1, f) == sizeof CACHE_MAGIC - 1 &&
-                 fwrite(md, 1, 32, f) == 32 &&
-                 fwrite(payload.data, 1, payload.len, f) == payload.len;
-        if (f && fclose(f) != 0) ok = 0;
-        if (!ok || rename(tmp, path) != 0) (void)unlink(tmp);
-        free(tmp);
-    }
+    cl_cache_write(dir, name, CACHE_MAGIC, payload.data, payload.len);
     bd_buf_free(&payload);
 }
 
@@ -237,12 +254,13 @@ void cl_lang_hyperscan(cl_lang *lang, int lang_idx)
     unsigned *ids = bd_malloc(cap * sizeof *ids);
     cl_hs_memo *memo = bd_calloc(1, sizeof *memo);
     size_t n = 0;
+    lang->hs_key[0] = '\0';
     for (size_t p = 0; p < lang->n_pats; p++) {
         cl_pattern *pat = &lang->pats[p];
         pat->hs = 0;
         /* a list of strings is decided by the literal automaton alone, without PCRE2:
          * better left to it than confirmed by PCRE2 after Hyperscan */
-        if (!pat->code || pat->list) continue;
+        if (!pat->ok || pat->list) continue;
         char *e = cl_hs_pattern(pat->src, lang->rules[pat->rule].where == CL_WHERE_ANY, memo);
         if (!e) continue;
         exprs[n] = e;
@@ -251,11 +269,12 @@ void cl_lang_hyperscan(cl_lang *lang, int lang_idx)
     hs_database_t *db = NULL;
     unsigned *in_db = NULL;
     size_t n_in_db = 0;
-    char *dir = n ? cache_dir() : NULL, *path = NULL;
+    char *dir = n ? cl_cache_dir() : NULL, *path = NULL, *name = NULL;
+    char key[65];
     if (dir) {
-        char key[65];
         db_key(classify_langs[lang_idx], exprs, ids, n, key);
-        path = bd_asprintf("%s/hs-%s-%.40s.db", dir, classify_langs[lang_idx], key);
+        name = bd_asprintf("hs-%s-%.40s.db", classify_langs[lang_idx], key);
+        path = bd_asprintf("%s/%s", dir, name);
         db = cache_load(path, ids, n, &in_db, &n_in_db);
     }
     if (!db && n) {
@@ -265,13 +284,14 @@ void cl_lang_hyperscan(cl_lang *lang, int lang_idx)
         db = compile_all(exprs, in_db, &n_in_db); /* frees the refused expressions */
         for (size_t i = n_in_db; i < n; i++)
             exprs[i] = NULL;
-        if (db && path) cache_store(dir, path, db, in_db, n_in_db);
+        if (db && path) cache_store(dir, name, db, in_db, n_in_db);
     }
     if (db) {
         for (size_t i = 0; i < n_in_db; i++)
             lang->pats[in_db[i]].hs = 1;
         lang->hs_db = db;
         lang->n_hs = n_in_db;
+        if (path) memcpy(lang->hs_key, key, 40), lang->hs_key[40] = '\0';
     }
     for (size_t i = 0; i < n; i++)
         free(exprs[i]);
@@ -280,5 +300,29 @@ void cl_lang_hyperscan(cl_lang *lang, int lang_idx)
     free(memo);
     free(in_db);
     free(path);
+    free(name);
     free(dir);
+}
+
+int cl_lang_hyperscan_cached(cl_lang *lang, int lang_idx, const char *dir)
+{
+    if (!lang->hs_key[0]) return -1;
+    char *path = bd_asprintf("%s/hs-%s-%s.db", dir, classify_langs[lang_idx], lang->hs_key);
+    unsigned *in_db = NULL;
+    size_t n_in_db = 0;
+    hs_database_t *db = cache_load(path, NULL, lang->n_pats, &in_db, &n_in_db);
+    free(path);
+    if (!db) return -1;
+    for (size_t i = 0; i < n_in_db; i++)
+        if (!lang->pats[in_db[i]].ok || lang->pats[in_db[i]].list) { /* not for these rules */
+            hs_free_database(db);
+            free(in_db);
+            return -1;
+        }
+    for (size_t i = 0; i < n_in_db; i++)
+        lang->pats[in_db[i]].hs = 1;
+    lang->hs_db = db;
+    lang->n_hs = n_in_db;
+    free(in_db);
+    return 0;
 }

@@ -78,8 +78,12 @@ void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uin
 /* ---- the compiled rules ---- */
 typedef struct cl_pattern {
     char *src;
-    pcre2_code *code;
-    _Atomic int jitted; /* JIT compiled (or tried): done the first time PCRE2 runs it */
+    pcre2_code *code;   /* NULL until first needed when the rules came with a cached
+                           analysis (cl_pattern_jit compiles it) */
+    int ok;             /* compiles: known at load, by compiling or from the rules cache */
+    int analysed;       /* lits, list, prefix and max_len are worked out */
+    _Atomic int jitted; /* compiled and JIT compiled (or tried): done the first time PCRE2
+                           runs it */
     /* its required literals (literal.c), worked out once at load for both prefilters */
     char **lits;
     size_t n_lits;
@@ -92,9 +96,11 @@ typedef struct cl_pattern {
     long max_len;  /* the longest match in bytes, -1 when unbounded */
 } cl_pattern;
 
-/* Makes sure p is JIT compiled before PCRE2 runs it. Patterns are compiled at load but
- * JIT compiled only when first needed: most are decided by the prefilters and never run,
- * and JIT compiling all of them would double the start-up. Thread-safe. */
+/* Makes sure p is compiled and JIT compiled before PCRE2 runs it (p->code may stay NULL
+ * only if it does not compile, which a valid rules cache rules out). Patterns are JIT
+ * compiled only when first needed: most are decided by the prefilters and never run, and
+ * JIT compiling all of them would double the start-up; with a cached analysis
+ * (rulecache.c) even the plain compile waits. Thread-safe. */
 void cl_pattern_jit(const classify_rules *r, const cl_pattern *p);
 
 /* A literal of the prefilter as one pattern uses it. For a pattern that is just a list of
@@ -141,6 +147,7 @@ typedef struct cl_lang {
     /* the Hyperscan prefilter: the patterns with pats[p].hs, reported by their index */
     hs_database_t *hs_db;
     size_t n_hs;
+    char hs_key[41]; /* the name of its cached database (hsdb.c), "" when none */
 } cl_lang;
 
 typedef struct cl_langdet cl_langdet;
@@ -173,6 +180,10 @@ typedef struct cl_diag {
     bd_err *err;
 } cl_diag;
 int cl_lang_load(cl_lang *lang, int lang_idx, const char *path, int naive, cl_diag *d);
+/* The same on the file's text (len bytes, NUL-terminated). lazy: the patterns are known to
+ * compile (the rules cache says so): they are compiled when first run, not now. */
+int cl_lang_load_text(cl_lang *lang, int lang_idx, const char *path, const char *text, size_t len,
+                      int naive, int lazy, cl_diag *d);
 void cl_lang_clear(cl_lang *lang);
 /* Works out every pattern's required literals (pats[].lits, .list, .prefix, .max_len). */
 void cl_lang_literals(cl_lang *lang);
@@ -192,6 +203,38 @@ char *cl_hs_pattern(const char *src, int anchors_ok, cl_hs_memo *memo); /* memo 
  * database (lang->hs_db, from the cache directory when it is there; see hsdb.c) and sets
  * their pats[].hs. Without Hyperscan's help (nothing accepted) lang->hs_db stays NULL. */
 void cl_lang_hyperscan(cl_lang *lang, int lang_idx);
+/* The database cl_lang_hyperscan made for these patterns, read again by its name
+ * (lang->hs_key) from the cache directory dir; sets pats[].hs. 0, or -1 when the file is
+ * missing or damaged (then call cl_lang_hyperscan). */
+int cl_lang_hyperscan_cached(cl_lang *lang, int lang_idx, const char *dir);
+
+/* ---- the cache directory (hsdb.c) ---- */
+/* $BORDERDESK_CACHE_DIR (empty: none), else $XDG_CACHE_HOME/borderdesk, else
+ * $HOME/.cache/borderdesk; NULL for none. Caller frees. */
+char *cl_cache_dir(void);
+/* Writes data to dir/name through a temporary file and a rename (so that a reader sees the
+ * old file, the new one, or none), with a magic line and the SHA-256 of data in front;
+ * prunes files of ours unused for 30 days. Failures only cost the work next time. */
+void cl_cache_write(const char *dir, const char *name, const char *magic, const char *data,
+                    size_t n);
+/* Reads what cl_cache_write wrote (the payload, caller frees, *n its length), or NULL when
+ * the file is missing, from another magic, or damaged. */
+char *cl_cache_read(const char *path, const char *magic, size_t *n);
+
+/* ---- the rules cache (rulecache.c) ---- */
+/* What loading a rules file works out beyond parsing it — every pattern's literals, which
+ * patterns are lists of strings, which database Hyperscan has for them — kept in the cache
+ * directory under a key made of the file's bytes, the load flags and the identity of the
+ * program and its libraries. A file seen before is then loaded without compiling or
+ * analysing a single pattern. */
+void cl_rulecache_key(const char *text, size_t len, const char *path, int lang_idx, int flags,
+                      char key[65]); /* key "" when the program cannot be identified */
+/* The cached analysis for key (caller frees; *n its length), or NULL when there is none. */
+char *cl_rulecache_read(int lang_idx, const char *dir, const char *key, size_t *n);
+/* Puts an analysis read by cl_rulecache_read into lang (parsed with lazy = 1): 0, or -1 when
+ * it does not fit these rules (lang is then half done: clear it). */
+int cl_rulecache_apply(cl_lang *lang, const char *data, size_t n);
+void cl_rulecache_store(const cl_lang *lang, int lang_idx, const char *dir, const char *key);
 
 /* ---- per-thread buffers ---- */
 struct classify_scratch {

@@ -620,6 +620,13 @@ static info parse_seq(parser *ps)
     int broken = 0; /* the sequence is no longer one exact set */
     info out = info_any();
     out.max = 0;
+    /* Optional pieces at the end of a top-level sequence (`thanks\b(?: so much)?`) decide
+     * nothing about whether the pattern matches somewhere: whatever matches with them
+     * starts with a match without them, which is a match too. In the first pass (lists of
+     * strings) the exact set before them is kept: with it the pattern may still be a list,
+     * where the cross product with the optional tails would be too big. */
+    lset before_opt = {NULL, 0};
+    int in_opt = 0, broken_before_opt = 0;
     while (ps->p < ps->end && *ps->p != '|' && *ps->p != ')' && !ps->bail) {
         info a;
         if (ps->tails && ps->end - ps->p >= 3 && ps->p[0] == '\\' && ps->p[1] == 'w' &&
@@ -648,6 +655,18 @@ static info parse_seq(parser *ps)
                 if (ps->p < ps->end && (*ps->p == '?' || *ps->p == '+')) ps->p++;
                 a = quantify(a, min, max);
             }
+            if (ps->tails && ps->depth == 0) {
+                if (min == 0 && !in_opt) {
+                    in_opt = 1, broken_before_opt = broken;
+                    before_opt = lset_copy(&cur);
+                } else if (min != 0 && in_opt) {
+                    in_opt = 0; /* something required follows: not a tail */
+                    lset_free(&before_opt);
+                }
+            }
+        } else if (in_opt) {
+            in_opt = 0;
+            lset_free(&before_opt);
         }
         out.max = len_add(out.max, a.max);
         if (a.exact && cur.n * a.ex.n <= ps->cross_max) {
@@ -680,6 +699,13 @@ static info parse_seq(parser *ps)
         }
         info_free(&a);
     }
+    if (in_opt && !broken_before_opt && before_opt.n) { /* drop the optional tail */
+        lset_free(&cur);
+        cur = before_opt;
+        before_opt = (lset){NULL, 0};
+        broken = 0;
+    }
+    lset_free(&before_opt);
     if (!broken) {
         out.exact = 1;
         out.ex = cur;
@@ -766,7 +792,9 @@ static size_t exact_literals(const info *f, char ***out)
         size_t chars = 0;
         for (size_t i = 0; i < tn; i++)
             chars += ((unsigned char)t[i] & 0xC0) != 0x80;
-        if (bad || chars < 2) break;
+        /* one character will do when it is not ASCII (慢, 늦, an emoji): three or four
+         * bytes are rare enough in text not to wake the automaton all the time */
+        if (bad || (chars < 2 && tn < 3)) break;
         if ((a && !starts_word(t, tn)) || (tail[0] == WB[0] && !ends_word(t, tn))) break;
         size_t nl;
         char *norm = classify_normalize(t, tn, &nl);

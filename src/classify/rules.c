@@ -148,7 +148,8 @@ static const char *const rule_keys[] = {
 
 /* Adds the strings of array key to lang->pats; returns the count or -1 on a type error. */
 static int add_patterns(cl_lang *lang, const cJSON *rj, const char *key, uint32_t rule_idx,
-                        int unless, int naive, cl_diag *d, const char *file, const char *rid)
+                        int unless, int naive, int lazy, cl_diag *d, const char *file,
+                        const char *rid)
 {
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(rj, key);
     if (!arr) return 0;
@@ -164,14 +165,16 @@ static int add_patterns(cl_lang *lang, const cJSON *rj, const char *key, uint32_
             continue;
         }
         if (d->report) lint_pattern_chars(p->valuestring, d, file, rid, idx);
-        pcre2_code *re = compile(p->valuestring, naive, d, file, rid,
-                                 unless ? "unless-pattern" : "pattern", idx);
-        if (!re && !d->report) return -1;
+        pcre2_code *re = lazy ? NULL
+                              : compile(p->valuestring, naive, d, file, rid,
+                                        unless ? "unless-pattern" : "pattern", idx);
+        if (!re && !lazy && !d->report) return -1;
         lang->pats = bd_realloc(lang->pats, (lang->n_pats + 1) * sizeof *lang->pats);
         cl_pattern *cp = &lang->pats[lang->n_pats++];
         memset(cp, 0, sizeof *cp);
         cp->src = bd_strdup(p->valuestring);
         cp->code = re;
+        cp->ok = re || lazy;
         cp->rule = rule_idx;
         cp->unless = unless;
         count++;
@@ -179,8 +182,8 @@ static int add_patterns(cl_lang *lang, const cJSON *rj, const char *key, uint32_
     return count;
 }
 
-static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int naive, cl_diag *d,
-                      const char *file, size_t pos)
+static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int naive, int lazy,
+                      cl_diag *d, const char *file, size_t pos)
 {
     char posname[32];
     snprintf(posname, sizeof posname, "#%zu", pos + 1);
@@ -290,7 +293,7 @@ static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int
     }
     uint32_t idx = (uint32_t)lang->n_rules;
     r.first_pat = (uint32_t)lang->n_pats;
-    int np = add_patterns(lang, rj, "patterns", idx, 0, naive, d, file, rid);
+    int np = add_patterns(lang, rj, "patterns", idx, 0, naive, lazy, d, file, rid);
     r.n_pat = np > 0 ? (uint32_t)np : 0;
     if (np == 0 && !cJSON_GetObjectItemCaseSensitive(rj, "patterns"))
         diag(d, 1, file, rid, "missing \"patterns\"");
@@ -304,8 +307,9 @@ static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int
                      "subject; use \"where\": \"body\" to anchor the body",
                      k + 1);
     r.first_unless = (uint32_t)lang->n_pats;
-    int nu =
-        np < 0 && !d->report ? -1 : add_patterns(lang, rj, "unless", idx, 1, naive, d, file, rid);
+    int nu = np < 0 && !d->report
+                 ? -1
+                 : add_patterns(lang, rj, "unless", idx, 1, naive, lazy, d, file, rid);
     r.n_unless = nu > 0 ? (uint32_t)nu : 0;
     r.id = bd_strdup(id ? id : posname);
     lang->rules = bd_realloc(lang->rules, (lang->n_rules + 1) * sizeof *lang->rules);
@@ -316,19 +320,28 @@ static int parse_rule(cl_lang *lang, const cJSON *rj, const char *lang_code, int
 
 int cl_lang_load(cl_lang *lang, int lang_idx, const char *path, int naive, cl_diag *d)
 {
-    const char *code = classify_langs[lang_idx];
-    memset(lang, 0, sizeof *lang);
-    lang->file = bd_strdup(path);
     bd_err rerr;
     size_t len;
     char *text = bd_read_file(path, CL_MAX_RULES_FILE, &len, &rerr);
     if (!text) {
+        memset(lang, 0, sizeof *lang);
+        lang->file = bd_strdup(path);
         diag(d, 1, path, NULL, "%s", rerr.msg);
         return d->report ? d->errors : -1;
     }
+    int rc = cl_lang_load_text(lang, lang_idx, path, text, len, naive, 0, d);
+    free(text);
+    return rc;
+}
+
+int cl_lang_load_text(cl_lang *lang, int lang_idx, const char *path, const char *text, size_t len,
+                      int naive, int lazy, cl_diag *d)
+{
+    const char *code = classify_langs[lang_idx];
+    memset(lang, 0, sizeof *lang);
+    lang->file = bd_strdup(path);
     bd_err jerr;
     cJSON *root = bd_json_parse(text, len, &jerr);
-    free(text);
     if (!root) {
         diag(d, 1, path, NULL, "%s", jerr.msg);
         return d->report ? d->errors : -1;
@@ -351,7 +364,7 @@ int cl_lang_load(cl_lang *lang, int lang_idx, const char *path, int naive, cl_di
                 diag(d, 1, path, NULL, "unknown top-level key \"%s\"", k->string);
         size_t pos = 0;
         for (const cJSON *r = rules->child; r; r = r->next, pos++) {
-            if (parse_rule(lang, r, code, naive, d, path, pos) && !d->report) {
+            if (parse_rule(lang, r, code, naive, lazy, d, path, pos) && !d->report) {
                 rc = -1;
                 break;
             }
@@ -420,11 +433,12 @@ void cl_lang_literals(cl_lang *lang)
 {
     for (size_t p = 0; p < lang->n_pats; p++) {
         cl_pattern *pat = &lang->pats[p];
-        if (!pat->code || pat->lits) continue;
+        if (!pat->ok || pat->analysed) continue;
         int exact, prefix;
         pat->n_lits = cl_required_literals(pat->src, &pat->lits, &exact, &prefix, &pat->max_len);
         pat->list = pat->n_lits && exact;
         pat->prefix = prefix;
+        pat->analysed = 1;
     }
 }
 
@@ -435,7 +449,7 @@ void cl_lang_prefilter(cl_lang *lang)
     size_t n_pairs = 0;
     for (size_t p = 0; p < lang->n_pats; p++) {
         cl_pattern *pat = &lang->pats[p];
-        if (!pat->code || pat->hs) continue; /* Hyperscan reports it */
+        if (!pat->ok || pat->hs) continue; /* Hyperscan reports it */
         char **lits = pat->lits;
         size_t n = pat->n_lits;
         int exact = pat->list;
@@ -549,6 +563,55 @@ static void sizes(classify_rules *r)
     }
 }
 
+/* One language's rules, prefilters built. With a cache directory, a rules file loaded
+ * before (the same bytes, flags and program) takes its analysis from the rules cache and
+ * compiles nothing now; otherwise everything is worked out and the analysis kept. */
+static int load_lang(classify_rules *r, int i, const char *path, int flags, const char *cache,
+                     cl_diag *d)
+{
+    cl_lang *lang = &r->langs[i];
+    if (r->naive) return cl_lang_load(lang, i, path, 1, d);
+    bd_err rerr;
+    size_t len;
+    char *text = bd_read_file(path, CL_MAX_RULES_FILE, &len, &rerr);
+    if (!text) {
+        memset(lang, 0, sizeof *lang);
+        lang->file = bd_strdup(path);
+        diag(d, 1, path, NULL, "%s", rerr.msg);
+        return -1;
+    }
+    char key[65];
+    int cached = 0;
+    size_t an = 0;
+    char *analysis = NULL;
+    if (cache) {
+        cl_rulecache_key(text, len, path, i, flags, key);
+        analysis = cl_rulecache_read(i, cache, key, &an);
+    }
+    if (analysis) {
+        bd_err quiet_err; /* the file loaded before: a problem now means a damaged cache */
+        cl_diag quiet = {NULL, NULL, 0, &quiet_err};
+        cached = cl_lang_load_text(lang, i, path, text, len, 0, 1, &quiet) == 0 &&
+                 cl_rulecache_apply(lang, analysis, an) == 0;
+        if (!cached) cl_lang_clear(lang); /* no usable analysis: the whole way */
+        free(analysis);
+    }
+    if (!cached && cl_lang_load_text(lang, i, path, text, len, 0, 0, d) != 0) {
+        free(text);
+        return -1;
+    }
+    free(text);
+    if (!cached) cl_lang_literals(lang);
+    int hs = !(flags & CLASSIFY_LOAD_LITERAL);
+    if (hs && (!cached || cl_lang_hyperscan_cached(lang, i, cache) != 0)) {
+        cl_lang_hyperscan(lang, i);
+        cached = 0; /* the database has a new name: keep it */
+    }
+    if (!cached && cache) cl_rulecache_store(lang, i, cache, key);
+    cl_lang_prefilter(lang);
+    return 0;
+}
+
 int classify_rules_load(const char *dir, int flags, classify_rules **out, bd_err *err)
 {
     *out = NULL;
@@ -558,21 +621,21 @@ int classify_rules_load(const char *dir, int flags, classify_rules **out, bd_err
     r->naive = (flags & CLASSIFY_LOAD_NAIVE) != 0;
     cl_diag d = {NULL, NULL, 0, err};
     int files = 0;
+    char *cache = r->naive ? NULL : cl_cache_dir();
     for (int i = 0; i < CLASSIFY_N_LANGS; i++) {
         char *path = bd_asprintf("%s/%s/rules.json", dir, classify_langs[i]);
         if (file_exists(path)) {
             files++;
-            if (cl_lang_load(&r->langs[i], i, path, r->naive, &d) != 0) {
+            if (load_lang(r, i, path, flags, cache, &d) != 0) {
                 free(path);
+                free(cache);
                 classify_rules_free(r);
                 return -1;
             }
-            if (!r->naive) cl_lang_literals(&r->langs[i]);
-            if (!r->naive && !(flags & CLASSIFY_LOAD_LITERAL)) cl_lang_hyperscan(&r->langs[i], i);
-            if (!r->naive) cl_lang_prefilter(&r->langs[i]);
         }
         free(path);
     }
+    free(cache);
     if (!files) {
         classify_rules_free(r);
         return bd_err_set(err, "no rules file in %s (expected %s/<lang>/rules.json)", dir, dir);
@@ -603,12 +666,19 @@ void classify_rules_free(classify_rules *r)
 void cl_pattern_jit(const classify_rules *r, const cl_pattern *p)
 {
     if (r->naive || atomic_load_explicit(&p->jitted, memory_order_acquire)) return;
-    /* the rules are shared read-only; the JIT code is a cache filled in once, under a lock */
+    /* the rules are shared read-only; the compiled code is a cache filled in once, under a
+     * lock */
     classify_rules *rw = (classify_rules *)r;
     cl_pattern *pw = (cl_pattern *)p;
     pthread_mutex_lock(&rw->jit_lock);
     if (!atomic_load_explicit(&pw->jitted, memory_order_relaxed)) {
-        (void)pcre2_jit_compile(pw->code, PCRE2_JIT_COMPLETE); /* interpreter if no JIT */
+        if (!pw->code) { /* known to compile (the rules cache): compiled only now */
+            int code;
+            PCRE2_SIZE off;
+            pw->code = pcre2_compile((PCRE2_SPTR)pw->src, PCRE2_ZERO_TERMINATED, CL_PCRE_FAST_OPTS,
+                                     &code, &off, NULL);
+        }
+        if (pw->code) (void)pcre2_jit_compile(pw->code, PCRE2_JIT_COMPLETE); /* else interpret */
         atomic_store_explicit(&pw->jitted, 1, memory_order_release);
     }
     pthread_mutex_unlock(&rw->jit_lock);

@@ -373,6 +373,20 @@ static void test_literals(void **state)
     assert_lits_x("未着|届いて(い)?ない", "届いていない|届いてない|未着", 1);
     assert_lits("未着|届いて(い)?ない\\s", "届い|未着");
     assert_lits("Возврат", "воз"); /* upper case: not exact; 6 bytes */
+    /* optional pieces at the end of the pattern (or of a top-level branch) decide nothing:
+     * dropped, the rest is a list */
+    assert_lits_x("\\bthanks?\\b(?: (?:so|very) much)?(?: for (?:the|your) (?:quick |fast )?"
+                  "(?:reply|help|response|answer|info|information|support))?",
+                  "\\bthank\\b|\\bthanks\\b", 1);
+    assert_lits_x("\\b(?:size|colou?r)\\b\\??", "\\bcolor\\b|\\bcolour\\b|\\bsize\\b", 1);
+    assert_lits_x("refund(?: now)?|money back[!.]*", "money back|refund", 1);
+    /* ... but not when something required or an assertion follows them */
+    assert_lits_x("refund(?: now)?\\b", "refund\\b|refund now\\b", 1); /* small: a list */
+    assert_lits("refund(?: now)?x+", "refund");
+    assert_lits("(?: now)?", "");
+    /* one character of another script is a string too; one ASCII character is not */
+    assert_lits_x("[还還][没沒]|慢|久", "久|慢|还沒|还没|還沒|還没", 1);
+    assert_lits("a|bc", "");
     /* a word's tail: \w* asks for nothing after the stem, \w+ for one more word character */
     assert_lits_x("\\b(?:разбит|треснут)\\w*", "\\bразбит|\\bтреснут", 1);
     assert_lits_x("\\bвозврат\\w*\\b", "\\bвозврат", 1);
@@ -380,7 +394,7 @@ static void test_literals(void **state)
     assert_lits_x("\\bнет\\b", "\\bнет\\b", 1); /* Cyrillic letters are word characters */
     assert_lits("\\bприш\\w* \\d", "\\bпри"); /* a tail inside: not exact; 6 bytes */
     assert_lits("\\bre \\w*\\b", "\\bre ");     /* \w*\b after a space needs a word */
-    assert_lits("😡|🤬", "😡|🤬");
+    assert_lits_x("😡|🤬", "😡|🤬", 1); /* emoji: one character each, a list */
     assert_lits_x("\\bhi\\b", "\\bhi\\b", 1); /* word boundaries become flags */
     assert_lits("^hi$", "hi");                /* anchors: not exact */
     assert_lits("hi(?=!)", "hi");             /* lookahead: not exact */
@@ -964,6 +978,129 @@ static void test_hs_cache(void **state)
     rules_dir_remove(dir);
 }
 
+/* The rules cache: a second load takes every pattern's analysis and the name of its
+ * Hyperscan database from the cache (compiling nothing: PCRE2 compiles a pattern when it first
+ * runs), exactly what the first load worked out; a damaged or foreign file is ignored and
+ * written again; another rules file gets its own. */
+static void same_analysis(const classify_rules *a, const classify_rules *b, int lazy)
+{
+    for (int l = 0; l < CLASSIFY_N_LANGS; l++) {
+        const cl_lang *x = &a->langs[l], *y = &b->langs[l];
+        assert_int_equal(x->n_pats, y->n_pats);
+        assert_int_equal(x->n_lits, y->n_lits);
+        assert_int_equal(x->n_uses, y->n_uses);
+        assert_int_equal(x->n_always, y->n_always);
+        assert_int_equal(x->n_hs, y->n_hs);
+        assert_string_equal(x->hs_key, y->hs_key);
+        for (size_t p = 0; p < x->n_pats; p++) {
+            const cl_pattern *u = &x->pats[p], *v = &y->pats[p];
+            assert_string_equal(u->src, v->src);
+            if (u->list != v->list || u->prefix != v->prefix || u->max_len != v->max_len ||
+                u->hs != v->hs || u->filtered != v->filtered || u->ok != v->ok)
+                fail_msg("%s: pattern \"%s\" analysed differently from the cache", classify_langs[l],
+                         u->src);
+            if (lazy && v->code) fail_msg("\"%s\" compiled at load despite the cache", v->src);
+        }
+        for (size_t u = 0; u < x->n_uses; u++) {
+            assert_int_equal(x->uses[u].pat, y->uses[u].pat);
+            assert_int_equal(x->uses[u].full_len, y->uses[u].full_len);
+            assert_int_equal(x->uses[u].full_wend, y->uses[u].full_wend);
+        }
+        for (size_t k = 0; k <= x->n_lits && x->lit_off; k++)
+            assert_int_equal(x->lit_off[k], y->lit_off[k]);
+    }
+}
+
+static size_t count_files(const char *dir, const char *prefix)
+{
+    char *cmd = bd_asprintf("ls '%s' | grep -c '^%s' > '%s.count'; true", dir, prefix, dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    char *countf = bd_asprintf("%s.count", dir);
+    size_t n;
+    bd_err err;
+    char *count = bd_read_file(countf, 64, &n, &err);
+    assert_non_null(count);
+    size_t c = (size_t)atol(count);
+    free(count);
+    unlink(countf);
+    free(countf);
+    return c;
+}
+
+static void test_rules_cache(void **state)
+{
+    (void)state;
+    char *dir = bd_asprintf("%s/locales", tu_source_dir());
+    char *cache = tu_temp_path("-rulecache");
+    setenv("BORDERDESK_CACHE_DIR", cache, 1);
+    static const char *const texts[] = {
+        "Where is my order?? It has been 3 weeks!!! I will open a PayPal claim",
+        "Bonjour, je n'ai toujours pas reçu mon colis. Merci",
+        "还没收到货，已经两个星期了，请退款", "Здравствуйте, посылка не пришла, трек не работает",
+        "お世話になります。商品が届きません。返金してください"};
+    for (int mode = 0; mode < 2; mode++) {
+        int flags = mode ? CLASSIFY_LOAD_LITERAL : 0;
+        classify_rules *first = load_ok(dir, flags); /* works it all out, writes the cache */
+        assert_true(count_files(cache, "cl-") >= CLASSIFY_N_LANGS);
+        classify_rules *again = load_ok(dir, flags); /* from the cache */
+        same_analysis(first, again, 1);
+        for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+            classify_result a, b;
+            classify_text(first, NULL, texts[i], &a);
+            classify_text(again, NULL, texts[i], &b);
+            same_result(&b, &a, texts[i]);
+        }
+        /* a damaged analysis is worked out again (and rewritten) */
+        char *cmd = bd_asprintf("for f in '%s'/cl-en-*.bin; do s=$(stat -c %%s \"$f\"); "
+                                "printf '\\x55' | dd of=\"$f\" bs=1 seek=$((s / 2)) conv=notrunc "
+                                "2>/dev/null; done",
+                                cache);
+        assert_int_equal(system(cmd), 0);
+        free(cmd);
+        classify_rules *redone = load_ok(dir, flags);
+        same_analysis(first, redone, 0);
+        classify_rules_free(redone);
+        redone = load_ok(dir, flags); /* and read again */
+        same_analysis(first, redone, 1);
+        classify_rules_free(redone);
+        classify_rules_free(again);
+        classify_rules_free(first);
+    }
+    /* other rules in the same language: their own analysis, never the shipped one's */
+    char *small = rules_dir_with("en", precedence_rules);
+    size_t before = count_files(cache, "cl-en-");
+    classify_rules *r = load_ok(small, 0);
+    assert_int_equal(count_files(cache, "cl-en-"), before + 1);
+    classify_rules_free(r);
+    r = load_ok(small, 0);
+    classify_result res;
+    classify_text(r, "Order 028-7391024-4456123", "refund $10 or chargeback!!!", &res);
+    assert_string_equal(res.subcategory, "chargeback");
+    classify_rules_free(r);
+    /* the file edited: its new analysis replaces the old one (one per program and file) */
+    char *file = bd_asprintf("%s/en/rules.json", small);
+    FILE *f = fopen(file, "wb");
+    assert_non_null(f);
+    fputs("{\"language\": \"en\", \"rules\": [{\"id\": \"en.t.only\", \"category\": "
+          "\"dispute\", \"subcategory\": \"refund\", \"patterns\": [\"\\\\brefund\\\\b\"]}]}",
+          f);
+    fclose(f);
+    free(file);
+    r = load_ok(small, 0);
+    assert_int_equal(count_files(cache, "cl-en-"), before + 1);
+    classify_text(r, NULL, "refund please", &res);
+    assert_string_equal(res.subcategory, "refund");
+    classify_rules_free(r);
+    rules_dir_remove(small);
+    unsetenv("BORDERDESK_CACHE_DIR");
+    char *cmd = bd_asprintf("rm -rf '%s'", cache);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(cache);
+    free(dir);
+}
+
 /* ---- JSON form ---- */
 
 static void test_json(void **state)
@@ -1031,6 +1168,7 @@ int main(void)
         cmocka_unit_test(test_hs_pattern),
         cmocka_unit_test(test_hs_library),
         cmocka_unit_test(test_hs_cache),
+        cmocka_unit_test(test_rules_cache),
         cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
