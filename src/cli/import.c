@@ -111,20 +111,34 @@ static void item_parse(import_reader *r, import_item *it, const char *line, size
     it->classified = 1;
 }
 
+static void free_line(void *line)
+{
+    free(*(char **)line);
+}
+
+/* The reader can be cancelled only while it waits for input: after a fatal error the
+ * writer cancels a read from a pipe that stays open (cron | borderdesk import ... -), which
+ * would otherwise keep the failed run waiting for a next line that may never come. */
 static void *reader_main(void *arg)
 {
     import_reader *r = arg;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     char *line = NULL;
     size_t cap = 0;
     long line_no = 0;
     ssize_t n;
+    pthread_cleanup_push(free_line, &line);
     for (;;) {
         pthread_mutex_lock(&r->mu);
         while (r->count == IMPORT_QUEUE && !r->stop) pthread_cond_wait(&r->changed, &r->mu);
         int stop = r->stop;
         import_item *it = &r->items[(r->head + r->count) % IMPORT_QUEUE];
         pthread_mutex_unlock(&r->mu);
-        if (stop || (n = getline(&line, &cap, r->in)) == -1) break;
+        if (stop) break;
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+        n = getline(&line, &cap, r->in);
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+        if (n == -1) break;
         /* the slot is the reader's until count covers it */
         it->line_no = ++line_no;
         item_parse(r, it, line, (size_t)n);
@@ -133,7 +147,7 @@ static void *reader_main(void *arg)
         pthread_cond_broadcast(&r->changed);
         pthread_mutex_unlock(&r->mu);
     }
-    free(line);
+    pthread_cleanup_pop(1);
     pthread_mutex_lock(&r->mu);
     r->eof = 1;
     pthread_cond_broadcast(&r->changed);
@@ -303,12 +317,13 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
             in_tx = 0;
         }
     }
-    /* after an early stop the reader ends at its next line (a pipe that stays open keeps
-     * it waiting for that line) */
+    /* after an early stop the reader ends before its next line, or is cancelled while it
+     * waits for one */
     pthread_mutex_lock(&r->mu);
     r->stop = 1;
     pthread_cond_broadcast(&r->changed);
     pthread_mutex_unlock(&r->mu);
+    if (started && fatal) pthread_cancel(thread);
     if (started) pthread_join(thread, NULL);
     for (size_t i = 0; i < IMPORT_QUEUE; i++) {
         item_clear(&r->items[i]);
