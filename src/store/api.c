@@ -476,9 +476,17 @@ int store_checkpoint_wal(bd_store *s, int *wal_frames, int *checkpointed, bd_err
     return 0;
 }
 
+/* Inside a write transaction: on its own, PRAGMA optimize starts as a read and its ANALYZE
+ * then upgrades to a write, which fails at once, without the busy wait, when another
+ * connection committed in between (SQLITE_BUSY_SNAPSHOT) — the scheduler's housekeeping
+ * failed that way now and then while requests were writing. */
 int store_optimize(bd_store *s, bd_err *err)
 {
-    if (sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL) != SQLITE_OK)
-        return store_fail(s, err, "optimize");
-    return 0;
+    if (store_begin(s, err)) return -1;
+    if (sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL) != SQLITE_OK) {
+        store_fail(s, err, "optimize");
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, err);
 }
