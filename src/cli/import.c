@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 
 /* Lines per transaction. Each commit writes every page the batch dirtied to the WAL, and
@@ -40,12 +41,18 @@ static void import_help(void)
            "and the exit code is 3.\n");
 }
 
-/* ---- the reader thread ----
+/* ---- the reader and classifier threads ----
  * Reading, JSON parsing and classification take most of an import's time and need no
- * database: a second thread does them ahead of the one that stores, through a queue of
- * parsed lines in file order. It classifies a buyer message as if nothing were waiting on
- * its ticket (ticket.h's "classifying ahead"); a message its own read-only connection
- * already finds stored is a re-import and is not classified. */
+ * database, so other threads do them ahead of the one that stores: a reader parses the
+ * lines into a ring of items in file order, and classifier threads (one per CPU, each with
+ * its own scratch) take the parsed items in order and classify the buyer messages, so that
+ * a machine's cores all work while the store waits for the next line. A message is
+ * classified as if nothing were waiting on its ticket (ticket.h's "classifying ahead"); one
+ * the reader's own read-only connection already finds stored is a re-import and is not
+ * classified. Items are numbered: consumed <= taken <= produced <= consumed + IMPORT_QUEUE
+ * (stored, handed to a classifier, parsed); item n lives in items[n % IMPORT_QUEUE]. */
+
+#define IMPORT_CLASSIFIERS_MAX 8
 
 typedef struct import_item {
     long line_no;
@@ -55,26 +62,47 @@ typedef struct import_item {
     bd_message m;
     bd_order o;
     ticket_ahead *ahead; /* the classification made ahead, when used */
+    int wanted;          /* a new buyer message: to be classified ahead */
     int classified;
+    int ready; /* a classifier is done with it (under mu) */
 } import_item;
 
 typedef struct import_reader {
     FILE *in;
     int orders;
-    ticket_ahead_worker *worker; /* NULL: nothing to classify */
-    bd_store *reader;            /* read-only: finds messages already stored */
+    bd_store *reader; /* read-only: finds messages already stored */
     pthread_mutex_t mu;
-    pthread_cond_t changed;
+    /* each side waits on its own condition, and is woken only when it waits */
+    pthread_cond_t room, parsed, ready;
+    int reader_waits, classifiers_wait, writer_waits;
     import_item items[IMPORT_QUEUE];
-    size_t head, count; /* items[head] is the next to store */
+    unsigned long produced, taken, consumed;
+    int classifiers; /* threads (0: the items are ready once parsed) */
     int eof, stop;
 } import_reader;
+
+#define IMPORT_TAKE 16 /* items a classifier takes at once */
+
+static void wake_all(import_reader *r) /* under mu: the end, or a stop */
+{
+    pthread_cond_broadcast(&r->room);
+    pthread_cond_broadcast(&r->parsed);
+    pthread_cond_broadcast(&r->ready);
+}
+
+typedef struct import_classifier {
+    import_reader *r;
+    ticket_ahead_worker *worker;
+    pthread_t thread;
+    int started;
+} import_classifier;
 
 static void item_clear(import_item *it)
 {
     bd_message_clear(&it->m);
     bd_order_clear(&it->o);
     it->classified = 0;
+    it->wanted = 0;
 }
 
 /* Parses one line into it (on the reader thread). */
@@ -102,13 +130,11 @@ static void item_parse(import_reader *r, import_item *it, const char *line, size
     it->rc = r->orders ? bd_order_from_json(j, &it->o, &it->err)
                        : bd_message_from_json(j, &it->m, &it->err);
     cJSON_Delete(j);
-    if (it->rc || r->orders || !r->worker || it->m.direction != BD_DIR_IN) return;
+    if (it->rc || r->orders || it->m.direction != BD_DIR_IN) return;
     bd_err ignored;
     if (r->reader && store_message_exists_in(r->reader, it->m.shop, it->m.external_id, &ignored) == 1)
         return; /* stored by an earlier import: the storing side skips it */
-    if (!it->ahead) it->ahead = ticket_ahead_new();
-    ticket_classify_ahead(r->worker, &it->m, it->ahead);
-    it->classified = 1;
+    it->wanted = 1;
 }
 
 static void free_line(void *line)
@@ -130,37 +156,95 @@ static void *reader_main(void *arg)
     pthread_cleanup_push(free_line, &line);
     for (;;) {
         pthread_mutex_lock(&r->mu);
-        while (r->count == IMPORT_QUEUE && !r->stop) pthread_cond_wait(&r->changed, &r->mu);
+        while (r->produced - r->consumed == IMPORT_QUEUE && !r->stop) {
+            r->reader_waits = 1;
+            pthread_cond_wait(&r->room, &r->mu);
+            r->reader_waits = 0;
+        }
         int stop = r->stop;
-        import_item *it = &r->items[(r->head + r->count) % IMPORT_QUEUE];
+        import_item *it = &r->items[r->produced % IMPORT_QUEUE];
         pthread_mutex_unlock(&r->mu);
         if (stop) break;
         pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
         n = getline(&line, &cap, r->in);
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
         if (n == -1) break;
-        /* the slot is the reader's until count covers it */
+        /* the slot is the reader's until produced covers it */
         it->line_no = ++line_no;
+        it->ready = 0;
         item_parse(r, it, line, (size_t)n);
         pthread_mutex_lock(&r->mu);
-        r->count++;
-        pthread_cond_broadcast(&r->changed);
+        r->produced++;
+        /* classifiers wake for a handful of lines, or at once when the store waits (a
+         * pipe that brings a line now and then) */
+        if (r->classifiers_wait && (r->produced - r->taken >= IMPORT_TAKE || r->writer_waits))
+            pthread_cond_signal(&r->parsed);
+        if (!r->classifiers && r->writer_waits) pthread_cond_signal(&r->ready);
         pthread_mutex_unlock(&r->mu);
     }
     pthread_cleanup_pop(1);
     pthread_mutex_lock(&r->mu);
     r->eof = 1;
-    pthread_cond_broadcast(&r->changed);
+    wake_all(r);
     pthread_mutex_unlock(&r->mu);
     return NULL;
 }
 
-/* The next parsed line, or NULL at the end of the input. */
+/* Takes the parsed items in order, a few at a time, and classifies those that want it. */
+static void *classifier_main(void *arg)
+{
+    import_classifier *c = arg;
+    import_reader *r = c->r;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (r->taken == r->produced && !r->eof && !r->stop) {
+            r->classifiers_wait++;
+            pthread_cond_wait(&r->parsed, &r->mu);
+            r->classifiers_wait--;
+        }
+        if (r->stop || r->taken == r->produced) break; /* stopped, or the input is done */
+        unsigned long first = r->taken, k = r->produced - r->taken;
+        if (k > IMPORT_TAKE) k = IMPORT_TAKE;
+        r->taken += k;
+        if (r->taken < r->produced && r->classifiers_wait) pthread_cond_signal(&r->parsed);
+        pthread_mutex_unlock(&r->mu);
+        for (unsigned long i = first; i < first + k; i++) {
+            import_item *it = &r->items[i % IMPORT_QUEUE];
+            if (!it->wanted) continue;
+            if (!it->ahead) it->ahead = ticket_ahead_new();
+            ticket_classify_ahead(c->worker, &it->m, it->ahead);
+            it->classified = 1;
+        }
+        pthread_mutex_lock(&r->mu);
+        for (unsigned long i = first; i < first + k; i++)
+            r->items[i % IMPORT_QUEUE].ready = 1;
+        if (r->writer_waits) pthread_cond_signal(&r->ready);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* The next parsed (and classified) line, or NULL at the end of the input. With no
+ * classifier running, items are ready as soon as they are parsed. */
 static import_item *reader_next(import_reader *r)
 {
+    int classifiers = r->classifiers;
     pthread_mutex_lock(&r->mu);
-    while (r->count == 0 && !r->eof) pthread_cond_wait(&r->changed, &r->mu);
-    import_item *it = r->count ? &r->items[r->head] : NULL;
+    import_item *it = NULL;
+    for (;;) {
+        if (r->consumed < r->produced) {
+            it = &r->items[r->consumed % IMPORT_QUEUE];
+            if (!classifiers || it->ready) break;
+            it = NULL;
+        } else if (r->eof) {
+            break;
+        }
+        r->writer_waits = 1;
+        if (classifiers && r->classifiers_wait && r->taken < r->produced)
+            pthread_cond_signal(&r->parsed); /* lines wait for a classifier */
+        pthread_cond_wait(&r->ready, &r->mu);
+        r->writer_waits = 0;
+    }
     pthread_mutex_unlock(&r->mu);
     return it;
 }
@@ -170,10 +254,22 @@ static void reader_done(import_reader *r, import_item *it)
 {
     item_clear(it);
     pthread_mutex_lock(&r->mu);
-    r->head = (r->head + 1) % IMPORT_QUEUE;
-    r->count--;
-    pthread_cond_broadcast(&r->changed);
+    r->consumed++;
+    /* a full queue: the reader waits until half of it is free, not for each line */
+    if (r->reader_waits && r->produced - r->consumed <= IMPORT_QUEUE / 2)
+        pthread_cond_signal(&r->room);
     pthread_mutex_unlock(&r->mu);
+}
+
+/* One classifier per CPU, at most IMPORT_CLASSIFIERS_MAX; 0 when nothing is classified. */
+static int classifiers_wanted(const ticket_ctx *ctx)
+{
+    ticket_ahead_worker *probe = ticket_ahead_worker_new(ctx);
+    if (!probe) return 0;
+    ticket_ahead_worker_free(probe);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1) cpus = 1;
+    return cpus > IMPORT_CLASSIFIERS_MAX ? IMPORT_CLASSIFIERS_MAX : (int)cpus;
 }
 
 static int store_item(ticket_ctx *ctx, int orders, import_item *it, import_stats *st,
@@ -268,14 +364,25 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
     import_reader *r = bd_calloc(1, sizeof *r);
     r->in = in;
     r->orders = orders;
-    r->worker = orders ? NULL : ticket_ahead_worker_new(&ctx);
-    if (r->worker && store_open_reader(s, &r->reader, &err)) r->reader = NULL; /* only a shortcut */
+    int n_cl = orders ? 0 : classifiers_wanted(&ctx);
+    r->classifiers = n_cl;
+    if (n_cl && store_open_reader(s, &r->reader, &err)) r->reader = NULL; /* only a shortcut */
     pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->changed, NULL);
+    pthread_cond_init(&r->room, NULL);
+    pthread_cond_init(&r->parsed, NULL);
+    pthread_cond_init(&r->ready, NULL);
+    import_classifier cls[IMPORT_CLASSIFIERS_MAX];
+    memset(cls, 0, sizeof cls);
     pthread_t thread;
-    int started = pthread_create(&thread, NULL, reader_main, r) == 0;
+    int reading = pthread_create(&thread, NULL, reader_main, r) == 0, started = reading;
+    for (int i = 0; started && i < n_cl; i++) {
+        cls[i].r = r;
+        cls[i].worker = ticket_ahead_worker_new(&ctx);
+        cls[i].started = pthread_create(&cls[i].thread, NULL, classifier_main, &cls[i]) == 0;
+        started = cls[i].started;
+    }
     if (!started) {
-        cli_fail(BD_EXIT_FAIL, "cannot start the reader thread");
+        cli_fail(BD_EXIT_FAIL, "cannot start the reader threads");
         fatal = 1;
     }
     import_item *it;
@@ -321,17 +428,22 @@ int cmd_import(bd_cli *cli, int argc, char **argv)
      * waits for one */
     pthread_mutex_lock(&r->mu);
     r->stop = 1;
-    pthread_cond_broadcast(&r->changed);
+    wake_all(r);
     pthread_mutex_unlock(&r->mu);
-    if (started && fatal) pthread_cancel(thread);
-    if (started) pthread_join(thread, NULL);
+    if (reading && fatal) pthread_cancel(thread);
+    if (reading) pthread_join(thread, NULL);
+    for (int i = 0; i < n_cl; i++) {
+        if (cls[i].started) pthread_join(cls[i].thread, NULL);
+        ticket_ahead_worker_free(cls[i].worker);
+    }
     for (size_t i = 0; i < IMPORT_QUEUE; i++) {
         item_clear(&r->items[i]);
         ticket_ahead_free(r->items[i].ahead);
     }
     store_close(r->reader);
-    ticket_ahead_worker_free(r->worker);
-    pthread_cond_destroy(&r->changed);
+    pthread_cond_destroy(&r->room);
+    pthread_cond_destroy(&r->parsed);
+    pthread_cond_destroy(&r->ready);
     pthread_mutex_destroy(&r->mu);
     free(r);
     if (in != stdin) fclose(in);

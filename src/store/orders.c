@@ -38,6 +38,18 @@ static int differs(sqlite3_stmt *st, int col, const char *given)
     return given && !bd_streq(have, given);
 }
 
+/* The parameters ?1..?7 of both buyer INSERTs: shop, external id, details, now. */
+static void bind_buyer(sqlite3_stmt *st, int64_t shop_id, const bd_buyer *b)
+{
+    sqlite3_bind_int64(st, 1, shop_id);
+    store_bind_text(st, 2, b->external_id);
+    store_bind_text(st, 3, b->name);
+    store_bind_text(st, 4, b->email);
+    store_bind_text(st, 5, b->country);
+    store_bind_text(st, 6, b->language);
+    sqlite3_bind_int64(st, 7, bd_now());
+}
+
 /* A buyer not seen before, with a plain INSERT: the upsert below needs RETURNING, which
  * SQLite buffers in a temporary table built per statement. Returns 0, 1 when the buyer is
  * there after all (another connection added it since it was looked for: the caller then
@@ -51,13 +63,7 @@ static int buyer_insert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t
                                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
                                   err);
     if (!st) return -1;
-    sqlite3_bind_int64(st, 1, shop_id);
-    store_bind_text(st, 2, b->external_id);
-    store_bind_text(st, 3, b->name);
-    store_bind_text(st, 4, b->email);
-    store_bind_text(st, 5, b->country);
-    store_bind_text(st, 6, b->language);
-    sqlite3_bind_int64(st, 7, bd_now());
+    bind_buyer(st, shop_id, b);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         *id = sqlite3_last_insert_rowid(s->db);
@@ -129,13 +135,7 @@ int store_buyer_upsert(bd_store *s, int64_t shop_id, const bd_buyer *b, int64_t 
         " RETURNING id, name, email, country, language",
         err);
     if (!st) return -1;
-    sqlite3_bind_int64(st, 1, shop_id);
-    store_bind_text(st, 2, b->external_id);
-    store_bind_text(st, 3, b->name);
-    store_bind_text(st, 4, b->email);
-    store_bind_text(st, 5, b->country);
-    store_bind_text(st, 6, b->language);
-    sqlite3_bind_int64(st, 7, bd_now());
+    bind_buyer(st, shop_id, b);
     if (sqlite3_step(st) != SQLITE_ROW) return store_fail(s, err, "store buyer");
     *id = sqlite3_column_int64(st, 0);
     store_buyer_cache_put(s, shop_id, b->external_id, *id,

@@ -121,7 +121,7 @@ static int deliver(bd_store *store, open_shop *os, store_outbox_row *r, const ou
         }
         if (r->attempts >= o->max_attempts) {
             char last[512];
-            snprintf(last, sizeof last, "%s", why[0] ? why : r->last_error ? r->last_error : "no answer");
+            snprintf(last, sizeof last, "%.480s", why[0] ? why : r->last_error ? r->last_error : "no answer");
             snprintf(why, whylen, "gave up after %d attempts: %s", r->attempts, last);
             return record_failed(store, r, why, err) ? -1 : DONE_FAILED;
         }
