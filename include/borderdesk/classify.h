@@ -154,6 +154,26 @@ void classify_result_append_json(bd_buf *b, const classify_result *res, const ch
 /* Priority of a ticket for an urgency name: low 0, normal 1, high 2, urgent 3. */
 int classify_urgency_priority(const char *urgency);
 
+/* ---- the fast reader of `borderdesk classify` lines (line.c) ----
+ * Takes only the plainest lines — valid UTF-8, no NUL, one flat object whose values are
+ * strings, integers, true, false or null, "body" a string, an unescaped string or an integer
+ * of at most 9 digits as the id — and leaves everything else to cJSON, which must say the
+ * same of every line taken (tests/fuzz/fuzz_classify_line.c checks it). */
+typedef struct classify_line {
+    const char *id; /* the id's JSON text (a plain string with its quotes, or an
+                       integer), NULL when absent or null */
+    size_t id_len;
+    const char *body, *subject, *lang; /* raw string contents, NULL when absent or null */
+    size_t body_len, subject_len, lang_len;
+    int body_esc, subject_esc, lang_esc; /* the contents hold escapes to decode */
+} classify_line;
+/* 1 when the fast reader takes line[0..len) (f filled, pointing into line), 0 when cJSON
+ * must read it. */
+int classify_line_parse(const char *line, size_t len, classify_line *f);
+/* The decoded contents of a string classify_line_parse took (one of f's *_esc), as a new
+ * NUL-terminated string (caller frees); *outlen its length. */
+char *classify_line_decode(const char *s, size_t n, size_t *outlen);
+
 /* ---- building blocks, public for tests and tools ---- */
 
 /* NFKC + case fold + marks stripped (except the kana voicing marks) + default-ignorables

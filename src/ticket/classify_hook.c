@@ -1,7 +1,7 @@
 /* classify_hook.c — the classifier as ticket.h's classify hook: every new buyer message
  * is classified before it is stored; the ticket takes the category of its latest
  * unanswered buyer message and its priority from the urgency. Used by import and sync.
- * Import classifies ahead on its reader thread (ticket_classify_ahead); the hook then takes
+ * Import classifies ahead on its classifier threads (ticket_classify_ahead); the hook then takes
  * that result, and when the ticket has unanswered messages (the one input a reader cannot
  * know) sets repeated_contact on it instead of classifying again (mark_repeated). */
 #include "borderdesk/classify.h"

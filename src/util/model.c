@@ -6,6 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* 1 when d is a whole number that a double holds exactly (|d| <= 2^53): only then may it be
+ * converted to an integer (a larger one is out of range or no longer the number written). */
+static int whole_number(double d)
+{
+    return d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(long long)d;
+}
+
 /* Reads key as a string (numbers are accepted for ids and turned into their decimal form).
  * required: error when absent. Returns 0 and sets *out (owned copy or NULL), -1 on error. */
 static int get_str(const cJSON *obj, const char *key, int required, int allow_number, char **out,
@@ -23,7 +30,7 @@ static int get_str(const cJSON *obj, const char *key, int required, int allow_nu
         *out = bd_strdup(v->valuestring);
         return 0;
     }
-    if (allow_number && cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble) {
+    if (allow_number && cJSON_IsNumber(v) && whole_number(v->valuedouble)) {
         *out = bd_asprintf("%lld", (long long)v->valuedouble);
         return 0;
     }
@@ -145,8 +152,8 @@ static int parse_items(const cJSON *arr, bd_order *o, bd_err *err)
             get_str(it, "price", 0, 0, &item->price, ctx, err))
             return -1;
         const cJSON *q = cJSON_GetObjectItemCaseSensitive(it, "quantity");
-        if (!cJSON_IsNumber(q) || q->valuedouble != (double)(long long)q->valuedouble ||
-            q->valuedouble < 0 || q->valuedouble > 1e9)
+        if (!cJSON_IsNumber(q) || !whole_number(q->valuedouble) || q->valuedouble < 0 ||
+            q->valuedouble > 1e9)
             return bd_err_set(err, "field \"%squantity\" must be a non-negative integer", ctx);
         item->quantity = (int64_t)q->valuedouble;
         char f[48];
