@@ -140,6 +140,12 @@ void classify_scratch_free(classify_scratch *s); /* NULL-safe */
  * -1 with err only for a PCRE2 failure other than "no match" or a hit match limit. */
 int classify_message(const classify_rules *r, classify_scratch *scratch, const classify_input *in,
                      classify_result *out, bd_err *err);
+/* The same for in[0..n) into out[0..n), the same results, several times faster for many
+ * messages: they are taken step by step in groups, so that each language's tables are read
+ * for many texts at once (src/classify/internal.h, "batches"). rcs[i] and errs[i] are
+ * message i's return code and error. Returns 0, or -1 when some message failed. */
+int classify_messages(const classify_rules *r, classify_scratch *scratch, const classify_input *in,
+                      classify_result *out, size_t n, bd_err *errs, int *rcs);
 
 /* The result as the JSON object of the `borderdesk classify` contract; id is copied (may be
  * NULL for null). explain adds "rules" and "scores". Caller frees with cJSON_Delete. */

@@ -144,7 +144,14 @@ void classify_scratch_free(classify_scratch *s)
     pcre2_match_context_free(s->mctx);
     pcre2_jit_stack_free(s->jit_stack);
     hs_free_scratch(s->hs);
-    bd_buf_free(&s->text);
+    free(s->runs);
+    for (size_t i = 0; i < CL_BATCH; i++) {
+        bd_buf_free(&s->slots[i].text);
+        for (int k = 0; k < 2; k++) {
+            free(s->slots[i].hits[k].hs);
+            free(s->slots[i].hits[k].ac);
+        }
+    }
     free(s->pat_stamp);
     free(s->pat_proven);
     free(s->pat_first);
@@ -236,15 +243,6 @@ static void candidate(run_ctx *c, uint32_t p)
     }
 }
 
-/* Hyperscan reports pattern id (each at most once: HS_FLAG_SINGLEMATCH). */
-static int on_hs_match(unsigned id, unsigned long long from, unsigned long long to,
-                       unsigned flags, void *ud)
-{
-    (void)from, (void)to, (void)flags;
-    candidate(ud, id);
-    return 0;
-}
-
 /* Where a match of pattern pi can start, from what the prefilter saw: every match holds an
  * occurrence of one of its literals, so it starts at the latest where the last one starts
  * (*limit), and at the earliest where the first one starts, less the longest match the
@@ -257,7 +255,13 @@ static void window(const run_ctx *c, uint32_t pi, size_t *from, size_t *limit)
     const cl_pattern *p = &l->pats[pi];
     *from = 0;
     *limit = PCRE2_UNSET;
-    if (!p->filtered || s->pat_stamp[pi] != s->stamp) return;
+    if (s->pat_stamp[pi] != s->stamp) return;
+    if (p->hs) { /* pat_first: where Hyperscan's first report ended (run_lang) */
+        size_t end = s->pat_first[pi];
+        if (p->max_len >= 0 && end > (size_t)p->max_len) *from = end - (size_t)p->max_len;
+        return;
+    }
+    if (!p->filtered) return;
     size_t first = s->pat_first[pi];
     if (p->prefix)
         *from = first;
@@ -360,7 +364,62 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int run_lang(run_ctx *c, const cl_lang *l)
+/* ---- scanning: what a language's prefilters find in a text, kept for run_lang ---- */
+
+static int keep_hs(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                   void *ud)
+{
+    cl_hits *h = ud;
+    (void)from, (void)flags;
+    if (h->n_hs == h->cap_hs) {
+        h->cap_hs = h->cap_hs ? 2 * h->cap_hs : 64;
+        h->hs = bd_realloc(h->hs, h->cap_hs * sizeof *h->hs);
+    }
+    h->hs[h->n_hs++] = (cl_hsm){id, (uint32_t)to};
+    return 0;
+}
+
+static void keep_occ(void *ud, uint32_t id, size_t start, size_t end, int sure)
+{
+    cl_hits *h = ud;
+    if (h->n_ac == h->cap_ac) {
+        h->cap_ac = h->cap_ac ? 2 * h->cap_ac : 128;
+        h->ac = bd_realloc(h->ac, h->cap_ac * sizeof *h->ac);
+    }
+    h->ac[h->n_ac++] = (cl_occ){id, (uint32_t)start, (uint32_t)end, (uint32_t)sure};
+}
+
+/* Runs language l's Hyperscan database (each pattern reported once, at the end of its first
+ * match: HS_FLAG_SINGLEMATCH, reports in the order of their ends) and literal automaton
+ * over the slot's text. */
+static void scan(const classify_rules *r, const cl_lang *l, classify_scratch *s,
+                 const cl_slot *slot, cl_hits *h)
+{
+    h->n_hs = h->n_ac = 0;
+    h->failed = 0;
+    if (r->naive || !l->n_rules) return;
+    if (l->hs_db) {
+        hs_error_t rc =
+            hs_scan(l->hs_db, slot->text.data, (unsigned)slot->len, 0, s->hs, keep_hs, h);
+        if (rc != HS_SUCCESS) h->failed = (int)rc;
+    }
+    if (l->n_lits) cl_ac_scan(l->ac, slot->text.data, slot->len, keep_occ, h);
+}
+
+/* ---- running a language's rules on what its scans found ---- */
+
+/* A literal occurrence, in text order: the first of each literal is reported (each one for
+ * a string of a list); where the last one starts is kept for window(). */
+static void literal_seen(run_ctx *c, const cl_occ *o)
+{
+    classify_scratch *s = c->s;
+    s->lit_last[o->lit] = o->start;
+    if (s->lit_seen[o->lit] == s->stamp && !cl_ac_every(c->lang->ac, o->lit)) return;
+    s->lit_seen[o->lit] = s->stamp;
+    on_literal(c, o->lit, o->start, o->end, (int)o->sure);
+}
+
+static int run_lang(run_ctx *c, const cl_lang *l, const cl_hits *h)
 {
     if (!l->n_rules) return 0;
     c->lang = l;
@@ -369,18 +428,19 @@ static int run_lang(run_ctx *c, const cl_lang *l)
             if (run_rule(c, i, 0)) return -1;
         return 0;
     }
+    if (h->failed) {
+        c->failed = 1;
+        return bd_err_set(c->err, "Hyperscan scan failed (error %d)", h->failed);
+    }
     classify_scratch *s = c->s;
     next_stamp(s);
     s->n_cand = 0;
-    if (l->hs_db) {
-        hs_error_t rc = hs_scan(l->hs_db, c->text, (unsigned)c->len, 0, s->hs, on_hs_match, c);
-        if (rc != HS_SUCCESS) {
-            c->failed = 1;
-            return bd_err_set(c->err, "Hyperscan scan failed (error %d)", (int)rc);
-        }
+    for (size_t k = 0; k < h->n_hs; k++) { /* every match of the pattern ends there or later */
+        s->pat_first[h->hs[k].pat] = h->hs[k].to;
+        candidate(c, h->hs[k].pat);
     }
-    if (l->n_lits)
-        cl_ac_scan(l->ac, c->text, c->len, s->lit_seen, s->lit_last, s->stamp, on_literal, c);
+    for (size_t k = 0; k < h->n_ac; k++)
+        literal_seen(c, &h->ac[k]);
     for (size_t k = 0; k < l->n_always; k++)
         candidate(c, l->always[k]);
     qsort(s->cand, s->n_cand, sizeof *s->cand, cmp_u32); /* fire in file order */
@@ -480,78 +540,140 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
-int classify_message(const classify_rules *r, classify_scratch *scratch, const classify_input *in,
-                     classify_result *out, bd_err *err)
+/* Step 1 for one message: its text normalised into the slot, its language. */
+static void prepare(const classify_rules *r, cl_slot *slot, const classify_input *in,
+                    classify_result *out)
 {
     memset(out, 0, sizeof *out);
-    classify_scratch *own = scratch ? NULL : classify_scratch_new(r);
-    classify_scratch *s = scratch ? scratch : own;
-    size_t sn = in->subject ? cut(in->subject, in->subject_len, CLASSIFY_MAX_SUBJECT) : 0;
-    size_t bn = in->body ? cut(in->body, in->body_len, CLASSIFY_MAX_SCAN) : 0;
-    out->truncated = in->body && bn < in->body_len;
-
-    run_ctx c;
-    memset(&c, 0, sizeof c);
-    c.rules = r, c.s = s, c.out = out, c.err = err;
-    cl_stats st;
-    memset(&st, 0, sizeof st);
-    bd_buf_reset(&s->text);
-    cl_normalize_append(&s->text, in->subject ? in->subject : "", sn, &st, r->norm);
-    c.subj_end = s->text.len;
-    bd_buf_putc(&s->text, '\n');
-    c.body_start = s->text.len;
-    cl_normalize_append(&s->text, in->body ? in->body : "", bn, &st, r->norm);
-    c.text = s->text.data;
-    c.len = s->text.len;
+    slot->sn = in->subject ? cut(in->subject, in->subject_len, CLASSIFY_MAX_SUBJECT) : 0;
+    slot->bn = in->body ? cut(in->body, in->body_len, CLASSIFY_MAX_SCAN) : 0;
+    out->truncated = in->body && slot->bn < in->body_len;
+    cl_stats *st = &slot->st;
+    memset(st, 0, sizeof *st);
+    bd_buf *t = &slot->text;
+    bd_buf_reset(t);
+    cl_normalize_append(t, in->subject ? in->subject : "", slot->sn, st, r->norm);
+    slot->subj_end = t->len;
+    bd_buf_putc(t, '\n');
+    slot->body_start = t->len;
+    cl_normalize_append(t, in->body ? in->body : "", slot->bn, st, r->norm);
+    slot->len = t->len;
     /* PCRE2's JIT may read a few bytes past the subject: let them be defined */
-    bd_buf_grow(&s->text, 64);
-    memset(s->text.data + s->text.len, 0, 64);
-    c.text = s->text.data;
-
+    bd_buf_grow(t, 64);
+    memset(t->data + t->len, 0, 64);
     int li = classify_lang_index(in->lang);
     if (li < 0) {
         double cert;
-        li = cl_langdet_run(r->det, c.text, c.len, &st, &cert);
+        li = cl_langdet_run(r->det, t->data, slot->len, st, &cert);
         if (li < 0) li = classify_lang_index(in->lang_hint);
         if (li < 0) li = 0;
     }
+    slot->li = li;
     memcpy(out->language, classify_langs[li], 3);
+    slot->blank = blank(t->data + slot->body_start, slot->len - slot->body_start);
+}
 
-    int rc = 0, win = S_UNKNOWN;
+/* Step 3 for one message: its context for the rules. */
+static void run_begin(run_ctx *c, const classify_rules *r, classify_scratch *s, const cl_slot *slot,
+                      classify_result *out, bd_err *err)
+{
+    memset(c, 0, sizeof *c);
+    c->rules = r, c->s = s, c->out = out, c->err = err;
+    c->text = slot->text.data;
+    c->len = slot->len;
+    c->subj_end = slot->subj_end;
+    c->body_start = slot->body_start;
+}
+
+/* Step 5 for one message: the decision and the rest of the result. */
+static void run_end(run_ctx *c, const cl_slot *slot, const classify_input *in, classify_result *out)
+{
+    int win = S_UNKNOWN;
     double eff[CLASSIFY_N_SUBS] = {0};
-    if (blank(c.text + c.body_start, c.len - c.body_start)) {
+    if (slot->blank) {
         out->confidence = 1.0; /* nothing to read: certainly nothing to do */
     } else {
-        if (li != 0) rc = run_lang(&c, &r->langs[li]);
-        if (!rc) rc = run_lang(&c, &r->langs[0]);
-        if (st.shouted_words >= 3) {
-            c.flags |= CLASSIFY_FLAG_ANGRY;
-            c.sentiment -= 1;
+        if (slot->st.shouted_words >= 3) {
+            c->flags |= CLASSIFY_FLAG_ANGRY;
+            c->sentiment -= 1;
             if (out->n_fired < CLASSIFY_MAX_FIRED) out->fired[out->n_fired] = "engine.shouting";
             out->n_fired++;
         }
-        win = decide(c.score, eff);
+        win = decide(c->score, eff);
         out->confidence = confidence(eff, win);
     }
     out->subcategory = classify_subcategories[win];
     out->category = category_name(win);
-    out->flags = c.flags | (in->repeated_contact ? CLASSIFY_FLAG_REPEATED : 0);
-    if (sn) classify_extract_entities(in->subject, sn, out->language, out);
-    if (bn) classify_extract_entities(in->body, bn, out->language, out);
-    out->urgency = urgency_of(win, out->flags, c.urgency);
-    out->sentiment = sentiment_of(win, c.sentiment);
+    out->flags = c->flags | (in->repeated_contact ? CLASSIFY_FLAG_REPEATED : 0);
+    if (slot->sn) classify_extract_entities(in->subject, slot->sn, out->language, out);
+    if (slot->bn) classify_extract_entities(in->body, slot->bn, out->language, out);
+    out->urgency = urgency_of(win, out->flags, c->urgency);
+    out->sentiment = sentiment_of(win, c->sentiment);
     /* scores, highest first */
     for (int i = 0; i < CLASSIFY_N_SUBS; i++) {
-        if (c.score[i] <= 0) continue;
+        if (c->score[i] <= 0) continue;
         size_t k = out->n_scores++;
-        while (k > 0 && out->scores[k - 1].score < c.score[i]) {
+        while (k > 0 && out->scores[k - 1].score < c->score[i]) {
             out->scores[k] = out->scores[k - 1];
             k--;
         }
         out->scores[k].subcategory = classify_subcategories[i];
-        out->scores[k].score = c.score[i];
+        out->scores[k].score = c->score[i];
+    }
+}
+
+/* Up to CL_BATCH messages, step by step (see internal.h, "batches"): 1. texts and
+ * languages; 2. each language's scans over its texts, English's over all; 3.-4. each
+ * language's rules for its messages, then English's for all; 5. the decisions. */
+static int classify_some(const classify_rules *r, classify_scratch *s, const classify_input *in,
+                         classify_result *out, size_t n, bd_err *errs, int *rcs)
+{
+    if (!s->runs) s->runs = bd_malloc(CL_BATCH * sizeof(run_ctx));
+    run_ctx *runs = s->runs;
+    for (size_t i = 0; i < n; i++) {
+        prepare(r, &s->slots[i], &in[i], &out[i]);
+        run_begin(&runs[i], r, s, &s->slots[i], &out[i], &errs[i]);
+        rcs[i] = 0;
+    }
+    for (int l = 1; l < CLASSIFY_N_LANGS; l++)
+        for (size_t i = 0; i < n; i++)
+            if (s->slots[i].li == l && !s->slots[i].blank)
+                scan(r, &r->langs[l], s, &s->slots[i], &s->slots[i].hits[0]);
+    for (size_t i = 0; i < n; i++)
+        if (!s->slots[i].blank) scan(r, &r->langs[0], s, &s->slots[i], &s->slots[i].hits[1]);
+    for (int l = 1; l < CLASSIFY_N_LANGS; l++)
+        for (size_t i = 0; i < n; i++)
+            if (s->slots[i].li == l && !s->slots[i].blank)
+                rcs[i] = run_lang(&runs[i], &r->langs[l], &s->slots[i].hits[0]);
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!s->slots[i].blank && !rcs[i])
+            rcs[i] = run_lang(&runs[i], &r->langs[0], &s->slots[i].hits[1]);
+        run_end(&runs[i], &s->slots[i], &in[i], &out[i]);
+        failed |= rcs[i] != 0;
+    }
+    return failed ? -1 : 0;
+}
+
+int classify_messages(const classify_rules *r, classify_scratch *scratch, const classify_input *in,
+                      classify_result *out, size_t n, bd_err *errs, int *rcs)
+{
+    classify_scratch *own = scratch ? NULL : classify_scratch_new(r);
+    classify_scratch *s = scratch ? scratch : own;
+    int rc = 0;
+    for (size_t i = 0; i < n; i += CL_BATCH) {
+        size_t k = n - i < CL_BATCH ? n - i : CL_BATCH;
+        if (classify_some(r, s, in + i, out + i, k, errs + i, rcs + i)) rc = -1;
     }
     classify_scratch_free(own);
+    return rc;
+}
+
+int classify_message(const classify_rules *r, classify_scratch *scratch, const classify_input *in,
+                     classify_result *out, bd_err *err)
+{
+    int rc;
+    classify_messages(r, scratch, in, out, 1, err, &rc);
     return rc;
 }
 

@@ -36,8 +36,7 @@ cl_normtab *cl_normtab_new(void);
 void cl_normtab_free(cl_normtab *t); /* NULL-safe */
 /* Appends the normalised form of s[0..n) to out; fills st (may be NULL; counts are added).
  * t (may be NULL) only makes it faster. */
-void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st,
-                         const cl_normtab *t);
+void cl_normalize_append(bd_buf *out, const char *s, size_t n, cl_stats *st, const cl_normtab *t);
 
 /* ---- literal prefilter ---- */
 /* Strings one of which every match of pattern must contain, normalised like the text
@@ -66,14 +65,13 @@ typedef struct cl_ac cl_ac;
  * marks literals whose every occurrence is reported, not only the first. */
 cl_ac *cl_ac_build(char *const *lits, const uint8_t *every, size_t n);
 void cl_ac_free(cl_ac *ac);
-/* Scans text; for the first occurrence of each literal (whose word boundaries hold) calls
- * hit(ud, id, start, end, sure): where it is, and sure is 0 when a boundary could
- * not be decided (PCRE2 must decide). seen and last must have room for as many uint32_t as
- * literals; stamp is a fresh scan number. After the scan, a literal l was found when
- * seen[l] == stamp, and last[l] is where its last occurrence starts. */
-void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t *last,
-                uint32_t stamp,
+/* Scans text; calls hit(ud, id, start, end, sure) for every occurrence of a literal whose
+ * word boundaries hold: where it is, and sure is 0 when a boundary could not be decided
+ * (PCRE2 must decide). classify.c keeps which literals were seen: for most only the first
+ * occurrence matters, for those cl_ac_every marks (whole strings of a list) each one. */
+void cl_ac_scan(const cl_ac *ac, const char *text, size_t n,
                 void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure), void *ud);
+int cl_ac_every(const cl_ac *ac, uint32_t id);
 
 /* ---- the compiled rules ---- */
 typedef struct cl_pattern {
@@ -87,7 +85,7 @@ typedef struct cl_pattern {
     /* its required literals (literal.c), worked out once at load for both prefilters */
     char **lits;
     size_t n_lits;
-    int list; /* the literals are all it matches: the literal automaton decides it */
+    int list;      /* the literals are all it matches: the literal automaton decides it */
     uint32_t rule; /* index of its rule in the language */
     int unless;    /* a veto pattern ("unless") rather than a trigger */
     int hs;        /* in the language's Hyperscan database (hsdb.c) */
@@ -236,13 +234,46 @@ char *cl_rulecache_read(int lang_idx, const char *dir, const char *key, size_t *
 int cl_rulecache_apply(cl_lang *lang, const char *data, size_t n);
 void cl_rulecache_store(const cl_lang *lang, int lang_idx, const char *dir, const char *key);
 
+/* ---- batches ----
+ * The tables a message runs through (a language's Hyperscan database, its literal
+ * automaton, the JIT code of its patterns) are megabytes: one message after the other, each
+ * step finds them evicted by the steps before, and a message costs about twice what it
+ * costs when the messages before were in the same language. So messages are classified
+ * CL_BATCH at a time, step by step: every text normalised, then each language's database
+ * and automaton run over all the texts of that language (English over all of them), and
+ * only then the rules of each message, from what the scans found. */
+#define CL_BATCH 512
+
+typedef struct cl_hsm { /* a Hyperscan report: pattern, end of its first match */
+    uint32_t pat, to;
+} cl_hsm;
+typedef struct cl_occ { /* a literal occurrence whose boundaries hold (cl_ac_scan) */
+    uint32_t lit, start, end, sure;
+} cl_occ;
+typedef struct cl_hits { /* what the scans of one language's rules found in one text */
+    cl_hsm *hs;
+    size_t n_hs, cap_hs;
+    cl_occ *ac;
+    size_t n_ac, cap_ac;
+    int failed; /* Hyperscan could not scan (error code) */
+} cl_hits;
+typedef struct cl_slot { /* one message of a batch */
+    bd_buf text;         /* normalised "subject \n body", 64 zero bytes after it */
+    size_t subj_end, body_start, len, sn, bn;
+    cl_stats st;
+    int li;          /* the language: its rules run, then English's */
+    int blank;       /* nothing to read in the body */
+    cl_hits hits[2]; /* [0]: li's rules (li != 0), [1]: English's */
+} cl_slot;
+
 /* ---- per-thread buffers ---- */
 struct classify_scratch {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit_stack;
     hs_scratch_t *hs; /* big enough for every language's database */
-    bd_buf text;          /* normalised "subject \n body" */
+    cl_slot slots[CL_BATCH];
+    void *runs;           /* classify.c's rule-running context of each slot */
     uint32_t *pat_stamp;  /* per pattern: scan number when it became a candidate */
     uint32_t *pat_proven; /* per pattern: scan number when its literal proved a match */
     uint32_t *pat_first;  /* per candidate pattern: where its first literal starts */

@@ -198,9 +198,9 @@ int cl_word_before(const char *text, size_t i)
     return cp < 0 ? 2 : cl_word_cp(cp);
 }
 
-/* Reports the outputs of state s at text offset i (the last byte of the match). */
+/* Reports the outputs of state s at text offset i (the last byte of the match) whose word
+ * boundaries hold. */
 static void outputs(const cl_ac *ac, uint32_t s, const unsigned char *p, size_t n, size_t i,
-                    uint32_t *seen, uint32_t *last, uint32_t stamp,
                     void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure),
                     void *ud)
 {
@@ -222,15 +222,16 @@ static void outputs(const cl_ac *ac, uint32_t s, const unsigned char *p, size_t 
                 if (w == 2) sure = 0;
             }
         }
-        last[id] = (uint32_t)start;
-        if (seen[id] == stamp && !(f & AC_EVERY)) continue; /* reported already */
-        seen[id] = stamp; /* with AC_EVERY each occurrence is reported: each may prove */
         hit(ud, id, start, i + 1, sure);
     }
 }
 
-void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uint32_t *last,
-                uint32_t stamp,
+int cl_ac_every(const cl_ac *ac, uint32_t id)
+{
+    return (ac->flags[id] & AC_EVERY) != 0;
+}
+
+void cl_ac_scan(const cl_ac *ac, const char *text, size_t n,
                 void (*hit)(void *ud, uint32_t id, size_t start, size_t end, int sure), void *ud)
 {
     const unsigned char *p = (const unsigned char *)text;
@@ -241,14 +242,13 @@ void cl_ac_scan(const cl_ac *ac, const char *text, size_t n, uint32_t *seen, uin
         for (size_t i = 0; i < n; i++) {
             uint32_t t = d[s * nc + ac->cls[p[i]]];
             s = t & ~AC_OUT16;
-            if (t & AC_OUT16) outputs(ac, s, p, n, i, seen, last, stamp, hit, ud);
+            if (t & AC_OUT16) outputs(ac, s, p, n, i, hit, ud);
         }
         return;
     }
     uint32_t s = 0;
     for (size_t i = 0; i < n; i++) {
         s = ac->delta[s * nc + ac->cls[p[i]]];
-        if (ac->out_off[s] != ac->out_off[s + 1])
-            outputs(ac, s, p, n, i, seen, last, stamp, hit, ud);
+        if (ac->out_off[s] != ac->out_off[s + 1]) outputs(ac, s, p, n, i, hit, ud);
     }
 }

@@ -60,63 +60,68 @@ static int json_plain(const char *s)
     return 1;
 }
 
-/* Classifies a line the fast reader took; 0, or -1 for a failure. */
-static int classify_fast(const classify_rules *rules, classify_scratch *scratch, int explain,
-                         const classify_line *f, long lineno, bd_buf *out)
+/* ---- a batch of lines ----
+ * Lines are read CLASSIFY_CLI_BATCH at a time and classified together (classify_messages:
+ * several times faster than one by one); the results come out in the input's order. */
+#define CLASSIFY_CLI_BATCH 512
+
+typedef struct cl_item {
+    long lineno;
+    char *output;     /* a bad line: its error object, ready */
+    char *line;       /* the line, when the fast reader's pointers point into it */
+    cJSON *j;         /* the line's tree, when cJSON read it */
+    char *decoded[2]; /* body and subject with their escapes decoded (fast reader) */
+    char lang[16];
+    char *id_json; /* the id as JSON text, NULL for null */
+    classify_input in;
+} cl_item;
+
+static void item_free(cl_item *it)
 {
-    classify_input in = {0};
-    char *body = NULL, *subject = NULL, lang[16] = "";
-    in.body = f->body, in.body_len = f->body_len;
-    if (f->body_esc) in.body = body = classify_line_decode(f->body, f->body_len, &in.body_len);
+    free(it->output);
+    free(it->line);
+    cJSON_Delete(it->j);
+    free(it->decoded[0]);
+    free(it->decoded[1]);
+    free(it->id_json);
+    memset(it, 0, sizeof *it);
+}
+
+/* A line the fast reader took, ready to classify. */
+static void item_fast(cl_item *it, char *line, const classify_line *f)
+{
+    it->line = line;
+    classify_input *in = &it->in;
+    in->body = f->body, in->body_len = f->body_len;
+    if (f->body_esc)
+        in->body = it->decoded[0] = classify_line_decode(f->body, f->body_len, &in->body_len);
     if (f->subject) {
-        in.subject = f->subject, in.subject_len = f->subject_len;
+        in->subject = f->subject, in->subject_len = f->subject_len;
         if (f->subject_esc)
-            in.subject = subject =
-                classify_line_decode(f->subject, f->subject_len, &in.subject_len);
+            in->subject = it->decoded[1] =
+                classify_line_decode(f->subject, f->subject_len, &in->subject_len);
     }
     if (f->lang) {
         size_t n;
         char *l = f->lang_esc ? classify_line_decode(f->lang, f->lang_len, &n) : NULL;
         const char *src = l ? l : f->lang;
         n = l ? n : f->lang_len;
-        if (n < sizeof lang) memcpy(lang, src, n), lang[n] = '\0'; /* longer: no language */
+        if (n < sizeof it->lang) memcpy(it->lang, src, n), it->lang[n] = '\0'; /* longer: none */
         free(l);
-        in.lang = lang;
+        in->lang = it->lang;
     }
-    classify_result res;
-    bd_err err;
-    int rc = classify_message(rules, scratch, &in, &res, &err);
-    char id[32];
-    if (rc) {
-        fprintf(stderr, "borderdesk classify: line %ld: %s\n", lineno, err.msg);
-        bd_buf_puts(out, "{\"id\":");
-        bd_buf_append(out, f->id ? f->id : "null", f->id ? f->id_len : 4);
-        bd_buf_puts(out, ",\"error\":");
-        cJSON *msg = cJSON_CreateString(err.msg);
-        char *m = cJSON_PrintUnformatted(msg);
-        bd_buf_puts(out, m);
-        cJSON_free(m);
-        cJSON_Delete(msg);
-        bd_buf_puts(out, "}\n");
-    } else if (f->id && f->id_len < sizeof id) {
-        memcpy(id, f->id, f->id_len);
-        id[f->id_len] = '\0';
-        classify_result_append_json(out, &res, id, explain);
-        bd_buf_putc(out, '\n');
-    } else {
-        char *big = f->id ? bd_strndup(f->id, f->id_len) : NULL;
-        classify_result_append_json(out, &res, big ? big : "null", explain);
-        bd_buf_putc(out, '\n');
-        free(big);
-    }
-    free(body);
-    free(subject);
-    return rc ? -1 : 0;
+    if (f->id) it->id_json = bd_strndup(f->id, f->id_len);
 }
 
-/* One input line to one output line; returns 0, 1 for a bad line, -1 for a failure. */
-static int classify_slow(const classify_rules *rules, classify_scratch *scratch, int explain,
-                         const char *line, size_t len, long lineno, bd_buf *out)
+static char *error_line(const cJSON *id, const char *msg)
+{
+    bd_buf b = BD_BUF_INIT;
+    put_error(id, msg, &b);
+    return b.data;
+}
+
+/* A line for cJSON: ready to classify (0), or a bad line with its error object (1). */
+static int item_slow(cl_item *it, const char *line, size_t len)
 {
     bd_err err;
     cJSON *j = bd_json_parse(line, len, &err);
@@ -126,10 +131,11 @@ static int classify_slow(const classify_rules *rules, classify_scratch *scratch,
         free(fixed);
     }
     if (!j) {
-        fprintf(stderr, "borderdesk classify: line %ld: %s\n", lineno, err.msg);
-        put_error(NULL, err.msg, out);
+        fprintf(stderr, "borderdesk classify: line %ld: %s\n", it->lineno, err.msg);
+        it->output = error_line(NULL, err.msg);
         return 1;
     }
+    it->j = j;
     const cJSON *id = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, "id") : NULL;
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(j, "body");
     const cJSON *subject = cJSON_GetObjectItemCaseSensitive(j, "subject");
@@ -146,43 +152,72 @@ static int classify_slow(const classify_rules *rules, classify_scratch *scratch,
     else if (id && !cJSON_IsString(id) && !cJSON_IsNumber(id) && !cJSON_IsNull(id))
         bad = "\"id\" must be a string or a number";
     if (bad) {
-        fprintf(stderr, "borderdesk classify: line %ld: %s\n", lineno, bad);
-        put_error(id && (cJSON_IsString(id) || cJSON_IsNumber(id)) ? id : NULL, bad, out);
-        cJSON_Delete(j);
+        fprintf(stderr, "borderdesk classify: line %ld: %s\n", it->lineno, bad);
+        it->output = error_line(id && (cJSON_IsString(id) || cJSON_IsNumber(id)) ? id : NULL, bad);
         return 1;
     }
-    classify_input in = {0};
-    in.body = body->valuestring;
-    in.body_len = strlen(body->valuestring);
+    classify_input *in = &it->in;
+    in->body = body->valuestring;
+    in->body_len = strlen(body->valuestring);
     if (cJSON_IsString(subject)) {
-        in.subject = subject->valuestring;
-        in.subject_len = strlen(subject->valuestring);
+        in->subject = subject->valuestring;
+        in->subject_len = strlen(subject->valuestring);
     }
-    if (cJSON_IsString(lang)) in.lang = lang->valuestring;
-    classify_result res;
-    if (classify_message(rules, scratch, &in, &res, &err)) {
-        fprintf(stderr, "borderdesk classify: line %ld: %s\n", lineno, err.msg);
-        put_error(id, err.msg, out);
-        cJSON_Delete(j);
-        return -1;
-    }
-    char *id_json = NULL;
+    if (cJSON_IsString(lang)) in->lang = lang->valuestring;
     if (cJSON_IsString(id) && json_plain(id->valuestring)) {
         size_t n = strlen(id->valuestring);
-        id_json = bd_malloc(n + 3);
-        id_json[0] = '"';
-        memcpy(id_json + 1, id->valuestring, n);
-        memcpy(id_json + 1 + n, "\"", 2);
+        it->id_json = bd_malloc(n + 3);
+        it->id_json[0] = '"';
+        memcpy(it->id_json + 1, id->valuestring, n);
+        memcpy(it->id_json + 1 + n, "\"", 2);
     } else if (id && !cJSON_IsNull(id)) {
         char *p = cJSON_PrintUnformatted(id);
-        id_json = bd_strdup(p);
+        it->id_json = bd_strdup(p);
         cJSON_free(p);
     }
-    classify_result_append_json(out, &res, id_json ? id_json : "null", explain);
-    bd_buf_putc(out, '\n');
-    free(id_json);
-    cJSON_Delete(j);
     return 0;
+}
+
+typedef struct cl_batch {
+    cl_item items[CLASSIFY_CLI_BATCH];
+    size_t n;
+    classify_input in[CLASSIFY_CLI_BATCH];
+    classify_result res[CLASSIFY_CLI_BATCH];
+    bd_err errs[CLASSIFY_CLI_BATCH];
+    int rcs[CLASSIFY_CLI_BATCH];
+} cl_batch;
+
+/* Classifies the batch's good lines and writes every line's result in order; returns -1
+ * when a message could not be classified (its line gets an error object). */
+static int batch_flush(const classify_rules *rules, classify_scratch *scratch, int explain,
+                       cl_batch *b, bd_buf *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (!b->items[i].output) b->in[k++] = b->items[i].in;
+    int rc = k ? classify_messages(rules, scratch, b->in, b->res, k, b->errs, b->rcs) : 0;
+    k = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        cl_item *it = &b->items[i];
+        if (it->output) {
+            bd_buf_puts(out, it->output);
+        } else if (b->rcs[k]) {
+            fprintf(stderr, "borderdesk classify: line %ld: %s\n", it->lineno, b->errs[k].msg);
+            cJSON *msg = cJSON_CreateString(b->errs[k].msg);
+            char *m = cJSON_PrintUnformatted(msg);
+            bd_buf_printf(out, "{\"id\":%s,\"error\":%s}\n", it->id_json ? it->id_json : "null", m);
+            cJSON_free(m);
+            cJSON_Delete(msg);
+            k++;
+        } else {
+            classify_result_append_json(out, &b->res[k++], it->id_json ? it->id_json : "null",
+                                        explain);
+            bd_buf_putc(out, '\n');
+        }
+        item_free(it);
+    }
+    b->n = 0;
+    return rc;
 }
 
 int cmd_classify(bd_cli *cli, int argc, char **argv)
@@ -217,44 +252,51 @@ int cmd_classify(bd_cli *cli, int argc, char **argv)
     if (classify_rules_load(dir, naive ? CLASSIFY_LOAD_NAIVE : 0, &rules, &err))
         return cli_fail(BD_EXIT_FAIL, "%s", err.msg);
     classify_scratch *scratch = classify_scratch_new(rules);
+    cl_batch *batch = bd_calloc(1, sizeof *batch);
     bd_buf out = BD_BUF_INIT;
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
     long lineno = 0, bad = 0;
     int rc = BD_EXIT_OK;
-    while ((n = getline(&line, &cap, stdin)) != -1) {
-        lineno++;
-        size_t len = (size_t)n;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            len--;
-        size_t k = 0;
-        while (k < len && (line[k] == ' ' || line[k] == '\t'))
-            k++;
-        if (k == len) continue;
-        int r;
-        if (len > CLASSIFY_MAX_LINE) {
-            fprintf(stderr, "borderdesk classify: line %ld: longer than %u bytes\n", lineno,
-                    CLASSIFY_MAX_LINE);
-            put_error(NULL, "line too long", &out);
-            r = 1;
-        } else {
+    for (;;) {
+        n = getline(&line, &cap, stdin);
+        if (n != -1) {
+            lineno++;
+            size_t len = (size_t)n;
+            while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+                len--;
+            size_t k = 0;
+            while (k < len && (line[k] == ' ' || line[k] == '\t'))
+                k++;
+            if (k == len) continue;
+            cl_item *it = &batch->items[batch->n++];
+            it->lineno = lineno;
             classify_line f;
-            r = classify_line_parse(line, len, &f)
-                    ? classify_fast(rules, scratch, explain, &f, lineno, &out)
-                    : classify_slow(rules, scratch, explain, line, len, lineno, &out);
+            if (len > CLASSIFY_MAX_LINE) {
+                fprintf(stderr, "borderdesk classify: line %ld: longer than %u bytes\n", lineno,
+                        CLASSIFY_MAX_LINE);
+                it->output = error_line(NULL, "line too long");
+                bad++;
+            } else if (classify_line_parse(line, len, &f)) {
+                item_fast(it, line, &f); /* the item keeps the line */
+                line = NULL, cap = 0;
+            } else if (item_slow(it, line, len)) {
+                bad++;
+            }
         }
-        if (r > 0) bad++;
-        if (r < 0) rc = BD_EXIT_FAIL;
-        if (out.len >= 64 * 1024) {
+        if (batch->n == CLASSIFY_CLI_BATCH || (n == -1 && batch->n)) {
+            if (batch_flush(rules, scratch, explain, batch, &out)) rc = BD_EXIT_FAIL;
             fwrite(out.data, 1, out.len, stdout);
             bd_buf_reset(&out);
         }
+        if (n == -1) break;
     }
     if (out.len) fwrite(out.data, 1, out.len, stdout);
     if (fflush(stdout) != 0) rc = cli_fail(BD_EXIT_FAIL, "writing the results failed");
     bd_buf_free(&out);
     free(line);
+    free(batch);
     classify_scratch_free(scratch);
     classify_rules_free(rules);
     if (rc == BD_EXIT_OK && bad) rc = BD_EXIT_DATA;

@@ -133,8 +133,10 @@ static void test_normalize_table(void **state)
     bd_buf a = BD_BUF_INIT, b = BD_BUF_INIT;
     for (int32_t cp = 0x80; cp < 0x800; cp++) {
         char s[16];
-        int n = snprintf(s, sizeof s, "A%c%c\xCC\x81" "B\xC3\x9F", (char)(0xC0 | (cp >> 6)),
-                         (char)(0x80 | (cp & 0x3F)));
+        int n = snprintf(s, sizeof s,
+                         "A%c%c\xCC\x81"
+                         "B\xC3\x9F",
+                         (char)(0xC0 | (cp >> 6)), (char)(0x80 | (cp & 0x3F)));
         cl_stats sa, sb;
         memset(&sa, 0, sizeof sa);
         memset(&sb, 0, sizeof sb);
@@ -392,12 +394,12 @@ static void test_literals(void **state)
     assert_lits_x("\\bвозврат\\w*\\b", "\\bвозврат", 1);
     assert_lits_x("\\bслома\\w+", "\\bслома\\w+", 1);
     assert_lits_x("\\bнет\\b", "\\bнет\\b", 1); /* Cyrillic letters are word characters */
-    assert_lits("\\bприш\\w* \\d", "\\bпри"); /* a tail inside: not exact; 6 bytes */
+    assert_lits("\\bприш\\w* \\d", "\\bпри");   /* a tail inside: not exact; 6 bytes */
     assert_lits("\\bre \\w*\\b", "\\bre ");     /* \w*\b after a space needs a word */
     assert_lits_x("😡|🤬", "😡|🤬", 1); /* emoji: one character each, a list */
-    assert_lits_x("\\bhi\\b", "\\bhi\\b", 1); /* word boundaries become flags */
-    assert_lits("^hi$", "hi");                /* anchors: not exact */
-    assert_lits("hi(?=!)", "hi");             /* lookahead: not exact */
+    assert_lits_x("\\bhi\\b", "\\bhi\\b", 1);   /* word boundaries become flags */
+    assert_lits("^hi$", "hi");                  /* anchors: not exact */
+    assert_lits("hi(?=!)", "hi");               /* lookahead: not exact */
     assert_lits("\\bhi\\b\\d", "\\bhi\\b");
     assert_lits_x("\\b(?:refunded|refund)\\b", "\\brefund\\b|\\brefunded\\b", 1);
     assert_lits("\\b(?:refunded|refund)\\b\\s", "\\brefund|\\brefund\\b"); /* cut: no end flag */
@@ -718,6 +720,8 @@ typedef struct three {
     classify_rules *hs, *lit, *naive;
     classify_scratch *shs, *slit, *snaive;
     size_t checked, firings;
+    classify_input *kept;  /* every message checked, for the batch check */
+    classify_result *want; /* and its result one at a time */
 } three;
 
 static void three_check(three *t, const char *subject, const char *body, const char *lang,
@@ -731,6 +735,12 @@ static void three_check(three *t, const char *subject, const char *body, const c
     if (classify_message(t->naive, t->snaive, &in, &n, &err)) fail_msg("%s: %s", what, err.msg);
     same_result(&h, &n, what);
     same_result(&l, &n, what);
+    t->kept = bd_realloc(t->kept, (t->checked + 1) * sizeof *t->kept);
+    t->want = bd_realloc(t->want, (t->checked + 1) * sizeof *t->want);
+    in.subject = subject ? bd_strdup(subject) : NULL;
+    in.body = bd_strdup(body);
+    t->kept[t->checked] = in;
+    t->want[t->checked] = h;
     t->checked++;
     t->firings += n.n_fired;
 }
@@ -744,11 +754,40 @@ static uint32_t rnd(uint64_t *st)
 
 /* Pieces that test the edges of the rewriting: word boundaries next to letters of other
  * scripts, characters normalisation folds, spaces and digits of other scripts, marks. */
-static const char *const odd_pieces[] = {
-    " ", "\n", "!!", "! !", "!", "?", "...", "ё", "ß", "İ", "ſ", "\xe2\x84\xaa" /* Kelvin */,
-    "\xc2\xa0", "\xe3\x80\x80", "\xef\xbc\xa1\xef\xbc\xa2", "\xd9\xa1\xd9\xa2", "_", "é",
-    "\xe2\x80\x8b", "\xcc\x81", "\xe1\x9a\x80", "\xe2\x80\xa8", "x", "9", "\xd0\xb6", "\xe4\xb8\xad",
-    "\xf0\x9f\x98\x80", "\xe0\xa5\xa9" /* Devanagari 3 */, "'", "-", "\t", "Ç", "\xc3", "\xff"};
+static const char *const odd_pieces[] = {" ",
+                                         "\n",
+                                         "!!",
+                                         "! !",
+                                         "!",
+                                         "?",
+                                         "...",
+                                         "ё",
+                                         "ß",
+                                         "İ",
+                                         "ſ",
+                                         "\xe2\x84\xaa" /* Kelvin */,
+                                         "\xc2\xa0",
+                                         "\xe3\x80\x80",
+                                         "\xef\xbc\xa1\xef\xbc\xa2",
+                                         "\xd9\xa1\xd9\xa2",
+                                         "_",
+                                         "é",
+                                         "\xe2\x80\x8b",
+                                         "\xcc\x81",
+                                         "\xe1\x9a\x80",
+                                         "\xe2\x80\xa8",
+                                         "x",
+                                         "9",
+                                         "\xd0\xb6",
+                                         "\xe4\xb8\xad",
+                                         "\xf0\x9f\x98\x80",
+                                         "\xe0\xa5\xa9" /* Devanagari 3 */,
+                                         "'",
+                                         "-",
+                                         "\t",
+                                         "Ç",
+                                         "\xc3",
+                                         "\xff"};
 
 static void fuzz_text(uint64_t *st, char *const *bodies, size_t n_bodies, bd_buf *out)
 {
@@ -840,6 +879,39 @@ static void test_prefilter_equivalence(void **state)
     print_message("prefilters: %zu messages, %zu rule firings, Hyperscan and the literal "
                   "automaton alone identical to the naive run; %zu of %zu patterns in Hyperscan\n",
                   t.checked, t.firings, in_hs, pats);
+    /* all of them at once, in batches of every language mixed (and a few blank bodies):
+     * the same results as one at a time */
+    size_t n = t.checked;
+    classify_result *got = bd_calloc(n, sizeof *got);
+    bd_err *errs = bd_calloc(n, sizeof *errs);
+    int *rcs = bd_calloc(n, sizeof *rcs);
+    for (size_t i = 0; i < n; i += 97) {
+        free((char *)t.kept[i].body);
+        t.kept[i].body = bd_strdup(i % 2 ? "" : " \n ");
+        t.kept[i].body_len = strlen(t.kept[i].body);
+        bd_err err;
+        assert_int_equal(classify_message(t.hs, t.shs, &t.kept[i], &t.want[i], &err), 0);
+        assert_string_equal(t.want[i].subcategory, "unknown");
+    }
+    assert_int_equal(classify_messages(t.hs, t.shs, t.kept, got, n, errs, rcs), 0);
+    for (size_t i = 0; i < n; i++) {
+        char what[48];
+        snprintf(what, sizeof what, "batch message %zu", i);
+        assert_int_equal(rcs[i], 0);
+        same_result(&got[i], &t.want[i], what);
+        assert_string_equal(got[i].language, t.want[i].language);
+        assert_string_equal(got[i].urgency, t.want[i].urgency);
+        assert_int_equal(got[i].n_scores, t.want[i].n_scores);
+        assert_int_equal(got[i].truncated, t.want[i].truncated);
+        free((char *)t.kept[i].subject);
+        free((char *)t.kept[i].body);
+    }
+    print_message("batches: %zu messages classified together, each result as one at a time\n", n);
+    free(got);
+    free(errs);
+    free(rcs);
+    free(t.kept);
+    free(t.want);
     assert_true(t.checked > 4000 && t.firings > 0);
     assert_true(in_hs > 0);
     for (size_t i = 0; i < n_bodies; i++)
@@ -875,7 +947,8 @@ static void test_hs_pattern(void **state)
     assert_hs("\\b(?:ok|da)\\b", 1, "\\b(?:ok|da)\\b");
     assert_hs("\\b(?:ok|да)\\b", 1, "(?:ok|\\xd0\\xb4\\xd0\\xb0)");
     /* a gap of 30 characters of a class with non-ASCII members: unbounded bytes */
-    assert_hs("a[^.!?\\n]{0,30}b", 1, "a[\\x00-\\x09\\x0b-\\x20\\x22-\\x2d\\x2f-\\x3e\\x40-\\x7f\\x80-\\xff]*b");
+    assert_hs("a[^.!?\\n]{0,30}b", 1,
+              "a[\\x00-\\x09\\x0b-\\x20\\x22-\\x2d\\x2f-\\x3e\\x40-\\x7f\\x80-\\xff]*b");
     assert_hs("\\w+", 1, "[0-9A-Z\\x5fa-z\\x80-\\xff]+");
     assert_hs("x\\d{2}", 1, "x[0-9\\x80-\\xff]{2,8}");
     assert_hs("[货貨]", 1, "(?:\\xe8\\xb4\\xa7|\\xe8\\xb2\\xa8)");
@@ -900,8 +973,9 @@ static void test_hs_pattern(void **state)
 static void test_hs_library(void **state)
 {
     (void)state;
-    char *dir = rules_dir_with("fr", "{\"language\": \"fr\", \"rules\": [{\"id\": \"fr.t.bang\", "
-                                     "\"patterns\": [\"\\\\!\\\\s*\\\\!\"], \"flags\": [\"angry\"]}]}");
+    char *dir =
+        rules_dir_with("fr", "{\"language\": \"fr\", \"rules\": [{\"id\": \"fr.t.bang\", "
+                             "\"patterns\": [\"\\\\!\\\\s*\\\\!\"], \"flags\": [\"angry\"]}]}");
     char *cache = tu_temp_path("-hscache");
     setenv("BORDERDESK_CACHE_DIR", cache, 1);
     classify_rules *r = load_ok(dir, 0);
@@ -997,8 +1071,8 @@ static void same_analysis(const classify_rules *a, const classify_rules *b, int 
             assert_string_equal(u->src, v->src);
             if (u->list != v->list || u->prefix != v->prefix || u->max_len != v->max_len ||
                 u->hs != v->hs || u->filtered != v->filtered || u->ok != v->ok)
-                fail_msg("%s: pattern \"%s\" analysed differently from the cache", classify_langs[l],
-                         u->src);
+                fail_msg("%s: pattern \"%s\" analysed differently from the cache",
+                         classify_langs[l], u->src);
             if (lazy && v->code) fail_msg("\"%s\" compiled at load despite the cache", v->src);
         }
         for (size_t u = 0; u < x->n_uses; u++) {
@@ -1036,8 +1110,8 @@ static void test_rules_cache(void **state)
     setenv("BORDERDESK_CACHE_DIR", cache, 1);
     static const char *const texts[] = {
         "Where is my order?? It has been 3 weeks!!! I will open a PayPal claim",
-        "Bonjour, je n'ai toujours pas reçu mon colis. Merci",
-        "还没收到货，已经两个星期了，请退款", "Здравствуйте, посылка не пришла, трек не работает",
+        "Bonjour, je n'ai toujours pas reçu mon colis. Merci", "还没收到货，已经两个星期了，请退款",
+        "Здравствуйте, посылка не пришла, трек не работает",
         "お世話になります。商品が届きません。返金してください"};
     for (int mode = 0; mode < 2; mode++) {
         int flags = mode ? CLASSIFY_LOAD_LITERAL : 0;
