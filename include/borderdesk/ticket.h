@@ -28,21 +28,25 @@
 /* What the classifier (or any later stage) says of a new buyer message. */
 typedef struct ticket_classification {
     const char *category, *subcategory, *language;
-    int priority;          /* TICKET_PRIORITY_* */
-    const char *json;      /* the full result, stored on the message; may be NULL */
-    int message_only;      /* 1: store it on the message but leave the ticket as it is (the
-                              message is older than the ticket's latest unanswered one) */
+    int priority;     /* TICKET_PRIORITY_* */
+    const char *json; /* the full result, stored on the message; may be NULL */
+    int message_only; /* 1: store it on the message but leave the ticket as it is (the
+                         message is older than the ticket's latest unanswered one) */
 } ticket_classification;
 
 /* Called for each new inbound message before it is stored; returns 0 and fills *out (its
  * strings must live until the next call), or -1 to leave the message unclassified.
  * ticket_id is the ticket the message joins, or 0 when it opens a new one (which has
  * nothing waiting on it yet). */
-typedef int (*ticket_classify_fn)(void *ud, bd_store *store, const bd_message *m,
-                                  int64_t ticket_id, ticket_classification *out);
+typedef int (*ticket_classify_fn)(void *ud, bd_store *store, const bd_message *m, int64_t ticket_id,
+                                  ticket_classification *out);
 
-enum { TICKET_PRIORITY_LOW = 0, TICKET_PRIORITY_NORMAL = 1, TICKET_PRIORITY_HIGH = 2,
-       TICKET_PRIORITY_URGENT = 3 };
+enum {
+    TICKET_PRIORITY_LOW = 0,
+    TICKET_PRIORITY_NORMAL = 1,
+    TICKET_PRIORITY_HIGH = 2,
+    TICKET_PRIORITY_URGENT = 3
+};
 const char *ticket_priority_name(int priority); /* "low".."urgent" */
 /* The queue priority of a ticket: the urgency of its messages (the classifier's, normal when
  * unclassified) raised or lowered by the buyer's tier boost (see docs/loyalty.md), kept in
@@ -60,13 +64,13 @@ typedef int (*ticket_solved_fn)(void *ud, ticket_ctx *ctx, const store_ticket *t
 
 struct ticket_ctx {
     bd_store *store;
-    int64_t reopen_window;      /* seconds */
-    const char *actor;          /* who makes the changes: a user name, "import", "sync" */
+    int64_t reopen_window;       /* seconds */
+    const char *actor;           /* who makes the changes: a user name, "import", "sync" */
     ticket_classify_fn classify; /* optional */
     void *classify_ud;
     ticket_solved_fn on_solved; /* optional */
     void *on_solved_ud;
-    ticket_shop_cache *shops;   /* private; freed by ticket_ctx_clear */
+    ticket_shop_cache *shops; /* private; freed by ticket_ctx_clear */
     /* Optional: called after every change to a ticket (a message threaded into it, its
      * status, assignee, a reply or a note), inside the caller's transaction — e.g. the SLA
      * due-time refresh. A failure fails the change. */
@@ -85,7 +89,7 @@ struct ticket_ctx {
      * guess that saves a write: on_change still computes the ticket from the database. */
     void (*new_ticket_due)(void *ud, const store_ticket_new *n, const bd_message *m,
                            int64_t *due_at, const char **due_state);
-    ticket_changes *changes;    /* private: the deferred ticket ids */
+    ticket_changes *changes; /* private: the deferred ticket ids */
 };
 void ticket_ctx_clear(ticket_ctx *ctx);
 /* Calls on_changes, or on_change once for every ticket, for the tickets changed since the
@@ -97,8 +101,8 @@ int ticket_ctx_flush(ticket_ctx *ctx, bd_err *err);
 void ticket_ctx_discard(ticket_ctx *ctx);
 
 typedef struct ticket_ingest_result {
-    int duplicate;          /* the message was already stored: nothing changed */
-    int created, reopened;  /* a ticket was created / reopened */
+    int duplicate;         /* the message was already stored: nothing changed */
+    int created, reopened; /* a ticket was created / reopened */
     int64_t ticket_id, message_id;
 } ticket_ingest_result;
 
@@ -143,6 +147,9 @@ ticket_ahead *ticket_ahead_new(void);
 void ticket_ahead_free(ticket_ahead *a); /* NULL-safe */
 /* On the worker's thread: classifies m into a (m must live until a is used). */
 void ticket_classify_ahead(ticket_ahead_worker *w, const bd_message *m, ticket_ahead *a);
+/* The same for ms[0..n) into as[0..n), classified together (classify_messages: faster). */
+void ticket_classify_ahead_many(ticket_ahead_worker *w, const bd_message *const *ms,
+                                ticket_ahead *const *as, size_t n);
 /* On the ingesting thread, right before ticket_ingest_message(ctx, m, ...): the hook uses a
  * when it was made for m. The classifier's rules must outlive every worker. */
 void ticket_classifier_use(ticket_ctx *ctx, const ticket_ahead *a);

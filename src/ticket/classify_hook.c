@@ -27,11 +27,15 @@ struct ticket_ahead {
 struct ticket_ahead_worker {
     const classify_rules *rules;
     classify_scratch *scratch;
+    /* for batches (ticket_classify_ahead_many) */
+    classify_input *in;
+    classify_result *res;
+    bd_err *errs;
+    int *rcs;
+    size_t cap;
 };
 
-/* Classifies m (as the hook does) into res and its stored JSON form into json. */
-static int classify(const classify_rules *rules, classify_scratch *scratch, const bd_message *m,
-                    int repeated, classify_result *res, bd_buf *json)
+static classify_input input_of(const bd_message *m, int repeated)
 {
     classify_input in = {0};
     in.subject = m->subject;
@@ -40,6 +44,14 @@ static int classify(const classify_rules *rules, classify_scratch *scratch, cons
     in.body_len = m->body ? strlen(m->body) : 0;
     in.lang_hint = m->buyer.language;
     in.repeated_contact = repeated;
+    return in;
+}
+
+/* Classifies m (as the hook does) into res and its stored JSON form into json. */
+static int classify(const classify_rules *rules, classify_scratch *scratch, const bd_message *m,
+                    int repeated, classify_result *res, bd_buf *json)
+{
+    classify_input in = input_of(m, repeated);
     bd_err err;
     if (classify_message(rules, scratch, &in, res, &err)) return -1;
     bd_buf_reset(json);
@@ -155,6 +167,10 @@ void ticket_ahead_worker_free(ticket_ahead_worker *w)
 {
     if (!w) return;
     classify_scratch_free(w->scratch);
+    free(w->in);
+    free(w->res);
+    free(w->errs);
+    free(w->rcs);
     free(w);
 }
 
@@ -174,6 +190,29 @@ void ticket_classify_ahead(ticket_ahead_worker *w, const bd_message *m, ticket_a
 {
     a->m = m;
     a->ok = classify(w->rules, w->scratch, m, 0, &a->res, &a->json) == 0;
+}
+
+void ticket_classify_ahead_many(ticket_ahead_worker *w, const bd_message *const *ms,
+                                ticket_ahead *const *as, size_t n)
+{
+    if (n > w->cap) {
+        w->cap = n;
+        w->in = bd_realloc(w->in, n * sizeof *w->in);
+        w->res = bd_realloc(w->res, n * sizeof *w->res);
+        w->errs = bd_realloc(w->errs, n * sizeof *w->errs);
+        w->rcs = bd_realloc(w->rcs, n * sizeof *w->rcs);
+    }
+    for (size_t i = 0; i < n; i++)
+        w->in[i] = input_of(ms[i], 0);
+    classify_messages(w->rules, w->scratch, w->in, w->res, n, w->errs, w->rcs);
+    for (size_t i = 0; i < n; i++) {
+        ticket_ahead *a = as[i];
+        a->m = ms[i];
+        a->ok = w->rcs[i] == 0;
+        a->res = w->res[i];
+        bd_buf_reset(&a->json);
+        if (a->ok) classify_result_append_json(&a->json, &a->res, NULL, 1);
+    }
 }
 
 void ticket_classifier_use(ticket_ctx *ctx, const ticket_ahead *a)
