@@ -263,13 +263,8 @@ int cmd_classify(bd_cli *cli, int argc, char **argv)
         n = getline(&line, &cap, stdin);
         if (n != -1) {
             lineno++;
-            size_t len = (size_t)n;
-            while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-                len--;
-            size_t k = 0;
-            while (k < len && (line[k] == ' ' || line[k] == '\t'))
-                k++;
-            if (k == len) continue;
+            size_t len;
+            if (cli_line_blank(line, (size_t)n, &len)) continue;
             cl_item *it = &batch->items[batch->n++];
             it->lineno = lineno;
             classify_line f;

@@ -12,12 +12,12 @@
 #include "borderdesk/util.h"
 
 typedef struct bd_cli {
-    const char *db_opt;      /* --db, or NULL */
-    const char *config_opt;  /* --config, or NULL */
-    const char *prog;        /* "borderdesk" */
-    bd_config *config;       /* loaded by cli_config() */
-    bd_store *store;         /* opened by cli_store() */
-    sla_config *sla;         /* the "sla" section, checked by cli_config() */
+    const char *db_opt;     /* --db, or NULL */
+    const char *config_opt; /* --config, or NULL */
+    const char *prog;       /* "borderdesk" */
+    bd_config *config;      /* loaded by cli_config() */
+    bd_store *store;        /* opened by cli_store() */
+    sla_config *sla;        /* the "sla" section, checked by cli_config() */
 } bd_cli;
 
 typedef int (*cli_cmd_fn)(bd_cli *cli, int argc, char **argv);
@@ -43,6 +43,9 @@ int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* 1 when argv[i] is -h or --help. */
 int cli_wants_help(int argc, char **argv);
+/* A JSON Lines input line of n bytes: its length without the line end (LF or CRLF) in
+ * *len; returns 1 when nothing but spaces and tabs is left (a blank line, skipped). */
+int cli_line_blank(const char *line, size_t n, size_t *len);
 /* Parses a positive ticket id; returns 0 or prints a usage error and returns -1. */
 int cli_parse_id(const char *cmd, const char *s, int64_t *id);
 

@@ -155,7 +155,8 @@ void cli_cell(FILE *f, const char *s, size_t width)
     }
     const char *out = cut ? cut : flat;
     fputs(out, f);
-    for (size_t i = bd_utf8_width(out); i < width; i++) fputc(' ', f);
+    for (size_t i = bd_utf8_width(out); i < width; i++)
+        fputc(' ', f);
     free(cut);
     free(flat);
 }
@@ -166,4 +167,15 @@ void cli_print_json(cJSON *j)
     puts(s);
     cJSON_free(s);
     cJSON_Delete(j);
+}
+
+int cli_line_blank(const char *line, size_t n, size_t *len)
+{
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    *len = n;
+    size_t k = 0;
+    while (k < n && (line[k] == ' ' || line[k] == '\t'))
+        k++;
+    return k == n;
 }

@@ -72,13 +72,8 @@ static int feedback_import(bd_cli *cli, int argc, char **argv)
     ssize_t n;
     while ((n = getline(&line, &cap, in)) != -1) {
         lines++;
-        size_t len = (size_t)n;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            len--;
-        size_t k = 0;
-        while (k < len && (line[k] == ' ' || line[k] == '\t'))
-            k++;
-        if (k == len) continue;
+        size_t len;
+        if (cli_line_blank(line, (size_t)n, &len)) continue;
         if (!in_tx) {
             if (store_begin(s, &err)) {
                 cli_fail(BD_EXIT_FAIL, "%s", err.msg);

@@ -109,16 +109,8 @@ static void item_clear(import_item *it)
 static void item_parse(import_reader *r, import_item *it, const char *line, size_t len)
 {
     it->rc = 0;
-    it->blank = 0;
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        len--;
-    size_t k = 0;
-    while (k < len && (line[k] == ' ' || line[k] == '\t'))
-        k++;
-    if (k == len) {
-        it->blank = 1;
-        return;
-    }
+    it->blank = cli_line_blank(line, len, &len);
+    if (it->blank) return;
     if (len > IMPORT_MAX_LINE) {
         it->rc = bd_err_set(&it->err, "line longer than %u bytes", IMPORT_MAX_LINE);
         return;
