@@ -206,8 +206,16 @@ static void on_literal(void *ud, uint32_t id, size_t start, size_t end, int sure
         uint32_t p = u->pat;
         if (s->pat_proven[p] == s->stamp) continue;
         if (u->full_len) {
-            if (start + u->full_len > c->len || memcmp(c->text + start, u->full, u->full_len))
-                continue; /* not here */
+            /* the literal is there: then the next 8 bytes, then the rest (the text has 64
+             * zero bytes after it, so 8 can always be read) */
+            if (start + u->full_len > c->len) continue;
+            const char *t = c->text + start + u->lit_len;
+            uint32_t tail = u->full_len - u->lit_len;
+            uint64_t have;
+            memcpy(&have, t, 8);
+            if (tail < 8) have &= ((uint64_t)1 << (8 * tail)) - 1;
+            if (have != u->next8) continue;
+            if (tail > 8 && memcmp(t + 8, u->full + u->lit_len + 8, tail - 8)) continue;
             size_t e = start + u->full_len;
             int next = u->full_wend ? cl_word_after(c->text, c->len, e) : 0;
             if (u->full_wend == CL_NEXT_NONWORD && next == 1) continue;

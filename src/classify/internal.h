@@ -110,6 +110,10 @@ typedef struct cl_lit_use {
     uint32_t full_len; /* 0: the literal only makes the pattern a candidate */
     char *full;
     int full_wend; /* CL_NEXT_*: what must follow full */
+    /* the up to 8 bytes of full after the literal (lit_len bytes), zero-padded: most strings
+     * that do not follow are told apart here, without reading full */
+    uint64_t next8;
+    uint32_t lit_len;
 } cl_lit_use;
 
 typedef struct cl_rule {

@@ -426,6 +426,9 @@ static lit_pair exact_pair(const char *m, uint32_t pat)
     }
     lp.lit = bd_asprintf("%s%.*s%s", ws ? "\x01" : "", (int)k, bare,
                          next == CL_NEXT_NONWORD && k == bl ? "\x01" : "");
+    lp.use.lit_len = (uint32_t)k;
+    size_t tail = bl - k < 8 ? bl - k : 8;
+    memcpy(&lp.use.next8, bare + k, tail);
     return lp;
 }
 
