@@ -24,7 +24,14 @@ mailbox = lambda folder: {"imap_url": "imap://127.0.0.1:1/" + folder, "username_
                           "password_env": "BD_TEST_MAIL_PASSWORD", "from": "support@example-shop.com"}
 shops = [{"name": "mail-kr", "marketplace": "mail", "mail": mailbox("INBOX"), "timeout_ms": 3000, "max_retries": 0},
          {"name": "amazon-de", "marketplace": "amazon", "mail": mailbox("Amazon"), "timeout_ms": 3000, "max_retries": 0}]
-print(json.dumps({"sla": {"warning_minutes": 120, "marketplace_deadline_hours": {"webshop": 1}},
+# a team that works around the clock with a 4-hour reply target: the ticket written just now
+# on eBay is on time whatever the hour the tests run at (with the default Mon-Fri 09:00-18:00
+# and 10 minutes it was "warning" in office hours and early in the morning)
+sla = {"warning_minutes": 120, "marketplace_deadline_hours": {"webshop": 1},
+       "teams": [{"name": "default", "time_zone": "UTC", "hours": {"mon-sun": "00:00-24:00"}}],
+       "targets": [{"first_reply": "4h", "next_reply": "4h"}, {"category": "dispute", "resolution": "24h"},
+                   {"category": "review/negative", "first_reply": "1h", "resolution": "24h"}]}
+print(json.dumps({"sla": sla,
                   "loyalty": demo["loyalty"], "surveys": surveys, "shops": shops,
                   "server": {"sync_interval_seconds": 0, "outbox_interval_seconds": 0}}))
 EOF
