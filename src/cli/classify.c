@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,7 +63,8 @@ static int json_plain(const char *s)
 
 /* ---- a batch of lines ----
  * Lines are read CLASSIFY_CLI_BATCH at a time and classified together (classify_messages:
- * several times faster than one by one); the results come out in the input's order. */
+ * faster than one by one), or as many as came before the input pauses; the results come
+ * out in the input's order. */
 #define CLASSIFY_CLI_BATCH 512
 
 typedef struct cl_item {
@@ -178,6 +180,16 @@ static int item_slow(cl_item *it, const char *line, size_t len)
     return 0;
 }
 
+/* 1 when the next line may have to be waited for: nothing left in stdin's buffer (glibc's
+ * FILE, Debian's C library) and nothing ready on its descriptor. A script that writes a line
+ * and waits for its result then gets it at once; a file or a busy pipe fills whole batches. */
+static int input_would_wait(FILE *f)
+{
+    if (f->_IO_read_ptr < f->_IO_read_end) return 0;
+    struct pollfd p = {fileno(f), POLLIN, 0};
+    return poll(&p, 1, 0) == 0;
+}
+
 typedef struct cl_batch {
     cl_item items[CLASSIFY_CLI_BATCH];
     size_t n;
@@ -260,6 +272,12 @@ int cmd_classify(bd_cli *cli, int argc, char **argv)
     long lineno = 0, bad = 0;
     int rc = BD_EXIT_OK;
     for (;;) {
+        if (batch->n && input_would_wait(stdin)) { /* answer what came before waiting */
+            if (batch_flush(rules, scratch, explain, batch, &out)) rc = BD_EXIT_FAIL;
+            fwrite(out.data, 1, out.len, stdout);
+            bd_buf_reset(&out);
+            fflush(stdout);
+        }
         n = getline(&line, &cap, stdin);
         if (n != -1) {
             lineno++;

@@ -69,6 +69,18 @@ grep -q 'rule "en.bad": error: pattern 1' check.txt && ok || bad "rules check ou
 "$BD" rules check > check.txt
 check 0 "$?" "shipped rules are clean: $(tail -1 check.txt)"
 
+# --- a script that writes a line and waits for its result gets it at once (lines are
+# classified in batches, but a batch does not wait for lines that have not come)
+coproc CL { "$BD" classify; }
+echo '{"id": "c1", "body": "where is my parcel?"}' >&"${CL[1]}"
+read -t 20 -r first <&"${CL[0]}"
+echo '{"id": "c2", "body": "I want a refund"}' >&"${CL[1]}"
+read -t 20 -r second <&"${CL[0]}"
+exec {CL[1]}>&-
+wait "$CL_PID"
+case $first in *'"id":"c1"'*'"subcategory":"tracking"'*) ok ;; *) bad "first answer before the second line: $first" ;; esac
+case $second in *'"id":"c2"'*'"subcategory":"refund"'*) ok ;; *) bad "second answer: $second" ;; esac
+
 # --- import: tickets take the category of their latest unanswered buyer message
 m() { printf '{"shop": "s1", "marketplace": "ebay", "external_id": "%s", "buyer": {"external_id": "b1"}, "order_id": "12-10345-67890", "direction": "%s", "body": "%s", "sent_at": "%s"}\n' "$@"; }
 { m m1 in "Where is my parcel? Can you send the tracking number?" 2026-11-01T10:00:00Z
