@@ -20,7 +20,7 @@ enum { BD_EXIT_OK = 0, BD_EXIT_FAIL = 1, BD_EXIT_USAGE = 2, BD_EXIT_DATA = 3 };
 void *bd_malloc(size_t n);
 void *bd_calloc(size_t count, size_t n);
 void *bd_realloc(void *p, size_t n);
-char *bd_strdup(const char *s);              /* NULL in, NULL out */
+char *bd_strdup(const char *s); /* NULL in, NULL out */
 char *bd_strndup(const char *s, size_t n);
 char *bd_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -37,11 +37,18 @@ typedef struct bd_buf {
     size_t len;
     size_t cap;
 } bd_buf;
-#define BD_BUF_INIT {NULL, 0, 0}
+#define BD_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 void bd_buf_grow(bd_buf *b, size_t extra);
 void bd_buf_append(bd_buf *b, const char *s, size_t n);
 void bd_buf_puts(bd_buf *b, const char *s);
 void bd_buf_putc(bd_buf *b, char c);
+/* Appends s as a JSON string, escaped exactly as cJSON_PrintUnformatted escapes it (quotes,
+ * backslashes, \b \f \n \r \t, other control characters as \u00XX; UTF-8 as is), so JSON
+ * written by hand reads the same as JSON cJSON wrote (the audit log, classify results). */
+void bd_buf_put_json_str(bd_buf *b, const char *s);
 void bd_buf_printf(bd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void bd_buf_vprintf(bd_buf *b, const char *fmt, va_list ap);
 void bd_buf_reset(bd_buf *b);
@@ -87,7 +94,7 @@ char *bd_read_file(const char *path, size_t max_bytes, size_t *len, bd_err *err)
 int bd_mkdir_parent(const char *path, bd_err *err);
 
 /* ---- strings ---- */
-int bd_streq(const char *a, const char *b);   /* NULL-safe */
+int bd_streq(const char *a, const char *b);            /* NULL-safe */
 int bd_str_in(const char *s, const char *const *list); /* s in NULL-terminated list */
 void bd_str_lower_ascii(char *s);
 

@@ -721,27 +721,6 @@ cJSON *classify_result_json(const classify_result *res, const cJSON *id, int exp
     return o;
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped (UTF-8 as is). */
-static void put_str(bd_buf *b, const char *s)
-{
-    bd_buf_putc(b, '"');
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        bd_buf_append(b, run, (size_t)(s - run));
-        if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
-            bd_buf_append(b, esc, 2);
-        } else {
-            bd_buf_printf(b, "\\u%04x", c);
-        }
-        run = s + 1;
-    }
-    bd_buf_append(b, run, (size_t)(s - run));
-    bd_buf_putc(b, '"');
-}
-
 static void put_num(bd_buf *b, double v)
 {
     if (v == (double)(long long)v)
@@ -777,25 +756,25 @@ void classify_result_append_json(bd_buf *b, const classify_result *res, const ch
         if (res->flags & (1u << i)) {
             if (!first) bd_buf_putc(b, ',');
             first = 0;
-            put_str(b, classify_flag_names[i]);
+            bd_buf_put_json_str(b, classify_flag_names[i]);
         }
     bd_buf_puts(b, "],\"entities\":{");
     first = 1;
     if (res->order_id[0]) {
         bd_buf_puts(b, "\"order_id\":");
-        put_str(b, res->order_id);
+        bd_buf_put_json_str(b, res->order_id);
         first = 0;
     }
     if (res->tracking_number[0]) {
         bd_buf_puts(b, first ? "\"tracking_number\":" : ",\"tracking_number\":");
-        put_str(b, res->tracking_number);
+        bd_buf_put_json_str(b, res->tracking_number);
         first = 0;
     }
     if (res->amount_value[0]) {
         bd_buf_puts(b, first ? "\"amount\":{\"value\":" : ",\"amount\":{\"value\":");
-        put_str(b, res->amount_value);
+        bd_buf_put_json_str(b, res->amount_value);
         bd_buf_puts(b, ",\"currency\":");
-        put_str(b, res->amount_currency);
+        bd_buf_put_json_str(b, res->amount_currency);
         bd_buf_putc(b, '}');
     }
     bd_buf_putc(b, '}');
@@ -805,12 +784,12 @@ void classify_result_append_json(bd_buf *b, const classify_result *res, const ch
         size_t n = res->n_fired < CLASSIFY_MAX_FIRED ? res->n_fired : CLASSIFY_MAX_FIRED;
         for (size_t i = 0; i < n; i++) {
             if (i) bd_buf_putc(b, ',');
-            put_str(b, res->fired[i]);
+            bd_buf_put_json_str(b, res->fired[i]);
         }
         bd_buf_puts(b, "],\"scores\":{");
         for (size_t i = 0; i < res->n_scores; i++) {
             if (i) bd_buf_putc(b, ',');
-            put_str(b, res->scores[i].subcategory);
+            bd_buf_put_json_str(b, res->scores[i].subcategory);
             bd_buf_putc(b, ':');
             put_num(b, res->scores[i].score);
         }

@@ -186,12 +186,6 @@ void ticket_ahead_free(ticket_ahead *a)
     free(a);
 }
 
-void ticket_classify_ahead(ticket_ahead_worker *w, const bd_message *m, ticket_ahead *a)
-{
-    a->m = m;
-    a->ok = classify(w->rules, w->scratch, m, 0, &a->res, &a->json) == 0;
-}
-
 void ticket_classify_ahead_many(ticket_ahead_worker *w, const bd_message *const *ms,
                                 ticket_ahead *const *as, size_t n)
 {
@@ -213,6 +207,11 @@ void ticket_classify_ahead_many(ticket_ahead_worker *w, const bd_message *const 
         bd_buf_reset(&a->json);
         if (a->ok) classify_result_append_json(&a->json, &a->res, NULL, 1);
     }
+}
+
+void ticket_classify_ahead(ticket_ahead_worker *w, const bd_message *m, ticket_ahead *a)
+{
+    ticket_classify_ahead_many(w, &m, &a, 1);
 }
 
 void ticket_classifier_use(ticket_ctx *ctx, const ticket_ahead *a)

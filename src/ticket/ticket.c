@@ -10,7 +10,7 @@ struct ticket_shop_cache {
     struct {
         char *name, *marketplace;
         int64_t id;
-    } *e;
+    } * e;
 };
 
 struct ticket_changes {
@@ -107,46 +107,14 @@ static int shop_id(ticket_ctx *ctx, const char *name, const char *marketplace, i
     return 0;
 }
 
-/* s as a JSON string, escaped as cJSON_PrintUnformatted escapes it (the audit log's
- * details were written by cJSON before and must read the same). */
-static void put_json_str(bd_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    bd_buf_putc(b, '"');
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        bd_buf_append(b, run, (size_t)(s - run));
-        run = s + 1;
-        char esc[6] = {'\\', 0};
-        size_t n = 2;
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
-        }
-        bd_buf_append(b, esc, n);
-    }
-    bd_buf_append(b, run, (size_t)(s - run));
-    bd_buf_putc(b, '"');
-}
-
 static void put_member(bd_buf *b, const char *k, const char *v)
 {
-    put_json_str(b, k);
+    bd_buf_put_json_str(b, k);
     bd_buf_putc(b, ':');
-    if (v) put_json_str(b, v);
-    else bd_buf_puts(b, "null");
+    if (v)
+        bd_buf_put_json_str(b, v);
+    else
+        bd_buf_puts(b, "null");
 }
 
 /* The detail of an event, {"k1": v1, "k2": v2} in compact JSON (NULL values as null);
@@ -195,8 +163,8 @@ static int thread_join(ticket_ctx *ctx, const bd_message *m, int64_t sid, int64_
 {
     store_thread_head t;
     *link = 0;
-    int found = store_ticket_find_thread(ctx->store, sid, buyer_id, m->order_id,
-                                         m->conversation_id, &t, err);
+    int found = store_ticket_find_thread(ctx->store, sid, buyer_id, m->order_id, m->conversation_id,
+                                         &t, err);
     if (found <= 0) return found;
     int active = bd_str_in(t.status, (const char *const[]){"new", "open", "pending", NULL});
     int solved = strcmp(t.status, "solved") == 0;
@@ -238,24 +206,23 @@ static int create_ticket(ticket_ctx *ctx, const bd_message *m, int64_t sid, int6
     if (subject)
         for (char *p = subject; *p; p++)
             if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
-    store_ticket_new n = {.shop_id = sid,
-                          .buyer_id = buyer_id,
-                          .order_id = order_id,
-                          .order_external_id = m->order_id,
-                          .conversation_id = m->order_id ? NULL : m->conversation_id,
-                          .subject = subject ? subject : m->subject,
-                          .status = m->direction == BD_DIR_OUT ? "open" : "new",
-                          .created_at = m->sent_at,
-                          .linked_ticket_id = link,
-                          .direction = m->direction,
-                          .category = cl ? cl->category : NULL,
-                          .subcategory = cl ? cl->subcategory : NULL,
-                          .language = cl ? cl->language : NULL,
-                          .priority = ticket_priority_combine(
-                              cl ? cl->priority : TICKET_PRIORITY_NORMAL, boost),
-                          .urgency = cl ? cl->priority : -1};
-    if (ctx->new_ticket_due)
-        ctx->new_ticket_due(ctx->on_change_ud, &n, m, &n.due_at, &n.due_state);
+    store_ticket_new n = {
+        .shop_id = sid,
+        .buyer_id = buyer_id,
+        .order_id = order_id,
+        .order_external_id = m->order_id,
+        .conversation_id = m->order_id ? NULL : m->conversation_id,
+        .subject = subject ? subject : m->subject,
+        .status = m->direction == BD_DIR_OUT ? "open" : "new",
+        .created_at = m->sent_at,
+        .linked_ticket_id = link,
+        .direction = m->direction,
+        .category = cl ? cl->category : NULL,
+        .subcategory = cl ? cl->subcategory : NULL,
+        .language = cl ? cl->language : NULL,
+        .priority = ticket_priority_combine(cl ? cl->priority : TICKET_PRIORITY_NORMAL, boost),
+        .urgency = cl ? cl->priority : -1};
+    if (ctx->new_ticket_due) ctx->new_ticket_due(ctx->on_change_ud, &n, m, &n.due_at, &n.due_state);
     int rc = store_ticket_create(ctx->store, &n, &res->ticket_id, err);
     free(subject);
     if (rc) return -1;
@@ -285,17 +252,17 @@ int ticket_ingest_message(ticket_ctx *ctx, const bd_message *m, ticket_ingest_re
     /* Classified before a new ticket is written, so that the ticket is written once; a new
      * ticket has nothing waiting on it (ticket id 0 for the hook). */
     ticket_classification cl = {0};
-    int classified = m->direction == BD_DIR_IN && ctx->classify &&
-                     ctx->classify(ctx->classify_ud, ctx->store, m,
-                                   joined ? res->ticket_id : 0, &cl) == 0;
+    int classified =
+        m->direction == BD_DIR_IN && ctx->classify &&
+        ctx->classify(ctx->classify_ud, ctx->store, m, joined ? res->ticket_id : 0, &cl) == 0;
     /* A classification that concerns only the message leaves the ticket's alone. */
     int classifies = classified && !cl.message_only;
     /* The queue priority: the message's urgency combined with the buyer's tier. */
     int boost = 0;
     if ((classifies || !joined) && store_buyer_tier(ctx->store, buyer_id, &boost, NULL, 0, err))
         return -1;
-    if (!joined && create_ticket(ctx, m, sid, buyer_id, link, classifies ? &cl : NULL, boost, res,
-                                 err))
+    if (!joined &&
+        create_ticket(ctx, m, sid, buyer_id, link, classifies ? &cl : NULL, boost, res, err))
         return -1;
     store_message sm = {.shop_id = sid,
                         .external_id = m->external_id,
@@ -408,7 +375,8 @@ int ticket_assign(ticket_ctx *ctx, int64_t id, const char *user, bd_err *err)
 static int add_message(ticket_ctx *ctx, int64_t id, const char *kind, const char *body,
                        const char *author, int64_t *message_id, bd_err *err)
 {
-    if (!body || !*body) return bd_err_set(err, "the %s is empty", strcmp(kind, "note") ? "reply" : "note");
+    if (!body || !*body)
+        return bd_err_set(err, "the %s is empty", strcmp(kind, "note") ? "reply" : "note");
     if (!bd_utf8_valid(body, strlen(body))) return bd_err_set(err, "the text is not valid UTF-8");
     store_ticket t;
     if (load(ctx, id, &t, err)) return -1;
@@ -435,8 +403,8 @@ static int add_message(ticket_ctx *ctx, int64_t id, const char *kind, const char
     if (!rc) {
         char mid[32];
         snprintf(mid, sizeof mid, "%lld", (long long)*message_id);
-        rc = event(ctx, id, strcmp(kind, "note") == 0 ? "note_added" : "reply_queued",
-                   "message_id", mid, NULL, NULL, now, err) ||
+        rc = event(ctx, id, strcmp(kind, "note") == 0 ? "note_added" : "reply_queued", "message_id",
+                   mid, NULL, NULL, now, err) ||
              changed(ctx, id, err);
     }
     store_ticket_clear(&t);

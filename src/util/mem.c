@@ -73,7 +73,8 @@ void bd_buf_grow(bd_buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap) return;
     size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + extra + 1) cap *= 2;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
     b->data = bd_realloc(b->data, cap);
     b->cap = cap;
 }
@@ -158,5 +159,52 @@ int bd_str_in(const char *s, const char *const *list)
 
 void bd_str_lower_ascii(char *s)
 {
-    for (; s && *s; s++) *s = (char)tolower((unsigned char)*s);
+    for (; s && *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+void bd_buf_put_json_str(bd_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    bd_buf_putc(b, '"');
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        bd_buf_append(b, run, (size_t)(s - run));
+        run = s + 1;
+        char esc[6] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        bd_buf_append(b, esc, n);
+    }
+    bd_buf_append(b, run, (size_t)(s - run));
+    bd_buf_putc(b, '"');
 }
